@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh machine with Python 3.11:
+#   make report   set up .venv if missing, then run the default job
+#   make test     set up .venv if missing, then run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: report test setup lock clean
+
+report: $(STAMP)
+	$(PY) -m benchmarks demo
+
+# pytest exits 5 when it collected nothing; for this project that means the
+# suite is broken (wrong testpaths, an import-time skip), so it fails loudly.
+test: $(STAMP)
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; the suite must run tests" >&2; fi; \
+	exit $$rc
+
+setup: $(STAMP)
+
+# torch first, pinned to the CPU build: asking for plain "torch" (or letting a
+# dependency do it) would pull several GB of CUDA wheels.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+# Refresh the exact pins from the current environment.
+lock: $(STAMP)
+	{ sed -n '1,2p' constraints.txt; $(PY) -m pip freeze --exclude-editable | sed 's/^torch==.*/torch==2.13.0/'; } > constraints.tmp && mv constraints.tmp constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,129 @@
+"""Activation functions, forward and backward side by side.
+
+Each maps ``X: (n, k) -> (n, k)``; ``backward(dL/dY) -> dL/dX``. Derivatives at the
+kinks follow PyTorch and TensorFlow: ReLU'(0) = 0, LeakyReLU'(0) = alpha.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import lookup
+
+
+class Activation:
+    """Base: stores ``inputs`` and ``output`` for the backward pass."""
+
+    name = "activation"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        self.inputs = X
+        self.output = self._f(X)
+        return self.output
+
+    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        self.dinputs = self._df(dvalues)
+        return self.dinputs
+
+    def params(self) -> list:
+        """Activations have nothing to train."""
+        return []
+
+
+class Linear(Activation):
+    """Identity: ``y = x``."""
+
+    name = "linear"
+    _f = staticmethod(lambda X: X)
+
+    def _df(self, dvalues):
+        return dvalues
+
+
+class ReLU(Activation):
+    """``y = max(0, x)``; ``dy/dx = 1 if x > 0 else 0``."""
+
+    name = "relu"
+    _f = staticmethod(lambda X: np.maximum(0, X))
+
+    def _df(self, dvalues):
+        return np.where(self.inputs > 0, dvalues, 0)
+
+
+class LeakyReLU(Activation):
+    """``y = x if x > 0 else alpha * x``. PyTorch's default alpha is 0.01, Keras's 0.3:
+    a spec always names it."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        self.alpha = float(alpha)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(alpha={self.alpha})"
+
+    def _f(self, X):
+        return np.where(X > 0, X, self.alpha * X)
+
+    def _df(self, dvalues):
+        return np.where(self.inputs > 0, dvalues, self.alpha * dvalues)
+
+
+class Sigmoid(Activation):
+    """``y = 1 / (1 + exp(-x))``; ``dy/dx = y (1 - y)``.
+
+    The tutorials' formula, bit for bit. For x < -709 ``exp(-x)`` overflows to inf and
+    ``1 / inf`` is exactly 0, the correct limit, so the overflow warning is silenced.
+    """
+
+    name = "sigmoid"
+
+    @staticmethod
+    def _f(X):
+        with np.errstate(over="ignore"):
+            return 1 / (1 + np.exp(-X))
+
+    def _df(self, dvalues):
+        return dvalues * self.output * (1 - self.output)
+
+
+class Tanh(Activation):
+    """``y = tanh(x)``; ``dy/dx = 1 - y^2``."""
+
+    name = "tanh"
+    _f = staticmethod(np.tanh)
+
+    def _df(self, dvalues):
+        return dvalues * (1 - self.output**2)
+
+
+class Softmax(Activation):
+    """Row-wise ``y_i = exp(x_i - max x) / sum_j exp(x_j - max x)`` (the shift avoids overflow).
+
+    Backward applies each row's Jacobian ``diag(y) - y y^T`` without forming it:
+    ``dL/dx = y * (dL/dy - sum_j dL/dy_j y_j)``.
+    """
+
+    name = "softmax"
+
+    @staticmethod
+    def _f(X):
+        exp_values = np.exp(X - np.max(X, axis=1, keepdims=True))
+        return exp_values / np.sum(exp_values, axis=1, keepdims=True)
+
+    def _df(self, dvalues):
+        y = self.output
+        return y * (dvalues - np.sum(dvalues * y, axis=1, keepdims=True))
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {
+    cls.name: cls for cls in (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax)
+}
+
+
+def get_activation(name: str, **kwargs) -> Activation:
+    """A new activation by name, e.g. ``get_activation("leaky_relu", alpha=0.2)``."""
+    return lookup(ACTIVATIONS, "activation", name)(**kwargs)

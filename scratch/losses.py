@@ -1,0 +1,180 @@
+"""Losses. Every loss is the **mean over samples** (and over outputs where there are
+several), with no 1/2 factor; ``backward`` returns the gradient of that mean.
+
+Interface (as in the tutorials): ``forward(y_pred, y_true) -> (n,)`` per-sample losses,
+``calculate(y_pred, y_true) -> float`` their mean, ``backward(y_pred, y_true) -> dL/dy_pred``.
+
+``y_true`` for classification is either integer labels ``(n,)`` or one-hot ``(n, k)``.
+
+Probability losses clip predictions to ``[eps, 1 - eps]`` (eps = 1e-7, Keras's
+``epsilon()``, also the seed tutorial's) so ``log(0)`` never happens; the gradient is the
+exact derivative of the clipped loss (zero where clipped). The fused losses work on logits
+with log-sum-exp and need no clipping: they are what the models train with when the output
+layer is softmax/sigmoid (PyTorch's ``CrossEntropyLoss``/``BCEWithLogitsLoss`` and Keras's
+``from_logits`` path compute the same thing).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import lookup
+from .activations import Sigmoid, Softmax
+
+EPS = 1e-7
+
+
+def one_hot(y: np.ndarray, k: int, dtype) -> np.ndarray:
+    """Integer labels ``(n,)`` -> one-hot ``(n, k)``; one-hot input passes through."""
+    y = np.asarray(y)
+    if y.ndim == 2:
+        if y.shape[1] != k:
+            raise ValueError(f"one-hot labels have {y.shape[1]} columns but the output has {k}")
+        return y.astype(dtype, copy=False)
+    if y.ndim != 1:
+        raise ValueError(f"labels must be (n,) integers or (n, k) one-hot, got shape {y.shape}")
+    if y.size and (y.min() < 0 or y.max() >= k):
+        raise ValueError(f"labels must lie in [0, {k - 1}] for {k} outputs, got [{y.min()}, {y.max()}]")
+    out = np.zeros((y.shape[0], k), dtype=dtype)
+    out[np.arange(y.shape[0]), y.astype(np.intp)] = 1
+    return out
+
+
+def as_column_targets(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Targets shaped like ``y_pred``: ``(n,)`` becomes ``(n, 1)`` for a single output."""
+    y = np.asarray(y_true)
+    if y.ndim == 1 and y_pred.ndim == 2 and y_pred.shape[1] == 1:
+        y = y[:, None]
+    if y.shape != y_pred.shape:
+        raise ValueError(f"targets of shape {np.shape(y_true)} do not match predictions of shape {y_pred.shape}")
+    return y.astype(y_pred.dtype, copy=False)
+
+
+class Loss:
+    """Base: ``calculate`` is the mean of ``forward``."""
+
+    name = "loss"
+    expects_logits = False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def calculate(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        """Mean loss over the batch."""
+        return float(np.mean(self.forward(y_pred, y_true)))
+
+
+class MeanSquaredError(Loss):
+    """``L = mean_{i,j} (y_pred - y)^2``; ``dL/dy_pred = 2 (y_pred - y) / (n k)``."""
+
+    name = "mse"
+
+    def forward(self, y_pred, y_true):
+        y = as_column_targets(y_true, y_pred)
+        return np.mean((y_pred - y) ** 2, axis=-1)
+
+    def backward(self, y_pred, y_true):
+        y = as_column_targets(y_true, y_pred)
+        return 2 * (y_pred - y) / y_pred.size
+
+
+class BinaryCrossEntropy(Loss):
+    """``L = -mean_{i,j} [y log p + (1 - y) log(1 - p)]`` with p clipped to [eps, 1 - eps].
+
+    ``y_pred`` are probabilities ``(n, k)`` (k independent sigmoid outputs).
+    """
+
+    name = "binary_crossentropy"
+
+    def __init__(self, eps: float = EPS) -> None:
+        self.eps = eps
+
+    def forward(self, y_pred, y_true):
+        y = as_column_targets(y_true, y_pred)
+        p = np.clip(y_pred, self.eps, 1 - self.eps)
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p), axis=-1)
+
+    def backward(self, y_pred, y_true):
+        y = as_column_targets(y_true, y_pred)
+        p = np.clip(y_pred, self.eps, 1 - self.eps)
+        inside = (y_pred > self.eps) & (y_pred < 1 - self.eps)
+        return np.where(inside, (p - y) / (p * (1 - p)), 0) / y_pred.size
+
+
+class CategoricalCrossEntropy(Loss):
+    """``L = -mean_i log p_{i, y_i}`` with p clipped to [eps, 1 - eps] (the seed tutorial's
+    ``Loss_CategoricalCrossentropy``). ``y_pred``: probabilities ``(n, k)``; labels ``(n,)``
+    or one-hot ``(n, k)``."""
+
+    name = "categorical_crossentropy"
+
+    def __init__(self, eps: float = EPS) -> None:
+        self.eps = eps
+
+    def forward(self, y_pred, y_true):
+        y = one_hot(y_true, y_pred.shape[1], y_pred.dtype)
+        p = np.clip(y_pred, self.eps, 1 - self.eps)
+        return -np.log(np.sum(p * y, axis=1))
+
+    def backward(self, y_pred, y_true):
+        y = one_hot(y_true, y_pred.shape[1], y_pred.dtype)
+        p = np.clip(y_pred, self.eps, 1 - self.eps)
+        inside = (y_pred > self.eps) & (y_pred < 1 - self.eps)
+        return np.where(inside, -y / p, 0) / y_pred.shape[0]
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax followed by categorical cross-entropy, on logits ``z: (n, k)``.
+
+    ``L = mean_i [logsumexp(z_i) - z_{i, y_i}]``; the Jacobians of softmax and the log
+    cancel to the simplified gradient ``dL/dz = (softmax(z) - y) / n``.
+    """
+
+    name = "softmax_crossentropy"
+    expects_logits = True
+
+    def forward(self, logits, y_true):
+        y = one_hot(y_true, logits.shape[1], logits.dtype)
+        shifted = logits - np.max(logits, axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+        return -np.sum(log_probs * y, axis=1)
+
+    def backward(self, logits, y_true):
+        y = one_hot(y_true, logits.shape[1], logits.dtype)
+        return (Softmax._f(logits) - y) / logits.shape[0]
+
+
+class SigmoidBinaryCrossEntropy(Loss):
+    """Sigmoid followed by binary cross-entropy, on logits ``z: (n, k)``.
+
+    ``L = mean_{i,j} [max(z, 0) - z y + log(1 + exp(-|z|))]`` (never overflows);
+    ``dL/dz = (sigmoid(z) - y) / (n k)``: seed 001's ``dz2 = a2 - y`` divided by m.
+    """
+
+    name = "sigmoid_binary_crossentropy"
+    expects_logits = True
+
+    def forward(self, logits, y_true):
+        y = as_column_targets(y_true, logits)
+        return np.mean(np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits))), axis=-1)
+
+    def backward(self, logits, y_true):
+        y = as_column_targets(y_true, logits)
+        return (Sigmoid._f(logits) - y) / logits.size
+
+
+LOSSES: dict[str, type[Loss]] = {
+    cls.name: cls
+    for cls in (MeanSquaredError, BinaryCrossEntropy, CategoricalCrossEntropy, SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy)
+}
+
+# Output activation + probability loss -> the fused loss on logits that replaces them.
+FUSED: dict[tuple[str, str], type[Loss]] = {
+    ("softmax", "categorical_crossentropy"): SoftmaxCrossEntropy,
+    ("sigmoid", "binary_crossentropy"): SigmoidBinaryCrossEntropy,
+}
+
+
+def get_loss(name: str, **kwargs) -> Loss:
+    """A new loss by name, e.g. ``get_loss("categorical_crossentropy")``."""
+    return lookup(LOSSES, "loss", name)(**kwargs)
