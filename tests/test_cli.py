@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ def test_bad_usage_is_one_clear_error(args):
     proc = run(scratchbench(), *args)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines()[-1].startswith("scratchbench: error:")
+    assert re.match(r"scratchbench( \w+)?: error: ", proc.stderr.strip().splitlines()[-1])
 
 
 def test_import_scratch_loads_no_framework():
