@@ -133,8 +133,10 @@ class Sequential:
         return X.astype(self.dtype, copy=False)
 
     def forward(self, X: np.ndarray, upto: int | None = None) -> np.ndarray:
-        """Run layers ``[:upto]`` (all by default) on ``X: (n, n_in)``."""
-        out = self._check_X(X)
+        """Run layers ``[:upto]`` (all by default) on ``X: (n, n_in)``, after checking X."""
+        return self._forward(self._check_X(X), upto)
+
+    def _forward(self, out: np.ndarray, upto: int | None = None) -> np.ndarray:
         for layer in self.layers[:upto]:
             out = layer.forward(out)
         return out
@@ -153,7 +155,7 @@ class Sequential:
         """Forward pass: (loss, outputs, the loss used, its input z, layers before z)."""
         loss_fn, absorbed = self._loss_plan()
         body = len(self.layers) - absorbed
-        z = self.forward(X, upto=body)
+        z = self._forward(X, upto=body)
         out = z
         for layer in self.layers[body:]:
             out = layer.forward(out)
@@ -162,17 +164,24 @@ class Sequential:
     def loss_and_gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Forward and backward on one batch without updating: returns (loss, outputs);
         gradients are left in each Dense layer's ``dweights`` / ``dbiases``."""
+        return self._gradients(self._check_X(X), y)
+
+    def _gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         loss, out, loss_fn, z, body = self._loss_and_outputs(X, y)
         self.backward(loss_fn.backward(z, y), upto=body)
         return loss, out
 
     def train_step(self, X: np.ndarray, y: np.ndarray) -> float:
         """One forward, backward and optimizer update on a batch; returns the batch loss."""
+        return self._step(self._check_X(X), y)[0]
+
+    def _step(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """train_step on checked inputs: (loss, outputs). The hot path of ``fit``."""
         if self.optimizer is None:
             raise ValueError("the model needs an optimizer: call compile(loss, optimizer)")
-        loss, _ = self.loss_and_gradients(X, y)
+        loss, out = self._gradients(X, y)
         self.optimizer.step(self.params())
-        return loss
+        return loss, out
 
     def fit(
         self,
@@ -199,8 +208,7 @@ class Sequential:
         for epoch in range(int(epochs)):
             total_loss = total_acc = 0.0
             for idx in batch_indices(len(X), batch_size, shuffle, gen):
-                loss = self.train_step(X[idx], y[idx])
-                out = self.layers[-1].output
+                loss, out = self._step(X[idx], y[idx])
                 history.step_loss.append(loss)
                 total_loss += loss * len(idx)
                 total_acc += accuracy(y[idx], out) * len(idx)
@@ -221,5 +229,5 @@ class Sequential:
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
         """Mean loss (the one training minimises) and accuracy on ``(X, y)``; no update."""
         y = np.asarray(y)
-        loss, out, *_ = self._loss_and_outputs(X, y)
+        loss, out, *_ = self._loss_and_outputs(self._check_X(X), y)
         return {"loss": loss, "accuracy": accuracy(y, out)}
