@@ -108,20 +108,22 @@ class Sequential:
         return self.loss, 0
 
     def get_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Copies of ``(W, b)`` per Dense layer, ``W: (fan_in, fan_out)``, ``b: (1, fan_out)``."""
-        return [(d.weights.copy(), d.biases.copy()) for d in self.dense_layers]
+        """Copies of ``(W, b)`` per Dense layer, ``W: (fan_in, fan_out)``, ``b: (fan_out,)``
+        (the layout of ``ModelSpec.init_weights`` and of Keras's ``get_weights``)."""
+        return [(d.weights.copy(), d.biases.reshape(-1).copy()) for d in self.dense_layers]
 
     def set_weights(self, weights: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
-        """Load ``(W, b)`` per Dense layer, checking shapes; values are cast to the model dtype."""
+        """Load ``(W, b)`` per Dense layer (b as ``(fan_out,)`` or ``(1, fan_out)``), checking
+        shapes; values are cast to the model dtype."""
         dense = self.dense_layers
         if len(weights) != len(dense):
             raise ValueError(f"got weights for {len(weights)} Dense layers, the model has {len(dense)}")
         for d, (W, b) in zip(dense, weights):
-            W, b = np.asarray(W), np.asarray(b).reshape(1, -1)
-            if W.shape != d.weights.shape or b.shape != d.biases.shape:
-                raise ValueError(f"{d!r} needs W {d.weights.shape} and b {d.biases.shape}, got {W.shape} and {b.shape}")
+            W, b = np.asarray(W), np.asarray(b)
+            if W.shape != d.weights.shape or b.size != d.n_neurons or b.ndim > 2:
+                raise ValueError(f"{d!r} needs W {d.weights.shape} and b ({d.n_neurons},), got {W.shape} and {np.shape(b)}")
             d.weights[...] = W
-            d.biases[...] = b
+            d.biases[...] = b.reshape(1, -1)
 
     # ---- computation -------------------------------------------------------------------
     def _check_X(self, X) -> np.ndarray:

@@ -80,7 +80,7 @@ def test_get_and_set_weights_round_trip():
     b.set_weights(a.get_weights())
     X = np.random.default_rng(0).normal(size=(5, 2))
     assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
-    with pytest.raises(ValueError, match=r"Dense\(2, 16\) needs W \(2, 16\) and b \(1, 16\), got \(16, 2\)"):
+    with pytest.raises(ValueError, match=r"Dense\(2, 16\) needs W \(2, 16\) and b \(16,\), got \(16, 2\)"):
         b.set_weights([(W.T, bias) for W, bias in a.get_weights()])
     with pytest.raises(ValueError, match="got weights for 1 Dense layers, the model has 2"):
         b.set_weights(a.get_weights()[:1])
