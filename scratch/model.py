@@ -173,9 +173,11 @@ class Sequential:
         self.backward(loss_fn.backward(z, y), upto=body)
         return loss, out
 
-    def train_step(self, X: np.ndarray, y: np.ndarray) -> float:
-        """One forward, backward and optimizer update on a batch; returns the batch loss."""
-        return self._step(self._check_X(X), y)[0]
+    def train_step(self, X: np.ndarray, y: np.ndarray, *, validate: bool = True) -> float:
+        """One forward, backward and optimizer update on a batch; returns the batch loss.
+        ``validate=False`` skips the input checks, for loops over data already checked
+        (X then must already have the model's dtype)."""
+        return self._step(self._check_X(X) if validate else X, y)[0]
 
     def _step(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """train_step on checked inputs: (loss, outputs). The hot path of ``fit``."""

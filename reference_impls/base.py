@@ -1,0 +1,208 @@
+"""The one interface every implementation shares, and the loop they all train with.
+
+An adapter supplies only what differs between frameworks: building the network, moving
+weights in and out, converting data, one optimizer step, probabilities, and gradients.
+Batching, step counting, histories and validation live here, once, so every framework
+sees the same batches in the same order and is measured the same way.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Iterator
+
+import numpy as np
+
+from scratch import labels_from_outputs
+from scratch.optimizers import CONVENTIONS
+
+from .spec import ModelSpec, SpecError, Weights
+
+
+class NotExpressible(SpecError):
+    """The framework cannot express a feature the spec asks for (reported as
+    "not expressible" in tables, never as a failure)."""
+
+    def __init__(self, impl: str, feature: str) -> None:
+        super().__init__(f"{impl} cannot express this spec: {feature}")
+        self.impl, self.feature = impl, feature
+
+
+def check_weights(spec: ModelSpec, weights: Weights) -> None:
+    """Raise ``SpecError`` unless ``weights`` is ``[(W, b), ...]`` shaped for ``spec``."""
+    shapes = list(zip(spec.sizes, spec.sizes[1:]))
+    if len(weights) != len(shapes):
+        raise SpecError(f"the spec has {len(shapes)} weight layers but {len(weights)} (W, b) pairs were given")
+    for i, ((W, b), (fan_in, fan_out)) in enumerate(zip(weights, shapes)):
+        if np.shape(W) != (fan_in, fan_out) or np.shape(b) != (fan_out,):
+            raise SpecError(
+                f"layer {i}: W must be ({fan_in}, {fan_out}) and b ({fan_out},) (W as (fan_in, fan_out)), "
+                f"got {np.shape(W)} and {np.shape(b)}"
+            )
+
+
+class Implementation(ABC):
+    """One network built from a ``ModelSpec`` and initial weights.
+
+    Public interface (DESIGN.md): ``train(X, y, steps)`` -> per-step losses,
+    ``fit(X, y, epochs)`` -> per-epoch history, ``predict_proba``, ``predict``,
+    ``get_weights``, ``gradients``. ``y`` is integer class labels for classification
+    losses and real targets for ``mse``.
+    """
+
+    name: ClassVar[str]
+    #: optimizer formula families this framework follows (``spec.convention``)
+    conventions: ClassVar[tuple[str, ...]] = CONVENTIONS
+
+    def __init__(self, spec: ModelSpec, weights: Weights | None = None) -> None:
+        problems = list(self.unsupported(spec))
+        if problems:
+            raise NotExpressible(self.name, "; ".join(problems))
+        self.spec = spec
+        self.dtype = np.dtype(spec.dtype)
+        weights = spec.init_weights() if weights is None else weights
+        check_weights(spec, weights)
+        self.steps_taken = 0
+        self._epoch_cache: tuple[int, int, list] | None = None
+        self._build()
+        self.set_weights([(np.asarray(W, self.dtype), np.asarray(b, self.dtype)) for W, b in weights])
+
+    def __repr__(self) -> str:
+        return f"<{self.name} implementation of {self.spec.sizes} {self.spec.optimizer}>"
+
+    # ---- what each framework supplies ----------------------------------------------------
+    @classmethod
+    def unsupported(cls, spec: ModelSpec) -> Iterator[str]:
+        """Features of ``spec`` this framework cannot express (none by default)."""
+        if spec.convention_matters and spec.convention not in cls.conventions:
+            yield (
+                f"the {spec.convention} form of {spec.optimizer} "
+                f"(it follows the {'/'.join(cls.conventions)} form; set convention = {cls.conventions[0]!r})"
+            )
+
+    @abstractmethod
+    def _build(self) -> None:
+        """Create the network and optimizer from ``self.spec``."""
+
+    @abstractmethod
+    def set_weights(self, weights: Weights) -> None:
+        """Load ``[(W (fan_in, fan_out), b (fan_out,)), ...]``; resets no optimizer state."""
+
+    @abstractmethod
+    def get_weights(self) -> Weights:
+        """Copies of the current weights as NumPy arrays, the layout of ``set_weights``."""
+
+    @abstractmethod
+    def _native(self, X: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
+        """Checked NumPy data -> whatever ``_step`` consumes (tensors, arrays)."""
+
+    @abstractmethod
+    def _step(self, X: Any, y: Any) -> float:
+        """One forward, backward and update on a batch; the batch loss before the update."""
+
+    @abstractmethod
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        """Output activations ``(n, k)`` as NumPy, no update."""
+
+    @abstractmethod
+    def gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[float, Weights]:
+        """Loss and ``[(dL/dW, dL/db), ...]`` on the whole of ``(X, y)``, no update."""
+
+    def _take(self, data: Any, rows: slice | np.ndarray) -> Any:
+        """The rows of a batch from native data."""
+        return data[rows]
+
+    # ---- shared machinery ----------------------------------------------------------------
+    def check_data(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Validate ``(X, y)`` against the spec; returns X in the spec dtype and y as
+        int64 labels (cross-entropy losses) or ``(n, k)`` targets in the spec dtype (mse)."""
+        X, y = np.asarray(X), np.asarray(y)
+        spec = self.spec
+        if X.ndim != 2 or X.shape[1] != spec.sizes[0]:
+            raise SpecError(f"X must have shape (n, {spec.sizes[0]}) for this spec, got {X.shape}")
+        if not np.issubdtype(X.dtype, np.number) or not np.all(np.isfinite(X)):
+            raise SpecError("X contains NaN, inf or non-numbers; clean the data first")
+        if len(y) != len(X):
+            raise SpecError(f"X has {len(X)} samples but y has {len(y)}")
+        k = spec.sizes[-1]
+        if spec.loss == "mse":
+            y = y.reshape(len(y), -1).astype(self.dtype)
+            if y.shape[1] != k or not np.all(np.isfinite(y)):
+                raise SpecError(f"mse targets must be finite with {k} column(s), got shape {y.shape}")
+            return X.astype(self.dtype, copy=False), y
+        n_classes = 2 if spec.loss == "binary_crossentropy" else k
+        if not np.issubdtype(y.dtype, np.integer):
+            if not (np.all(np.isfinite(y)) and np.array_equal(y, np.round(y))):
+                raise SpecError("class labels must be integers (no NaN)")
+        if y.size and (y.min() < 0 or y.max() >= n_classes):
+            raise SpecError(f"class labels must lie in [0, {n_classes - 1}], got [{y.min()}, {y.max()}]")
+        if spec.loss == "binary_crossentropy" and y.reshape(len(y), -1).shape[1] != k:
+            raise SpecError(f"binary_crossentropy with {k} outputs needs {k} label column(s), got shape {y.shape}")
+        return X.astype(self.dtype, copy=False), y.astype(np.int64)
+
+    def _batch(self, n: int, step: int) -> slice | np.ndarray:
+        """The rows of global step ``step`` (epochs continue across calls)."""
+        per_epoch = self.spec.steps_per_epoch(n)
+        epoch, i = divmod(step, per_epoch)
+        if self._epoch_cache is None or self._epoch_cache[:2] != (n, epoch):
+            self._epoch_cache = (n, epoch, self.spec.batches(n, epoch))
+        return self._epoch_cache[2][i]
+
+    def train(self, X: np.ndarray, y: np.ndarray, steps: int) -> np.ndarray:
+        """Take ``steps`` optimizer steps on the spec's batches (continuing from earlier
+        calls); returns each step's loss, measured before its update, as float64."""
+        Xc, yc = self.check_data(X, y)
+        Xn, yn = self._native(Xc, yc)
+        losses = np.empty(int(steps))
+        for k in range(int(steps)):
+            rows = self._batch(len(Xc), self.steps_taken)
+            losses[k] = self._step(self._take(Xn, rows), self._take(yn, rows))
+            self.steps_taken += 1
+        return losses
+
+    def fit(self, X: np.ndarray, y: np.ndarray, epochs: int) -> dict[str, list[float]]:
+        """Train ``epochs`` passes. History per epoch: ``loss``, the batch-size-weighted mean
+        of that epoch's step losses (Keras's convention), and ``accuracy`` of ``predict`` on
+        ``X`` after the epoch (NaN for regression)."""
+        Xc, yc = self.check_data(X, y)
+        n = len(Xc)
+        sizes = np.array([len(range(n)[b]) if isinstance(b, slice) else len(b) for b in self.spec.batches(n, 0)])
+        history: dict[str, list[float]] = {"loss": [], "accuracy": []}
+        for _ in range(int(epochs)):
+            losses = self.train(Xc, yc, len(sizes))
+            history["loss"].append(float(np.dot(losses, sizes) / n))
+            history["accuracy"].append(self.accuracy(Xc, yc))
+        return history
+
+    def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
+        """Fraction of correct labels (per output for binary cross-entropy); NaN for mse."""
+        if self.spec.loss == "mse":
+            return float("nan")
+        predicted = self.predict(X)
+        return float(np.mean(predicted == np.asarray(y).reshape(predicted.shape)))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Output activations ``(n, k)`` (class probabilities, or ``(n, 1)`` for one sigmoid)."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.spec.sizes[0]:
+            raise SpecError(f"X must have shape (n, {self.spec.sizes[0]}) for this spec, got {X.shape}")
+        return self._proba(X.astype(self.dtype, copy=False))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Class labels ``(n,)``: argmax of a softmax, ``output >= 0.5`` for one sigmoid
+        (``(n, k)`` 0/1 labels for k independent sigmoids)."""
+        proba = self.predict_proba(X)
+        if self.spec.loss == "binary_crossentropy" and proba.shape[1] > 1:
+            return (proba >= 0.5).astype(np.int64)
+        return labels_from_outputs(proba)
+
+
+def optimizer_kwargs(spec: ModelSpec) -> dict[str, Any]:
+    """The spec's hyperparameters for ``scratch.get_optimizer`` (names shared by design)."""
+    per = {
+        "sgd": dict(momentum=spec.momentum, nesterov=spec.nesterov),
+        "adam": dict(beta1=spec.beta1, beta2=spec.beta2, eps=spec.eps),
+        "rmsprop": dict(rho=spec.rho, eps=spec.eps, momentum=spec.momentum),
+        "adagrad": dict(eps=spec.eps, initial_accumulator=spec.initial_accumulator),
+    }[spec.optimizer]
+    return dict(lr=float(spec.lr), decay=spec.lr_decay, weight_decay=spec.weight_decay, convention=spec.convention, **per)

@@ -1,0 +1,177 @@
+"""Keras 3: a ``keras.Sequential`` of ``Dense`` layers, compiled and trained with
+``train_on_batch`` on the spec's batches (never ``fit``'s own batch 32 or shuffling).
+
+Runs on the TensorFlow backend by default and on any backend ``KERAS_BACKEND`` names.
+TensorFlow's oneDNN kernels change round-off, so ``TF_ENABLE_ONEDNN_OPTS=0`` is set before
+TensorFlow is imported, unless the user set it; ``environment()`` records the value.
+
+Conventions, named once:
+- ``Dense`` kernels are ``(in, out)`` like the spec: no transpose.
+- Cross-entropy is computed on logits (``from_logits=True``) by a training model whose last
+  Dense is linear; a second model that shares its layers adds the output activation for
+  ``predict_proba``. On the TensorFlow backend Keras does this by itself for a softmax or
+  sigmoid output; writing it out keeps every backend the same.
+- Everything is built *and run* with ``floatx`` set to the spec's dtype. Keras creates its
+  loss tracker and learning-rate variable in ``floatx``, and when it traces the train step
+  it turns Python-float hyperparameters into ``floatx`` tensors before casting them
+  (``ops.cast(self.momentum, variable.dtype)``): at float32, a float64 run would train
+  with momentum 0.8999999761581421 and report float32-rounded losses.
+- ``weight_decay`` becomes L2 regularizers ``(wd/2)||p||^2`` on kernels and biases (Keras's
+  own ``weight_decay`` is decoupled); the penalty Keras adds to the reported loss is
+  subtracted again, so ``train`` reports the data loss like every implementation.
+- ``lr_decay`` is ``InverseTimeDecay(lr, decay_steps=1, decay_rate=lr_decay)``.
+- Optimizers follow the Keras forms (``spec.convention == "keras"``).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import contextlib  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .base import Implementation  # noqa: E402
+from .spec import Weights  # noqa: E402
+
+ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear", "softmax": "softmax"}
+
+LOSSES = {
+    "categorical_crossentropy": lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    "binary_crossentropy": lambda: keras.losses.BinaryCrossentropy(from_logits=True),
+    "mse": lambda: keras.losses.MeanSquaredError(),
+}
+
+# Hyperparameters go in as NumPy scalars of the spec's dtype (``f``): TensorFlow's
+# ``tf.cast(0.9, tf.float64)`` converts a Python float to float32 first, so Keras's
+# ``ops.cast(self.momentum, variable.dtype)`` would give a float64 run the momentum
+# 0.8999999761581421 (np.float64 is a float subclass, so Keras's checks accept it).
+OPTIMIZERS = {
+    "sgd": lambda s, lr, f: keras.optimizers.SGD(learning_rate=lr, momentum=f(s.momentum), nesterov=s.nesterov),
+    "adam": lambda s, lr, f: keras.optimizers.Adam(learning_rate=lr, beta_1=f(s.beta1), beta_2=f(s.beta2), epsilon=f(s.eps)),
+    "rmsprop": lambda s, lr, f: keras.optimizers.RMSprop(learning_rate=lr, rho=f(s.rho), epsilon=f(s.eps), momentum=f(s.momentum)),
+    "adagrad": lambda s, lr, f: keras.optimizers.Adagrad(
+        learning_rate=lr, epsilon=f(s.eps), initial_accumulator_value=f(s.initial_accumulator)
+    ),
+}
+
+
+def environment() -> dict[str, str]:
+    """The settings that change Keras's numbers, for the results tables."""
+    return {
+        "keras_backend": keras.backend.backend(),
+        "keras_version": keras.__version__,
+        "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", ""),
+    }
+
+
+@contextlib.contextmanager
+def floatx(dtype: str):
+    old = keras.config.floatx()
+    keras.config.set_floatx(dtype)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(old)
+
+
+def _activation(spec, name: str):
+    if name == "leaky_relu":
+        alpha = spec.leaky_alpha
+        return lambda x: keras.ops.leaky_relu(x, negative_slope=alpha)
+    return ACTIVATIONS[name]
+
+
+class KerasImplementation(Implementation):
+    name = "keras"
+    conventions = ("keras",)
+
+    def _build(self) -> None:
+        spec = self.spec
+        with floatx(spec.dtype):
+            reg = keras.regularizers.L2(spec.weight_decay / 2) if spec.weight_decay else None
+            inputs = keras.Input((spec.sizes[0],), dtype=spec.dtype)
+            self.dense = []
+            x = inputs
+            for i, fan_out in enumerate(spec.sizes[1:]):
+                hidden = i < len(spec.sizes) - 2
+                layer = keras.layers.Dense(
+                    fan_out,
+                    activation=_activation(spec, spec.activations[i]) if hidden else None,
+                    kernel_regularizer=reg,
+                    bias_regularizer=reg,
+                    dtype=spec.dtype,
+                )
+                self.dense.append(layer)
+                x = layer(x)
+            self.fused = spec.loss != "mse"
+            out = keras.layers.Activation(_activation(spec, spec.output_activation), dtype=spec.dtype)(x)
+            self.model = keras.Model(inputs, out)  # what a Keras user would write
+            self.train_model = keras.Model(inputs, x if self.fused else out)  # shares the layers
+            lr = float(spec.lr)
+            if spec.lr_decay:
+                lr = keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=spec.lr_decay)
+            self.optimizer = OPTIMIZERS[spec.optimizer](spec, lr, np.dtype(spec.dtype).type)
+            self.loss_fn = LOSSES[spec.loss]()
+            self.train_model.compile(optimizer=self.optimizer, loss=self.loss_fn)
+            self.optimizer.build(self.train_model.trainable_variables)
+            self.train_model.make_train_function()
+
+    def set_weights(self, weights: Weights) -> None:
+        for layer, (W, b) in zip(self.dense, weights):
+            layer.set_weights([W, b])
+
+    def get_weights(self) -> Weights:
+        return [tuple(np.array(a) for a in layer.get_weights()) for layer in self.dense]
+
+    def _native(self, X, y):
+        if self.spec.loss == "binary_crossentropy":
+            y = y.reshape(len(y), -1).astype(self.dtype)
+        return X, y
+
+    def _penalty(self) -> float:
+        """(wd/2) sum ||p||^2 over every weight and bias, as the regularizers add it."""
+        wd = self.spec.weight_decay
+        return sum(float(np.sum(np.square(a))) for W, b in self.get_weights() for a in (W, b)) * wd / 2
+
+    def _step(self, X, y) -> float:
+        penalty = self._penalty() if self.spec.weight_decay else 0.0
+        with floatx(self.spec.dtype):
+            return float(self.train_model.train_on_batch(X, y)) - penalty
+
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        return keras.ops.convert_to_numpy(self.model(X, training=False))
+
+    def gradients(self, X, y):
+        X, y = self._native(*self.check_data(X, y))
+        with floatx(self.spec.dtype):
+            return _GRADIENTS[keras.backend.backend()](self, X, y)
+
+
+def _tf_gradients(impl: KerasImplementation, X, y):
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        loss = impl.loss_fn(y, impl.train_model(X, training=True))
+    variables = [v for layer in impl.dense for v in (layer.kernel, layer.bias)]
+    grads = tape.gradient(loss, variables)
+    return float(loss), [(grads[i].numpy(), grads[i + 1].numpy()) for i in range(0, len(grads), 2)]
+
+
+def _torch_gradients(impl: KerasImplementation, X, y):
+    import torch
+
+    variables = [v for layer in impl.dense for v in (layer.kernel, layer.bias)]
+    for v in variables:
+        v.value.grad = None
+    loss = impl.loss_fn(torch.as_tensor(y), impl.train_model(torch.as_tensor(X), training=True))
+    loss.backward()
+    grads = [v.value.grad.detach().cpu().numpy().copy() for v in variables]
+    return float(loss), [(grads[i], grads[i + 1]) for i in range(0, len(grads), 2)]
+
+
+_GRADIENTS = {"tensorflow": _tf_gradients, "torch": _torch_gradients}

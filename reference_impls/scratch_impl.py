@@ -1,0 +1,49 @@
+"""The scratch network behind the shared interface: ``scratch.Sequential`` as is."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scratch import Dense, Sequential, get_activation, get_optimizer
+
+from .base import Implementation, optimizer_kwargs
+from .spec import Weights
+
+
+def activation_kwargs(spec, name: str) -> dict:
+    """Constructor arguments the spec gives an activation (only LeakyReLU has any)."""
+    return {"alpha": spec.leaky_alpha} if name == "leaky_relu" else {}
+
+
+class ScratchImplementation(Implementation):
+    """Follows either optimizer convention, so it can be every framework's twin."""
+
+    name = "scratch"
+
+    def _build(self) -> None:
+        spec = self.spec
+        layers = []
+        for (fan_in, fan_out), act in zip(zip(spec.sizes, spec.sizes[1:]), spec.activations):
+            # Weights are overwritten by set_weights; "rand" from a fixed seed is the cheapest draw.
+            layers += [Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype), get_activation(act, **activation_kwargs(spec, act))]
+        self.model = Sequential(layers, loss=spec.loss, optimizer=get_optimizer(spec.optimizer, **optimizer_kwargs(spec)))
+
+    def set_weights(self, weights: Weights) -> None:
+        self.model.set_weights(weights)
+
+    def get_weights(self) -> Weights:
+        return self.model.get_weights()
+
+    def _native(self, X, y):
+        return X, y
+
+    def _step(self, X, y) -> float:
+        return self.model.train_step(X, y, validate=False)
+
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(X)
+
+    def gradients(self, X, y):
+        X, y = self.check_data(X, y)
+        loss, _ = self.model.loss_and_gradients(X, y)
+        return loss, [(d.dweights.copy(), d.dbiases.reshape(-1).copy()) for d in self.model.dense_layers]

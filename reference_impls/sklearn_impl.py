@@ -1,0 +1,147 @@
+"""scikit-learn: ``MLPClassifier`` / ``MLPRegressor`` driven so they take the spec's steps.
+
+How it is driven: one ``partial_fit`` call per step, on exactly that step's batch, with
+``batch_size`` equal to the batch, ``shuffle=False``, ``alpha=0`` (no L2),
+``early_stopping=False``, ``learning_rate="constant"``, and momentum, Nesterov and Adam's
+constants copied from the spec. ``partial_fit`` initialises the network on its first call,
+so the adapter makes that call on a throwaway batch, then overwrites the weights with the
+spec's and discards the optimizer state: the first counted step starts from the same
+state as every other implementation.
+
+sklearn's loss definitions differ, so its hyperparameters are rescaled (exactly):
+- ``squared_error`` is ``1/2 mean (y - p)^2`` and its gradient is ``(p - y) / n`` (not
+  divided by the k outputs): c = k / 2 times the spec's mse gradient.
+- ``log_loss`` (softmax) and ``binary_log_loss`` (one sigmoid) equal the spec's: c = 1.
+A gradient scaled by c is the spec's step when SGD's ``learning_rate_init = lr / c``
+(momentum too, the update is linear in lr * g) and Adam's ``epsilon = c * eps`` (Adam is
+scale-free but for eps). Reported losses are converted back (mse: twice sklearn's).
+Its optimizers follow the Keras forms (``spec.convention == "keras"``); probabilities
+are clipped at machine epsilon in the reported loss only (the gradient is ``p - y``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Iterator
+
+import numpy as np
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+from .base import Implementation
+from .spec import ModelSpec, Weights
+
+ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
+
+
+def gradient_scale(spec: ModelSpec) -> float:
+    """c in ``sklearn's gradient = c * the spec's gradient``."""
+    return spec.sizes[-1] / 2 if spec.loss == "mse" else 1.0
+
+
+class SklearnImplementation(Implementation):
+    name = "sklearn"
+    conventions = ("keras",)
+
+    @classmethod
+    def unsupported(cls, spec: ModelSpec) -> Iterator[str]:
+        yield from super().unsupported(spec)
+        if spec.optimizer not in ("sgd", "adam"):
+            yield f"the {spec.optimizer} optimizer (MLP solvers are sgd, adam and lbfgs)"
+        hidden = sorted(set(spec.hidden_activations))
+        if len(hidden) > 1:
+            yield f"mixed hidden activations {', '.join(hidden)} (one activation serves every hidden layer)"
+        elif hidden and hidden[0] not in ACTIVATIONS:
+            yield f"the {hidden[0]} hidden activation (identity, logistic, tanh and relu exist)"
+        if spec.loss == "mse" and spec.output_activation != "linear":
+            yield f"mse on a {spec.output_activation} output (MLPRegressor's output is linear)"
+        if spec.loss == "categorical_crossentropy" and spec.sizes[-1] == 2:
+            yield "a 2-unit softmax output (MLPClassifier uses one logistic unit for two classes)"
+        if spec.loss == "binary_crossentropy" and spec.sizes[-1] > 1:
+            yield "several independent sigmoid outputs (multi-label; not wired in this adapter)"
+        if spec.weight_decay:
+            yield "L2 on biases (alpha penalises weights only, divided by the batch size)"
+        if spec.lr_decay:
+            yield "inverse-time learning-rate decay (invscaling is lr / t^power_t, per epoch)"
+
+    def _build(self) -> None:
+        spec = self.spec
+        self.c = gradient_scale(spec)
+        common = dict(
+            hidden_layer_sizes=spec.sizes[1:-1],
+            activation=ACTIVATIONS[spec.hidden_activations[0]] if spec.hidden_activations else "identity",
+            solver=spec.optimizer,
+            alpha=0.0,
+            learning_rate="constant",
+            learning_rate_init=float(spec.lr) / self.c if spec.optimizer == "sgd" else float(spec.lr),
+            momentum=spec.momentum,
+            nesterovs_momentum=spec.nesterov,
+            beta_1=spec.beta1,
+            beta_2=spec.beta2,
+            epsilon=spec.eps * self.c,
+            shuffle=False,
+            early_stopping=False,
+            max_iter=1,
+            tol=0.0,
+            n_iter_no_change=2**31 - 1,
+            random_state=0,
+        )
+        self.classifier = spec.loss != "mse"
+        self.est = MLPClassifier(**common) if self.classifier else MLPRegressor(**common)
+        self.n_classes = max(spec.sizes[-1], 2)
+        # Throwaway first call: partial_fit initialises on its first call.
+        X0 = np.zeros((self.n_classes, spec.sizes[0]), dtype=self.dtype)
+        if self.classifier:
+            self.est.partial_fit(X0, np.arange(self.n_classes), classes=np.arange(self.n_classes))
+        else:
+            self.est.partial_fit(X0, np.zeros((self.n_classes, spec.sizes[-1]), dtype=self.dtype))
+
+    def set_weights(self, weights: Weights) -> None:
+        est = self.est
+        est.coefs_ = [np.array(W, dtype=self.dtype) for W, _ in weights]
+        est.intercepts_ = [np.array(b, dtype=self.dtype) for _, b in weights]
+        # A fresh optimizer (zero momentum / moments, t = 0) at the next partial_fit.
+        if hasattr(est, "_optimizer"):
+            del est._optimizer
+        est.t_, est.loss_curve_, est.best_loss_, est._no_improvement_count = 0, [], np.inf, 0
+
+    def get_weights(self) -> Weights:
+        return [(W.copy(), b.copy()) for W, b in zip(self.est.coefs_, self.est.intercepts_)]
+
+    def _native(self, X, y):
+        return X, (y if self.classifier else y.reshape(len(y), -1))
+
+    def _reported(self, sklearn_loss: float) -> float:
+        """sklearn's loss in the spec's definition."""
+        return 2.0 * sklearn_loss if self.spec.loss == "mse" else sklearn_loss
+
+    def _step(self, X, y) -> float:
+        self.est.batch_size = len(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
+            if self.classifier:
+                self.est.partial_fit(X, y, classes=np.arange(self.n_classes))
+            else:
+                self.est.partial_fit(X, y[:, 0] if y.shape[1] == 1 else y)
+        return self._reported(float(self.est.loss_))
+
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        if not self.classifier:
+            return self.est.predict(X).reshape(len(X), -1)
+        proba = self.est.predict_proba(X)
+        return proba[:, 1:] if self.spec.sizes[-1] == 1 else proba  # binary: columns are (1 - p, p)
+
+    def gradients(self, X, y):
+        """sklearn's own back-propagation (the private ``_backprop`` that ``partial_fit``
+        calls), converted to the spec's loss definition."""
+        X, y = self._native(*self.check_data(X, y))
+        est = self.est
+        target = est._label_binarizer.transform(y).astype(self.dtype) if self.classifier else y
+        n_layers = len(self.spec.sizes)
+        activations = [X] + [None] * (n_layers - 1)
+        deltas = [None] * (n_layers - 1)
+        coef_grads = [np.empty_like(W) for W in est.coefs_]
+        intercept_grads = [np.empty_like(b) for b in est.intercepts_]
+        args = [X, target, None] if "sample_weight" in inspect.signature(est._backprop).parameters else [X, target]
+        loss, coef_grads, intercept_grads = est._backprop(*args, activations, deltas, coef_grads, intercept_grads)
+        return self._reported(float(loss)), [(dW / self.c, db / self.c) for dW, db in zip(coef_grads, intercept_grads)]

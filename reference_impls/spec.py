@@ -1,0 +1,238 @@
+"""``ModelSpec``: the one description every implementation is built from.
+
+A spec states everything that decides a training trajectory: layer sizes, activations,
+loss, optimizer and *all* its hyperparameters, batching, dtype, initializer and seed.
+No implementation has defaults of its own; where frameworks write an algorithm
+differently, the spec's ``convention`` names the form (see ``scratch.optimizers``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import tomllib
+from dataclasses import dataclass, fields
+from typing import Any, Iterator
+
+import numpy as np
+
+from scratch import ACTIVATIONS, INITIALIZERS
+from scratch.optimizers import CONVENTIONS
+
+LOSSES = ("mse", "binary_crossentropy", "categorical_crossentropy")
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
+DTYPES = ("float32", "float64")
+# Output activation each probability loss needs.
+LOSS_OUTPUT = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
+
+
+class SpecError(ValueError):
+    """A spec that cannot describe a valid network; the message says what to change."""
+
+
+Weights = list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A fully specified multilayer perceptron and how to train it.
+
+    ``sizes`` are the layer widths, input first: ``(2, 64, 3)`` is 2 -> 64 -> 3.
+    ``activations`` has one entry per weight layer; the last is the output activation.
+    ``batch_size=None`` trains on the full batch. ``shuffle`` draws each epoch's order from
+    ``seed`` (the same order for every implementation). Optimizer fields that the chosen
+    optimizer does not use are ignored by all implementations alike.
+    """
+
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+    optimizer: str = "sgd"
+    lr: float = 0.01
+    momentum: float = 0.0  # SGD and RMSprop
+    nesterov: bool = False  # SGD
+    beta1: float = 0.9  # Adam
+    beta2: float = 0.999  # Adam
+    eps: float = 1e-8  # Adam, RMSprop, Adagrad
+    rho: float = 0.9  # RMSprop's decay (PyTorch calls it alpha)
+    initial_accumulator: float = 0.0  # Adagrad
+    weight_decay: float = 0.0  # L2: (wd/2) ||theta||^2 on every weight and bias
+    lr_decay: float = 0.0  # lr_t = lr / (1 + lr_decay * t)
+    convention: str = "pytorch"  # optimizer formula family: "pytorch" or "keras"
+    leaky_alpha: float = 0.01  # slope of leaky_relu for x < 0
+    batch_size: int | None = None
+    shuffle: bool = False
+    dtype: str = "float64"
+    init: str = "glorot_uniform"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sizes", tuple(self.sizes))
+        object.__setattr__(self, "activations", tuple(self.activations))
+        for problem in self._problems():
+            raise SpecError(problem)
+
+    def _problems(self) -> Iterator[str]:
+        sizes, acts = self.sizes, self.activations
+        if len(sizes) < 2 or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes):
+            yield f"sizes must be two or more positive integers (input first), got {sizes}"
+        if len(acts) != len(sizes) - 1:
+            yield f"{len(sizes) - 1} weight layers need {len(sizes) - 1} activations, got {len(acts)}: {acts}"
+        for a in acts:
+            if a not in ACTIVATIONS:
+                yield f"unknown activation {a!r}; choose one of: {', '.join(sorted(ACTIVATIONS))}"
+        if "softmax" in acts[:-1]:
+            yield "softmax is only supported as the output activation"
+        if self.loss not in LOSSES:
+            yield f"unknown loss {self.loss!r}; choose one of: {', '.join(LOSSES)}"
+        need = LOSS_OUTPUT.get(self.loss)
+        if need and acts and acts[-1] != need:
+            yield f"{self.loss} needs a {need} output activation, got {acts[-1]!r}"
+        if self.loss == "categorical_crossentropy" and sizes[-1] < 2:
+            yield "categorical_crossentropy needs at least 2 outputs; use binary_crossentropy for one"
+        if self.optimizer not in OPTIMIZERS:
+            yield f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}"
+        if self.convention not in CONVENTIONS:
+            yield f"unknown convention {self.convention!r}; choose one of: {', '.join(CONVENTIONS)}"
+        if self.dtype not in DTYPES:
+            yield f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}"
+        if self.init not in INITIALIZERS:
+            yield f"unknown init {self.init!r}; choose one of: {', '.join(sorted(INITIALIZERS))}"
+        for name in ("lr", "eps"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                yield f"{name} must be a positive number, got {value!r}"
+        for name in ("momentum", "beta1", "beta2", "rho"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and 0 <= value < 1):
+                yield f"{name} must lie in [0, 1), got {value!r}"
+        for name in ("weight_decay", "lr_decay", "initial_accumulator", "leaky_alpha"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                yield f"{name} must be a non-negative number, got {value!r}"
+        for name in ("nesterov", "shuffle"):
+            if not isinstance(getattr(self, name), bool):
+                yield f"{name} must be true or false, got {getattr(self, name)!r}"
+        if self.nesterov and not self.momentum > 0:
+            yield "nesterov needs momentum > 0"
+        if self.batch_size is not None and not (isinstance(self.batch_size, int) and self.batch_size >= 1):
+            yield f"batch_size must be a positive integer or None (full batch), got {self.batch_size!r}"
+        if not isinstance(self.seed, int) or self.seed < 0:
+            yield f"seed must be a non-negative integer, got {self.seed!r}"
+
+    # ---- derived facts ---------------------------------------------------------------
+    @property
+    def output_activation(self) -> str:
+        return self.activations[-1]
+
+    @property
+    def hidden_activations(self) -> tuple[str, ...]:
+        return self.activations[:-1]
+
+    @property
+    def n_params(self) -> int:
+        return sum((a + 1) * b for a, b in zip(self.sizes, self.sizes[1:]))
+
+    @property
+    def convention_matters(self) -> bool:
+        """Whether the PyTorch and Keras forms of this optimizer differ for this spec:
+        always for Adam, RMSprop and Adagrad; for SGD only with momentum under lr decay."""
+        if self.optimizer == "sgd":
+            return self.momentum > 0 and self.lr_decay > 0
+        return True
+
+    def replace(self, **changes: Any) -> "ModelSpec":
+        """A copy with some fields changed (validated like a new spec)."""
+        return dataclasses.replace(self, **changes)
+
+    # ---- weights and batches -----------------------------------------------------------
+    def init_weights(self, seed: int | None = None) -> Weights:
+        """The initial ``[(W, b), ...]``, ``W: (fan_in, fan_out)``, ``b: (fan_out,)``, drawn
+        once in NumPy from ``seed`` (default: the spec's) with the spec's initializer."""
+        from scratch import get_initializer
+
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        init = get_initializer(self.init)
+        out = []
+        for fan_in, fan_out in zip(self.sizes, self.sizes[1:]):
+            W, b = init(fan_in, fan_out, rng, self.dtype)
+            out.append((W, b.reshape(-1)))
+        return out
+
+    def batches(self, n_samples: int, epoch: int) -> list[slice | np.ndarray]:
+        """Row selections of epoch ``epoch``'s mini-batches, in order: slices when not
+        shuffling, else index arrays of a permutation drawn from ``(seed, epoch)``, so any
+        epoch can be regenerated on its own (for resuming)."""
+        size = n_samples if self.batch_size is None else min(self.batch_size, n_samples)
+        if not self.shuffle:
+            return [slice(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
+        order = np.random.default_rng((self.seed, 0x5EED, epoch)).permutation(n_samples)
+        return [order[start : start + size] for start in range(0, n_samples, size)]
+
+    def batch_stream(self, n_samples: int) -> Iterator[slice | np.ndarray]:
+        """Every batch of epoch 0, then epoch 1, ... without end."""
+        epoch = 0
+        while True:
+            yield from self.batches(n_samples, epoch)
+            epoch += 1
+
+    def steps_per_epoch(self, n_samples: int) -> int:
+        return len(self.batches(n_samples, 0))
+
+    # ---- serialisation ---------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (tuples become lists)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.init}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ModelSpec":
+        """Build from a mapping; unknown keys raise ``SpecError`` naming the valid ones."""
+        if not isinstance(data, dict):
+            raise SpecError(f"a spec must be a table of fields, got {type(data).__name__}")
+        valid = [f.name for f in fields(cls) if f.init]
+        unknown = sorted(set(data) - set(valid))
+        if unknown:
+            raise SpecError(f"unknown spec field(s) {', '.join(unknown)}; valid fields: {', '.join(valid)}")
+        missing = [name for name in ("sizes", "activations", "loss") if name not in data]
+        if missing:
+            raise SpecError(f"spec is missing required field(s): {', '.join(missing)}")
+        data = dict(data)
+        if data.get("batch_size") in ("full", "none", "None"):
+            data["batch_size"] = None
+        for name in ("sizes", "activations"):
+            if not isinstance(data[name], (list, tuple)):
+                raise SpecError(f"{name} must be a list, got {data[name]!r}")
+        return cls(**data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ModelSpec":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError(f"spec is not valid JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    def to_toml(self) -> str:
+        """TOML has no null: a full-batch spec writes ``batch_size = "full"``."""
+        import tomli_w
+
+        data = self.to_dict()
+        if data["batch_size"] is None:
+            data["batch_size"] = "full"
+        return tomli_w.dumps(data)
+
+    @classmethod
+    def from_toml(cls, text: str) -> "ModelSpec":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SpecError(f"spec is not valid TOML: {exc}") from None
+        return cls.from_dict(data)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

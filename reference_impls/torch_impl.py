@@ -1,0 +1,112 @@
+"""PyTorch: ``nn.Sequential`` of ``nn.Linear`` layers trained with ``torch.optim``.
+
+Conventions, named once:
+- ``nn.Linear`` stores ``weight`` as ``(out, in)``: loading transposes the spec's
+  ``(in, out)`` matrix, reading transposes back.
+- Cross-entropy losses are computed on logits (``CrossEntropyLoss``, ``BCEWithLogitsLoss``,
+  mean reduction), the output activation is applied only for ``predict_proba``: the same
+  fused loss the scratch network trains with.
+- ``weight_decay`` is PyTorch's own (coupled L2: ``g += wd * p``, every parameter).
+- ``lr_decay`` is a ``LambdaLR`` schedule ``1 / (1 + decay * t)`` stepped once per step.
+- Optimizers follow the PyTorch forms (``spec.convention == "pytorch"``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .base import Implementation
+from .spec import Weights
+
+ACTIVATIONS = {
+    "relu": lambda spec: nn.ReLU(),
+    "leaky_relu": lambda spec: nn.LeakyReLU(spec.leaky_alpha),
+    "sigmoid": lambda spec: nn.Sigmoid(),
+    "tanh": lambda spec: nn.Tanh(),
+    "linear": lambda spec: nn.Identity(),
+    "softmax": lambda spec: nn.Softmax(dim=1),
+}
+
+LOSSES = {
+    "categorical_crossentropy": nn.CrossEntropyLoss,  # on logits, integer targets
+    "binary_crossentropy": nn.BCEWithLogitsLoss,  # on logits
+    "mse": nn.MSELoss,  # on outputs, mean over every element
+}
+
+OPTIMIZERS = {
+    "sgd": lambda s: dict(momentum=s.momentum, nesterov=s.nesterov),
+    "adam": lambda s: dict(betas=(s.beta1, s.beta2), eps=s.eps),
+    "rmsprop": lambda s: dict(alpha=s.rho, eps=s.eps, momentum=s.momentum),
+    "adagrad": lambda s: dict(eps=s.eps, initial_accumulator_value=s.initial_accumulator),
+}
+OPTIMIZER_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
+TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class TorchImplementation(Implementation):
+    name = "torch"
+    conventions = ("pytorch",)
+
+    def _build(self) -> None:
+        spec = self.spec
+        self.tdtype = TORCH_DTYPES[spec.dtype]
+        modules: list[nn.Module] = []
+        for (fan_in, fan_out), act in zip(zip(spec.sizes, spec.sizes[1:]), spec.hidden_activations):
+            modules += [nn.Linear(fan_in, fan_out, dtype=self.tdtype), ACTIVATIONS[act](spec)]
+        modules.append(nn.Linear(spec.sizes[-2], spec.sizes[-1], dtype=self.tdtype))
+        self.body = nn.Sequential(*modules)  # outputs logits (pre-activation)
+        self.head = ACTIVATIONS[spec.output_activation](spec)
+        self.fused = spec.loss != "mse"
+        self.loss_fn = LOSSES[spec.loss]()
+        self.linears = [m for m in self.body if isinstance(m, nn.Linear)]
+        self.optimizer = OPTIMIZER_CLASSES[spec.optimizer](
+            self.body.parameters(), lr=float(spec.lr), weight_decay=spec.weight_decay, **OPTIMIZERS[spec.optimizer](spec)
+        )
+        decay = spec.lr_decay
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda t: 1.0 / (1.0 + decay * t)) if decay else None
+
+    def set_weights(self, weights: Weights) -> None:
+        with torch.no_grad():
+            for lin, (W, b) in zip(self.linears, weights):
+                lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.T)))  # (in, out) -> (out, in)
+                lin.bias.copy_(torch.from_numpy(b))
+
+    def get_weights(self) -> Weights:
+        return [(lin.weight.detach().numpy().T.copy(), lin.bias.detach().numpy().copy()) for lin in self.linears]
+
+    def _native(self, X, y):
+        yt = torch.from_numpy(y)
+        if self.spec.loss == "binary_crossentropy":
+            yt = yt.reshape(len(y), -1).to(self.tdtype)
+        return torch.from_numpy(np.ascontiguousarray(X)), yt
+
+    def _take(self, data, rows):
+        return data[rows] if isinstance(rows, slice) else data[torch.from_numpy(rows)]
+
+    def _loss(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        z = self.body(X)
+        return self.loss_fn(z if self.fused else self.head(z), y)
+
+    def _step(self, X, y) -> float:
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self._loss(X, y)
+        loss.backward()
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return loss.item()
+
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return self.head(self.body(torch.from_numpy(np.ascontiguousarray(X)))).numpy()
+
+    def gradients(self, X, y):
+        Xt, yt = self._native(*self.check_data(X, y))
+        self.body.zero_grad(set_to_none=True)
+        loss = self._loss(Xt, yt)
+        loss.backward()
+        grads = [(lin.weight.grad.numpy().T.copy(), lin.bias.grad.numpy().copy()) for lin in self.linears]
+        self.body.zero_grad(set_to_none=True)
+        return loss.item(), grads
