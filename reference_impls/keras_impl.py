@@ -20,6 +20,14 @@ Conventions, named once:
   own ``weight_decay`` is decoupled); the penalty Keras adds to the reported loss is
   subtracted again, so ``train`` reports the data loss like every implementation.
 - ``lr_decay`` is ``InverseTimeDecay(lr, decay_steps=1, decay_rate=lr_decay)``.
+- TensorFlow's ``tf.cast(python_float, tf.float64)`` goes through float32, and Keras casts
+  Python-float constants that way in optimizers (momentum, betas), ``InverseTimeDecay``
+  and ``L2`` (whose factor ``float()`` strips any NumPy type). In float64 runs this adapter
+  therefore passes NumPy scalars of the spec's dtype, and uses ``ExactL2`` (Keras's L2
+  formula with the factor kept in the weights' dtype). TF's ``LeakyRelu`` kernel stores
+  its slope as a 32-bit attribute, so leaky ReLU is ``where(x > 0, x, alpha * x)`` with
+  alpha in the spec's dtype. Built-in Keras, in float64, would train with the
+  float32-rounded constants (a relative 1e-8 difference per step, see the tests).
 - Optimizers follow the Keras forms (``spec.convention == "keras"``).
 """
 
@@ -81,9 +89,22 @@ def floatx(dtype: str):
 
 def _activation(spec, name: str):
     if name == "leaky_relu":
-        alpha = spec.leaky_alpha
-        return lambda x: keras.ops.leaky_relu(x, negative_slope=alpha)
+        alpha = np.dtype(spec.dtype).type(spec.leaky_alpha)
+        return lambda x: keras.ops.where(x > 0, x, alpha * x)
     return ACTIVATIONS[name]
+
+
+class ExactL2(keras.regularizers.Regularizer):
+    """``l2 * sum(x^2)`` like ``keras.regularizers.L2``, with ``l2`` in x's dtype."""
+
+    def __init__(self, l2: float) -> None:
+        self.l2 = l2
+
+    def __call__(self, x):
+        return keras.ops.convert_to_tensor(np.asarray(self.l2, dtype=x.dtype)) * keras.ops.sum(keras.ops.square(x))
+
+    def get_config(self) -> dict:
+        return {"l2": self.l2}
 
 
 class KerasImplementation(Implementation):
@@ -92,8 +113,11 @@ class KerasImplementation(Implementation):
 
     def _build(self) -> None:
         spec = self.spec
+        # float64: NumPy scalars keep constants exact (see above); float32: Python floats,
+        # whose float32 conversion is the right rounding (and np.float32 is no float).
+        f = np.float64 if spec.dtype == "float64" else float
         with floatx(spec.dtype):
-            reg = keras.regularizers.L2(spec.weight_decay / 2) if spec.weight_decay else None
+            reg = ExactL2(spec.weight_decay / 2) if spec.weight_decay else None
             inputs = keras.Input((spec.sizes[0],), dtype=spec.dtype)
             self.dense = []
             x = inputs
@@ -112,10 +136,10 @@ class KerasImplementation(Implementation):
             out = keras.layers.Activation(_activation(spec, spec.output_activation), dtype=spec.dtype)(x)
             self.model = keras.Model(inputs, out)  # what a Keras user would write
             self.train_model = keras.Model(inputs, x if self.fused else out)  # shares the layers
-            lr = float(spec.lr)
+            lr = float(spec.lr)  # becomes a variable created in floatx: exact
             if spec.lr_decay:
-                lr = keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=spec.lr_decay)
-            self.optimizer = OPTIMIZERS[spec.optimizer](spec, lr, np.dtype(spec.dtype).type)
+                lr = keras.optimizers.schedules.InverseTimeDecay(f(lr), decay_steps=1, decay_rate=f(spec.lr_decay))
+            self.optimizer = OPTIMIZERS[spec.optimizer](spec, lr, f)
             self.loss_fn = LOSSES[spec.loss]()
             self.train_model.compile(optimizer=self.optimizer, loss=self.loss_fn)
             self.optimizer.build(self.train_model.trainable_variables)

@@ -94,7 +94,8 @@ class SklearnImplementation(Implementation):
         if self.classifier:
             self.est.partial_fit(X0, np.arange(self.n_classes), classes=np.arange(self.n_classes))
         else:
-            self.est.partial_fit(X0, np.zeros((self.n_classes, spec.sizes[-1]), dtype=self.dtype))
+            y0 = np.zeros((self.n_classes, spec.sizes[-1]), dtype=self.dtype)
+            self.est.partial_fit(X0, y0[:, 0] if spec.sizes[-1] == 1 else y0)
 
     def set_weights(self, weights: Weights) -> None:
         est = self.est
