@@ -111,6 +111,15 @@ class KerasImplementation(Implementation):
     name = "keras"
     conventions = ("keras",)
 
+    @classmethod
+    def unsupported(cls, spec):
+        yield from super().unsupported(spec)
+        # Keras's type promotion maps float64 to float32 outside TensorFlow, "aligned with
+        # JAX's default" (keras/src/backend/common/dtypes.py): matmuls of float64 weights
+        # run in float32 on the torch backend. Asked of Keras itself, not assumed.
+        if spec.dtype == "float64" and keras.backend.result_type("float64", "float64") != "float64":
+            yield f"float64 arithmetic on the {keras.backend.backend()} backend (Keras promotes float64 to float32 there)"
+
     def _build(self) -> None:
         spec = self.spec
         # float64: NumPy scalars keep constants exact (see above); float32: Python floats,

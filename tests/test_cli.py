@@ -67,3 +67,47 @@ def test_scratch_sources_import_numpy_only():
                 continue
             for name in names:
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+def test_check_writes_tables_and_exits_zero(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "eq"
+    proc = run(scratchbench(), "check", "--tasks", "xor", "--configs", "sgd-full,rmsprop-minibatch", "--steps", "200", "--out", str(out), timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "Summary: 5 pass, 1 not expressible (6 comparisons)" in proc.stdout
+    table = pd.read_parquet(out / "equivalence.parquet")
+    assert len(table) == 6 and set(table["impl"]) == {"keras", "torch", "sklearn"}
+    assert table.loc[table["impl"] == "sklearn", "status"].tolist() == ["pass", "not expressible"]
+    assert (table.loc[table["status"] == "pass", "loss_max_rel"] <= 1e-12).all()
+    csv = pd.read_csv(out / "equivalence.csv")
+    assert csv["note"].fillna("").tolist() == table["note"].tolist()
+    pd.testing.assert_frame_equal(table.drop(columns="note"), csv.drop(columns="note"), check_dtype=False)
+    deviation = pd.read_parquet(out / "deviation.parquet")
+    assert {"task", "impl", "config", "step", "loss_rel_deviation"} <= set(deviation.columns)
+    env = __import__("json").loads((out / "check_environment.json").read_text())
+    assert env["TF_ENABLE_ONEDNN_OPTS"] == "0" and env["keras_backend"] == "tensorflow"
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["check", "--tasks", "xor,nope"], "unknown task 'nope'"),
+        (["check", "--impls", "jax"], "unknown implementation(s) jax"),
+        (["check", "--configs", "adam"], "unknown config(s) adam"),
+        (["check", "--steps", "0"], "--steps must be at least 1"),
+    ],
+)
+def test_check_bad_input(args, message):
+    proc = run(scratchbench(), *args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_check_unwritable_out_keeps_existing_files(tmp_path):
+    keep = tmp_path / "equivalence.csv"
+    keep.write_text("earlier results\n")
+    # A folder under a regular file can never be created, whoever runs the test (root too).
+    proc = run(scratchbench(), "check", "--tasks", "xor", "--configs", "sgd-full", "--steps", "5", "--out", str(keep / "sub"))
+    assert proc.returncode == 2 and "cannot write to output folder" in proc.stderr and "Traceback" not in proc.stderr
+    assert keep.read_text() == "earlier results\n"

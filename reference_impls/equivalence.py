@@ -1,0 +1,183 @@
+"""Step-by-step equivalence of an implementation with the scratch network.
+
+For one spec, task data and implementation:
+
+1. **One step** from identical weights on the first batch: loss, every gradient and every
+   updated weight, each compared relative to its tensor's largest entry.
+2. **Trajectory** of ``steps`` steps: the loss at every step and the final weights.
+   ``growth`` records how the deviation grows (round-off amplified by the dynamics grows
+   geometrically from ~1e-16; a wrong formula shows at step 1).
+3. **Re-sync**: one step from the scratch trajectory's *final* weights (fresh optimizer
+   state), comparing the loss and the updated weights, so the two still compute the same
+   thing where training ended up. (Its gradients are not compared: near a minimum they
+   are small sums of large terms, and their round-off relative to the largest entry says
+   more about cancellation than about the implementations.)
+
+Status:
+
+- ``pass``: the one-step check and the trajectory are within tolerance;
+- ``amplified``: the one-step check passes and the trajectory drifts past tolerance, but
+  gradually (no step multiplies the running deviation by more than ``MAX_JUMP``): round-off
+  amplified by the dynamics, reported with its growth per 100 steps, not a mismatch;
+- ``fail``: the one-step check fails, the deviation jumps (a wrong formula, batch or
+  schedule shows up that way), or a loss became NaN;
+- ``not expressible`` (the framework lacks a feature the spec asks for) or ``error``.
+
+The re-sync deviation is reported, not judged: where training saturates, an optimizer
+that divides by a small ``sqrt(v) + eps`` (PyTorch's RMSprop form) turns the round-off of
+tiny gradients into visible steps, so its size measures the step's conditioning.
+
+The scratch twin follows the framework's optimizer convention (``spec.convention`` is set
+to the implementation's own form): "the same steps" means the framework's steps.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import build, implementation_class
+from .base import NotExpressible
+from .spec import ModelSpec, Weights
+
+MAX_JUMP = 100.0  # largest one-step growth of the running deviation still read as round-off
+TOLERANCES = {
+    # (one step, trajectory), relative to each tensor's largest entry
+    "float64": (1e-13, 1e-12),
+    "float32": (1e-5, 1e-5),
+}
+
+
+def checkpoints(steps: int, n: int = 40) -> list[int]:
+    """Log-spaced steps 1..steps at which the deviation curve is recorded."""
+    return sorted({int(round(k)) for k in np.geomspace(1, steps, n)} | {steps})
+
+
+def rel_dev(a: np.ndarray, b: np.ndarray) -> float:
+    """``max |a - b| / max(|a|, |b|)``; 0 when both are all zeros."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    scale = max(float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)))
+    diff = float(np.max(np.abs(a - b), initial=0))
+    return 0.0 if diff == 0 else diff / scale if scale else math.inf
+
+
+def weights_dev(a: Weights, b: Weights) -> float:
+    """Largest per-tensor relative deviation over every W and b."""
+    return max(rel_dev(x, y) for pa, pb in zip(a, b) for x, y in zip(pa, pb))
+
+
+def weights_abs(a: Weights, b: Weights) -> float:
+    return max(float(np.max(np.abs(np.asarray(x, np.float64) - y))) for pa, pb in zip(a, b) for x, y in zip(pa, pb))
+
+
+def native_spec(spec: ModelSpec, impl: str) -> ModelSpec:
+    """``spec`` in the optimizer convention ``impl`` follows (scratch follows any)."""
+    conventions = implementation_class(impl).conventions
+    return spec if spec.convention in conventions else spec.replace(convention=conventions[0])
+
+
+@dataclass
+class Comparison:
+    """Everything measured for one (spec, implementation) pair."""
+
+    impl: str
+    spec: ModelSpec
+    steps: int
+    status: str = "error"
+    note: str = ""
+    one_step_loss: float = math.nan
+    one_step_grads: float = math.nan
+    one_step_weights: float = math.nan
+    resync: float = math.nan
+    loss_max_abs: float = math.nan
+    loss_max_rel: float = math.nan
+    weights_max_abs: float = math.nan
+    weights_max_rel: float = math.nan
+    growth_per_100_steps: float = math.nan
+    max_step_growth: float = math.nan
+    deviation_curve: list[tuple[int, float]] = field(default_factory=list)
+    seconds: float = math.nan
+
+    @property
+    def one_step(self) -> float:
+        return max(self.one_step_loss, self.one_step_grads, self.one_step_weights)
+
+
+def _one_step(a, b, X, y) -> tuple[tuple[float, float, float], tuple[float, float]]:
+    """Take one step on the first batch with both: the deviations of (loss, gradients,
+    updated weights), and the two step losses."""
+    rows = a.spec.batches(len(X), 0)[0]
+    la, ga = a.gradients(X[rows], y[rows])
+    lb, gb = b.gradients(X[rows], y[rows])
+    step_a, step_b = a.train(X, y, 1)[0], b.train(X, y, 1)[0]
+    loss = max(rel_dev(la, lb), rel_dev(step_a, step_b))
+    return (loss, weights_dev(ga, gb), weights_dev(a.get_weights(), b.get_weights())), (step_a, step_b)
+
+
+def roundoff(dtype: str) -> float:
+    """Deviations below this are plain round-off: 10 machine epsilons of ``dtype``."""
+    return 10 * float(np.finfo(dtype).eps)
+
+
+def _growth(curve: list[tuple[int, float]], floor: float) -> float:
+    """Deviation growth factor per 100 steps: a log-linear fit over the geometric phase,
+    above round-off (``floor``) and below saturation (1e-3, where trajectories decorrelate)."""
+    pts = [(k, math.log10(d)) for k, d in curve if floor < d < 1e-3]
+    if len(pts) < 2:
+        return math.nan
+    k, logd = np.array(pts).T
+    if np.ptp(k) == 0:
+        return math.nan
+    return float(10 ** (np.polyfit(k, logd, 1)[0] * 100))
+
+
+def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int, weights: Weights | None = None) -> Comparison:
+    """Train ``impl`` and its scratch twin from the same weights; measure every deviation."""
+    spec = native_spec(spec, impl)
+    result = Comparison(impl, spec, int(steps))
+    start = time.perf_counter()
+    weights = spec.init_weights() if weights is None else weights
+    try:
+        other = build(impl, spec, weights)
+    except NotExpressible as exc:
+        result.status, result.note = "not expressible", exc.feature
+        return result
+    try:
+        ref = build("scratch", spec, weights)
+        devs, (first_a, first_b) = _one_step(ref, other, X, y)
+        result.one_step_loss, result.one_step_grads, result.one_step_weights = devs
+        # The one-step check took step 1; the trajectory continues from there.
+        la = np.concatenate([[first_a], ref.train(X, y, steps - 1)])
+        lb = np.concatenate([[first_b], other.train(X, y, steps - 1)])
+        diff = np.abs(la - lb)
+        scale = float(np.max(np.abs(la)))
+        running = np.maximum.accumulate(diff) / scale
+        result.loss_max_abs = float(np.max(diff))
+        result.loss_max_rel = float(running[-1])
+        result.deviation_curve = [(k, float(running[k - 1])) for k in checkpoints(steps)]
+        wa, wb = ref.get_weights(), other.get_weights()
+        result.weights_max_abs, result.weights_max_rel = weights_abs(wa, wb), weights_dev(wa, wb)
+        floor = roundoff(spec.dtype)
+        result.growth_per_100_steps = _growth(result.deviation_curve, floor)
+        result.max_step_growth = float(np.max(running[1:] / np.maximum(running[:-1], floor), initial=1.0))
+        (_, _, updated), (ra, rb) = _one_step(build("scratch", spec, wa), build(impl, spec, wa), X, y)
+        result.resync = max(abs(ra - rb) / scale, updated)
+        if not (np.all(np.isfinite(la)) and np.all(np.isfinite(lb))):
+            result.note = "a loss became NaN or inf"
+        result.status = _status(result)
+    except Exception as exc:  # recorded in the table, the sweep goes on
+        result.status, result.note = "error", f"{type(exc).__name__}: {exc}"
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _status(r: Comparison) -> str:
+    step_tol, traj_tol = TOLERANCES[r.spec.dtype]
+    if r.note or not r.one_step <= step_tol:
+        return "fail"
+    if r.loss_max_rel <= traj_tol and r.weights_max_rel <= traj_tol:
+        return "pass"
+    return "amplified" if r.max_step_growth <= MAX_JUMP else "fail"
