@@ -210,11 +210,7 @@ class ModelSpec:
 
     @classmethod
     def from_json(cls, text: str) -> "ModelSpec":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SpecError(f"spec is not valid JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls._parse(text, json.loads, json.JSONDecodeError, "JSON")
 
     def to_toml(self) -> str:
         """TOML has no null: a full-batch spec writes ``batch_size = "full"``."""
@@ -227,10 +223,14 @@ class ModelSpec:
 
     @classmethod
     def from_toml(cls, text: str) -> "ModelSpec":
+        return cls._parse(text, tomllib.loads, tomllib.TOMLDecodeError, "TOML")
+
+    @classmethod
+    def _parse(cls, text: str, loads, error: type[Exception], fmt: str) -> "ModelSpec":
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise SpecError(f"spec is not valid TOML: {exc}") from None
+            data = loads(text)
+        except error as exc:
+            raise SpecError(f"spec is not valid {fmt}: {exc}") from None
         return cls.from_dict(data)
 
 
