@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine with Python 3.11:
-#   make report   set up .venv if missing, then run the default job
+#   make report   set up .venv if missing, then run the default sweep and print its summary
 #   make test     set up .venv if missing, then run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -9,8 +9,9 @@ PYTEST_ARGS ?=
 
 .PHONY: report test setup lock clean
 
+# The default sweep: the six gates and the spiral, four implementations, five seeds.
 report: $(STAMP)
-	$(PY) -m benchmarks demo
+	$(PY) -m benchmarks run --out results/latest --overwrite
 
 # pytest exits 5 when it collected nothing; for this project that means the
 # suite is broken (wrong testpaths, an import-time skip), so it fails loudly.

@@ -46,6 +46,72 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 1 if table["status"].isin(["fail", "error"]).any() else 0
 
 
+def _cmd_tasks(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .tasks import TASKS
+
+    table = Table(title="Tasks (scratchbench run --tasks NAME,...)")
+    for col in ("task", "description", "train / test rows", "features", "classes", "default model", "epochs", "target"):
+        table.add_column(col, justify="right" if col in ("train / test rows", "features", "classes", "epochs") else "left")
+    for task in TASKS.values():
+        spec = task.spec
+        try:
+            sizes = task.data(0).sizes
+            rows, feats = f"{sizes[0]:,} / {sizes[1]:,}", str(sizes[2])
+        except ValueError:  # needs files the user supplies (mnist)
+            rows, feats = "your files", str(spec.sizes[0])
+        model = f"{'-'.join(map(str, spec.sizes))} {'/'.join(spec.activations)}, {spec.optimizer} lr {spec.lr:g}"
+        model += ", full batch" if spec.batch_size is None else f", batch {spec.batch_size}"
+        classes = str(max(spec.sizes[-1], 2))
+        table.add_row(task.name, task.description, rows, feats, classes, model, str(task.epochs), f"{task.target_metric} >= {task.target:g}")
+    Console(width=200).print(table)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from . import config as cfgmod
+    from .report_text import print_summary
+    from .runner import run_sweep
+    from .tasks import parse_tasks
+
+    cfg = cfgmod.load(args.config) if args.config else cfgmod.SweepConfig()
+    overrides = {}
+    if args.tasks:
+        overrides["tasks"] = args.tasks
+    if args.impls:
+        overrides["impls"] = args.impls
+    for key in ("seeds", "epochs", "threads", "eval_every"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
+    cfg = cfgmod.from_mapping(overrides, base=cfg)
+    parse_tasks(",".join(cfg.tasks))
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    cfg.plans()  # validate every task's spec before anything runs
+    console = Console(stderr=True)
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    with Progress(*columns, console=console, transient=True) as bar:
+        job = bar.add_task("starting", total=None)
+
+        def progress(i: int, n: int, what: str) -> None:
+            bar.update(job, completed=i, total=n, description=f"done: {what}")
+
+        try:
+            results = run_sweep(cfg, args.out, resume=args.resume, overwrite=args.overwrite, jobs=args.jobs, progress=progress, argv=["scratchbench", *args.argv])
+        except KeyboardInterrupt:
+            print(f"scratchbench run: interrupted; finished runs are saved in {args.out}; continue with --resume", file=sys.stderr)
+            return 130
+    print_summary(results.summary, results.runs)
+    if args.out:
+        print(f"tables written to {args.out}/ (runs, curves, summary as .parquet and .csv; manifest.json)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scratchbench",
@@ -69,12 +135,31 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, default=0, help="seed of the data and the initial weights (default 0)")
     check.add_argument("--out", help="folder for the equivalence and deviation tables (Parquet + CSV)")
     check.set_defaults(func=_cmd_check)
+
+    tasks = sub.add_parser("tasks", help="list the tasks with their sizes, default models and targets")
+    tasks.set_defaults(func=_cmd_tasks)
+
+    run = sub.add_parser("run", help="train tasks x implementations x seeds; write runs, curves and summary tables")
+    run.add_argument("--tasks", help="comma-separated tasks, 'gates' or 'all' (default: the six gates and spiral)")
+    run.add_argument("--impls", help="comma-separated implementations or 'all' (default: all four)")
+    run.add_argument("--seeds", type=int, help="number of seeds, 0..N-1 (default 5)")
+    run.add_argument("--config", help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see README)")
+    run.add_argument("--epochs", type=int, help="epochs for every task (default: each task's own)")
+    run.add_argument("--threads", type=int, help="threads for every framework, pinned alike (default 1)")
+    run.add_argument("--eval-every", dest="eval_every", type=int, help="evaluate every N epochs (default: ~100 evaluations per run)")
+    run.add_argument("--out", default="results", help="folder for the tables (default: results)")
+    run.add_argument("--resume", action="store_true", help="skip the runs already recorded in --out")
+    run.add_argument("--overwrite", action="store_true", help="replace the runs recorded in --out")
+    run.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (timings are then flagged)")
+    run.set_defaults(func=_cmd_run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.func(args)
     except (UsageError, ValueError, OSError) as exc:

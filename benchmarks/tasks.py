@@ -1,18 +1,24 @@
-"""Data sets the benchmarks train on, generated here (nothing is downloaded).
+"""Tasks: named, seeded data sets, each with the model that learns it and its target.
 
-Each generator is seeded explicitly; ``rng=None`` uses NumPy's legacy global state, which
-is what the tutorials' ``np.random.seed(...)`` calls set.
+Everything is generated here or shipped by an installed package (scikit-learn's digits);
+nothing is downloaded. MNIST is read from files the user already has (IDX or ``.npz``).
+``rng=None`` in the generators means NumPy's legacy global state, which is what the
+tutorials' ``np.random.seed(...)`` calls set.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from reference_impls.spec import ModelSpec, SpecError
 from scratch._rng import RNG, as_rng
+
+from .mnist import load_mnist
 
 # Truth tables of the two-input gates, rows in the order (0,0), (0,1), (1,0), (1,1).
 GATES: dict[str, tuple[int, int, int, int]] = {
@@ -34,6 +40,12 @@ def logic_gate(name: str, dtype: str = "float64") -> tuple[np.ndarray, np.ndarra
     return X, np.array(GATES[key], dtype=np.int64)
 
 
+def parity(n_bits: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """All ``2**n_bits`` inputs in {0, 1} and their parity (1 for an odd number of ones)."""
+    X = np.array(list(itertools.product([0, 1], repeat=n_bits)), dtype=np.float64)
+    return X, (X.sum(axis=1) % 2).astype(np.int64)
+
+
 def spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, rng: RNG = None) -> tuple[np.ndarray, np.ndarray]:
     """The cs231n "neural networks case study" spiral, exactly as seed 003 writes it.
 
@@ -43,7 +55,7 @@ def spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, rng: 
     the tutorial's loop (which calls ``np.random.randn``).
     """
     if n_per_class < 1 or n_classes < 1:
-        raise ValueError(f"spiral needs n_per_class >= 1 and n_classes >= 1, got {n_per_class}, {n_classes}")
+        raise SpecError(f"spiral needs n_per_class >= 1 and n_classes >= 1, got {n_per_class}, {n_classes}")
     gen = as_rng(rng)
     N, K = int(n_per_class), int(n_classes)
     X = np.zeros((N * K, 2))
@@ -57,9 +69,6 @@ def spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, rng: 
     return X, y
 
 
-# ---- the task registry -------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Dataset:
     """Train and test arrays of one task draw."""
@@ -69,41 +78,99 @@ class Dataset:
     X_test: np.ndarray
     y_test: np.ndarray
 
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """(train rows, test rows, features)."""
+        return len(self.X_train), len(self.X_test), self.X_train.shape[1]
+
 
 @dataclass(frozen=True)
 class Task:
     """A named, seeded data set with the model that learns it and the bar for success.
 
-    ``make(seed)`` returns a ``Dataset``; ``spec`` is the default model (its seed is
-    replaced by the run's); ``target`` is the training accuracy that counts as solved.
-    ``check_batch_size`` is the mini-batch size the equivalence check uses.
+    ``make(seed, **params)`` returns a ``Dataset``; ``params`` are its defaults (a config
+    may override them). ``spec`` is the default model (its seed becomes the run's); the
+    task is solved when ``target_metric`` (``train_accuracy`` or ``test_accuracy``)
+    reaches ``target``. ``check_batch_size`` is the equivalence check's mini-batch size.
     """
 
     name: str
     description: str
-    make: Callable[[int], Dataset]
+    make: Callable[..., Dataset]
     spec: ModelSpec
     target: float
     epochs: int
-    check_batch_size: int
-    tags: tuple[str, ...] = field(default=())
+    target_metric: str = "train_accuracy"
+    check_batch_size: int = 32
+    params: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
 
     def data(self, seed: int = 0) -> Dataset:
-        return self.make(seed)
+        return self.make(seed, **self.params)
+
+    def with_params(self, **params: Any) -> "Task":
+        """The same task with other data parameters (validated)."""
+        unknown = sorted(set(params) - set(self.params))
+        if unknown:
+            raise SpecError(f"task {self.name} has no parameter(s) {', '.join(unknown)}; valid: {', '.join(self.params) or 'none'}")
+        return dataclasses.replace(self, params={**self.params, **params})
 
 
-def _gate_data(name: str) -> Callable[[int], Dataset]:
-    def make(seed: int) -> Dataset:
-        X, y = logic_gate(name)
-        return Dataset(X, y, X.copy(), y.copy())  # the truth table is the whole world
+def _split(X: np.ndarray, y: np.ndarray, seed: int, test_size: float = 0.2) -> Dataset:
+    from sklearn.model_selection import train_test_split
 
-    return make
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
+    return Dataset(Xtr, ytr.astype(np.int64), Xte, yte.astype(np.int64))
 
 
-def _spiral_data(seed: int) -> Dataset:
-    X, y = spiral(100, 3, 0.2, rng=np.random.default_rng(seed))
-    X_test, y_test = spiral(100, 3, 0.2, rng=np.random.default_rng((seed, 1)))
+def _truth_table(X: np.ndarray, y: np.ndarray) -> Dataset:
+    return Dataset(X, y, X.copy(), y.copy())  # the truth table is the whole world
+
+
+def _gate(name: str) -> Callable[..., Dataset]:
+    return lambda seed: _truth_table(*logic_gate(name))
+
+
+def _not(seed: int) -> Dataset:
+    return _truth_table(np.array([[0.0], [1.0]]), np.array([1, 0]))
+
+
+def _parity(seed: int, n_bits: int) -> Dataset:
+    return _truth_table(*parity(n_bits))
+
+
+def _spiral(seed: int, n_per_class: int, n_classes: int, noise: float) -> Dataset:
+    X, y = spiral(n_per_class, n_classes, noise, rng=np.random.default_rng(seed))
+    X_test, y_test = spiral(n_per_class, n_classes, noise, rng=np.random.default_rng((seed, 1)))
     return Dataset(X, y, X_test, y_test)
+
+
+def _moons(seed: int, n_samples: int, noise: float) -> Dataset:
+    from sklearn.datasets import make_moons
+
+    return _split(*make_moons(n_samples=n_samples, noise=noise, random_state=seed), seed)
+
+
+def _circles(seed: int, n_samples: int, noise: float, factor: float) -> Dataset:
+    from sklearn.datasets import make_circles
+
+    return _split(*make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed), seed)
+
+
+def _digits(seed: int) -> Dataset:
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return _split(digits.data / 16.0, digits.target, seed)  # pixels 0..16 -> [0, 1]
+
+
+def _mnist(seed: int, path: str | None, limit: int | None) -> Dataset:
+    if not path:
+        raise SpecError("task mnist reads local files: set its path, e.g. [tasks.mnist] path = \"data/mnist.npz\" in --config")
+    X_train, y_train, X_test, y_test = load_mnist(path)
+    if limit:
+        X_train, y_train = X_train[:limit], y_train[:limit]
+    return Dataset(X_train, y_train, X_test, y_test)
 
 
 # Seed 001's Keras model: Input(2), Dense(10, relu), Dense(10, relu), Dense(1, sigmoid),
@@ -117,16 +184,39 @@ SPIRAL_SPEC = ModelSpec(
     sizes=(2, 64, 3), activations=("relu", "softmax"), loss="categorical_crossentropy",
     optimizer="sgd", lr=1.0, init="he_uniform",
 )
+TWO_D_SPEC = ModelSpec(
+    sizes=(2, 32, 1), activations=("relu", "sigmoid"), loss="binary_crossentropy",
+    optimizer="adam", lr=0.01, eps=1e-7, batch_size=32, shuffle=True, init="he_uniform",
+)
+IMAGE_SPEC = ModelSpec(
+    sizes=(64, 64, 10), activations=("relu", "softmax"), loss="categorical_crossentropy",
+    optimizer="adam", lr=0.001, eps=1e-7, batch_size=64, shuffle=True, init="he_uniform",
+)
+
+
+def _gate_task(name: str) -> Task:
+    return Task(name, f"two-input {name.upper()} truth table (4 rows)", _gate(name), GATE_SPEC, 1.0, 500, check_batch_size=2, tags=("gate", "2d"))
+
 
 TASKS: dict[str, Task] = {
-    **{
-        gate: Task(gate, f"two-input {gate.upper()} truth table (4 rows)", _gate_data(gate), GATE_SPEC, 1.0, 500, 2, ("gate",))
-        for gate in GATES
-    },
-    "spiral": Task(
-        "spiral", "cs231n spiral: 3 arms x 100 points, noise 0.2 (test: a second draw)", _spiral_data, SPIRAL_SPEC, 0.95, 2000, 32, ()
-    ),
+    **{gate: _gate_task(gate) for gate in GATES},
+    "not": Task("not", "one-input NOT truth table (2 rows)", _not, GATE_SPEC.replace(sizes=(1, 10, 10, 1)), 1.0, 500,
+                check_batch_size=1, tags=("gate",)),
+    "parity3": Task("parity3", "three-input parity (8 rows): XOR of three bits", _parity,
+                    GATE_SPEC.replace(sizes=(3, 16, 16, 1)), 1.0, 1000, check_batch_size=4, params={"n_bits": 3}, tags=("gate",)),
+    "spiral": Task("spiral", "cs231n spiral, K arms x N points (test: a second draw)", _spiral, SPIRAL_SPEC, 0.95, 2000,
+                   params={"n_per_class": 100, "n_classes": 3, "noise": 0.2}, tags=("2d",)),
+    "moons": Task("moons", "scikit-learn two moons, 80/20 split", _moons, TWO_D_SPEC, 0.95, 200, "test_accuracy",
+                  params={"n_samples": 500, "noise": 0.2}, tags=("2d",)),
+    "circles": Task("circles", "scikit-learn concentric circles, 80/20 split", _circles, TWO_D_SPEC, 0.95, 200, "test_accuracy",
+                    params={"n_samples": 500, "noise": 0.1, "factor": 0.5}, tags=("2d",)),
+    "digits": Task("digits", "scikit-learn 8x8 digits (1,797 images, ships with it), 80/20 split", _digits, IMAGE_SPEC, 0.95, 60,
+                   "test_accuracy", check_batch_size=64),
+    "mnist": Task("mnist", "MNIST 28x28 from local IDX or .npz files (never downloaded)", _mnist,
+                  IMAGE_SPEC.replace(sizes=(784, 128, 10), batch_size=128), 0.97, 5, "test_accuracy", check_batch_size=128,
+                  params={"path": None, "limit": None}, tags=("external",)),
 }
+DEFAULT_TASKS = [*GATES, "spiral"]
 
 
 def get_task(name: str) -> Task:
@@ -136,8 +226,13 @@ def get_task(name: str) -> Task:
 
 
 def parse_tasks(text: str) -> list[Task]:
-    """``"xor,spiral"`` or ``"all"`` -> tasks, in the order given."""
-    names = list(TASKS) if text.strip() == "all" else [t.strip() for t in text.split(",") if t.strip()]
+    """``"xor,spiral"``, ``"gates"`` or ``"all"`` -> tasks, in the order given ('all'
+    leaves out tasks that need external files)."""
+    text = text.strip()
+    if text == "all":
+        return [t for t in TASKS.values() if "external" not in t.tags]
+    names = [t.strip() for t in text.split(",") if t.strip()]
     if not names:
         raise SpecError("no task given; name tasks like --tasks xor,spiral (or --tasks all)")
-    return [get_task(n) for n in names]
+    expanded = [g for n in names for g in (GATES if n == "gates" else [n])]
+    return [get_task(n) for n in expanded]

@@ -8,6 +8,7 @@ sees the same batches in the same order and is measured the same way.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Iterator
 
@@ -151,12 +152,25 @@ class Implementation(ABC):
     def train(self, X: np.ndarray, y: np.ndarray, steps: int) -> np.ndarray:
         """Take ``steps`` optimizer steps on the spec's batches (continuing from earlier
         calls); returns each step's loss, measured before its update, as float64."""
+        return self.run_steps(self.prepare(X, y), steps)
+
+    def prepare(self, X: np.ndarray, y: np.ndarray) -> tuple[int, Any, Any]:
+        """Check and convert data once: ``(n_samples, native X, native y)`` for ``run_steps``."""
         Xc, yc = self.check_data(X, y)
-        Xn, yn = self._native(Xc, yc)
+        return (len(Xc), *self._native(Xc, yc))
+
+    def run_steps(self, prepared: tuple[int, Any, Any], steps: int, seconds: np.ndarray | None = None) -> np.ndarray:
+        """``steps`` steps on prepared data. With ``seconds`` (an array of length ``steps``),
+        each step's wall time (taking its batch, forward, backward, update) is stored there."""
+        n, Xn, yn = prepared
         losses = np.empty(int(steps))
+        clock = time.perf_counter
         for k in range(int(steps)):
-            rows = self._batch(len(Xc), self.steps_taken)
+            rows = self._batch(n, self.steps_taken)
+            start = clock()
             losses[k] = self._step(self._take(Xn, rows), self._take(yn, rows))
+            if seconds is not None:
+                seconds[k] = clock() - start
             self.steps_taken += 1
         return losses
 

@@ -1,0 +1,93 @@
+"""Every column of every results table, documented in one place (the README's tables are
+checked against this by the tests)."""
+
+from __future__ import annotations
+
+RUNS: dict[str, str] = {
+    "run_id": "hash of (task, task parameters, impl, seed, spec, epochs, eval period): the resume key",
+    "task": "task name",
+    "impl": "implementation: scratch, keras, torch or sklearn",
+    "seed": "seed of the data split and the initial weights (the same for every impl)",
+    "status": "ok; diverged (a loss became NaN or inf: recorded, the sweep goes on); failed (an error, see message)",
+    "message": "the error or divergence message; empty when ok",
+    "epochs": "epochs asked for",
+    "steps": "optimizer steps taken",
+    "batch_size": "rows per step (the full training set for full-batch specs)",
+    "dtype": "float32 or float64",
+    "optimizer": "sgd, adam, rmsprop or adagrad",
+    "convention": "optimizer formula family the impl ran under (pytorch or keras; scratch follows the spec)",
+    "target_metric": "train_accuracy or test_accuracy: what the task's target is measured on",
+    "target": "the value of target_metric that counts as solved",
+    "reached_target": "whether target_metric reached target at some evaluation",
+    "steps_to_target": "optimizer steps until the first evaluation at which the target was met (NaN if never)",
+    "epochs_to_target": "steps_to_target in epochs",
+    "time_to_target": "training seconds (first step included, evaluation excluded) until then (NaN if never)",
+    "final_train_accuracy": "accuracy on the training set after the last step (harness's count)",
+    "final_test_accuracy": "accuracy on the test set after the last step",
+    "final_train_loss": "loss on the training set after the last step, from the impl's probabilities (mse for regression)",
+    "final_test_loss": "the same on the test set",
+    "final_step_loss": "the loss the framework reported for its last step (before that step's update)",
+    "sk_accuracy": "sklearn.metrics.accuracy_score on the final test predictions",
+    "sk_log_loss": "sklearn.metrics.log_loss on the final test probabilities (mean_squared_error for regression)",
+    "sk_f1_macro": "sklearn.metrics.f1_score(average='macro') on the final test predictions",
+    "sk_confusion_matrix": "sklearn.metrics.confusion_matrix of the test predictions, as JSON",
+    "sk_check": "ok, or what disagrees by more than 1e-12 between sklearn's metrics and the harness's own",
+    "t_import": "seconds to import the impl's framework, measured once per sweep in a fresh interpreter",
+    "t_init": "seconds of the framework's one-time start-up in this process (first build, step and prediction of a tiny model), paid before any timed run",
+    "t_build": "seconds to build the model, load the initial weights and compile (after t_init)",
+    "t_compile": "seconds of the first training step (graph tracing, lazy initialisation), kept out of t_train",
+    "t_train": "seconds of every step after the first (evaluation excluded)",
+    "t_eval": "seconds spent evaluating, on a paused training clock",
+    "t_step_median": "median seconds per step after the warm-up steps",
+    "t_step_iqr": "interquartile range of the seconds per step after warm-up",
+    "warmup_steps": "steps left out of t_step_median / t_step_iqr (besides the first)",
+    "eval_every": "evaluation period, in steps",
+    "threads": "threads given to every framework (BLAS, torch, TensorFlow intra- and inter-op)",
+    "parallel_jobs": "runs executed side by side; timings with more than 1 share the CPU and are flagged",
+    "spec": "the full ModelSpec of the run, as JSON",
+}
+# Environment columns (one value per sweep) are added with an env_ prefix: python, numpy,
+# scipy, sklearn, torch, tensorflow, keras, pandas, blas, cpu, cpu_count, platform,
+# KERAS_BACKEND, TF_ENABLE_ONEDNN_OPTS.
+ENV_PREFIX = "env_"
+
+CURVES: dict[str, str] = {
+    "run_id": "the run (see runs)",
+    "task": "task name",
+    "impl": "implementation",
+    "seed": "seed",
+    "step": "optimizer steps taken at this evaluation (0: the initial weights)",
+    "epoch": "step / steps per epoch",
+    "step_loss": "mean of the losses the framework reported since the previous evaluation (NaN at step 0)",
+    "train_loss": "loss on the training set at this evaluation",
+    "train_accuracy": "accuracy on the training set",
+    "test_loss": "loss on the test set",
+    "test_accuracy": "accuracy on the test set",
+    "train_seconds": "training seconds so far (first step included, evaluation excluded)",
+}
+
+SUMMARY: dict[str, str] = {
+    "task": "task name",
+    "impl": "implementation",
+    "runs": "runs recorded (one per seed)",
+    "ok": "runs with status ok",
+    "diverged": "runs that diverged",
+    "failed": "runs that failed",
+    "success_rate": "fraction of runs that reached the target",
+    "final_accuracy_median": "median over seeds of the final target-metric accuracy",
+    "final_accuracy_ci_low": "bootstrap 95% CI of that median, lower end (scipy.stats.bootstrap, percentile)",
+    "final_accuracy_ci_high": "upper end",
+    "steps_to_target_median": "median steps to target over the runs that reached it",
+    "steps_to_target_ci_low": "bootstrap 95% CI, lower end",
+    "steps_to_target_ci_high": "upper end",
+    "time_to_target_median": "median seconds to target over the runs that reached it",
+    "time_to_target_ci_low": "bootstrap 95% CI, lower end",
+    "time_to_target_ci_high": "upper end",
+    "t_step_median": "median over runs of each run's median seconds per step",
+    "t_build_median": "median seconds to build",
+    "t_compile_median": "median seconds of the first step",
+    "t_import": "seconds to import the framework",
+    "sk_check_ok": "fraction of runs whose sklearn cross-check agreed",
+}
+
+TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY}

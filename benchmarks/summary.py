@@ -1,0 +1,53 @@
+"""Across seeds: success rate, medians with bootstrap confidence intervals."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .schema import SUMMARY
+
+
+def median_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:
+    """(median, CI low, CI high): scipy's percentile bootstrap of the median, seeded so the
+    tables are reproducible. One value: no interval (NaN); identical values: a point."""
+    x = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
+    if len(x) == 0:
+        return np.nan, np.nan, np.nan
+    med = float(np.median(x))
+    if len(x) == 1:
+        return med, np.nan, np.nan
+    if np.ptp(x) == 0:
+        return med, med, med
+    from scipy.stats import bootstrap
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = bootstrap((x,), np.median, confidence_level=confidence, n_resamples=4999, method="percentile", random_state=0)
+    return med, float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def summarize(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (task, impl); columns documented in ``schema.SUMMARY``."""
+    if runs.empty:
+        return pd.DataFrame(columns=list(SUMMARY))
+    rows = []
+    for (task, impl), g in runs.groupby(["task", "impl"], sort=False):
+        ok = g[g["status"] == "ok"]
+        metric = ok["target_metric"].iloc[0] if len(ok) else "train_accuracy"
+        acc = ok.get(f"final_{metric}", pd.Series(dtype=float))
+        reached = ok[ok["reached_target"].astype(bool)]
+        row = {"task": task, "impl": impl, "runs": len(g), "ok": len(ok), "diverged": int((g["status"] == "diverged").sum()),
+               "failed": int(g["status"].isin(["failed", "not expressible"]).sum()),
+               "success_rate": float(g["reached_target"].astype(bool).mean())}
+        for name, values in (("final_accuracy", acc), ("steps_to_target", reached["steps_to_target"]), ("time_to_target", reached["time_to_target"])):
+            row[f"{name}_median"], row[f"{name}_ci_low"], row[f"{name}_ci_high"] = median_ci(values)
+        for col in ("t_step_median", "t_build", "t_compile"):
+            key = col if col == "t_step_median" else f"{col}_median"
+            row[key] = float(ok[col].median()) if len(ok) and col in ok else np.nan
+        row["t_import"] = float(g["t_import"].iloc[0])
+        row["sk_check_ok"] = float((ok["sk_check"] == "ok").mean()) if len(ok) and "sk_check" in ok else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)[list(SUMMARY)]
