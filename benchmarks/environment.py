@@ -81,10 +81,11 @@ def _version(*distributions: str) -> str:
 @lru_cache(maxsize=1)
 def software() -> dict[str, str]:
     """Versions of Python and every library that touches the numbers."""
-    import numpy  # noqa: F401 - loads the BLAS that threadpoolctl reports
-    from threadpoolctl import threadpool_info
+    import numpy
 
-    blas = [f"{i.get('internal_api')} {i.get('version')}" for i in threadpool_info() if i.get("user_api") == "blas"]
+    # NumPy's own BLAS (the scratch network's matmuls), from its build configuration: the
+    # list of loaded BLAS libraries would depend on which framework a process touched first.
+    blas = numpy.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
     return {
         "python": platform.python_version(),
         "numpy": _version("numpy"),
@@ -94,7 +95,7 @@ def software() -> dict[str, str]:
         "tensorflow": _version("tensorflow-cpu", "tensorflow"),
         "keras": _version("keras"),
         "pandas": _version("pandas"),
-        "blas": "; ".join(blas) or "unknown",
+        "blas": f"{blas.get('name', 'unknown')} {blas.get('version', '')}".strip(),
         "cpu": _cpu_model(),
         "cpu_count": str(os.cpu_count()),
         "platform": platform.platform(),

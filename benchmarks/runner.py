@@ -118,6 +118,15 @@ def execute(job: Job) -> dict:
         "parallel_jobs": job.parallel_jobs, "spec": spec.to_json(),
     }
     curves: list[dict] = []
+    # Overflow is detected and recorded as divergence; NumPy's warnings would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        _train_and_evaluate(job, row, curves, kind)
+    row.update({ENV_PREFIX + k: v for k, v in software().items()})
+    return {"run": row, "curves": curves}
+
+
+def _train_and_evaluate(job: Job, row: dict, curves: list[dict], kind: str) -> None:
+    task, spec = job.task, job.spec
     try:
         data = task.data(job.seed)
         weights = spec.init_weights()
@@ -179,8 +188,6 @@ def execute(job: Job) -> dict:
         row.update(status="diverged", message=str(exc))
     except Exception as exc:  # recorded; the sweep goes on
         row.update(status="failed", message=f"{type(exc).__name__}: {exc}")
-    row.update({ENV_PREFIX + k: v for k, v in software().items()})
-    return {"run": row, "curves": curves}
 
 
 # ---- the sweep ---------------------------------------------------------------------------
@@ -211,7 +218,7 @@ def tables(records: Iterable[dict], order: list[str]) -> tuple[pd.DataFrame, pd.
     recs = [by_id[i] for i in order if i in by_id]
     runs = pd.DataFrame([r["run"] for r in recs])
     if len(runs):
-        runs = runs[[c for c in RUNS if c in runs] + [c for c in runs if c not in RUNS]]
+        runs = runs[[c for c in RUNS if c in runs] + sorted(c for c in runs if c not in RUNS)]
     curves = pd.DataFrame([c for r in recs for c in r["curves"]], columns=list(CURVES))
     return runs, curves
 

@@ -91,3 +91,17 @@ SUMMARY: dict[str, str] = {
 }
 
 TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY}
+
+
+def markdown() -> str:
+    """The column reference as Markdown tables (pasted into the README; a test keeps them in step)."""
+    parts = []
+    for name, columns in TABLES.items():
+        parts.append(f"**`{name}`**\n\n| column | meaning |\n| --- | --- |")
+        parts += [f"| `{col}` | {text.replace('|', '/')} |" for col, text in columns.items()]
+        parts.append("")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(markdown())

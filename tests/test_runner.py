@@ -1,0 +1,154 @@
+"""The runner through its Python API: tables, statuses, targets, timing, resume, summary."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import config as cfgmod
+from benchmarks.runner import make_jobs, run_sweep
+from benchmarks.schema import CURVES, ENV_PREFIX, RUNS, SUMMARY
+from benchmarks.summary import median_ci
+from reference_impls import SpecError
+
+TIMING = ["t_import", "t_init", "t_build", "t_compile", "t_train", "t_eval", "t_step_median", "t_step_iqr", "time_to_target"]
+
+
+def sweep(tmp_path=None, **settings):
+    cfg = cfgmod.from_mapping({"seeds": 2, "epochs": 40, **settings})
+    return run_sweep(cfg, str(tmp_path) if tmp_path else None)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    return out, sweep(out, tasks="xor,spiral", impls="all")
+
+
+def test_tables_follow_the_schema(small):
+    out, res = small
+    assert list(res.runs.columns[: len(RUNS)]) == [c for c in RUNS]
+    assert all(c.startswith(ENV_PREFIX) for c in res.runs.columns[len(RUNS) :])
+    assert list(res.curves.columns) == list(CURVES) and list(res.summary.columns) == list(SUMMARY)
+    assert len(res.runs) == 2 * 4 * 2 and (res.runs["status"] == "ok").all()
+    for name in ("runs", "curves", "summary"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / f"{name}.parquet"), getattr(res, name))
+        assert len(pd.read_csv(out / f"{name}.csv")) == len(getattr(res, name))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] and manifest["runs_recorded"] == 16 and manifest["software"]["numpy"] == np.__version__
+
+
+def test_every_implementation_learns_the_same(small):
+    _, res = small
+    runs = res.runs.set_index(["task", "seed", "impl"])
+    for (task, seed), g in res.runs.groupby(["task", "seed"]):
+        accs = g["final_train_accuracy"].to_numpy()
+        assert np.all(accs == accs[0]), (task, seed)
+        # torch and scratch follow the same (pytorch) Adam/SGD form: the same losses.
+        a, b = runs.loc[(task, seed, "scratch"), "final_train_loss"], runs.loc[(task, seed, "torch"), "final_train_loss"]
+        assert abs(a - b) <= 1e-9 * max(1, abs(a))
+    assert (res.runs["sk_check"] == "ok").all()
+    assert (res.runs["sk_accuracy"] == res.runs["final_test_accuracy"]).all()
+
+
+def test_timing_and_target_semantics(small):
+    _, res = small
+    for r in res.runs.itertuples():
+        assert r.steps == r.epochs * (1 if r.batch_size == {"xor": 4, "spiral": 300}[r.task] else 0)
+        assert r.t_build > 0 and r.t_compile > 0 and r.t_train > 0 and r.t_step_median > 0 and r.t_step_iqr >= 0
+        assert r.t_init > 0 and r.t_import > 0
+        if r.reached_target:
+            assert r.steps_to_target % r.eval_every == 0 or r.steps_to_target == r.steps
+            assert 0 < r.time_to_target <= r.t_compile + r.t_train + 1e-9
+        else:
+            assert np.isnan(r.steps_to_target) and np.isnan(r.time_to_target)
+    curves = res.curves
+    first = curves[curves["step"] == 0]
+    assert len(first) == len(res.runs) and first["train_seconds"].eq(0).all() and first["step_loss"].isna().all()
+    # train_seconds never decreases and excludes evaluation
+    assert (curves.groupby("run_id")["train_seconds"].diff().dropna() >= 0).all()
+
+
+def test_divergence_and_failures_are_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    res = sweep(tmp_path, tasks="spiral,xor", impls="scratch,torch", seeds=1, epochs=20,
+                task={"spiral": {"spec": {"lr": 1e30, "dtype": "float32"}}})
+    spiral = res.runs[res.runs["task"] == "spiral"]
+    assert (spiral["status"] == "diverged").all() and spiral["message"].str.contains("became").all()
+    assert (res.runs[res.runs["task"] == "xor"]["status"] == "ok").all()
+    assert res.summary.set_index(["task", "impl"]).loc[("spiral", "torch"), "diverged"] == 1
+
+    import reference_impls.torch_impl as torch_impl
+
+    def broken(self, X, y):
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(torch_impl.TorchImplementation, "_step", broken)
+    res = sweep(None, tasks="xor", impls="scratch,torch,sklearn", seeds=1, epochs=5, spec={"optimizer": "rmsprop"})
+    status = res.runs.set_index("impl")["status"]
+    assert status["scratch"] == "ok" and status["torch"] == "failed" and status["sklearn"] == "not expressible"
+    assert res.runs.set_index("impl").loc["torch", "message"] == "RuntimeError: simulated crash"
+
+
+def test_resume_gives_the_same_tables(tmp_path):
+    cfg = cfgmod.from_mapping({"tasks": "xor,moons", "impls": "scratch,sklearn", "seeds": 2, "epochs": 15})
+    full = run_sweep(cfg, str(tmp_path / "full"))
+    jobs = make_jobs(cfg)
+    partial_cfg = cfgmod.from_mapping({"tasks": "xor", "impls": "scratch,sklearn", "seeds": 2, "epochs": 15})
+    run_sweep(partial_cfg, str(tmp_path / "part"))  # the first half, as if interrupted
+    with pytest.raises(SpecError, match="already holds 4 recorded runs; add --resume"):
+        run_sweep(cfg, str(tmp_path / "part"))
+    resumed = run_sweep(cfg, str(tmp_path / "part"), resume=True)
+    assert resumed.runs["run_id"].tolist() == [j.run_id for j in jobs] == full.runs["run_id"].tolist()
+    drop = lambda df: df.drop(columns=[c for c in df if c in TIMING or c.startswith("t_") or c == "train_seconds"])  # noqa: E731
+    pd.testing.assert_frame_equal(drop(resumed.runs), drop(full.runs))
+    pd.testing.assert_frame_equal(drop(resumed.curves), drop(full.curves))
+    pd.testing.assert_frame_equal(drop(resumed.summary), drop(full.summary))
+
+
+def test_parallel_jobs_are_flagged(tmp_path):
+    cfg = cfgmod.from_mapping({"tasks": "xor", "impls": "scratch,torch", "seeds": 2, "epochs": 10})
+    res = run_sweep(cfg, str(tmp_path), jobs=2)
+    assert (res.runs["parallel_jobs"] == 2).all() and (res.runs["status"] == "ok").all()
+    assert len(res.runs) == 4 and res.runs["run_id"].tolist() == [j.run_id for j in make_jobs(cfg)]
+
+
+def test_threads_are_pinned_and_recorded():
+    from threadpoolctl import threadpool_info
+
+    res = sweep(None, tasks="xor", impls="scratch,torch", seeds=1, epochs=3, threads=1)
+    assert (res.runs["threads"] == 1).all()
+    import torch
+
+    assert torch.get_num_threads() == 1
+    assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
+
+
+def test_median_ci():
+    med, lo, hi = median_ci([1.0, 2.0, 3.0, 4.0, 100.0])
+    assert med == 3.0 and 1.0 <= lo < med < hi <= 100.0  # resamples' medians span the data
+    assert median_ci([5.0, 5.0, 5.0]) == (5.0, 5.0, 5.0)
+    assert np.isnan(median_ci([7.0])[1]) and median_ci([7.0])[0] == 7.0
+    assert all(np.isnan(median_ci([np.nan])))
+    assert median_ci([1.0, 2.0, 3.0, 4.0, 100.0]) == (med, lo, hi)  # seeded: reproducible
+
+
+@pytest.mark.parametrize(
+    "settings,message",
+    [
+        ({"taks": "xor"}, "unknown config key\\(s\\) taks; valid keys: tasks, impls"),
+        ({"seeds": 0}, "seeds must be a positive integer, got 0"),
+        ({"seeds": [1, -2]}, "seeds must be a count or a list of non-negative integers"),
+        ({"impls": "scratch,jax"}, "unknown implementation\\(s\\) jax"),
+        ({"spec": {"learning_rate": 0.1}}, "\\[spec\\]: unknown spec field\\(s\\) learning_rate"),
+        ({"task": {"spiral": {"arms": 4}}}, "\\[task.spiral\\]: unknown key\\(s\\) arms; valid: n_per_class"),
+        ({"task": {"nope": {}}}, "unknown task 'nope'"),
+        ({"tasks": "xor", "spec": {"activations": ["relu", "relu"]}}, "3 weight layers need 3 activations"),
+        ({"tasks": "xor", "spec": {"sizes": [3, 4, 1], "activations": ["relu", "sigmoid"]}}, "task xor has 2 input features"),
+    ],
+)
+def test_bad_configs(settings, message):
+    with pytest.raises(SpecError, match=message):
+        cfgmod.from_mapping(settings).plans()
