@@ -7,20 +7,34 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: report test setup lock clean
+.PHONY: report test setup lock clean chromium
 
-# The default sweep: the six gates and the spiral, four implementations, five seeds.
+# The default sweep (the six gates and the spiral, four implementations, five seeds),
+# the equivalence check, and the report built from both; reports/example is its
+# committed copy. A failed check still gets its report, then fails the command.
 report: $(STAMP)
 	$(PY) -m benchmarks run --out results/latest --overwrite
+	@$(PY) -m benchmarks check --out results/latest/check; status=$$?; \
+	$(PY) -m benchmarks report results/latest --out reports/latest && \
+	rm -rf reports/example && cp -r reports/latest reports/example && \
+	echo "report: reports/latest/index.html (committed copy: reports/example)"; exit $$status
 
 # pytest exits 5 when it collected nothing; for this project that means the
 # suite is broken (wrong testpaths, an import-time skip), so it fails loudly.
-test: $(STAMP)
+test: $(STAMP) chromium
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; the suite must run tests" >&2; fi; \
 	exit $$rc
 
 setup: $(STAMP)
+
+# Debian's headless Chromium, for the test that renders the HTML report.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (for the HTML report test)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null || \
+	  echo "could not install chromium: the HTML report test will say so"; }
 
 # torch first, pinned to the CPU build: asking for plain "torch" (or letting a
 # dependency do it) would pull several GB of CUDA wheels.

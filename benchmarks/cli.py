@@ -112,6 +112,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    paths = build_report(args.results, args.out, check=args.check)
+    print(f"wrote {paths['markdown']} and {paths['html']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scratchbench",
@@ -152,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true", help="replace the runs recorded in --out")
     run.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (timings are then flagged)")
     run.set_defaults(func=_cmd_run)
+
+    report = sub.add_parser("report", help="build README.md (+ PNGs) and a self-contained index.html from a results folder")
+    report.add_argument("results", help="a folder written by scratchbench run")
+    report.add_argument("--out", default="reports/latest", help="folder for the report (default: reports/latest)")
+    report.add_argument("--check", help="a folder written by scratchbench check --out (default: RESULTS/check if present)")
+    report.set_defaults(func=_cmd_report)
     return parser
 
 

@@ -9,13 +9,20 @@ import tempfile
 import pandas as pd
 
 
-def _atomic(path: str, write) -> str:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: str, write) -> str:
     """Write via a temporary file in the same folder, then rename over ``path``."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -27,8 +34,8 @@ def _atomic(path: str, write) -> str:
 def atomic_write_table(df: pd.DataFrame, stem: str) -> list[str]:
     """``stem.parquet`` and ``stem.csv``."""
     return [
-        _atomic(stem + ".parquet", lambda p: df.to_parquet(p, index=False)),
-        _atomic(stem + ".csv", lambda p: df.to_csv(p, index=False)),
+        atomic_write(stem + ".parquet", lambda p: df.to_parquet(p, index=False)),
+        atomic_write(stem + ".csv", lambda p: df.to_csv(p, index=False)),
     ]
 
 
@@ -38,7 +45,7 @@ def atomic_write_json(path: str, data) -> str:
             json.dump(data, f, indent=2, sort_keys=True, default=str)
             f.write("\n")
 
-    return _atomic(path, write)
+    return atomic_write(path, write)
 
 
 def check_writable(folder: str) -> None:

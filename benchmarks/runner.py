@@ -32,7 +32,7 @@ from reference_impls.spec import ModelSpec, SpecError
 from . import metrics
 from .config import SweepConfig, TaskPlan
 from .environment import import_seconds, pin_threads, software
-from .io import atomic_write_json, atomic_write_table, check_writable
+from .io import atomic_write, atomic_write_json, atomic_write_table, check_writable
 from .schema import CURVES, ENV_PREFIX, RUNS
 from .summary import summarize
 from .tasks import Task
@@ -53,6 +53,7 @@ class Job:
     warmup_steps: int
     threads: int
     parallel_jobs: int
+    keep_weights: bool = False  # final weights for decision-boundary plots (2-D tasks, first seed)
 
     @property
     def run_id(self) -> str:
@@ -71,7 +72,8 @@ def make_jobs(config: SweepConfig, parallel_jobs: int = 1) -> list[Job]:
             for impl in config.impls:
                 spec = plan.spec.replace(seed=seed)
                 spec = spec if impl == "scratch" else native_spec(spec, impl)
-                jobs.append(Job(plan.task, impl, seed, spec, plan.epochs, config.eval_every, config.warmup_steps, config.threads, parallel_jobs))
+                keep = "2d" in plan.task.tags and seed == config.seeds[0]
+                jobs.append(Job(plan.task, impl, seed, spec, plan.epochs, config.eval_every, config.warmup_steps, config.threads, parallel_jobs, keep))
     return jobs
 
 
@@ -180,6 +182,8 @@ def _train_and_evaluate(job: Job, row: dict, curves: list[dict], kind: str) -> N
         )
         if row["status"] == "ok":
             row.update({f"final_{k}": v for k, v in values.items()})
+            if job.keep_weights:
+                row["_weights"] = [[W.tolist(), b.tolist()] for W, b in model.get_weights()]
             proba = model.predict_proba(data.X_test)
             row.update(metrics.sklearn_cross_check(kind, data.y_test, proba, spec.sizes[-1]))
     except NotExpressible as exc:
@@ -197,6 +201,26 @@ class Results:
     curves: pd.DataFrame
     summary: pd.DataFrame
     complete: bool = True
+
+
+def save_weights(out: str, run_id: str, weights: list) -> str:
+    """``weights/<run_id>.npz`` with arrays W0, b0, W1, b1, ... (for decision boundaries)."""
+    folder = os.path.join(out, "weights")
+    os.makedirs(folder, exist_ok=True)
+    arrays = {f"{name}{i}": np.asarray(a) for i, (W, b) in enumerate(weights) for name, a in (("W", W), ("b", b))}
+    def write(path: str) -> None:
+        with open(path, "wb") as f:
+            np.savez(f, **arrays)
+
+    return atomic_write(os.path.join(folder, run_id + ".npz"), write)
+
+
+def load_weights(out: str, run_id: str) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    path = os.path.join(out, "weights", run_id + ".npz")
+    if not os.path.exists(path):
+        return None
+    with np.load(path) as data:
+        return [(data[f"W{i}"], data[f"b{i}"]) for i in range(len(data.files) // 2)]
 
 
 def _records_dir(out: str) -> str:
@@ -249,6 +273,7 @@ def run_sweep(
             raise SpecError(f"{out} already holds {len(existing)} recorded runs; add --resume to continue that sweep, --overwrite to replace it, or choose another --out")
         if overwrite:
             shutil.rmtree(_records_dir(out), ignore_errors=True)
+            shutil.rmtree(os.path.join(out, "weights"), ignore_errors=True)
         elif resume:
             records = {k: v for k, v in existing.items() if k in order}
         os.makedirs(_records_dir(out), exist_ok=True)
@@ -260,8 +285,11 @@ def run_sweep(
     try:
         for i, rec in enumerate(_iterate(pending, jobs)):
             run = rec["run"]
+            weights = run.pop("_weights", None)
             records[run["run_id"]] = rec
             if out:
+                if weights is not None:
+                    save_weights(out, run["run_id"], weights)
                 atomic_write_json(os.path.join(_records_dir(out), run["run_id"] + ".json"), rec)
             if progress:
                 progress(len(job_list) - len(pending) + i + 1, len(job_list), f"{run['task']} {run['impl']} seed {run['seed']}")

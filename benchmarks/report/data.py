@@ -1,0 +1,143 @@
+"""What the report shows, computed from the tables (no drawing here). Each function
+returns plain data (series with x, median and band; bars; profiles) so the plots, the
+Markdown and the HTML share one computation, and tests can check the numbers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+IMPL_ORDER = ("scratch", "keras", "torch", "sklearn")
+PHASES = ("t_build", "t_compile", "t_train")
+ONE_OFF = ("t_import", "t_init")
+
+
+def impls_in(df: pd.DataFrame) -> list[str]:
+    present = set(df["impl"]) if len(df) else set()
+    return [i for i in IMPL_ORDER if i in present] + sorted(present - set(IMPL_ORDER))
+
+
+@dataclass
+class Band:
+    """One implementation's curve: the median over seeds and the inter-seed range."""
+
+    label: str
+    x: np.ndarray
+    median: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+def loss_bands(curves: pd.DataFrame, task: str, column: str = "train_loss") -> list[Band]:
+    """Per implementation: ``column`` against step, median and min-max over seeds."""
+    out = []
+    sub = curves[curves["task"] == task]
+    for impl in impls_in(sub):
+        table = sub[sub["impl"] == impl].pivot_table(index="step", columns="seed", values=column, aggfunc="first").sort_index()
+        if table.empty:
+            continue
+        values = table.to_numpy(dtype=float)
+        out.append(Band(impl, table.index.to_numpy(), np.nanmedian(values, axis=1), np.nanmin(values, axis=1), np.nanmax(values, axis=1)))
+    return out
+
+
+def time_to_target_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Median time-to-target per (task, impl) with misses counted as never (+inf): a
+    task an implementation solves in fewer than half its seeds has no time."""
+    t = runs.assign(ttt=np.where(runs["reached_target"].astype(bool), runs["time_to_target"], np.inf))
+    return t.groupby(["task", "impl"], sort=False)["ttt"].median().unstack("impl")
+
+
+def performance_profile(runs: pd.DataFrame, taus: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """MLCommons AlgoPerf's performance profile: for each implementation, the fraction of
+    tasks whose time-to-target is within tau times the best implementation's on that task
+    (a miss counts as never). Returns (taus, {impl: fractions})."""
+    taus = np.linspace(1, 4, 301) if taus is None else taus
+    table = time_to_target_table(runs)
+    best = table.min(axis=1)
+    ratios = table.div(best, axis=0)  # inf where missed; NaN where nobody reached it
+    ratios = ratios.fillna(np.inf)
+    return taus, {impl: np.array([(ratios[impl] <= tau).mean() for tau in taus]) for impl in impls_in(runs) if impl in ratios}
+
+
+def step_time_ratios(summary: pd.DataFrame, reference: str = "scratch") -> pd.DataFrame:
+    """Per task, each implementation's median step time divided by ``reference``'s."""
+    table = summary.pivot_table(index="task", columns="impl", values="t_step_median", aggfunc="first", sort=False)
+    if reference not in table:
+        return pd.DataFrame()
+    return table.div(table[reference], axis=0)[[i for i in impls_in(summary) if i in table]]
+
+
+def time_breakdown(runs: pd.DataFrame) -> pd.DataFrame:
+    """Median seconds of each per-run phase (build, first step, the other steps) per
+    (task, impl), over the runs that finished."""
+    ok = runs[runs["status"] == "ok"]
+    return ok.groupby(["task", "impl"], sort=False)[list(PHASES)].median()
+
+
+def one_off_costs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Seconds paid once per process: importing the framework and its first model."""
+    return runs.groupby("impl", sort=False)[list(ONE_OFF)].median().reindex(impls_in(runs))
+
+
+@dataclass
+class Boundary:
+    impl: str
+    xx: np.ndarray
+    yy: np.ndarray
+    labels: np.ndarray
+    confidence: np.ndarray
+    accuracy: float
+
+
+def decision_boundaries(runs: pd.DataFrame, load_weights, data_of, task: str, resolution: int = 200) -> tuple[list[Boundary], np.ndarray, np.ndarray]:
+    """For a 2-D task: each implementation's predicted class over a grid, from its final
+    weights (first seed) evaluated with the NumPy forward pass, which ``scratchbench check``
+    shows equal to each framework's own. Returns (boundaries, X, y) of that seed's data."""
+    from reference_impls import ModelSpec, build
+
+    sub = runs[(runs["task"] == task) & (runs["status"] == "ok")]
+    if sub.empty:
+        return [], np.empty((0, 2)), np.empty(0)
+    seed = int(sub["seed"].min())
+    data = data_of(task, seed)
+    X, y = data.X_train, data.y_train
+    pad = 0.25 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.c_[xx.ravel(), yy.ravel()]
+    out = []
+    for impl in impls_in(sub):
+        row = sub[(sub["impl"] == impl) & (sub["seed"] == seed)]
+        if row.empty:
+            continue
+        weights = load_weights(row["run_id"].iloc[0])
+        if weights is None:
+            continue
+        spec = ModelSpec.from_dict(json.loads(row["spec"].iloc[0])).replace(dtype="float64")
+        proba = build("scratch", spec, [(np.asarray(W, float), np.asarray(b, float)) for W, b in weights]).predict_proba(grid)
+        P = np.hstack([1 - proba, proba]) if proba.shape[1] == 1 else proba
+        out.append(Boundary(impl, xx, yy, P.argmax(axis=1).reshape(xx.shape), P.max(axis=1).reshape(xx.shape), float(row["final_train_accuracy"].iloc[0])))
+    return out, X, y
+
+
+def best_marks(summary: pd.DataFrame) -> dict[tuple[str, str, str], bool]:
+    """Which (task, impl, column) holds the best value of its task: highest accuracy and
+    success rate, lowest steps, time and step time. Ties for best are all marked; where
+    every implementation ties there is no winner and nothing is marked."""
+    rules = {"final_accuracy_median": max, "success_rate": max, "steps_to_target_median": min, "time_to_target_median": min, "t_step_median": min}
+    marks = {}
+    for task, g in summary.groupby("task", sort=False):
+        for col, pick in rules.items():
+            values = g[col].dropna()
+            if values.empty:
+                continue
+            best = pick(values)
+            if len(values) < 2 or np.allclose(values, best, rtol=1e-12, atol=0):
+                continue
+            for impl, v in zip(g["impl"], g[col]):
+                marks[(task, impl, col)] = bool(np.isfinite(v) and np.isclose(v, best, rtol=1e-12, atol=0))
+    return marks

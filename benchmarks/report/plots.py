@@ -1,0 +1,197 @@
+"""Drawing the report's figures with matplotlib (Agg). Each function takes the data the
+``data`` module computed and writes one PNG; none computes anything of its own."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+
+from .data import Band, Boundary  # noqa: E402
+
+COLORS = {"scratch": "#1f77b4", "keras": "#d62728", "torch": "#ff7f0e", "sklearn": "#2ca02c"}
+# Implementations that agree draw the same curve: distinct widths and dashes keep every
+# one of them visible where they coincide (the widest underneath).
+LINES = {"scratch": dict(lw=4.0, ls="-", alpha=0.55), "keras": dict(lw=2.0, ls=(0, (5, 3))), "torch": dict(lw=2.0, ls=(0, (1, 2))), "sklearn": dict(lw=1.2, ls=(0, (8, 3, 1, 3)))}
+CLASS_COLORS = ["#3b75af", "#ef8636", "#519e3e", "#c53a32", "#8d69b8", "#84584e", "#d57dbe", "#7f7f7f", "#bcbd22", "#17becf"]
+DPI = 110
+
+
+def _color(impl: str) -> str:
+    return COLORS.get(impl, "#7f7f7f")
+
+
+def _save(fig, path: str) -> str:
+    fig.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
+    plt.close(fig)
+    return path
+
+
+def _grid(n: int, cols: int = 3) -> tuple[int, int]:
+    cols = min(cols, n)
+    return math.ceil(n / cols), cols
+
+
+def loss_curves(bands_by_task: dict[str, list[Band]], path: str, ylabel: str = "training loss (log scale)") -> str:
+    """One panel per task; one colour per implementation: median over seeds and the band
+    between the best and worst seed."""
+    tasks = [t for t, b in bands_by_task.items() if b]
+    rows, cols = _grid(len(tasks))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.3 * rows), squeeze=False)
+    for ax, task in zip(axes.flat, tasks):
+        for band in bands_by_task[task]:
+            x = np.maximum(band.x, 0)
+            ax.plot(x, band.median, color=_color(band.label), label=band.label, **LINES.get(band.label, dict(lw=1.5)))
+            ax.fill_between(x, band.low, band.high, color=_color(band.label), alpha=0.07, lw=0)
+        ax.set_yscale("log")
+        ax.set_title(task, fontsize=11)
+        ax.set_xlabel("optimizer step")
+        ax.grid(alpha=0.3, which="both", lw=0.5)
+    for ax in axes.flat[len(tasks) :]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.04 / rows))
+    fig.suptitle("Median over seeds (line), best-to-worst seed (band); coinciding lines mean the implementations agree", y=1.0 + 0.1 / rows, fontsize=10, color="#555")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def decision_boundary(task: str, boundaries: list[Boundary], X: np.ndarray, y: np.ndarray, path: str) -> str:
+    """One panel per implementation, the same class colours everywhere; shading is the
+    predicted class, paler where the model is less sure."""
+    n = len(boundaries)
+    fig, axes = plt.subplots(1, n, figsize=(3.3 * n, 3.3), squeeze=False)
+    k = int(max(y.max(), max(b.labels.max() for b in boundaries))) + 1
+    cmap = ListedColormap(CLASS_COLORS[:k])
+    for ax, b in zip(axes.flat, boundaries):
+        ax.imshow(b.labels, origin="lower", extent=(b.xx.min(), b.xx.max(), b.yy.min(), b.yy.max()), cmap=cmap,
+                  vmin=-0.5, vmax=k - 0.5, alpha=0.25 + 0.35 * (b.confidence - 1 / k) / (1 - 1 / k), aspect="auto", interpolation="nearest")
+        ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=40 if len(X) < 20 else 12, edgecolors="black", linewidths=0.5)
+        ax.set_title(f"{b.impl}: train accuracy {b.accuracy:.1%}", fontsize=10)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(task, fontsize=12)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame, path: str) -> str:
+    """First panel: seconds paid once per process (import, first model). Then one panel
+    per task: each run's phases stacked (build, first step, other steps) on a linear axis,
+    so segment lengths compare honestly; totals are written at the bar ends."""
+    labels = {"t_import": "import", "t_init": "first model in process", "t_build": "build", "t_compile": "first step (compile)", "t_train": "other steps"}
+    phase_colors = {"t_import": "#9e9ac8", "t_init": "#cbc9e2", "t_build": "#fdae6b", "t_compile": "#e6550d", "t_train": "#3182bd"}
+    tasks = list(dict.fromkeys(phases.index.get_level_values(0)))
+    n = len(tasks) + 1
+    rows, cols = _grid(n, 4)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.0 * cols, 0.45 * len(one_off) * rows + 1.6 * rows), squeeze=False)
+
+    def stacked(ax, frame: pd.DataFrame, title: str, xlabel: str) -> None:
+        left = np.zeros(len(frame))
+        for col in frame.columns:
+            ax.barh(list(frame.index), frame[col], left=left, color=phase_colors[col], label=labels[col])
+            left += frame[col].fillna(0).to_numpy()
+        for y, total in enumerate(left):
+            ax.annotate(_short_seconds(total), (total, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlim(0, left.max() * 1.3 if left.max() > 0 else 1)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+
+    stacked(axes.flat[0], one_off, "once per process", "seconds")
+    for ax, task in zip(axes.flat[1:], tasks):
+        stacked(ax, phases.loc[task], task, "seconds per run (median over seeds)")
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=phase_colors[c]) for c in labels]
+    fig.legend(handles, list(labels.values()), loc="upper center", ncol=5, frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.05 / rows), fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _short_seconds(x: float) -> str:
+    return "" if not np.isfinite(x) else f"{x:.3g} s" if x >= 1 else f"{x * 1e3:.3g} ms" if x >= 1e-3 else f"{x * 1e6:.3g} µs"
+
+
+def step_time_ratios(ratios: pd.DataFrame, path: str) -> str:
+    """Median seconds per step relative to the scratch network (log scale), per task."""
+    impls = [i for i in ratios.columns if i != "scratch"]
+    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(ratios) + 2), 3.8))
+    width = 0.8 / len(impls)
+    x = np.arange(len(ratios))
+    for j, impl in enumerate(impls):
+        values = ratios[impl].to_numpy(dtype=float)
+        bars = ax.bar(x + (j - (len(impls) - 1) / 2) * width, values, width, color=_color(impl), label=impl)
+        for bar, v in zip(bars, values):
+            if np.isfinite(v):
+                ax.annotate(f"{v:.2g}x", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom", fontsize=7, xytext=(0, 1), textcoords="offset points")
+    ax.set_yscale("log")
+    ax.axhline(1, color=_color("scratch"), lw=1.5)
+    ax.annotate("scratch = 1", (x[0] - 0.45, 1), xytext=(2, 2), textcoords="offset points", va="bottom", ha="left", fontsize=8, color=_color("scratch"))
+    top = np.nanmax(ratios[impls].to_numpy(dtype=float)) if impls else 1
+    ax.set_ylim(min(0.5, np.nanmin(ratios.to_numpy(dtype=float)) * 0.8), max(2, top * 2))
+    ax.set_xticks(x, ratios.index, rotation=0)
+    ax.set_ylabel("step time / scratch's (log)")
+    ax.set_title("Seconds per training step relative to the scratch network (same sweep, same machine)", fontsize=10, pad=26)
+    ax.legend(fontsize=8, ncol=len(impls), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.grid(axis="y", alpha=0.3, which="both")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def performance_profile(taus: np.ndarray, profiles: dict[str, np.ndarray], path: str) -> str:
+    fig, ax = plt.subplots(figsize=(6.2, 3.6))
+    for impl, frac in profiles.items():
+        # Lines that coincide (often at 0 or 1) stay visible through their dash styles.
+        style = {k: v for k, v in LINES.get(impl, {}).items() if k != "alpha"}
+        ax.step(taus, frac, where="post", color=_color(impl), label=f"{impl}: {frac[0]:.0%} at 1x, {frac[-1]:.0%} by {taus[-1]:g}x", **style)
+    ax.set_xlim(1, taus.max())
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("tau: time-to-target within tau x the fastest implementation's")
+    ax.set_ylabel("fraction of tasks")
+    ax.set_title("Performance profile (MLCommons AlgoPerf style; a miss never counts)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center right")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def equivalence_deviation(deviation: pd.DataFrame, path: str, tolerance: float | None = None) -> str:
+    """Running maximum of the loss deviation from the scratch network against step,
+    one panel per framework, one line per (task, config)."""
+    impls = [i for i in ("keras", "torch", "sklearn") if i in set(deviation["impl"])]
+    fig, axes = plt.subplots(1, len(impls), figsize=(4.4 * len(impls), 3.4), squeeze=False, sharey=True)
+    floor = 1e-17
+    for ax, impl in zip(axes.flat, impls):
+        sub = deviation[deviation["impl"] == impl]
+        for (task, config), g in sub.groupby(["task", "config"], sort=False):
+            ax.plot(g["step"], np.maximum(g["loss_rel_deviation"], floor), lw=1, alpha=0.8, label=f"{task} {config}")
+        if tolerance:
+            ax.axhline(tolerance, color="black", ls="--", lw=0.8)
+            ax.annotate("tolerance", (sub["step"].max(), tolerance), ha="right", va="bottom", fontsize=7)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{impl} vs scratch", fontsize=11)
+        ax.set_xlabel("optimizer step")
+        ax.grid(alpha=0.3, which="major")
+    axes.flat[0].set_ylabel("max relative loss deviation so far\n(exact agreement drawn at 1e-17)")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if len(labels) <= 24:
+        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def ensure_dir(path: str) -> str:
+    os.makedirs(path, exist_ok=True)
+    return path
