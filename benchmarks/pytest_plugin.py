@@ -1,0 +1,100 @@
+"""A small pytest plugin beside pytest-benchmark.
+
+- Plain ``pytest`` runs each benchmark once as an ordinary test (pytest-benchmark's
+  ``--benchmark-disable``), so the suite is also checked for correctness and nothing is
+  skipped; ``pytest --benchmark-only`` (or ``--benchmark-enable``) times them.
+- Benchmarks that train to a target record ``accuracy`` and ``final_loss`` in
+  ``extra_info``. pytest-benchmark cannot show custom metrics in its table, so this plugin
+  prints them beside the timings after its tables, writes every benchmark with its
+  ``extra_info`` to ``--scratchbench-csv``, and with ``--benchmark-compare`` fails the run
+  when an accuracy dropped by more than ``--accuracy-compare-fail`` (as
+  ``--benchmark-compare-fail`` does for time).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import pytest
+
+METRICS = ("accuracy", "final_loss")
+
+
+def pytest_addoption(parser) -> None:
+    group = parser.getgroup("scratchbench")
+    group.addoption("--accuracy-compare-fail", type=float, default=None, metavar="TOL",
+                    help="with --benchmark-compare: fail if a benchmark's accuracy is lower than the compared run's by more than TOL")
+    group.addoption("--scratchbench-csv", default=None, metavar="PATH",
+                    help="write every benchmark's statistics and extra_info (accuracy, final loss, FLOPs, ...) to a CSV file")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config) -> None:
+    """Before pytest-benchmark reads its options: time only when asked to."""
+    opt = config.option
+    if hasattr(opt, "benchmark_disable") and not (getattr(opt, "benchmark_only", False) or getattr(opt, "benchmark_enable", False)):
+        opt.benchmark_disable = True
+
+
+def _benchmarks(config) -> list:
+    session = getattr(config, "_benchmarksession", None)
+    return [b for b in (session.benchmarks if session else []) if b and getattr(b, "has_error", False) is False and b.stats]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    benches = [b for b in _benchmarks(config) if any(k in b.extra_info for k in METRICS)]
+    if benches:
+        tr = terminalreporter
+        tr.write_sep("-", "benchmarks that train: timing beside accuracy and final loss")
+        width = max(len(b.name) for b in benches)
+        tr.write_line(f"{'name':<{width}}  {'median (s)':>11}  {'iqr (s)':>9}  {'rounds':>6}  {'accuracy':>8}  {'final loss':>10}  reached target")
+        for b in sorted(benches, key=lambda b: (b.group or "", b.name)):
+            s = b.stats
+            acc, loss = b.extra_info.get("accuracy", float("nan")), b.extra_info.get("final_loss", float("nan"))
+            tr.write_line(f"{b.name:<{width}}  {s.median:>11.4g}  {s.iqr:>9.3g}  {s.rounds:>6}  {acc:>8.4f}  {loss:>10.4g}  {b.extra_info.get('reached_target', '')}")
+    _write_csv(config)
+
+
+def _write_csv(config) -> None:
+    path = config.getoption("scratchbench_csv")
+    benches = _benchmarks(config)
+    if not path or not benches:
+        return
+    extra_keys = sorted({k for b in benches for k in b.extra_info})
+    stats = ("min", "max", "mean", "stddev", "median", "iqr", "ops", "rounds", "iterations")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["group", "name", *stats, *extra_keys])
+        for b in benches:
+            writer.writerow([b.group, b.name, *(getattr(b.stats, k) for k in stats), *(b.extra_info.get(k, "") for k in extra_keys)])
+
+
+def accuracy_drops(current: dict[str, dict], compared: dict[str, dict], tol: float) -> list[str]:
+    """Benchmarks (by full name) whose accuracy fell by more than ``tol``."""
+    out = []
+    for name, bench in current.items():
+        old = compared.get(name, {}).get("extra_info", {}).get("accuracy")
+        new = bench.get("extra_info", {}).get("accuracy")
+        if old is not None and new is not None and old - new > tol:
+            out.append(f"{name}: accuracy {new:.4f} < {old:.4f} - {tol:g}")
+    return out
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus) -> None:
+    config = session.config
+    tol = config.getoption("accuracy_compare_fail")
+    bsession = getattr(config, "_benchmarksession", None)
+    if tol is None or bsession is None:
+        return
+    if not getattr(bsession, "compared_mapping", None):
+        raise pytest.UsageError("--accuracy-compare-fail needs --benchmark-compare (a saved run to compare with)")
+    current = {b.fullname: {"extra_info": b.extra_info} for b in _benchmarks(config)}
+    drops = [d for mapping in bsession.compared_mapping.values() for d in accuracy_drops(current, mapping, tol)]
+    if drops:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        for line in drops:
+            reporter.write_line(f"Accuracy regression: {line}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
