@@ -1,19 +1,21 @@
 # Two commands do everything on a fresh machine with Python 3.11:
-#   make report   set up .venv if missing, then run the default sweep and print its summary
+#   make report   set up .venv if missing, run the default sweep, print its summary, build the report
 #   make test     set up .venv if missing, then run the test suite
+# (make bench: the pytest-benchmark timing suite; see the README)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: report test setup lock clean chromium
+.PHONY: report test setup lock clean chromium bench bench-quick
 
 # The default sweep (the six gates and the spiral, four implementations, five seeds),
 # the equivalence check, and the report built from both; reports/example is its
 # committed copy. A failed check still gets its report, then fails the command.
 report: $(STAMP)
 	$(PY) -m benchmarks run --out results/latest --overwrite
+	$(PY) -m benchmarks scale --out results/latest/scale
 	@$(PY) -m benchmarks check --out results/latest/check; status=$$?; \
 	$(PY) -m benchmarks report results/latest --out reports/latest && \
 	rm -rf reports/example && cp -r reports/latest reports/example && \
@@ -27,6 +29,15 @@ test: $(STAMP) chromium
 	exit $$rc
 
 setup: $(STAMP)
+
+# The timing suite (pytest-benchmark), about 2.5 minutes on 2 cores; make report then
+# includes its JSON. bench-quick is the one-round profile CI runs.
+bench: $(STAMP)
+	$(PY) -m pytest benchmarks/ --benchmark-only --benchmark-json=results/latest/benchmarks.json --scratchbench-csv=results/latest/benchmarks.csv
+
+bench-quick: $(STAMP)
+	$(PY) -m pytest benchmarks/ --benchmark-only --benchmark-min-rounds=1 --benchmark-max-time=0.01 --benchmark-warmup=off -q \
+	  --benchmark-json=results/quick/benchmarks.json --scratchbench-csv=results/quick/benchmarks.csv
 
 # Debian's headless Chromium, for the test that renders the HTML report.
 chromium:

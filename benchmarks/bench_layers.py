@@ -34,7 +34,7 @@ def test_layer(benchmark, layer, direction, arrays):
     X, dY = arrays
     obj = make()
     obj.forward(X)
-    benchmark.group = f"scratch layer {direction} (n={N}, width={WIDTH})"
+    benchmark.group = f"scratch layer {direction}: n={N} width={WIDTH}"
     info(benchmark, impl="scratch", task=name, n=N, width=WIDTH, dtype="float64", flops=fwd_flops if direction == "forward" else bwd_flops)
     benchmark(obj.forward if direction == "forward" else obj.backward, X if direction == "forward" else dY)
 
@@ -54,6 +54,6 @@ def test_loss(benchmark, loss, direction):
     pin()
     pred, target = LOSS_INPUTS[loss](np.random.default_rng(0))
     fn = get_loss(loss)
-    benchmark.group = f"scratch loss {direction} (n={N})"
+    benchmark.group = f"scratch loss {direction}: n={N}"
     info(benchmark, impl="scratch", task=loss, n=N, dtype="float64", flops=0)
     benchmark(fn.calculate if direction == "forward" else fn.backward, pred, target)

@@ -24,10 +24,12 @@ def _info(benchmark, impl: str, mode: str, n: int) -> None:
     info(benchmark, impl=impl, mode=mode, task="spiral", n=n, width=TASK.spec.sizes[1], dtype=TASK.spec.dtype, flops=flops_step(TASK.spec.sizes, n))
 
 
-def test_keras_train_on_batch(benchmark, data):
+@pytest.mark.parametrize("impl,mode", [("keras", "train_on_batch"), ("torch", "eager")])
+def test_harness_step(benchmark, data, impl, mode):
+    """The step the harness itself takes with each framework."""
     pin()
-    model, prepared = warm_model("keras", TASK.spec, *data)
-    _info(benchmark, "keras", "train_on_batch", len(data[0]))
+    model, prepared = warm_model(impl, TASK.spec, *data)
+    _info(benchmark, impl, mode, len(data[0]))
     benchmark(model.run_steps, prepared, 1)
 
 
@@ -69,13 +71,6 @@ def test_keras_compiled_step(benchmark, data, jit):
             pytest.skip(f"{'XLA' if jit else 'tf.function'} step does not run here: {type(exc).__name__}: {exc}")
         _info(benchmark, "keras", "tf.function + XLA" if jit else "tf.function", len(data[0]))
         benchmark(lambda: step(X, y).numpy())
-
-
-def test_torch_eager(benchmark, data):
-    pin()
-    model, prepared = warm_model("torch", TASK.spec, *data)
-    _info(benchmark, "torch", "eager", len(data[0]))
-    benchmark(model.run_steps, prepared, 1)
 
 
 def test_torch_compile(benchmark, data):

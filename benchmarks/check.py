@@ -16,10 +16,10 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from reference_impls import IMPLEMENTATIONS
 from reference_impls.equivalence import TOLERANCES, Comparison, compare
 from reference_impls.spec import SpecError
 
+from .config import parse_impls
 from .tasks import Task
 
 # Learning rates where each task trains stably (so round-off is not amplified).
@@ -72,12 +72,10 @@ def parse_configs(text: str) -> list[Config]:
     return [CONFIGS[n] for n in names]
 
 
-def parse_impls(text: str, allow_scratch: bool = False) -> list[str]:
-    names = [i for i in IMPLEMENTATIONS if i != "scratch" or allow_scratch] if text == "all" else [i.strip() for i in text.split(",") if i.strip()]
-    unknown = [n for n in names if n not in IMPLEMENTATIONS]
-    if unknown or not names:
-        raise SpecError(f"unknown implementation(s) {', '.join(unknown) or '(none)'}; choose from: {', '.join(IMPLEMENTATIONS)} (or 'all')")
-    return names
+def check_impls(text: str) -> list[str]:
+    """The frameworks to compare with scratch: ``all`` means every one but scratch itself."""
+    names = list(parse_impls(text))
+    return [n for n in names if n != "scratch"] if text.strip() == "all" else names
 
 
 def _row(task: Task, config: Config, r: Comparison) -> dict:

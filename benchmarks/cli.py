@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -21,10 +22,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .io import check_writable
     from .tasks import parse_tasks
 
-    from .check import DEFAULT_CONFIGS, parse_configs, parse_impls
+    from .check import DEFAULT_CONFIGS, check_impls, parse_configs
 
     tasks = parse_tasks(args.tasks)
-    impls = parse_impls(args.impls)
+    impls = check_impls(args.impls)
     configs = parse_configs(args.configs or ",".join(DEFAULT_CONFIGS))
     if args.out:
         check_writable(args.out)
@@ -112,10 +113,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scale(args: argparse.Namespace) -> int:
+    from .config import parse_impls
+    from .io import atomic_write_table, check_writable
+    from .report_text import seconds
+    from .scale import run_scale, slopes
+
+    impls = list(parse_impls(args.impls))
+    if args.threads < 1 or args.max_n < 1000 or args.max_width < 64:
+        raise UsageError("--threads must be >= 1, --max-n >= 1000 and --max-width >= 64")
+    check_writable(args.out)
+    table = run_scale(impls, args.dtype, args.threads, args.max_n, args.max_width, progress=lambda what: print(f"measured {what}", file=sys.stderr))
+    atomic_write_table(table, os.path.join(args.out, "scale"))
+    for r in slopes(table).itertuples():
+        print(f"{r.impl:8s} step time grows with {r.sweep:5s} as {r.sweep}^{r.slope:.2f}")
+    largest = table.sort_values("n").groupby("impl").tail(1)
+    for r in largest.itertuples():
+        print(f"{r.impl:8s} n={r.n:,} width={r.width}: {seconds(r.step_median)} per step, {r.peak_mb:.0f} MiB added")
+    print(f"wrote {args.out}/scale.parquet and .csv")
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
 
-    paths = build_report(args.results, args.out, check=args.check)
+    paths = build_report(args.results, args.out, check=args.check, benchmark_json=args.benchmark_json, scale=args.scale)
     print(f"wrote {paths['markdown']} and {paths['html']}")
     return 0
 
@@ -165,7 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("results", help="a folder written by scratchbench run")
     report.add_argument("--out", default="reports/latest", help="folder for the report (default: reports/latest)")
     report.add_argument("--check", help="a folder written by scratchbench check --out (default: RESULTS/check if present)")
+    report.add_argument("--benchmark-json", dest="benchmark_json", help="pytest --benchmark-json output (default: RESULTS/benchmarks.json if present)")
+    report.add_argument("--scale", help="a folder written by scratchbench scale --out (default: RESULTS/scale if present)")
     report.set_defaults(func=_cmd_report)
+
+    scale = sub.add_parser("scale", help="per-step time and peak memory as rows grow to 1e5 and width to 1024, per implementation")
+    scale.add_argument("--impls", default="all", help="comma-separated implementations or 'all'")
+    scale.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    scale.add_argument("--threads", type=int, default=1, help="threads for every framework (default 1)")
+    scale.add_argument("--max-n", dest="max_n", type=int, default=100_000, help="largest row count (default 100000)")
+    scale.add_argument("--max-width", dest="max_width", type=int, default=1024, help="largest hidden width (default 1024)")
+    scale.add_argument("--out", default="results/scale", help="folder for the scale table (default: results/scale)")
+    scale.set_defaults(func=_cmd_scale)
     return parser
 
 

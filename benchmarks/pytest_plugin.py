@@ -42,6 +42,7 @@ def _benchmarks(config) -> list:
     return [b for b in (session.benchmarks if session else []) if b and getattr(b, "has_error", False) is False and b.stats]
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     benches = [b for b in _benchmarks(config) if any(k in b.extra_info for k in METRICS)]
     if benches:
@@ -68,7 +69,8 @@ def _write_csv(config) -> None:
         writer = csv.writer(f)
         writer.writerow(["group", "name", *stats, *extra_keys])
         for b in benches:
-            writer.writerow([b.group, b.name, *(getattr(b.stats, k) for k in stats), *(b.extra_info.get(k, "") for k in extra_keys)])
+            values = [getattr(b.stats, k) if hasattr(b.stats, k) else getattr(b, k, "") for k in stats]
+            writer.writerow([b.group, b.name, *values, *(b.extra_info.get(k, "") for k in extra_keys)])
 
 
 def accuracy_drops(current: dict[str, dict], compared: dict[str, dict], tol: float) -> list[str]:

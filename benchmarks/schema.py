@@ -90,7 +90,43 @@ SUMMARY: dict[str, str] = {
     "sk_check_ok": "fraction of runs whose sklearn cross-check agreed",
 }
 
-TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY}
+EQUIVALENCE: dict[str, str] = {
+    "task": "task whose data and default model were used",
+    "impl": "framework compared with the scratch network",
+    "reference": "always scratch",
+    "dtype": "float32 or float64",
+    "config": "optimizer and batching, e.g. adam-minibatch",
+    "optimizer": "sgd, adam, rmsprop or adagrad",
+    "convention": "the framework's optimizer form, which the scratch twin followed",
+    "batch_size": "rows per step",
+    "steps": "steps compared",
+    "status": "pass, amplified, fail, not expressible or error",
+    "note": "the missing feature (not expressible) or the error",
+    "loss_max_abs": "largest absolute difference of the per-step losses",
+    "loss_max_rel": "the same relative to the largest loss",
+    "weights_max_abs": "largest absolute difference of the final weights",
+    "weights_max_rel": "the same relative to each tensor's largest entry (the worst tensor)",
+    "one_step_loss_rel": "one step from identical weights: loss",
+    "one_step_grad_rel": "one step: every gradient (worst tensor)",
+    "one_step_weight_rel": "one step: every updated weight (worst tensor)",
+    "resync_rel": "one step of fresh twins from the final weights: loss and updated weights",
+    "growth_per_100_steps": "growth of the loss deviation per 100 steps above round-off (NaN: none)",
+    "max_step_growth": "largest factor by which one step multiplied the deviation",
+    "tol_one_step": "tolerance of the one-step check",
+    "tol_trajectory": "tolerance of the trajectory",
+    "seconds": "wall time of the comparison",
+    "spec": "the full ModelSpec compared, as JSON",
+}
+
+
+def _more_tables() -> dict[str, dict[str, str]]:
+    from .benchjson import COLUMNS as BENCHMARKS
+    from .scale import COLUMNS as SCALE
+
+    return {"equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "scale": SCALE}
+
+
+TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY, **_more_tables()}
 
 
 def markdown() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from datetime import datetime, timezone
 
 import numpy as np
@@ -25,6 +26,19 @@ def _read(folder: str, name: str, required: bool = True) -> pd.DataFrame | None:
             raise SpecError(f"{folder} has no {name}.parquet; create it with: scratchbench run --out {folder}")
         return None
     return pd.read_parquet(path)
+
+
+def _load_json(path: str) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write_text(text: str):
+    def write(path: str) -> None:
+        with open(path, "w") as f:
+            f.write(text)
+
+    return write
 
 
 def md_escape(text: object) -> str:
@@ -62,11 +76,19 @@ def summary_rows(summary: pd.DataFrame) -> list[dict]:
 SUMMARY_HEADER = ["task", "impl", "final accuracy (median [95% CI])", "success", "steps to target", "time to target", "step time", "sklearn agrees"]
 
 
-def build_report(results: str, out: str, check: str | None = None) -> dict[str, str]:
-    """Build ``out/README.md`` (+ PNGs) and ``out/index.html``; returns their paths."""
+def build_report(results: str, out: str, check: str | None = None, benchmark_json: str | None = None, scale: str | None = None) -> dict[str, str]:
+    """Build ``out/README.md`` (+ PNGs) and ``out/index.html``; returns their paths.
+
+    ``results`` is a ``scratchbench run`` folder; the equivalence check, the
+    pytest-benchmark JSON and the scaling study are read from ``check``,
+    ``benchmark_json`` and ``scale`` or, when not given, from ``results/check``,
+    ``results/benchmarks.json`` and ``results/scale`` if they exist."""
     runs, curves, summary = (_read(results, n) for n in ("runs", "curves", "summary"))
+    default = lambda path: path if os.path.exists(path) else None  # noqa: E731
+    benchmark_json = benchmark_json or default(os.path.join(results, "benchmarks.json"))
+    scale = scale or default(os.path.join(results, "scale"))
     manifest_path = os.path.join(results, "manifest.json")
-    manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
+    manifest = _load_json(manifest_path) if os.path.exists(manifest_path) else {}
     check = check or (os.path.join(results, "check") if os.path.isdir(os.path.join(results, "check")) else None)
     equivalence = _read(check, "equivalence", required=False) if check else None
     deviation = _read(check, "deviation", required=False) if check else None
@@ -109,8 +131,11 @@ def build_report(results: str, out: str, check: str | None = None) -> dict[str, 
         figure("equivalence_deviation.png", "Trajectory difference from scratch", "Largest relative deviation of the loss from the scratch network's so far, per step (log-log); one line per task and configuration.",
                lambda p: plots.equivalence_deviation(deviation, p, tol))
 
+    bench_context = _benchmark_section(benchmark_json, out, figures) if benchmark_json else {}
+    scale_context = _scale_section(scale, out, figures) if scale else {}
     context = {
         "title": "scratchbench report",
+        **bench_context, **scale_context,
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": manifest.get("command", ""),
         "complete": manifest.get("complete", True),
@@ -124,7 +149,6 @@ def build_report(results: str, out: str, check: str | None = None) -> dict[str, 
         "sk_mismatches": [dict(task=r.task, impl=r.impl, seed=r.seed, check=r.sk_check) for r in runs.itertuples() if r.status == "ok" and getattr(r, "sk_check", "ok") != "ok"],
         "sk_ok": int((runs.get("sk_check") == "ok").sum()) if "sk_check" in runs else 0,
         "equivalence": _equivalence_rows(equivalence),
-        "equivalence_env": json.load(open(os.path.join(check, "check_environment.json"))) if check and os.path.exists(os.path.join(check, "check_environment.json")) else {},
     }
     env = _jinja()
     md = env.get_template("report.md.j2").render(**context)
@@ -133,10 +157,73 @@ def build_report(results: str, out: str, check: str | None = None) -> dict[str, 
             fig["data_uri"] = "data:image/png;base64," + base64.b64encode(f.read()).decode()
     html = _jinja(autoescape=True).get_template("report.html.j2").render(**context)
     paths = {
-        "markdown": atomic_write(os.path.join(out, "README.md"), lambda p: open(p, "w").write(md)),
-        "html": atomic_write(os.path.join(out, "index.html"), lambda p: open(p, "w").write(html)),
+        "markdown": atomic_write(os.path.join(out, "README.md"), _write_text(md)),
+        "html": atomic_write(os.path.join(out, "index.html"), _write_text(html)),
     }
     return paths
+
+
+FAMILIES = {
+    "step": ("Benchmark: one training step", "step"),
+    "forward": ("Benchmark: forward pass", "forward"),
+    "train": ("Benchmark: full training runs", "train"),
+    "modes": ("Benchmark: framework execution modes", "modes"),
+    "scratch layer forward": ("Benchmark: scratch layers, forward", "layers_forward"),
+    "scratch layer backward": ("Benchmark: scratch layers, backward", "layers_backward"),
+    "scratch loss forward": ("Benchmark: scratch losses, forward", "losses_forward"),
+    "scratch loss backward": ("Benchmark: scratch losses, backward", "losses_backward"),
+    "peak": ("Benchmark: machine matmul peak", "peak"),
+}
+
+
+def _benchmark_section(path: str, out: str, figures: list[dict]) -> dict:
+    """pytest-benchmark's JSON -> the ``benchmarks`` table (written beside the report), one
+    figure per family of groups, the GFLOP/s table and the training table."""
+    from ..benchjson import family, gflops_table, load_benchmark_json
+    from ..io import atomic_write_table
+
+    bench = load_benchmark_json(path)
+    atomic_write_table(bench, os.path.join(out, "benchmarks"))
+    families = bench["group"].map(family)
+    for fam in dict.fromkeys(families):
+        title, stem = FAMILIES.get(fam, (f"Benchmark: {fam}", re.sub(r"[^a-z0-9]+", "_", fam.lower()).strip("_")))
+        sub = bench[families == fam]
+        if fam == "step":  # tasks and sizes are two questions
+            for part, mask, suffix in (("on the tasks", ~sub["group"].str.contains("width="), "tasks"), ("by data size and width", sub["group"].str.contains("width="), "sizes")):
+                if mask.any():
+                    name = f"bench_{stem}_{suffix}.png"
+                    figures.append({"file": name, "title": f"{title} {part}", "path": plots.benchmark_family(sub[mask], f"{title} {part}", os.path.join(out, name)),
+                                    "caption": "pytest-benchmark, same machine, same run; ratios are to the scratch network in the same panel."})
+            continue
+        name = f"bench_{stem}.png"
+        figures.append({"file": name, "title": title, "path": plots.benchmark_family(sub, title, os.path.join(out, name)),
+                        "caption": "pytest-benchmark, same machine, same run; ratios are to the scratch network in the same panel."})
+    gf = gflops_table(bench)
+    train = bench[families == "train"]
+    info = bench.attrs.get("machine_info", {})
+    return {
+        "bench_json": os.path.basename(path), "bench_count": len(bench),
+        "bench_machine": f"{info.get('cpu', {}).get('brand_raw', info.get('processor', '?'))}, Python {info.get('python_version', '?')}",
+        "bench_datetime": bench.attrs.get("datetime", ""),
+        "gflops_header": [str(c) for c in gf.columns] if len(gf) else [],
+        "gflops_rows": [[str(v) for v in row] for row in gf.itertuples(index=False)] if len(gf) else [],
+        "train_rows": [
+            {"group": r.group, "impl": r.impl, "median": seconds(r.median), "iqr": seconds(r.iqr), "accuracy": f"{r.accuracy:.4f}", "final_loss": f"{r.final_loss:.4g}"}
+            for r in train.itertuples()
+        ],
+    }
+
+
+def _scale_section(folder: str, out: str, figures: list[dict]) -> dict:
+    from ..scale import slopes
+
+    table = _read(folder, "scale", required=False)
+    if table is None or table.empty:
+        return {}
+    sl = slopes(table)
+    figures.append({"file": "scaling.png", "title": "Scaling with data size and width", "path": plots.scaling(table, sl, os.path.join(out, "scaling.png")),
+                    "caption": "scratchbench scale: median seconds per full-batch step and peak memory added while stepping, each size in a fresh process; the legend gives each line's fitted log-log slope (1 = linear)."})
+    return {"scale_slopes": [{"impl": r.impl, "sweep": r.sweep, "slope": f"{r.slope:.2f}"} for r in sl.itertuples()]}
 
 
 def _equivalence_rows(eq: pd.DataFrame | None) -> list[dict]:

@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
+from ..report_text import seconds  # noqa: E402
 from .data import Band, Boundary  # noqa: E402
 
 COLORS = {"scratch": "#1f77b4", "keras": "#d62728", "torch": "#ff7f0e", "sklearn": "#2ca02c"}
@@ -100,7 +101,7 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame, path: str) -> st
             ax.barh(list(frame.index), frame[col], left=left, color=phase_colors[col], label=labels[col])
             left += frame[col].fillna(0).to_numpy()
         for y, total in enumerate(left):
-            ax.annotate(_short_seconds(total), (total, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+            ax.annotate(seconds(total), (total, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
         ax.invert_yaxis()
         ax.set_xlim(0, left.max() * 1.3 if left.max() > 0 else 1)
         ax.set_title(title, fontsize=10)
@@ -117,10 +118,6 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame, path: str) -> st
     fig.legend(handles, list(labels.values()), loc="upper center", ncol=5, frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.05 / rows), fontsize=9)
     fig.tight_layout()
     return _save(fig, path)
-
-
-def _short_seconds(x: float) -> str:
-    return "" if not np.isfinite(x) else f"{x:.3g} s" if x >= 1 else f"{x * 1e3:.3g} ms" if x >= 1e-3 else f"{x * 1e6:.3g} µs"
 
 
 def step_time_ratios(ratios: pd.DataFrame, path: str) -> str:
@@ -195,3 +192,60 @@ def equivalence_deviation(deviation: pd.DataFrame, path: str, tolerance: float |
 def ensure_dir(path: str) -> str:
     os.makedirs(path, exist_ok=True)
     return path
+
+
+def benchmark_family(df: pd.DataFrame, title: str, path: str, label: str = "impl") -> str:
+    """One panel per pytest-benchmark group: median seconds per call (log scale) with the
+    interquartile range as error bars, and each median's ratio to scratch's."""
+    groups = list(dict.fromkeys(df["group"]))
+    rows, cols = _grid(len(groups), 3 if len(groups) > 4 else len(groups))
+    per = max(len(g) for _, g in df.groupby("group"))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, (0.32 * per + 1.1) * rows), squeeze=False)
+    for ax, group in zip(axes.flat, groups):
+        g = df[df["group"] == group]
+        labels = [(m or i or t) for i, m, t in zip(g["impl"], g["mode"], g["task"])] if label == "impl" else list(g[label])
+        y = np.arange(len(g))
+        colors = [COLORS.get(i, "#7f7f7f") for i in g["impl"]]
+        err = np.vstack([g["median"] - g["q1"], g["q3"] - g["median"]]).clip(min=0)
+        ax.barh(y, g["median"], xerr=err, color=colors, error_kw=dict(lw=0.8, capsize=2))
+        for yi, (med, ratio, impl) in enumerate(zip(g["median"], g["ratio_to_scratch"], g["impl"])):
+            text = seconds(med) + (f"  ({ratio:.2g}x scratch)" if np.isfinite(ratio) and impl != "scratch" else "")
+            ax.annotate(text, (med, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        lo, hi = g["q1"].min(), g["q3"].max()
+        ax.set_xlim(lo / 2, hi * 30)
+        ax.set_title(group, fontsize=9)
+        ax.grid(axis="x", alpha=0.3, which="both", lw=0.4)
+    for ax in axes.flat[len(groups) :]:
+        ax.axis("off")
+    fig.suptitle(title + ": median seconds per call (log), bars = interquartile range", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def scaling(df: pd.DataFrame, slopes: pd.DataFrame, path: str) -> str:
+    """Log-log step time and peak memory against n (at width 256) and width (at n = 1e4),
+    one line per implementation, fitted slope in the legend."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+    for col, sweep in enumerate(("n", "width")):
+        sub = df[df["sweep"] == sweep]
+        for impl, g in sub.groupby("impl", sort=False):
+            g = g.sort_values(sweep)
+            s = slopes[(slopes["impl"] == impl) & (slopes["sweep"] == sweep)]["slope"]
+            label = f"{impl} (slope {s.iloc[0]:.2f})" if len(s) else impl
+            style = {k: v for k, v in LINES.get(impl, {}).items() if k != "alpha"}
+            axes[0, col].plot(g[sweep], g["step_median"], marker="o", ms=3, color=_color(impl), label=label, **style)
+            axes[1, col].plot(g[sweep], g["peak_mb"].clip(lower=0.1), marker="o", ms=3, color=_color(impl), label=impl, **style)
+        for row, ylabel in enumerate(("seconds per step", "peak memory added, MiB")):
+            ax = axes[row, col]
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("rows per step (width 256)" if sweep == "n" else "hidden width (n = 10,000)")
+            ax.set_ylabel(ylabel)
+            ax.grid(alpha=0.3, which="both", lw=0.4)
+            ax.legend(fontsize=8)
+    fig.suptitle("Scaling: a 10 -> width -> 3 network, one full-batch step (slope 1 = linear)", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)

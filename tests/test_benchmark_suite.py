@@ -1,0 +1,145 @@
+"""The pytest-benchmark suite as its users drive it: a quick profile with JSON and CSV,
+the accuracy columns, --benchmark-compare with --accuracy-compare-fail, the JSON turned
+into a table and a report section, and the scaling study."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.benchjson import COLUMNS, gflops_table, load_benchmark_json
+from benchmarks.pytest_plugin import accuracy_drops
+from reference_impls import SpecError
+from tests.test_cli import ROOT, run, scratchbench
+
+QUICK = ["--benchmark-only", "--benchmark-min-rounds=1", "--benchmark-max-time=0.01", "--benchmark-warmup=off", "-p", "no:cacheprovider", "-q"]
+
+
+def pytest_run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def quick_profile(tmp_path_factory):
+    """A quick profile of part of the suite, as CI runs it."""
+    out = tmp_path_factory.mktemp("bench")
+    proc = pytest_run("benchmarks/bench_training.py", "benchmarks/bench_peak.py", "benchmarks/bench_steps.py::test_step_on_task",
+                      *QUICK, f"--benchmark-json={out / 'b.json'}", f"--scratchbench-csv={out / 'b.csv'}",
+                      f"--benchmark-storage=file://{out / 'storage'}", "--benchmark-autosave")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out, proc.stdout
+
+
+def test_quick_profile_prints_accuracy_beside_time(quick_profile):
+    out, stdout = quick_profile
+    assert "benchmark 'train: xor" in stdout and "benchmark 'peak: NumPy matmul'" in stdout
+    lines = stdout.split("benchmarks that train: timing beside accuracy and final loss", 1)[1].splitlines()
+    rows = [ln.split() for ln in lines if ln.startswith("test_train_to_target")]
+    assert len(rows) == 8
+    for row in rows:
+        assert float(row[4]) >= 0.95 and row[-1] == "True"  # accuracy column, reached target
+
+
+def test_json_and_csv_carry_the_metrics(quick_profile):
+    out, _ = quick_profile
+    data = json.loads((out / "b.json").read_text())
+    train = [b for b in data["benchmarks"] if b["group"].startswith("train:")]
+    assert {b["extra_info"]["impl"] for b in train} == {"scratch", "keras", "torch", "sklearn"}
+    assert all({"accuracy", "final_loss", "flops", "threads", "dtype", "n", "width"} <= set(b["extra_info"]) for b in train)
+    csv = pd.read_csv(out / "b.csv")
+    assert {"median", "iqr", "accuracy", "final_loss", "flops", "impl"} <= set(csv.columns)
+    assert len(csv) == len(data["benchmarks"]) and csv.dropna(subset=["accuracy"]).shape[0] == 8
+
+
+def test_json_becomes_a_table(quick_profile):
+    out, _ = quick_profile
+    table = load_benchmark_json(str(out / "b.json"))
+    assert list(table.columns) == list(COLUMNS)
+    peak = table[table["group"] == "peak: NumPy matmul"]
+    assert set(peak["dtype"]) == {"float32", "float64"} and (peak["peak_fraction"] == 1.0).all()
+    steps = table[table["group"].str.startswith("step: xor")]
+    assert (steps.set_index("impl").loc["scratch", "ratio_to_scratch"] == 1.0)
+    np.testing.assert_allclose(steps["gflops"], steps["flops"] / steps["median"] / 1e9)
+    assert (steps["peak_fraction"] > 0).all() and (steps["peak_fraction"] < 1).all()
+    with pytest.raises(SpecError, match="not a pytest-benchmark JSON file"):
+        (out / "bad.json").write_text("{}")
+        load_benchmark_json(str(out / "bad.json"))
+
+
+def test_gflops_table_pivots_sizes():
+    rows = [{"group": "step: n=300 width=64 float64", "impl": i, "n": 300, "width": 64, "dtype": "float64", "gflops": g, "peak_fraction": p}
+            for i, g, p in (("scratch", 2.0, 0.1), ("torch", 4.0, 0.2))]
+    table = gflops_table(pd.DataFrame(rows))
+    assert table.to_dict("records") == [{"n": 300, "width": 64, "dtype": "float64", "scratch": "2.00 (10%)", "torch": "4.00 (20%)"}]
+
+
+def test_compare_fails_on_accuracy_drop(quick_profile, tmp_path):
+    out, _ = quick_profile
+    storage = out / "storage"
+    saved = sorted(storage.rglob("*.json"))
+    assert saved, "--benchmark-autosave wrote nothing"
+    # A saved run whose xor accuracy was higher than anything reachable: a regression.
+    data = json.loads(saved[-1].read_text())
+    for b in data["benchmarks"]:
+        if b["group"].startswith("train: xor"):
+            b["extra_info"]["accuracy"] = 1.5
+    doctored = saved[-1].with_name("0099_doctored.json")
+    doctored.write_text(json.dumps(data))
+    args = ["benchmarks/bench_training.py", "-k", "xor and scratch", *QUICK, f"--benchmark-storage=file://{storage}", "--benchmark-compare=0099"]
+    failing = pytest_run(*args, "--accuracy-compare-fail=0.01")
+    assert failing.returncode == 1 and "Accuracy regression: " in failing.stdout and "1.0000 < 1.5000 - 0.01" in failing.stdout
+    passing = pytest_run(*args, "--accuracy-compare-fail=1.0")
+    assert passing.returncode == 0, passing.stdout[-2000:]
+    usage = pytest_run("benchmarks/bench_peak.py", *QUICK, "--accuracy-compare-fail=0.1")
+    assert usage.returncode != 0 and "--accuracy-compare-fail needs --benchmark-compare" in usage.stderr
+
+
+def test_accuracy_drops():
+    now = {"t[x]": {"extra_info": {"accuracy": 0.90}}, "t[y]": {"extra_info": {"accuracy": 1.0}}, "t[z]": {"extra_info": {}}}
+    before = {"t[x]": {"extra_info": {"accuracy": 0.95}}, "t[y]": {"extra_info": {"accuracy": 1.0}}}
+    assert accuracy_drops(now, before, 0.01) == ["t[x]: accuracy 0.9000 < 0.9500 - 0.01"]
+    assert accuracy_drops(now, before, 0.1) == []
+
+
+def test_plain_pytest_runs_benchmarks_once_as_tests():
+    proc = pytest_run("benchmarks/bench_peak.py", "-q", "-p", "no:cacheprovider", "-rs")
+    assert proc.returncode == 0 and "2 passed" in proc.stdout and "skipped" not in proc.stdout
+    assert "benchmark 'peak" not in proc.stdout  # not timed
+
+
+def test_scale_small(tmp_path):
+    out = tmp_path / "scale"
+    proc = run(scratchbench(), "scale", "--impls", "scratch,torch", "--max-n", "3000", "--max-width", "128", "--out", str(out), timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = pd.read_parquet(out / "scale.parquet")
+    assert set(table["impl"]) == {"scratch", "torch"} and set(table["sweep"]) == {"n", "width"}
+    assert (table["step_median"] > 0).all() and (table["steps"] >= 5).all() and (table["peak_mb"] >= 0).all()
+    assert "step time grows with n" in proc.stdout
+    bad = run(scratchbench(), "scale", "--impls", "jax", "--out", str(out))
+    assert bad.returncode == 2 and "unknown implementation(s) jax" in bad.stderr
+
+
+def test_report_includes_benchmarks_and_scaling(quick_profile, tmp_path):
+    from benchmarks import config as cfgmod
+    from benchmarks.report import build_report
+    from benchmarks.runner import run_sweep
+    from benchmarks.scale import run_scale
+    from benchmarks.io import atomic_write_table
+
+    out, _ = quick_profile
+    results = tmp_path / "results"
+    run_sweep(cfgmod.from_mapping({"tasks": "xor", "impls": "scratch,torch", "seeds": 2, "epochs": 20}), str(results))
+    atomic_write_table(run_scale(["scratch"], max_n=3000, max_width=128), str(results / "scale" / "scale"))
+    report = tmp_path / "report"
+    build_report(str(results), str(report), benchmark_json=str(out / "b.json"))
+    text = (report / "README.md").read_text()
+    assert "## pytest-benchmark results" in text and "## Scaling slopes" in text and "## Benchmark: full training runs" in text
+    assert "| test_train_to_target" not in text and "| train: xor" in text  # the training table, by group
+    for name in ("bench_train.png", "bench_peak.png", "bench_step_tasks.png", "scaling.png"):
+        assert (report / name).exists() and f"({name})" in text
+    assert len(pd.read_csv(report / "benchmarks.csv")) == len(json.loads((out / "b.json").read_text())["benchmarks"])
