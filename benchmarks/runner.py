@@ -162,7 +162,7 @@ def _train_and_evaluate(job: Job, row: dict, curves: list[dict], kind: str) -> N
             chunk = 1 if done == 0 else min(every - done % every, total - done)  # step 1 alone: it compiles
             losses[done : done + chunk] = model.run_steps(prepared, chunk, seconds[done : done + chunk])
             done += chunk
-            if not np.all(np.isfinite(losses[:done])):
+            if not np.all(np.isfinite(losses[done - chunk : done])):
                 row.update(status="diverged", message=f"the training loss became {losses[done - 1]} by step {done}")
                 break
             if done % every == 0 or done == total:

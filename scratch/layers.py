@@ -50,7 +50,9 @@ class Dense:
                 "check the previous layer's size or the data's feature count"
             )
         self.inputs = X
-        self.output = X @ self.weights + self.biases if self.use_bias else X @ self.weights
+        self.output = X @ self.weights
+        if self.use_bias:
+            self.output += self.biases  # in place: the same sum without a second (n, n_neurons) array
         return self.output
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
