@@ -33,9 +33,11 @@ setup: $(STAMP)
 # The timing suite (pytest-benchmark), about 2.5 minutes on 2 cores; make report then
 # includes its JSON. bench-quick is the one-round profile CI runs.
 bench: $(STAMP)
+	mkdir -p results/latest
 	$(PY) -m pytest benchmarks/ --benchmark-only --benchmark-json=results/latest/benchmarks.json --scratchbench-csv=results/latest/benchmarks.csv
 
 bench-quick: $(STAMP)
+	mkdir -p results/quick
 	$(PY) -m pytest benchmarks/ --benchmark-only --benchmark-min-rounds=1 --benchmark-max-time=0.01 --benchmark-warmup=off -q \
 	  --benchmark-json=results/quick/benchmarks.json --scratchbench-csv=results/quick/benchmarks.csv
 
