@@ -111,3 +111,22 @@ def test_check_unwritable_out_keeps_existing_files(tmp_path):
     proc = run(scratchbench(), "check", "--tasks", "xor", "--configs", "sgd-full", "--steps", "5", "--out", str(keep / "sub"))
     assert proc.returncode == 2 and "cannot write to output folder" in proc.stderr and "Traceback" not in proc.stderr
     assert keep.read_text() == "earlier results\n"
+
+
+def test_check_exits_one_on_a_mismatch(monkeypatch, capsys):
+    """The exit status a CI job relies on: any failed comparison makes `check` exit 1."""
+    import benchmarks.check as check
+    from benchmarks.cli import main
+
+    real = check.compare
+
+    def doctored(spec, impl, X, y, steps, weights=None):
+        result = real(spec, impl, X, y, steps, weights)
+        if impl == "torch":
+            result.status, result.note = "fail", "injected for the test"
+        return result
+
+    monkeypatch.setattr(check, "compare", doctored)
+    assert main(["check", "--tasks", "xor", "--configs", "sgd-full", "--steps", "20", "--impls", "torch,sklearn"]) == 1
+    out = capsys.readouterr().out
+    assert "injected for the test" in out and "Summary: 1 pass, 1 fail (2 comparisons)" in out
