@@ -178,7 +178,9 @@ class ModelSpec:
             epoch += 1
 
     def steps_per_epoch(self, n_samples: int) -> int:
-        return len(self.batches(n_samples, 0))
+        """ceil(n / batch): the number of batches ``batches`` yields (computed, not drawn)."""
+        size = n_samples if self.batch_size is None else min(self.batch_size, n_samples)
+        return -(-n_samples // size)
 
     # ---- serialisation ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -110,3 +110,11 @@ def test_convention_matters_only_where_forms_differ():
     assert not spec(optimizer="sgd", momentum=0.9).convention_matters
     assert spec(optimizer="sgd", momentum=0.9, lr_decay=0.1).convention_matters
     assert spec(optimizer="adam").convention_matters
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 3, 4, 7, 64])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_steps_per_epoch_is_the_number_of_batches(batch_size, shuffle):
+    s = spec(batch_size=batch_size, shuffle=shuffle)
+    for n in (1, 4, 10, 300):
+        assert s.steps_per_epoch(n) == len(s.batches(n, 0))
