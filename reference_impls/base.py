@@ -179,11 +179,12 @@ class Implementation(ABC):
         of that epoch's step losses (Keras's convention), and ``accuracy`` of ``predict`` on
         ``X`` after the epoch (NaN for regression)."""
         Xc, yc = self.check_data(X, y)
+        prepared = self.prepare(Xc, yc)  # converted once, not per epoch
         n = len(Xc)
         sizes = np.array([len(range(n)[b]) if isinstance(b, slice) else len(b) for b in self.spec.batches(n, 0)])
         history: dict[str, list[float]] = {"loss": [], "accuracy": []}
         for _ in range(int(epochs)):
-            losses = self.train(Xc, yc, len(sizes))
+            losses = self.run_steps(prepared, len(sizes))
             history["loss"].append(float(np.dot(losses, sizes) / n))
             history["accuracy"].append(self.accuracy(Xc, yc))
         return history
