@@ -8,7 +8,6 @@ the deviations. Results: the ``equivalence`` table (one row per comparison) and 
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Iterable
@@ -78,7 +77,7 @@ def check_impls(text: str) -> list[str]:
     return [n for n in names if n != "scratch"] if text.strip() == "all" else names
 
 
-def _row(task: Task, config: Config, r: Comparison) -> dict:
+def _row(task: Task, config: Config, r: Comparison, n_samples: int) -> dict:
     step_tol, traj_tol = TOLERANCES[r.spec.dtype]
     return {
         "task": task.name,
@@ -88,7 +87,7 @@ def _row(task: Task, config: Config, r: Comparison) -> dict:
         "config": config.name,
         "optimizer": r.spec.optimizer,
         "convention": r.spec.convention,
-        "batch_size": r.spec.batch_size if r.spec.batch_size is not None else len(task.data(0).X_train),
+        "batch_size": n_samples if r.spec.batch_size is None else min(r.spec.batch_size, n_samples),
         "steps": r.steps,
         "status": r.status,
         "note": r.note,
@@ -119,34 +118,31 @@ def run_check(
     if steps < 1:
         raise SpecError(f"--steps must be at least 1, got {steps}")
     rows, curves = [], []
+    tasks = list(tasks)
+    data_of = {task.name: task.data(seed) for task in tasks}  # drawn once per task
     jobs = [(t, c, i) for t in tasks for c in configs for i in impls]
     for n, (task, config, impl) in enumerate(jobs):
-        data = task.data(seed)
+        data = data_of[task.name]
         spec = task.spec.replace(dtype=dtype, seed=seed, **config.spec_changes(task))
         if progress:
             progress(n, len(jobs), f"{task.name} {config.name} {impl}")
         r = compare(spec, impl, data.X_train, data.y_train, steps)
-        rows.append(_row(task, config, r))
+        rows.append(_row(task, config, r, len(data.X_train)))
         curves += [
             {"task": task.name, "impl": impl, "dtype": dtype, "config": config.name, "step": k, "loss_rel_deviation": d}
             for k, d in r.deviation_curve
         ]
-    table = pd.DataFrame(rows)
-    table.attrs["environment"] = environment()
-    return table, pd.DataFrame(curves, columns=["task", "impl", "dtype", "config", "step", "loss_rel_deviation"])
+    return pd.DataFrame(rows), pd.DataFrame(curves, columns=["task", "impl", "dtype", "config", "step", "loss_rel_deviation"])
 
 
 def environment() -> dict[str, str]:
-    """What changes the numbers: library versions and the TensorFlow/Keras settings."""
-    import sklearn
-    import torch
-
-    env = {"numpy": np.__version__, "torch": torch.__version__, "sklearn": sklearn.__version__}
+    """What changes the numbers: the sweep's software record (``environment.software``),
+    with the Keras settings as the Keras adapter actually ran them."""
     from reference_impls.keras_impl import environment as keras_env
 
-    env.update(keras_env())
-    env["KERAS_BACKEND"] = os.environ.get("KERAS_BACKEND", "tensorflow")
-    return env
+    from .environment import software
+
+    return {**software(), **keras_env()}
 
 
 def write_tables(out: str, tables: dict[str, pd.DataFrame], environment_info: dict) -> list[str]:
@@ -193,9 +189,3 @@ def print_table(table: pd.DataFrame, console=None) -> None:
         "'amplified': the one-step check agrees and the drift grows gradually: the dynamics amplify round-off (growth per 100 steps shown)."
     )
     console.print("Summary: " + summary_lines(table)[0])
-
-
-def spec_of(row: pd.Series):
-    from reference_impls import ModelSpec
-
-    return ModelSpec.from_dict(json.loads(row["spec"]))
