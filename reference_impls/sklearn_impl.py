@@ -22,7 +22,6 @@ are clipped at machine epsilon in the reported loss only (the gradient is ``p - 
 from __future__ import annotations
 
 import inspect
-import warnings
 from typing import Iterator
 
 import numpy as np
@@ -118,12 +117,10 @@ class SklearnImplementation(Implementation):
 
     def _step(self, X, y) -> float:
         self.est.batch_size = len(X)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=UserWarning)
-            if self.classifier:
-                self.est.partial_fit(X, y, classes=np.arange(self.n_classes))
-            else:
-                self.est.partial_fit(X, y[:, 0] if y.shape[1] == 1 else y)
+        if self.classifier:
+            self.est.partial_fit(X, y, classes=np.arange(self.n_classes))
+        else:
+            self.est.partial_fit(X, y[:, 0] if y.shape[1] == 1 else y)
         return self._reported(float(self.est.loss_))
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
