@@ -98,6 +98,7 @@ def decision_boundaries(runs: pd.DataFrame, load_weights, data_of, task: str, re
     weights (first seed) evaluated with the NumPy forward pass, which ``scratchbench check``
     shows equal to each framework's own. Returns (boundaries, X, y) of that seed's data."""
     from reference_impls import ModelSpec, build
+    from scratch import labels_from_outputs
 
     sub = runs[(runs["task"] == task) & (runs["status"] == "ok")]
     if sub.empty:
@@ -120,7 +121,8 @@ def decision_boundaries(runs: pd.DataFrame, load_weights, data_of, task: str, re
         spec = ModelSpec.from_dict(json.loads(row["spec"].iloc[0])).replace(dtype="float64")
         proba = build("scratch", spec, [(np.asarray(W, float), np.asarray(b, float)) for W, b in weights]).predict_proba(grid)
         P = np.hstack([1 - proba, proba]) if proba.shape[1] == 1 else proba
-        out.append(Boundary(impl, xx, yy, P.argmax(axis=1).reshape(xx.shape), P.max(axis=1).reshape(xx.shape), float(row["final_train_accuracy"].iloc[0])))
+        labels = labels_from_outputs(proba).reshape(xx.shape)  # the rule the accuracies use
+        out.append(Boundary(impl, xx, yy, labels, P.max(axis=1).reshape(xx.shape), float(row["final_train_accuracy"].iloc[0])))
     return out, X, y
 
 
