@@ -109,6 +109,12 @@ class Implementation(ABC):
     def gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[float, Weights]:
         """Loss and ``[(dL/dW, dL/db), ...]`` on the whole of ``(X, y)``, no update."""
 
+    def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
+        """Every layer's output on ``X`` (no update), in the order of the scratch network's
+        layers: Dense 0 (pre-activation), activation 0, Dense 1, ... . Frameworks that
+        expose only their final output return ``[output]``."""
+        return [self.predict_proba(X)]
+
     def _take(self, data: Any, rows: slice | np.ndarray) -> Any:
         """The rows of a batch from native data."""
         return data[rows]

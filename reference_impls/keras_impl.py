@@ -44,15 +44,28 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .base import Implementation  # noqa: E402
-from .spec import Weights  # noqa: E402
+from .spec import ELEMENTWISE_LOSSES, Weights  # noqa: E402
 
 ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear", "softmax": "softmax"}
 
 LOSSES = {
-    "categorical_crossentropy": lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    "binary_crossentropy": lambda: keras.losses.BinaryCrossentropy(from_logits=True),
-    "mse": lambda: keras.losses.MeanSquaredError(),
+    "categorical_crossentropy": lambda r: keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=r),
+    "binary_crossentropy": lambda r: keras.losses.BinaryCrossentropy(from_logits=True, reduction=r),
+    "mse": lambda r: keras.losses.MeanSquaredError(reduction=r),
 }
+# Keras's per-sample MSE and BCE are means over the outputs: its "sum" adds samples only.
+REDUCTIONS = {"mean": "sum_over_batch_size", "sum": "sum"}
+
+
+def _loss(spec):
+    """The spec's loss in Keras: its own reduction, times ``loss_scale`` (and times k
+    outputs for an element-wise "sum", which Keras's per-sample mean leaves out)."""
+    base = LOSSES[spec.loss](REDUCTIONS[spec.loss_reduction])
+    outputs = spec.sizes[-1] if spec.loss_reduction == "sum" and spec.loss in ELEMENTWISE_LOSSES else 1
+    factor = np.asarray(spec.loss_scale * outputs, dtype=spec.dtype)  # exact in float64 (see below)
+    if factor == 1:
+        return base
+    return lambda y_true, y_pred: base(y_true, y_pred) * factor
 
 # Hyperparameters go in as NumPy scalars of the spec's dtype (``f``): TensorFlow's
 # ``tf.cast(0.9, tf.float64)`` converts a Python float to float32 first, so Keras's
@@ -128,38 +141,40 @@ class KerasImplementation(Implementation):
         with floatx(spec.dtype):
             reg = ExactL2(spec.weight_decay / 2) if spec.weight_decay else None
             inputs = keras.Input((spec.sizes[0],), dtype=spec.dtype)
-            self.dense = []
+            self.dense, self.layers = [], []  # Dense layers; every layer in order
             x = inputs
             for i, fan_out in enumerate(spec.sizes[1:]):
-                hidden = i < len(spec.sizes) - 2
                 layer = keras.layers.Dense(
                     fan_out,
-                    activation=_activation(spec, spec.activations[i]) if hidden else None,
+                    use_bias=spec.use_bias,
                     kernel_regularizer=reg,
-                    bias_regularizer=reg,
+                    bias_regularizer=reg if spec.use_bias else None,
                     dtype=spec.dtype,
                 )
+                act = keras.layers.Activation(_activation(spec, spec.activations[i]), dtype=spec.dtype)
                 self.dense.append(layer)
+                self.layers += [layer, act]
                 x = layer(x)
+                logits, x = x, act(x)
             self.fused = spec.loss != "mse"
-            out = keras.layers.Activation(_activation(spec, spec.output_activation), dtype=spec.dtype)(x)
+            out, x = x, logits
             self.model = keras.Model(inputs, out)  # what a Keras user would write
             self.train_model = keras.Model(inputs, x if self.fused else out)  # shares the layers
             lr = float(spec.lr)  # becomes a variable created in floatx: exact
             if spec.lr_decay:
                 lr = keras.optimizers.schedules.InverseTimeDecay(f(lr), decay_steps=1, decay_rate=f(spec.lr_decay))
             self.optimizer = OPTIMIZERS[spec.optimizer](spec, lr, f)
-            self.loss_fn = LOSSES[spec.loss]()
+            self.loss_fn = _loss(spec)
             self.train_model.compile(optimizer=self.optimizer, loss=self.loss_fn)
             self.optimizer.build(self.train_model.trainable_variables)
             self.train_model.make_train_function()
 
     def set_weights(self, weights: Weights) -> None:
         for layer, (W, b) in zip(self.dense, weights):
-            layer.set_weights([W, b])
+            layer.set_weights([W, b] if self.spec.use_bias else [W])
 
     def get_weights(self) -> Weights:
-        return [tuple(np.array(a) for a in layer.get_weights()) for layer in self.dense]
+        return [_pair(self, [np.array(a) for a in layer.get_weights()]) for layer in self.dense]
 
     def _native(self, X, y):
         if self.spec.loss == "binary_crossentropy":
@@ -169,7 +184,7 @@ class KerasImplementation(Implementation):
     def _penalty(self) -> float:
         """(wd/2) sum ||p||^2 over every weight and bias, as the regularizers add it."""
         wd = self.spec.weight_decay
-        return sum(float(np.sum(np.square(a))) for W, b in self.get_weights() for a in (W, b)) * wd / 2
+        return sum(float(np.sum(np.square(a))) for W, b in self.get_weights() for a in (W, b)) * wd / 2  # b = 0 without biases
 
     def _step(self, X, y) -> float:
         penalty = self._penalty() if self.spec.weight_decay else 0.0
@@ -182,29 +197,45 @@ class KerasImplementation(Implementation):
     def gradients(self, X, y):
         X, y = self._native(*self.check_data(X, y))
         with floatx(self.spec.dtype):
-            return _GRADIENTS[keras.backend.backend()](self, X, y)
+            loss, grads = _GRADIENTS[keras.backend.backend()](self, X, y, self.variables())
+        per_layer = 2 if self.spec.use_bias else 1
+        return loss, [_pair(self, grads[i : i + per_layer]) for i in range(0, len(grads), per_layer)]
+
+    def variables(self) -> list:
+        """Trainable variables, layer by layer: kernel (and bias)."""
+        return [v for layer in self.dense for v in ([layer.kernel, layer.bias] if self.spec.use_bias else [layer.kernel])]
+
+    def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
+        out, outputs = np.asarray(X, self.dtype), []
+        with floatx(self.spec.dtype):
+            for layer in self.layers:
+                out = layer(out)
+                outputs.append(keras.ops.convert_to_numpy(out))
+        return outputs
 
 
-def _tf_gradients(impl: KerasImplementation, X, y):
+def _pair(impl: KerasImplementation, arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(W, b) from a layer's [kernel, bias] (or [kernel]: b is zeros without biases)."""
+    W = arrays[0]
+    return W, arrays[1] if len(arrays) > 1 else np.zeros(W.shape[1], impl.dtype)
+
+
+def _tf_gradients(impl: KerasImplementation, X, y, variables):
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
         loss = impl.loss_fn(y, impl.train_model(X, training=True))
-    variables = [v for layer in impl.dense for v in (layer.kernel, layer.bias)]
-    grads = tape.gradient(loss, variables)
-    return float(loss), [(grads[i].numpy(), grads[i + 1].numpy()) for i in range(0, len(grads), 2)]
+    return float(loss), [g.numpy() for g in tape.gradient(loss, variables)]
 
 
-def _torch_gradients(impl: KerasImplementation, X, y):
+def _torch_gradients(impl: KerasImplementation, X, y, variables):
     import torch
 
-    variables = [v for layer in impl.dense for v in (layer.kernel, layer.bias)]
     for v in variables:
         v.value.grad = None
     loss = impl.loss_fn(torch.as_tensor(y), impl.train_model(torch.as_tensor(X), training=True))
     loss.backward()
-    grads = [v.value.grad.detach().cpu().numpy().copy() for v in variables]
-    return float(loss), [(grads[i], grads[i + 1]) for i in range(0, len(grads), 2)]
+    return float(loss), [v.value.grad.detach().cpu().numpy().copy() for v in variables]
 
 
 _GRADIENTS = {"tensorflow": _tf_gradients, "torch": _torch_gradients}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch import Dense, Sequential, get_activation, get_optimizer
+from scratch import Dense, Sequential, get_activation, get_loss, get_optimizer
 
 from .base import Implementation, optimizer_kwargs
 from .spec import Weights
@@ -25,8 +25,10 @@ class ScratchImplementation(Implementation):
         layers = []
         for (fan_in, fan_out), act in zip(zip(spec.sizes, spec.sizes[1:]), spec.activations):
             # Weights are overwritten by set_weights; "rand" from a fixed seed is the cheapest draw.
-            layers += [Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype), get_activation(act, **activation_kwargs(spec, act))]
-        self.model = Sequential(layers, loss=spec.loss, optimizer=get_optimizer(spec.optimizer, **optimizer_kwargs(spec)))
+            dense = Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype, use_bias=spec.use_bias)
+            layers += [dense, get_activation(act, **activation_kwargs(spec, act))]
+        loss = get_loss(spec.loss, reduction=spec.loss_reduction, scale=spec.loss_scale)
+        self.model = Sequential(layers, loss=loss, optimizer=get_optimizer(spec.optimizer, **optimizer_kwargs(spec)))
 
     def set_weights(self, weights: Weights) -> None:
         self.model.set_weights(weights)
@@ -42,6 +44,10 @@ class ScratchImplementation(Implementation):
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
         return self.model.predict_proba(X)
+
+    def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
+        self.model.forward(X)
+        return [layer.output.copy() for layer in self.model.layers]
 
     def gradients(self, X, y):
         X, y = self.check_data(X, y)

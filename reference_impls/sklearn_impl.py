@@ -15,6 +15,9 @@ sklearn's loss definitions differ, so its hyperparameters are rescaled (exactly)
 A gradient scaled by c is the spec's step when SGD's ``learning_rate_init = lr / c``
 (momentum too, the update is linear in lr * g) and Adam's ``epsilon = c * eps`` (Adam is
 scale-free but for eps). Reported losses are converted back (mse: twice sklearn's).
+The spec's ``loss_reduction`` and ``loss_scale`` multiply the mean gradient by
+``spec.loss_factor(n)``, which depends on the batch size for "sum": c, and so lr or eps, is
+set again whenever the batch size changes (the last short batch of an epoch).
 Its optimizers follow the Keras forms (``spec.convention == "keras"``); probabilities
 are clipped at machine epsilon in the reported loss only (the gradient is ``p - y``).
 """
@@ -33,9 +36,9 @@ from .spec import ModelSpec, Weights
 ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
 
 
-def gradient_scale(spec: ModelSpec) -> float:
-    """c in ``sklearn's gradient = c * the spec's gradient``."""
-    return spec.sizes[-1] / 2 if spec.loss == "mse" else 1.0
+def gradient_scale(spec: ModelSpec, n_samples: int) -> float:
+    """c in ``sklearn's gradient = c * the spec's gradient`` on a batch of ``n_samples``."""
+    return (spec.sizes[-1] / 2 if spec.loss == "mse" else 1.0) / spec.loss_factor(n_samples)
 
 
 class SklearnImplementation(Implementation):
@@ -58,6 +61,8 @@ class SklearnImplementation(Implementation):
             yield "a 2-unit softmax output (MLPClassifier uses one logistic unit for two classes)"
         if spec.loss == "binary_crossentropy" and spec.sizes[-1] > 1:
             yield "several independent sigmoid outputs (multi-label; not wired in this adapter)"
+        if not spec.use_bias:
+            yield "layers without biases (MLP layers always have intercepts)"
         if spec.weight_decay:
             yield "L2 on biases (alpha penalises weights only, divided by the batch size)"
         if spec.lr_decay:
@@ -65,7 +70,7 @@ class SklearnImplementation(Implementation):
 
     def _build(self) -> None:
         spec = self.spec
-        self.c = gradient_scale(spec)
+        self.c = gradient_scale(spec, 1)
         common = dict(
             hidden_layer_sizes=spec.sizes[1:-1],
             activation=ACTIVATIONS[spec.hidden_activations[0]] if spec.hidden_activations else "identity",
@@ -108,20 +113,38 @@ class SklearnImplementation(Implementation):
     def get_weights(self) -> Weights:
         return [(W.copy(), b.copy()) for W, b in zip(self.est.coefs_, self.est.intercepts_)]
 
+    def _rescale(self, n_samples: int) -> None:
+        """Set lr (SGD) or eps (Adam) for a batch of ``n_samples``: see the module notes."""
+        c = gradient_scale(self.spec, n_samples)
+        if c == self.c:
+            return
+        self.c = c
+        opt = getattr(self.est, "_optimizer", None)
+        if self.spec.optimizer == "sgd":
+            self.est.learning_rate_init = float(self.spec.lr) / c
+            if opt is not None:
+                opt.learning_rate = self.est.learning_rate_init
+        else:
+            self.est.epsilon = self.spec.eps * c
+            if opt is not None:
+                opt.epsilon = self.est.epsilon
+
     def _native(self, X, y):
         return X, (y if self.classifier else y.reshape(len(y), -1))
 
-    def _reported(self, sklearn_loss: float) -> float:
+    def _reported(self, sklearn_loss: float, n_samples: int) -> float:
         """sklearn's loss in the spec's definition."""
-        return 2.0 * sklearn_loss if self.spec.loss == "mse" else sklearn_loss
+        mean = 2.0 * sklearn_loss if self.spec.loss == "mse" else sklearn_loss
+        return mean * self.spec.loss_factor(n_samples)
 
     def _step(self, X, y) -> float:
         self.est.batch_size = len(X)
+        self._rescale(len(X))
         if self.classifier:
             self.est.partial_fit(X, y, classes=np.arange(self.n_classes))
         else:
             self.est.partial_fit(X, y[:, 0] if y.shape[1] == 1 else y)
-        return self._reported(float(self.est.loss_))
+        return self._reported(float(self.est.loss_), len(X))
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
         if not self.classifier:
@@ -134,6 +157,7 @@ class SklearnImplementation(Implementation):
         calls), converted to the spec's loss definition."""
         X, y = self._native(*self.check_data(X, y))
         est = self.est
+        self._rescale(len(X))
         target = est._label_binarizer.transform(y).astype(self.dtype) if self.classifier else y
         n_layers = len(self.spec.sizes)
         activations = [X] + [None] * (n_layers - 1)
@@ -142,4 +166,15 @@ class SklearnImplementation(Implementation):
         intercept_grads = [np.empty_like(b) for b in est.intercepts_]
         args = [X, target, None] if "sample_weight" in inspect.signature(est._backprop).parameters else [X, target]
         loss, coef_grads, intercept_grads = est._backprop(*args, activations, deltas, coef_grads, intercept_grads)
-        return self._reported(float(loss)), [(dW / self.c, db / self.c) for dW, db in zip(coef_grads, intercept_grads)]
+        return self._reported(float(loss), len(X)), [(dW / self.c, db / self.c) for dW, db in zip(coef_grads, intercept_grads)]
+
+    def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
+        """sklearn's own forward pass gives each layer's activation; the pre-activations
+        it never keeps are ``None`` (its last entry is the output activation)."""
+        est = self.est
+        activations = [np.asarray(X, self.dtype)] + [None] * (len(self.spec.sizes) - 1)
+        activations = est._forward_pass(activations)
+        outputs: list = []
+        for a in activations[1:-1]:
+            outputs += [None, a.copy()]
+        return outputs + [None, activations[-1].copy()]

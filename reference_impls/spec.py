@@ -17,7 +17,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from scratch import ACTIVATIONS, INITIALIZERS
+from scratch import ACTIVATIONS, INITIALIZERS, get_initializer
+from scratch.losses import REDUCTIONS
 from scratch.optimizers import CONVENTIONS
 
 LOSSES = ("mse", "binary_crossentropy", "categorical_crossentropy")
@@ -25,6 +26,8 @@ OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
 DTYPES = ("float32", "float64")
 # Output activation each probability loss needs.
 LOSS_OUTPUT = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
+# Losses whose "sum" reduction also sums over outputs (the rest sum over samples only).
+ELEMENTWISE_LOSSES = ("mse", "binary_crossentropy")
 
 
 class SpecError(ValueError):
@@ -48,6 +51,8 @@ class ModelSpec:
     sizes: tuple[int, ...]
     activations: tuple[str, ...]
     loss: str
+    loss_reduction: str = "mean"  # "mean" or "sum" (over samples, and outputs for mse/bce)
+    loss_scale: float = 1.0  # constant factor on the loss: 0.5 for the 1/2 sum (y - p)^2 convention
     optimizer: str = "sgd"
     lr: float = 0.01
     momentum: float = 0.0  # SGD and RMSprop
@@ -61,6 +66,7 @@ class ModelSpec:
     lr_decay: float = 0.0  # lr_t = lr / (1 + lr_decay * t)
     convention: str = "pytorch"  # optimizer formula family: "pytorch" or "keras"
     leaky_alpha: float = 0.01  # slope of leaky_relu for x < 0
+    use_bias: bool = True  # False: no biases (seed 001's network); b stays zero
     batch_size: int | None = None
     shuffle: bool = False
     dtype: str = "float64"
@@ -86,6 +92,8 @@ class ModelSpec:
             yield "softmax is only supported as the output activation"
         if self.loss not in LOSSES:
             yield f"unknown loss {self.loss!r}; choose one of: {', '.join(LOSSES)}"
+        if self.loss_reduction not in REDUCTIONS:
+            yield f"unknown loss_reduction {self.loss_reduction!r}; choose one of: {', '.join(REDUCTIONS)}"
         need = LOSS_OUTPUT.get(self.loss)
         if need and acts and acts[-1] != need:
             yield f"{self.loss} needs a {need} output activation, got {acts[-1]!r}"
@@ -99,7 +107,7 @@ class ModelSpec:
             yield f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}"
         if self.init not in INITIALIZERS:
             yield f"unknown init {self.init!r}; choose one of: {', '.join(sorted(INITIALIZERS))}"
-        for name in ("lr", "eps"):
+        for name in ("lr", "eps", "loss_scale"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 yield f"{name} must be a positive number, got {value!r}"
@@ -111,7 +119,7 @@ class ModelSpec:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 yield f"{name} must be a non-negative number, got {value!r}"
-        for name in ("nesterov", "shuffle"):
+        for name in ("nesterov", "shuffle", "use_bias"):
             if not isinstance(getattr(self, name), bool):
                 yield f"{name} must be true or false, got {getattr(self, name)!r}"
         if self.nesterov and not self.momentum > 0:
@@ -142,6 +150,14 @@ class ModelSpec:
             return self.momentum > 0 and self.lr_decay > 0
         return True
 
+    def loss_factor(self, n_samples: int) -> float:
+        """The spec's batch loss over the mean loss, for a batch of ``n_samples``:
+        ``loss_scale`` times the number of terms a "sum" adds up (1 for the mean)."""
+        if self.loss_reduction == "mean":
+            return float(self.loss_scale)
+        terms = n_samples * self.sizes[-1] if self.loss in ELEMENTWISE_LOSSES else n_samples
+        return float(self.loss_scale) * terms
+
     def replace(self, **changes: Any) -> "ModelSpec":
         """A copy with some fields changed (validated like a new spec)."""
         return dataclasses.replace(self, **changes)
@@ -150,14 +166,12 @@ class ModelSpec:
     def init_weights(self, seed: int | None = None) -> Weights:
         """The initial ``[(W, b), ...]``, ``W: (fan_in, fan_out)``, ``b: (fan_out,)``, drawn
         once in NumPy from ``seed`` (default: the spec's) with the spec's initializer."""
-        from scratch import get_initializer
-
         rng = np.random.default_rng(self.seed if seed is None else seed)
         init = get_initializer(self.init)
         out = []
         for fan_in, fan_out in zip(self.sizes, self.sizes[1:]):
             W, b = init(fan_in, fan_out, rng, self.dtype)
-            out.append((W, b.reshape(-1)))
+            out.append((W, b.reshape(-1) if self.use_bias else np.zeros(fan_out, self.dtype)))
         return out
 
     def batches(self, n_samples: int, epoch: int) -> list[slice | np.ndarray]:

@@ -6,6 +6,8 @@ Conventions, named once:
 - Cross-entropy losses are computed on logits (``CrossEntropyLoss``, ``BCEWithLogitsLoss``,
   mean reduction), the output activation is applied only for ``predict_proba``: the same
   fused loss the scratch network trains with.
+- ``loss_reduction`` is the loss's own ``reduction`` ("mean"/"sum"), ``loss_scale`` a
+  constant factor on it; ``use_bias=False`` is ``nn.Linear(bias=False)``.
 - ``weight_decay`` is PyTorch's own (coupled L2: ``g += wd * p``, every parameter).
 - ``lr_decay`` is a ``LambdaLR`` schedule ``1 / (1 + decay * t)`` stepped once per step.
 - Optimizers follow the PyTorch forms (``spec.convention == "pytorch"``).
@@ -54,12 +56,13 @@ class TorchImplementation(Implementation):
         self.tdtype = TORCH_DTYPES[spec.dtype]
         modules: list[nn.Module] = []
         for (fan_in, fan_out), act in zip(zip(spec.sizes, spec.sizes[1:]), spec.hidden_activations):
-            modules += [nn.Linear(fan_in, fan_out, dtype=self.tdtype), ACTIVATIONS[act](spec)]
-        modules.append(nn.Linear(spec.sizes[-2], spec.sizes[-1], dtype=self.tdtype))
+            modules += [nn.Linear(fan_in, fan_out, bias=spec.use_bias, dtype=self.tdtype), ACTIVATIONS[act](spec)]
+        modules.append(nn.Linear(spec.sizes[-2], spec.sizes[-1], bias=spec.use_bias, dtype=self.tdtype))
         self.body = nn.Sequential(*modules)  # outputs logits (pre-activation)
         self.head = ACTIVATIONS[spec.output_activation](spec)
         self.fused = spec.loss != "mse"
-        self.loss_fn = LOSSES[spec.loss]()
+        self.loss_fn = LOSSES[spec.loss](reduction=spec.loss_reduction)
+        self.loss_scale = float(spec.loss_scale)
         self.linears = [m for m in self.body if isinstance(m, nn.Linear)]
         self.optimizer = OPTIMIZER_CLASSES[spec.optimizer](
             self.body.parameters(), lr=float(spec.lr), weight_decay=spec.weight_decay, **OPTIMIZERS[spec.optimizer](spec)
@@ -71,10 +74,11 @@ class TorchImplementation(Implementation):
         with torch.no_grad():
             for lin, (W, b) in zip(self.linears, weights):
                 lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.T)))  # (in, out) -> (out, in)
-                lin.bias.copy_(torch.from_numpy(b))
+                if lin.bias is not None:
+                    lin.bias.copy_(torch.from_numpy(b))
 
     def get_weights(self) -> Weights:
-        return [(lin.weight.detach().numpy().T.copy(), lin.bias.detach().numpy().copy()) for lin in self.linears]
+        return [(lin.weight.detach().numpy().T.copy(), _bias(lin)) for lin in self.linears]
 
     def _native(self, X, y):
         yt = torch.from_numpy(y)
@@ -87,7 +91,8 @@ class TorchImplementation(Implementation):
 
     def _loss(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         z = self.body(X)
-        return self.loss_fn(z if self.fused else self.head(z), y)
+        loss = self.loss_fn(z if self.fused else self.head(z), y)
+        return loss if self.loss_scale == 1 else loss * self.loss_scale
 
     def _step(self, X, y) -> float:
         self.optimizer.zero_grad(set_to_none=True)
@@ -107,6 +112,21 @@ class TorchImplementation(Implementation):
         self.body.zero_grad(set_to_none=True)
         loss = self._loss(Xt, yt)
         loss.backward()
-        grads = [(lin.weight.grad.numpy().T.copy(), lin.bias.grad.numpy().copy()) for lin in self.linears]
+        grads = [(lin.weight.grad.numpy().T.copy(), _bias(lin, grad=True)) for lin in self.linears]
         self.body.zero_grad(set_to_none=True)
         return loss.item(), grads
+
+    def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
+        out, outputs = torch.from_numpy(np.ascontiguousarray(X, dtype=self.dtype)), []
+        with torch.no_grad():
+            for module in [*self.body, self.head]:
+                out = module(out)
+                outputs.append(out.numpy().copy())
+        return outputs
+
+
+def _bias(lin: nn.Linear, grad: bool = False) -> np.ndarray:
+    """A layer's bias (or its gradient) as NumPy; zeros for a layer built without one."""
+    if lin.bias is None:
+        return np.zeros(lin.out_features, dtype=str(lin.weight.dtype).removeprefix("torch."))
+    return (lin.bias.grad if grad else lin.bias).detach().numpy().copy()

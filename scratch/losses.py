@@ -1,5 +1,11 @@
-"""Losses. Every loss is the **mean over samples** (and over outputs where there are
-several), with no 1/2 factor; ``backward`` returns the gradient of that mean.
+"""Losses. By default every loss is the **mean over samples** (and over outputs where
+there are several), with no 1/2 factor; ``backward`` returns the gradient of that mean.
+
+Tutorials and courses often write other reductions: the sum over the batch, or
+``1/2 * sum (y - p)^2`` whose gradient is plainly ``p - y``. Every loss takes
+``reduction="mean" | "sum"`` (sum over samples and, for element-wise losses, outputs: PyTorch's
+``reduction="sum"``) and ``scale`` (a constant factor, 0.5 for the 1/2 convention); the value
+and gradient are those of the mean times ``scale * count`` (count = 1 for the mean).
 
 Interface (as in the tutorials): ``forward(y_pred, y_true) -> (n,)`` per-sample losses,
 ``calculate(y_pred, y_true) -> float`` their mean, ``backward(y_pred, y_true) -> dL/dy_pred``.
@@ -50,18 +56,45 @@ def as_column_targets(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return y.astype(y_pred.dtype, copy=False)
 
 
+REDUCTIONS = ("mean", "sum")
+
+
 class Loss:
-    """Base: ``calculate`` is the mean of ``forward``."""
+    """Base: ``calculate`` is the reduced ``forward``; ``backward`` the gradient of that.
+
+    Subclasses give ``forward`` (per-sample losses, averaged over outputs) and
+    ``_backward`` (the gradient of the batch mean); ``elementwise`` says whether "sum" also
+    sums over outputs (MSE, BCE) or over samples only (categorical cross-entropy).
+    """
 
     name = "loss"
     expects_logits = False
+    elementwise = True
+
+    def __init__(self, reduction: str = "mean", scale: float = 1.0) -> None:
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"unknown reduction {reduction!r}; choose one of: {', '.join(REDUCTIONS)}")
+        self.reduction, self.scale = reduction, float(scale)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        args = [] if self.reduction == "mean" else [f"reduction={self.reduction!r}"]
+        args += [] if self.scale == 1 else [f"scale={self.scale:g}"]
+        return f"{type(self).__name__}({', '.join(args)})"
+
+    def factor(self, y_pred: np.ndarray) -> float:
+        """Reduced loss / mean loss: ``scale`` times the number of terms summed."""
+        count = 1 if self.reduction == "mean" else y_pred.size if self.elementwise else y_pred.shape[0]
+        return self.scale * count
 
     def calculate(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        """Mean loss over the batch."""
-        return float(np.mean(self.forward(y_pred, y_true)))
+        """The batch loss: the mean of ``forward``, times ``factor`` for other reductions."""
+        return float(np.mean(self.forward(y_pred, y_true))) * self.factor(y_pred)
+
+    def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """``dL/dy_pred``, the shape of ``y_pred``."""
+        grad = self._backward(y_pred, y_true)
+        factor = self.factor(y_pred)
+        return grad if factor == 1 else grad * np.asarray(factor, grad.dtype)
 
 
 class MeanSquaredError(Loss):
@@ -73,7 +106,7 @@ class MeanSquaredError(Loss):
         y = as_column_targets(y_true, y_pred)
         return np.mean((y_pred - y) ** 2, axis=-1)
 
-    def backward(self, y_pred, y_true):
+    def _backward(self, y_pred, y_true):
         y = as_column_targets(y_true, y_pred)
         return 2 * (y_pred - y) / y_pred.size
 
@@ -86,7 +119,8 @@ class BinaryCrossEntropy(Loss):
 
     name = "binary_crossentropy"
 
-    def __init__(self, eps: float = EPS) -> None:
+    def __init__(self, eps: float = EPS, reduction: str = "mean", scale: float = 1.0) -> None:
+        super().__init__(reduction, scale)
         self.eps = eps
 
     def forward(self, y_pred, y_true):
@@ -94,7 +128,7 @@ class BinaryCrossEntropy(Loss):
         p = np.clip(y_pred, self.eps, 1 - self.eps)
         return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p), axis=-1)
 
-    def backward(self, y_pred, y_true):
+    def _backward(self, y_pred, y_true):
         y = as_column_targets(y_true, y_pred)
         p = np.clip(y_pred, self.eps, 1 - self.eps)
         inside = (y_pred > self.eps) & (y_pred < 1 - self.eps)
@@ -107,8 +141,10 @@ class CategoricalCrossEntropy(Loss):
     or one-hot ``(n, k)``."""
 
     name = "categorical_crossentropy"
+    elementwise = False
 
-    def __init__(self, eps: float = EPS) -> None:
+    def __init__(self, eps: float = EPS, reduction: str = "mean", scale: float = 1.0) -> None:
+        super().__init__(reduction, scale)
         self.eps = eps
 
     def forward(self, y_pred, y_true):
@@ -116,7 +152,7 @@ class CategoricalCrossEntropy(Loss):
         p = np.clip(y_pred, self.eps, 1 - self.eps)
         return -np.log(np.sum(p * y, axis=1))
 
-    def backward(self, y_pred, y_true):
+    def _backward(self, y_pred, y_true):
         y = one_hot(y_true, y_pred.shape[1], y_pred.dtype)
         p = np.clip(y_pred, self.eps, 1 - self.eps)
         inside = (y_pred > self.eps) & (y_pred < 1 - self.eps)
@@ -132,6 +168,7 @@ class SoftmaxCrossEntropy(Loss):
 
     name = "softmax_crossentropy"
     expects_logits = True
+    elementwise = False
 
     def forward(self, logits, y_true):
         y = one_hot(y_true, logits.shape[1], logits.dtype)
@@ -139,7 +176,7 @@ class SoftmaxCrossEntropy(Loss):
         log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
         return -np.sum(log_probs * y, axis=1)
 
-    def backward(self, logits, y_true):
+    def _backward(self, logits, y_true):
         y = one_hot(y_true, logits.shape[1], logits.dtype)
         return (Softmax._f(logits) - y) / logits.shape[0]
 
@@ -158,7 +195,7 @@ class SigmoidBinaryCrossEntropy(Loss):
         y = as_column_targets(y_true, logits)
         return np.mean(np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits))), axis=-1)
 
-    def backward(self, logits, y_true):
+    def _backward(self, logits, y_true):
         y = as_column_targets(y_true, logits)
         return (Sigmoid._f(logits) - y) / logits.size
 

@@ -104,7 +104,7 @@ class Sequential:
         last = self.layers[-1] if self.layers else None
         key = (getattr(last, "name", None), self.loss.name)
         if self.fuse and key in FUSED:
-            return FUSED[key](), 1
+            return FUSED[key](reduction=self.loss.reduction, scale=self.loss.scale), 1
         return self.loss, 0
 
     def get_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:

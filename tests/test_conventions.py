@@ -63,7 +63,7 @@ def test_sklearn_gradient_scale_for_its_loss_definitions(spiral_data):
     X, _ = spiral_data
     for k in (1, 2, 3):
         spec = ModelSpec(sizes=(2, 8, k), activations=("tanh", "linear"), loss="mse", optimizer="sgd", lr=0.1)
-        assert gradient_scale(spec) == k / 2
+        assert gradient_scale(spec, 7) == k / 2
         model = build("sklearn", spec.replace(convention="keras"))
         assert model.est.learning_rate_init == pytest.approx(0.1 / (k / 2))
         y = np.tile(X[:, :1] ** 2, (1, k))
