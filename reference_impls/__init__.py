@@ -41,4 +41,16 @@ def build(name: str, spec: ModelSpec, weights: Weights | None = None) -> Impleme
     return implementation_class(name)(spec, weights)
 
 
-__all__ = ["IMPLEMENTATIONS", "Implementation", "ModelSpec", "NotExpressible", "SpecError", "Weights", "build", "check_weights", "implementation_class"]
+_VALIDATION = ("validate", "assert_validates", "ValidationResult", "Divergence")
+
+
+def __getattr__(name: str):
+    """``validate`` and its result types, imported on first use (they need pandas)."""
+    if name in _VALIDATION:
+        from . import validation
+
+        return getattr(validation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [*_VALIDATION, "IMPLEMENTATIONS", "Implementation", "ModelSpec", "NotExpressible", "SpecError", "Weights", "build", "check_weights", "implementation_class"]

@@ -89,6 +89,11 @@ class Implementation(ABC):
     def set_weights(self, weights: Weights) -> None:
         """Load ``[(W (fan_in, fan_out), b (fan_out,)), ...]``; resets no optimizer state."""
 
+    def load_weights(self, weights: Weights) -> None:
+        """``set_weights`` keeping the optimizer's state (momentum, moments, step count):
+        for re-synchronising a twin with another network mid-training."""
+        self.set_weights(weights)
+
     @abstractmethod
     def get_weights(self) -> Weights:
         """Copies of the current weights as NumPy arrays, the layout of ``set_weights``."""

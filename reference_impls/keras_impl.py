@@ -53,16 +53,23 @@ LOSSES = {
     "binary_crossentropy": lambda r: keras.losses.BinaryCrossentropy(from_logits=True, reduction=r),
     "mse": lambda r: keras.losses.MeanSquaredError(reduction=r),
 }
+LOSS_NAMES = {"categorical_crossentropy": "SparseCategoricalCrossentropy", "binary_crossentropy": "BinaryCrossentropy",
+              "mse": "MeanSquaredError"}
 # Keras's per-sample MSE and BCE are means over the outputs: its "sum" adds samples only.
 REDUCTIONS = {"mean": "sum_over_batch_size", "sum": "sum"}
 
 
-def _loss(spec):
-    """The spec's loss in Keras: its own reduction, times ``loss_scale`` (and times k
-    outputs for an element-wise "sum", which Keras's per-sample mean leaves out)."""
-    base = LOSSES[spec.loss](REDUCTIONS[spec.loss_reduction])
+def _loss_factor(spec) -> float:
+    """``loss_scale``, times k outputs for an element-wise "sum" (Keras's per-sample mean
+    over the outputs leaves that out)."""
     outputs = spec.sizes[-1] if spec.loss_reduction == "sum" and spec.loss in ELEMENTWISE_LOSSES else 1
-    factor = np.asarray(spec.loss_scale * outputs, dtype=spec.dtype)  # exact in float64 (see below)
+    return spec.loss_scale * outputs
+
+
+def _loss(spec):
+    """The spec's loss in Keras: its own reduction, times ``_loss_factor``."""
+    base = LOSSES[spec.loss](REDUCTIONS[spec.loss_reduction])
+    factor = np.asarray(_loss_factor(spec), dtype=spec.dtype)  # exact in float64 (see below)
     if factor == 1:
         return base
     return lambda y_true, y_pred: base(y_true, y_pred) * factor
@@ -132,6 +139,16 @@ class KerasImplementation(Implementation):
         # run in float32 on the torch backend. Asked of Keras itself, not assumed.
         if spec.dtype == "float64" and keras.backend.result_type("float64", "float64") != "float64":
             yield f"float64 arithmetic on the {keras.backend.backend()} backend (Keras promotes float64 to float32 there)"
+
+    @classmethod
+    def describe_training(cls, spec) -> str:
+        """The spec's loss and optimizer as a Keras user writes them."""
+        logits = "" if spec.loss == "mse" else "from_logits=True, "
+        factor = _loss_factor(spec)
+        loss = f"keras.losses.{LOSS_NAMES[spec.loss]}({logits}reduction={REDUCTIONS[spec.loss_reduction]!r})"
+        loss += "" if factor == 1 else f" x {factor:g}"
+        name = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad"}[spec.optimizer]
+        return f"{loss} and keras.optimizers.{name}(learning_rate={spec.lr:g})"
 
     def _build(self) -> None:
         spec = self.spec

@@ -110,6 +110,11 @@ class SklearnImplementation(Implementation):
             del est._optimizer
         est.t_, est.loss_curve_, est.best_loss_, est._no_improvement_count = 0, [], np.inf, 0
 
+    def load_weights(self, weights: Weights) -> None:
+        """In place: sklearn's optimizer holds the very arrays, and its state stays."""
+        for W0, b0, (W, b) in zip(self.est.coefs_, self.est.intercepts_, weights):
+            W0[...], b0[...] = W, b
+
     def get_weights(self) -> Weights:
         return [(W.copy(), b.copy()) for W, b in zip(self.est.coefs_, self.est.intercepts_)]
 

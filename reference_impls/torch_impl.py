@@ -51,6 +51,13 @@ class TorchImplementation(Implementation):
     name = "torch"
     conventions = ("pytorch",)
 
+    @classmethod
+    def describe_training(cls, spec) -> str:
+        """The spec's loss and optimizer as a PyTorch user writes them."""
+        loss = f"nn.{LOSSES[spec.loss].__name__}(reduction={spec.loss_reduction!r})"
+        loss += "" if spec.loss_scale == 1 else f" x {spec.loss_scale:g}"
+        return f"{loss} and torch.optim.{OPTIMIZER_CLASSES[spec.optimizer].__name__}(lr={spec.lr:g})"
+
     def _build(self) -> None:
         spec = self.spec
         self.tdtype = TORCH_DTYPES[spec.dtype]

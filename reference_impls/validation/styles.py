@@ -1,0 +1,556 @@
+"""The ways a hand-written network comes in, each behind one small interface.
+
+1. ``LayerObjects``: a list of layer objects (seed 003, the NNFS book, cs231n), dense ones
+   holding ``weights (in, out)`` and ``biases (1, out)`` (or ``bias``); after
+   ``backward(dvalues)`` they hold ``dweights``, ``dbiases``, ``dinputs``. ``forward`` may
+   return its output or only store ``self.output``. A loss object (``calculate``,
+   ``forward``, ``backward``, or the book's fused softmax + cross-entropy class) and an
+   optimizer object (``update_params(layer)`` with optional ``pre_``/``post_update_params``,
+   or ``step()``).
+2. ``Functional``: parameters as arrays and a function ``step(params, X, y)`` returning the
+   new parameters (optionally with the loss), or ``(loss, gradients)`` (seed 001).
+3. ``BlackBox``: an object whose own training step updates its weights (seed 004's
+   ``SimpleNN.backward(x, y, lr)``); weights are attribute names given or found by shape.
+
+Every style reports, per step, what the user's code exposes as ``Observed`` tensors keyed
+like the frameworks' (``("forward", i)``, ``("loss",)``, ``("gradient", "W", l)``,
+``("update", "b", l)``) and named as the user's code names them. Tensors are mapped to the
+frameworks' layout (``W (in, out)``, ``b (out,)``, samples as rows) when their shape allows;
+when it does not, the raw array is kept for the diagnosis.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from ..spec import ModelSpec, SpecError, Weights
+from .usercode import Caller, UserCodeError, describe
+
+Key = tuple
+
+
+@dataclass
+class Observed:
+    """One tensor of the user's network at one step."""
+
+    key: Key
+    name: str
+    raw: np.ndarray
+    value: np.ndarray | None  # in the frameworks' layout, or None when the shape does not map
+
+
+# ---- layouts ---------------------------------------------------------------------------------
+def as_canonical(key: Key, raw: Any, spec: ModelSpec, layout: str, samples_as: str, n: int) -> np.ndarray | None:
+    """``raw`` in the frameworks' layout for ``key``, or None when its shape does not fit."""
+    a = np.asarray(raw, dtype=np.float64) if not isinstance(raw, np.ndarray) else raw
+    kind = key[0]
+    if kind == "loss":
+        return a.reshape(()) if a.size == 1 else None
+    if kind == "forward":
+        width = spec.sizes[key[1] // 2 + 1]
+        if samples_as == "columns" and a.shape == (width, n):
+            return a.T
+        return a if a.shape == (n, width) else None
+    fan_in, fan_out = spec.sizes[key[2]], spec.sizes[key[2] + 1]
+    if key[1] == "W":
+        if layout == "out_in" and a.shape == (fan_out, fan_in):
+            return a.T
+        return a if a.shape == (fan_in, fan_out) else None
+    return a.reshape(fan_out) if a.size == fan_out and a.ndim <= 2 and max(a.shape, default=1) == fan_out else None
+
+
+def to_user(canonical: np.ndarray, like: np.ndarray, layout: str, is_weight: bool) -> np.ndarray:
+    """A canonical ``W`` or ``b`` back in the shape the user's array ``like`` has."""
+    value = canonical.T if is_weight and layout == "out_in" else canonical
+    return np.asarray(value, dtype=like.dtype).reshape(like.shape)
+
+
+def find_by_shape(named: list[tuple[str, np.ndarray]], spec: ModelSpec) -> tuple[list[tuple[str, str | None]], str, list[str]]:
+    """Assign arrays to layers by shape, in the order the user defined them: returns
+    ``[(W name, b name or None), ...]``, the weight layout ("in_out" or "out_in") and notes.
+    The layout is read off any non-square weight; all-square networks are assumed (in, out)."""
+    shapes = list(zip(spec.sizes, spec.sizes[1:]))
+    used: set[str] = set()
+    layout_votes: set[str] = set()
+    ws: list[str] = []
+    for layer, (fan_in, fan_out) in enumerate(shapes):  # every weight matrix first, then the biases
+        w = next((nm for nm, a in named if nm not in used and a.ndim == 2 and a.shape in ((fan_in, fan_out), (fan_out, fan_in))), None)
+        if w is None:
+            raise SpecError(
+                f"no array of shape ({fan_in}, {fan_out}) or ({fan_out}, {fan_in}) for layer {layer}'s weights; "
+                f"arrays found: {', '.join(f'{nm} {a.shape}' for nm, a in named) or 'none'}. Name them with weights=[...]"
+            )
+        used.add(w)
+        ws.append(w)
+        if fan_in != fan_out:
+            layout_votes.add("in_out" if dict(named)[w].shape == (fan_in, fan_out) else "out_in")
+    pairs: list[tuple[str, str | None]] = []
+    for layer, (w, (fan_in, fan_out)) in enumerate(zip(ws, shapes)):
+        b = None
+        if spec.use_bias:
+            for shape in ((1, fan_out), (fan_out,), (fan_out, 1)):  # row vectors first: (out, 1) is rarer
+                b = next((nm for nm, a in named if nm not in used and a.shape == shape), None)
+                if b is not None:
+                    break
+            if b is None:
+                raise SpecError(f"no bias array of {fan_out} values for layer {layer}; set use_bias=False in the spec if it has none")
+            used.add(b)
+        pairs.append((w, b))
+    if len(layout_votes) > 1:
+        raise SpecError("the weight matrices mix (in, out) and (out, in) layouts; name them with weights=[...]")
+    layout = layout_votes.pop() if layout_votes else "in_out"
+    notes = ["weights found by shape: " + "; ".join(f"layer {i}: {w}" + (f", {b}" if b else "") for i, (w, b) in enumerate(pairs))]
+    if not layout_votes and all(a == b for a, b in shapes):
+        notes.append("every weight matrix is square: assumed (in, out); pass weight_layout='out_in' if yours is (out, in)")
+    return pairs, layout, notes
+
+
+# ---- the common interface -------------------------------------------------------------------
+class UserNetwork(ABC):
+    """A user's network, driven one training step at a time."""
+
+    style: str
+    spec: ModelSpec | None = None
+    layout: str = "in_out"  # weight matrices as (in, out) or (out, in)
+    samples_as: str = "rows"  # X: (n, features) or (features, n)
+    notes: list[str]
+
+    @abstractmethod
+    def weights(self) -> Weights:
+        """Current ``[(W (in, out), b (out,)), ...]`` (b zeros without biases)."""
+
+    @abstractmethod
+    def step(self, X: Any, y: Any, caller: Caller) -> list[Observed]:
+        """One training step on a batch in the user's own data layout."""
+
+    @abstractmethod
+    def fresh(self) -> "UserNetwork":
+        """An untouched copy, as it was before the first step."""
+
+    @property
+    def trains(self) -> bool:
+        """False for a forward-only network (compared at its initial weights only)."""
+        return True
+
+    def observe(self, key: Key, name: str, raw: Any, n: int) -> Observed:
+        raw = np.array(raw, copy=True) if raw is not None else np.array(np.nan)
+        return Observed(key, name, raw, as_canonical(key, raw, self.spec, self.layout, self.samples_as, n))
+
+
+def _n_of(X: Any, samples_as: str) -> int:
+    return np.shape(X)[1 if samples_as == "columns" else 0]
+
+
+# ---- 1. layer objects -----------------------------------------------------------------------
+def is_dense(layer: Any) -> bool:
+    return isinstance(getattr(layer, "weights", None), np.ndarray) and _bias_attr(layer) is not None
+
+
+def _bias_attr(layer: Any) -> str | None:
+    return next((a for a in ("biases", "bias", "b") if isinstance(getattr(layer, a, None), np.ndarray)), None)
+
+
+def is_fused(loss: Any) -> bool:
+    """The book's ``Activation_Softmax_Loss_CategoricalCrossentropy`` style: a loss that
+    applies the output activation itself (it holds one, or says so in its name)."""
+    name = type(loss).__name__.lower()
+    return hasattr(loss, "activation") or (("softmax" in name or "sigmoid" in name) and ("loss" in name or "entropy" in name))
+
+
+class LayerObjects(UserNetwork):
+    style = "layer objects"
+
+    def __init__(self, layers: Sequence[Any], loss: Any, optimizer: Any = None, spec: ModelSpec | None = None) -> None:
+        self.layers, self.loss, self.optimizer = list(layers), loss, optimizer
+        if not self.layers:
+            raise SpecError("layers is empty: pass the network's layer objects in order")
+        self.fused = loss is not None and is_fused(loss)
+        self.dense = [i for i, layer in enumerate(self.layers) if is_dense(layer)]
+        if not self.dense:
+            raise SpecError("no dense layer among layers: a dense layer holds `weights` (in, out) and `biases` (1, out)")
+        self.index = self._scratch_index()
+        self.notes = []
+        self.spec = spec
+        self._pristine = copy.deepcopy((self.layers, self.loss, self.optimizer))
+
+    def _scratch_index(self) -> dict[int, int]:
+        """User layer position -> position in the frameworks' [Dense, act, Dense, act, ...]."""
+        index, l, after_dense = {}, -1, False
+        for i, layer in enumerate(self.layers):
+            if is_dense(layer):
+                l, after_dense = l + 1, True
+                index[i] = 2 * l
+            elif after_dense:
+                if "dropout" in type(layer).__name__.lower():
+                    raise SpecError(f"layers[{i}] ({type(layer).__name__}) is dropout, which validate does not compare yet; leave it out")
+                index[i], after_dense = 2 * l + 1, False
+            else:
+                raise SpecError(
+                    f"layers[{i}] ({type(layer).__name__}) follows another non-dense layer (or comes first): "
+                    "expected dense, activation, dense, activation, ..."
+                )
+        return index
+
+    def fresh(self) -> "LayerObjects":
+        layers, loss, optimizer = copy.deepcopy(self._pristine)
+        net = LayerObjects(layers, loss, optimizer, self.spec)
+        net.notes = list(self.notes)
+        return net
+
+    @property
+    def trains(self) -> bool:
+        return all(callable(getattr(layer, "backward", None)) for layer in self.layers) and self.optimizer is not None
+
+    def weights(self) -> Weights:
+        out = []
+        for i in self.dense:
+            layer = self.layers[i]
+            W, b = layer.weights, getattr(layer, _bias_attr(layer))
+            out.append((np.array(W, copy=True), np.array(b, copy=True).reshape(-1)))
+        return out
+
+    def _out(self, r: Any, obj: Any, where: str, attr: str, caller: Caller, phase: str) -> np.ndarray:
+        value = r if isinstance(r, np.ndarray) else getattr(obj, attr, None)
+        if not isinstance(value, np.ndarray):
+            raise UserCodeError(
+                f"{where} returned nothing and set no self.{attr}: return the result or store it in self.{attr}",
+                step=caller.step, where=where, phase=phase,
+            )
+        return value
+
+    def step(self, X, y, caller: Caller) -> list[Observed]:
+        n = _n_of(X, self.samples_as)
+        seen: list[Observed] = []
+        out = X
+        for i, layer in enumerate(self.layers):
+            r = caller(layer, "forward", out, where=f"layers[{i}]", phase="forward")
+            out = self._out(r, layer, f"layers[{i}].forward", "output", caller, "forward")
+            seen.append(self.observe(("forward", self.index[i]), f"layers[{i}].output", out, n))
+        last = 2 * len(self.dense) - 1
+        if self.fused:
+            value = caller(self.loss, "forward", out, y, where="loss", phase="loss")
+            probs = getattr(self.loss, "output", None)
+            if isinstance(probs, np.ndarray):
+                seen.append(self.observe(("forward", last), "loss.output", probs, n))
+        elif hasattr(self.loss, "calculate"):
+            value = caller(self.loss, "calculate", out, y, where="loss", phase="loss")
+        else:
+            value = np.mean(caller(self.loss, "forward", out, y, where="loss", phase="loss"))
+        if isinstance(value, tuple):  # calculate(..., include_regularization=True) style
+            value = value[0]
+        seen.append(self.observe(("loss",), "loss", value, n))
+        if not self.trains:
+            return seen
+        d = self._loss_backward(out, y, caller)
+        for i in reversed(range(len(self.layers))):
+            layer = self.layers[i]
+            r = caller(layer, "backward", d, where=f"layers[{i}]", phase="gradient")
+            d = self._out(r, layer, f"layers[{i}].backward", "dinputs", caller, "gradient")
+        for l, i in enumerate(self.dense):
+            layer = self.layers[i]
+            battr = "d" + _bias_attr(layer)
+            for kind, attr in (("W", "dweights"), ("b", battr)):
+                if isinstance(getattr(layer, attr, None), np.ndarray):
+                    seen.append(self.observe(("gradient", kind, l), f"layers[{i}].{attr}", getattr(layer, attr), n))
+        self._update(caller)
+        for l, i in enumerate(self.dense):
+            layer = self.layers[i]
+            seen.append(self.observe(("update", "W", l), f"layers[{i}].weights", layer.weights, n))
+            seen.append(self.observe(("update", "b", l), f"layers[{i}].{_bias_attr(layer)}", getattr(layer, _bias_attr(layer)), n))
+        return seen
+
+    def _loss_backward(self, out, y, caller: Caller) -> np.ndarray:
+        if self.fused:  # the book passes its own softmax output back in
+            arg = getattr(self.loss, "output", out)
+            r = caller(self.loss, "backward", arg, y, where="loss", phase="gradient")
+        else:
+            r = caller(self.loss, "backward", out, y, where="loss", phase="gradient")
+        return self._out(r, self.loss, "loss.backward", "dinputs", caller, "gradient")
+
+    def _update(self, caller: Caller) -> None:
+        opt = self.optimizer
+        if callable(getattr(opt, "update_params", None)):
+            if callable(getattr(opt, "pre_update_params", None)):
+                caller(opt, "pre_update_params", where="optimizer", phase="update")
+            for i in self.dense:
+                caller(opt, "update_params", self.layers[i], where="optimizer", phase="update")
+            if callable(getattr(opt, "post_update_params", None)):
+                caller(opt, "post_update_params", where="optimizer", phase="update")
+        elif callable(getattr(opt, "step", None)):
+            caller(opt, "step", where="optimizer", phase="update")
+        else:
+            raise UserCodeError(
+                f"the optimizer ({describe(opt)}) has neither update_params(layer) nor step()",
+                step=caller.step, where="optimizer", phase="update",
+            )
+
+
+# ---- arrays held by a container (functional params, black-box attributes) -------------------
+class ArraySlots:
+    """Named arrays inside a dict, a list or an object's attributes (one level deep)."""
+
+    def __init__(self, holder: Any) -> None:
+        self.holder = holder
+
+    def names(self) -> list[tuple[str, np.ndarray]]:
+        return [(name, a) for name, a in self._items() if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+
+    def _items(self) -> Iterator[tuple[str, Any]]:
+        h = self.holder
+        if isinstance(h, dict):
+            yield from ((str(k), v) for k, v in h.items())
+        elif isinstance(h, (list, tuple)):
+            yield from ((f"params[{i}]", v) for i, v in enumerate(h))
+        else:
+            for attr, v in vars(h).items():
+                if isinstance(v, dict):
+                    yield from ((f"{attr}[{k!r}]", w) for k, w in v.items())
+                else:
+                    yield attr, v
+
+    def get(self, name: str) -> np.ndarray:
+        return dict(self._items())[name]
+
+
+class _Slotted(UserNetwork):
+    """Shared by the functional and black-box styles: arrays found by name or shape."""
+
+    def _locate(self, holder: Any, spec: ModelSpec, names: Sequence[str] | None, layout: str | None) -> None:
+        if spec is None:
+            raise SpecError(f"the {self.style} style needs spec=ModelSpec(...) stating the architecture")
+        self.spec, self.slots = spec, ArraySlots(holder)
+        named = self.slots.names()
+        if names is not None:
+            names = list(names)
+            per = 2 if spec.use_bias else 1
+            if len(names) != per * (len(spec.sizes) - 1):
+                raise SpecError(f"weights= needs {per * (len(spec.sizes) - 1)} names (W{', b' if per == 2 else ''} per layer), got {names}")
+            table = dict(named)
+            missing = [nm for nm in names if nm not in table]
+            if missing:
+                raise SpecError(f"no array named {', '.join(missing)}; arrays found: {', '.join(table)}")
+            self.pairs = [(names[i], names[i + 1] if per == 2 else None) for i in range(0, len(names), per)]
+            sub = [(nm, table[nm]) for nm in names]
+            _, found_layout, _ = find_by_shape(sub, spec)
+            self.notes = []
+        else:
+            self.pairs, found_layout, self.notes = find_by_shape(named, spec)
+        self.layout = layout or found_layout
+
+    def weights(self) -> Weights:
+        out = []
+        for l, (w, b) in enumerate(self.pairs):
+            W = np.array(self.slots.get(w), copy=True)
+            W = W.T if self.layout == "out_in" else W
+            bias = np.array(self.slots.get(b), copy=True).reshape(-1) if b else np.zeros(self.spec.sizes[l + 1], W.dtype)
+            out.append((W, bias))
+        return out
+
+    def _updated(self, n: int) -> list[Observed]:
+        seen = []
+        for l, (w, b) in enumerate(self.pairs):
+            seen.append(self.observe(("update", "W", l), w, self.slots.get(w), n))
+            if b:
+                seen.append(self.observe(("update", "b", l), b, self.slots.get(b), n))
+        return seen
+
+
+# ---- 2. arrays and functions ----------------------------------------------------------------
+def _copy_params(params: Any) -> Any:
+    if isinstance(params, dict):
+        return {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in params.items()}
+    return type(params)(np.array(v, copy=True) if isinstance(v, np.ndarray) else v for v in params)
+
+
+class Functional(_Slotted):
+    style = "arrays and functions"
+
+    def __init__(self, step: Callable, params: Any, spec: ModelSpec, *, returns: str = "auto", forward: Callable | None = None,
+                 weights: Sequence[str] | None = None, weight_layout: str | None = None) -> None:
+        if not callable(step):
+            raise SpecError("step must be a function step(params, X, y)")
+        if not isinstance(params, (dict, list, tuple)):
+            raise SpecError(f"params must be a dict or list of arrays, got {type(params).__name__}")
+        if returns not in ("auto", "params", "gradients"):
+            raise SpecError(f"returns must be 'auto', 'params' or 'gradients', got {returns!r}")
+        self.fn, self.params, self.returns, self.forward_fn = step, _copy_params(params), returns, forward
+        self._locate(self.params, spec, weights, weight_layout)
+        self._init = (step, _copy_params(params), spec, returns, forward, weights, self.layout)
+        self._optimizer = None
+
+    def fresh(self) -> "Functional":
+        step, params, spec, returns, forward, weights, layout = self._init
+        net = Functional(step, params, spec, returns=returns, forward=forward, weights=weights, weight_layout=layout)
+        net.samples_as, net.notes = self.samples_as, list(self.notes)
+        return net
+
+    def _same_structure(self, value: Any) -> bool:
+        if isinstance(self.params, dict):
+            return isinstance(value, dict) and set(value) == set(self.params)
+        return isinstance(value, (list, tuple)) and len(value) == len(self.params) and all(
+            np.shape(a) == np.shape(b) for a, b in zip(value, self.params))
+
+    def _gradient_names(self, grads: Any) -> dict[str, str] | None:
+        """``{param name: gradient name}`` when ``grads`` holds one gradient per parameter."""
+        if isinstance(self.params, dict) and isinstance(grads, dict):
+            match = {}
+            for p in self.params:
+                g = next((k for k in grads if str(k).lower() in (f"d{p}".lower(), f"grad_{p}".lower(), f"{p}_grad".lower(), f"d_{p}".lower())), None)
+                if g is None:
+                    return None
+                match[p] = g
+            return match
+        if isinstance(grads, (list, tuple)) and len(grads) == len(self.params):
+            return {f"params[{i}]": i for i in range(len(grads))}
+        return None
+
+    def step(self, X, y, caller: Caller) -> list[Observed]:
+        n = _n_of(X, self.samples_as)
+        seen: list[Observed] = []
+        if self.forward_fn is not None:
+            seen += self._forward(X, n, caller)
+        result = caller(self.fn, None, _copy_params(self.params), X, y, where=describe(self.fn), phase="gradient")
+        new, loss, grads = self._read(result, caller)
+        if loss is not None:
+            seen.append(self.observe(("loss",), f"loss returned by {describe(self.fn)}", loss, n))
+        if grads is not None:
+            new = self._apply(grads, seen, n)
+        self._store(new)
+        return seen + self._updated(n)
+
+    def _forward(self, X, n: int, caller: Caller) -> list[Observed]:
+        out = caller(self.forward_fn, None, _copy_params(self.params), X, where=describe(self.forward_fn), phase="forward")
+        name = describe(self.forward_fn)
+        L = len(self.spec.sizes) - 1
+        if isinstance(out, (tuple, list)) and len(out) == 2 * L:  # z1, a1, z2, a2, ...
+            return [self.observe(("forward", i), f"{name}(...)[{i}]", o, n) for i, o in enumerate(out)]
+        if isinstance(out, (tuple, list)):
+            out = out[-1]
+        return [self.observe(("forward", 2 * L - 1), f"{name}(...)", out, n)]
+
+    def _read(self, result: Any, caller: Caller) -> tuple[Any, Any, Any]:
+        """(new params, loss, gradients) from what the step function returned."""
+        where = describe(self.fn)
+        if self.returns != "gradients" and self._same_structure(result):
+            return result, None, None
+        if isinstance(result, tuple) and len(result) == 2:
+            a, b = result
+            scalar_a, scalar_b = np.ndim(a) == 0 and not isinstance(a, (dict, list, tuple)), np.ndim(b) == 0 and not isinstance(b, (dict, list, tuple))
+            if scalar_a or scalar_b:
+                loss, other = (a, b) if scalar_a else (b, a)
+                if self.returns == "gradients" or (self.returns == "auto" and not self._same_structure(other) and self._gradient_names(other)):
+                    if self._gradient_names(other) is None:
+                        raise UserCodeError(f"{where} returned gradients that do not match params one to one", step=caller.step, where=where, phase="gradient")
+                    return None, loss, other
+                if self._same_structure(other):
+                    return other, loss, None
+        raise UserCodeError(
+            f"{where} returned {type(result).__name__}; return the new params (same keys as params), "
+            "(new params, loss), or (loss, gradients) with returns='gradients'",
+            step=caller.step, where=where, phase="update",
+        )
+
+    def _apply(self, grads: Any, seen: list[Observed], n: int) -> Any:
+        """The spec's optimizer applied to the user's gradients (the update is then ours)."""
+        from scratch import get_optimizer
+
+        from ..base import optimizer_kwargs
+
+        names = self._gradient_names(grads)
+        if self._optimizer is None:
+            self._optimizer = get_optimizer(self.spec.optimizer, **optimizer_kwargs(self.spec))
+        params, pairs = _copy_params(self.params), []
+        for l, (w, b) in enumerate(self.pairs):
+            for kind, pname in (("W", w), ("b", b)):
+                if pname is None:
+                    continue
+                g = np.asarray(grads[names[pname]])
+                seen.append(self.observe(("gradient", kind, l), f"{names[pname]}", g, n))
+                key = pname if isinstance(params, dict) else int(pname[7:-1])
+                if np.shape(g) != np.shape(params[key]):
+                    raise UserCodeError(f"gradient {names[pname]} has shape {np.shape(g)} but {pname} has {np.shape(params[key])}",
+                                        step=0, where=describe(self.fn), phase="gradient")
+                pairs.append((params[key], g.astype(params[key].dtype)))
+        self._optimizer.step(pairs)  # in place, in the user's own layout (elementwise rules)
+        return params
+
+    def _store(self, new: Any) -> None:
+        self.params = _copy_params(new)
+        self.slots = ArraySlots(self.params)
+
+
+# ---- 3. a black box with its own training step ----------------------------------------------
+X_NAMES = ("x", "X", "inputs", "input", "data", "features")
+Y_NAMES = ("y", "Y", "targets", "target", "labels", "y_true", "t")
+LR_NAMES = ("learning_rate", "lr", "eta", "alpha", "step_size")
+OUT_NAMES = ("output", "outputs", "y_pred", "pred", "predictions", "y_hat", "out")
+
+
+class BlackBox(_Slotted):
+    style = "black box"
+
+    def __init__(self, model: Any, spec: ModelSpec, *, step: Callable | None = None, weights: Sequence[str] | None = None,
+                 weight_layout: str | None = None) -> None:
+        self.model, self.step_fn = model, step
+        self._locate(model, spec, weights, weight_layout)
+        if step is None:
+            for method in ("forward", "backward"):
+                if not callable(getattr(model, method, None)):
+                    raise SpecError(
+                        f"{type(model).__name__} has no {method}(); pass step=lambda model, X, y: ... that takes one training step"
+                    )
+            self._check_backward_signature()
+        self._init = (copy.deepcopy(model), spec, step, weights, self.layout)
+
+    def fresh(self) -> "BlackBox":
+        model, spec, step, weights, layout = self._init
+        net = BlackBox(copy.deepcopy(model), spec, step=step, weights=weights, weight_layout=layout)
+        net.samples_as, net.notes = self.samples_as, list(self.notes)
+        return net
+
+    def _check_backward_signature(self) -> None:
+        params = inspect.signature(self.model.backward).parameters
+        unknown = [p for p, v in params.items() if v.default is inspect.Parameter.empty
+                   and v.kind in (v.POSITIONAL_OR_KEYWORD, v.POSITIONAL_ONLY) and p not in X_NAMES + Y_NAMES + LR_NAMES + OUT_NAMES]
+        if unknown:
+            raise SpecError(
+                f"cannot tell what {type(self.model).__name__}.backward's argument(s) {', '.join(unknown)} are; "
+                "pass step=lambda model, X, y: ... that takes one training step"
+            )
+        lr = next((p for p in params if p in LR_NAMES), None)
+        default = params[lr].default if lr else None
+        if lr and default is not inspect.Parameter.empty and default != self.spec.lr:
+            self.notes.append(f"backward's {lr} defaults to {default}; validate passes the spec's lr {self.spec.lr}")
+
+    def _backward_args(self, X, y, out) -> dict[str, Any]:
+        args = {}
+        for p in inspect.signature(self.model.backward).parameters:
+            if p in X_NAMES:
+                args[p] = X
+            elif p in Y_NAMES:
+                args[p] = y
+            elif p in LR_NAMES:
+                args[p] = self.spec.lr
+            elif p in OUT_NAMES:
+                args[p] = out
+        return args
+
+    def step(self, X, y, caller: Caller) -> list[Observed]:
+        n = _n_of(X, self.samples_as)
+        seen: list[Observed] = []
+        cls = type(self.model).__name__
+        if self.step_fn is not None:
+            caller(self.step_fn, None, self.model, X, y, where="step", phase="update")
+            return self._updated(n)
+        out = caller(self.model, "forward", X, where=cls, phase="forward")
+        if isinstance(out, np.ndarray):
+            L = len(self.spec.sizes) - 1
+            seen.append(self.observe(("forward", 2 * L - 1), f"{cls}.forward(X)", out, n))
+        caller(self.model, "backward", where=cls, phase="update", **self._backward_args(X, y, out))
+        return seen + self._updated(n)
