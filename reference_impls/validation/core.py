@@ -26,7 +26,7 @@ from scratch import get_loss
 
 from .. import build, implementation_class
 from ..base import NotExpressible
-from ..equivalence import MAX_JUMP, rel_dev
+from ..equivalence import MAX_JUMP
 from ..spec import ModelSpec, SpecError, Weights
 from . import diagnose as dx
 from .styles import BlackBox, Functional, LayerObjects, Observed, UserNetwork
@@ -75,6 +75,7 @@ class ValidationResult:
     suggested_spec: ModelSpec | None = None
     amplified: bool = False  # round-off grew through the dynamics; each step checked re-synchronised
     resynced_deviation: float | None = None  # largest one-step deviation from the same weights
+    findings: list = field(default_factory=list)  # diagnose.Finding: text, kind, spec
 
     @property
     def compared(self) -> tuple[str, ...]:
@@ -195,13 +196,24 @@ class Twin:
         return out
 
 
-def _deviation(o: Observed, theirs: Any) -> float:
+def _deviation(o: Observed, theirs: Any, floor: float = 0.0) -> float:
+    """max |ours - theirs| over the larger of their largest magnitudes and ``floor``."""
     if o.value is None:
         return math.inf
-    a = np.asarray(o.value, np.float64)
+    a, b = np.asarray(o.value, np.float64), np.asarray(theirs, np.float64)
     if not np.all(np.isfinite(a)):
         return math.inf
-    return rel_dev(a, theirs)
+    diff = float(np.max(np.abs(a - b), initial=0))
+    scale = max(float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)), floor)
+    return 0.0 if diff == 0 else diff / scale if scale else math.inf
+
+
+def _floor(key: tuple, ref: dict) -> float:
+    """A gradient is measured against the largest gradient of its layer: a bias gradient is
+    a sum over the batch that can cancel to nearly 0, where relative round-off is unbounded."""
+    if key[0] != "gradient":
+        return 0.0
+    return max(float(np.max(np.abs(ref[("gradient", w, key[2])]), initial=0)) for w in ("W", "b"))
 
 
 # ---- the loop ---------------------------------------------------------------------------------
@@ -247,27 +259,34 @@ def _run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: 
         before = net.weights()
         Xb, yb = _take(np.asarray(X), rows, net.samples_as), _take(np.asarray(y), rows, net.samples_as)
         nb = len(Xc[rows])
+        error = None
         try:
             seen = net.step(Xb, yb, caller)
         except UserCodeError as exc:
-            return _Run(rows_out, first, exc, k - 1, per_step)
+            error, seen = exc, list(getattr(exc, "seen", []))
         seen = sorted(seen + _loss_of_output(spec, seen, yc[rows], nb), key=_order)
         wanted = {o.key[0] for o in seen}
         worst = 0.0
+        loss_ok = True
         for twin in twins:
             ref = twin.step(rows, wanted, before if resync else None)
             for o in seen:
                 if o.key not in ref:
                     continue
-                dev = _deviation(o, ref[o.key])
+                dev = _deviation(o, ref[o.key], _floor(o.key, ref))
                 worst = max(worst, dev)
                 rows_out.append(dict(impl=twin.impl, step=k, phase=o.key[0], tensor=o.name, deviation=dev, tolerance=tol, ok=dev <= tol))
+                if o.key == ("loss",):
+                    loss_ok = loss_ok and dev <= tol
                 if first is None and not dev <= tol:
                     ctx = dx.Context(spec, twin.impl, k, o.key[0], o.key, o.name, o.raw, o.value, np.asarray(ref[o.key]), before,
                                      Xc[rows], yc[rows], {x.key: x.value for x in seen if x.key[0] == "gradient" and x.value is not None},
                                      {key: v for key, v in ref.items() if key[0] == "gradient"},
-                                     {key: v for key, v in ref.items() if key[0] == "forward"}, list(lr_history))
+                                     {key: v for key, v in ref.items() if key[0] == "forward"}, list(lr_history),
+                                     loss_matched=any(x.key == ("loss",) for x in seen) and loss_ok)
                     first = (Divergence(k, o.key[0], o.name, twin.impl, o.raw, np.asarray(ref[o.key]), dev, tol), ctx)
+        if error is not None:
+            return _Run(rows_out, first, error, k - 1, per_step)
         per_step.append(worst)
         if any(o.value is not None and not np.all(np.isfinite(o.value)) for o in seen):
             return _Run(rows_out, first, None, k, per_step)
@@ -318,6 +337,10 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
     if run.error is not None:
         result.error = str(run.error)
         result.diagnosis = run.error.hints or [f"fix the error in {run.error.where} and run again"]
+        if run.first is not None:  # a tensor already departed before the error: say why
+            result.first_divergence, ctx = run.first
+            result.findings = [f for f in dx.diagnose(ctx) if not f.tentative]
+            result.diagnosis = [f.text for f in result.findings] + result.diagnosis
         return result
     if not twins:
         result.diagnosis = ["no framework could express this spec: nothing was compared"]
@@ -344,7 +367,8 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
         result.first_divergence, ctx = again.first
         result.notes.append("the deviation grew gradually; re-synchronised before every step, one step still departs (below)")
     findings = dx.diagnose(ctx)
-    result.diagnosis = [f.text for f in findings if not f.tentative]
+    result.findings = [f for f in findings if not f.tentative]
+    result.diagnosis = [f.text for f in result.findings]
     if suggest:
         _try_suggestions(result, net, X, y, steps, against, tolerance, findings)
     if not result.diagnosis:
@@ -363,10 +387,14 @@ def _try_suggestions(result: ValidationResult, net: UserNetwork, X, y, steps: in
             trial = run_network(fresh, X, y, steps, against, tolerance, suggest=False)
         except SpecError:  # e.g. a convention no framework here expresses
             continue
+        if finding.tentative and not trial.compared:
+            result.diagnosis.append(f"{finding.text}? (not checked: none of {', '.join(against)} expresses that form)")
+            continue
         if trial.ok and trial.compared:
             result.suggested_spec = finding.spec
             if finding.tentative:
                 result.diagnosis.append(finding.text)
+                result.findings.append(finding)
             words = "; ".join(_native_words(impl, finding.spec) for impl in trial.compared)
             result.diagnosis.append(
                 f"your network is consistent under another convention: it matches {words} (checked over {trial.steps} steps, "

@@ -51,6 +51,7 @@ class Context:
     theirs_grads: dict = field(default_factory=dict)  # the framework's gradients at this step
     theirs_forward: dict = field(default_factory=dict)
     lr_history: list[float] = field(default_factory=list)  # the spec's lr at steps 1..step
+    loss_matched: bool = False  # the user's loss value agreed at this step
 
     @property
     def n(self) -> int:
@@ -81,7 +82,7 @@ def _fmt(c: float) -> str:
 
 # ---- the checks, in order ----------------------------------------------------------------------
 def diagnose(ctx: Context) -> list[Finding]:
-    for check in (_nonfinite, _shape, _transposed, _skipped, _momentum, _factor, _mistakes, _optimizer_form):
+    for check in (_nonfinite, _shape, _clipping, _transposed, _skipped, _momentum, _factor, _mistakes, _optimizer_form):
         found = check(ctx)
         if found:
             return found
@@ -143,6 +144,21 @@ def _shape(ctx: Context) -> list[Finding]:
         return [Finding(f"{ctx.name} has shape {raw.shape}, the transpose of the framework's {want}: "
                         f"{_transpose_hint(ctx)}", "transposed")]
     return [Finding(f"{ctx.name} has shape {raw.shape}; the framework's is {want} at step {ctx.step}", "shape")]
+
+
+def _clipping(ctx: Context) -> list[Finding]:
+    """A probability loss that clips at 1e-7 departs from the unclipped loss on logits
+    wherever the true class's probability is below the clip."""
+    spec = ctx.spec
+    if ctx.phase != "loss" or spec.loss == "mse":
+        return []
+    last = ctx.theirs_forward.get(("forward", 2 * (len(spec.sizes) - 1) - 1))
+    if last is None or not (float(np.min(last)) < 1e-7 or float(np.max(last)) > 1 - 1e-7):
+        return []
+    return [Finding(
+        f"the loss differs at step {ctx.step} where predicted probabilities reach {float(np.min(last)):.1e}: your loss clips "
+        "probabilities (to [1e-7, 1 - 1e-7], as the tutorials do) and the frameworks compute cross-entropy on logits without "
+        "clipping; the two agree only while every probability stays inside the clip (smaller weights or inputs)", "clipping")]
 
 
 def _transpose_hint(ctx: Context) -> str:
@@ -242,7 +258,7 @@ def _factor(ctx: Context) -> list[Finding]:
     gradient_matched = ctx.phase == "update" and ("gradient",) + tuple(ctx.key[1:]) in ctx.grads
     if gradient_matched:  # the gradient agreed at this step, so the step size differs
         return _learning_rate(ctx, c, head)
-    cands = convention_candidates(spec, ctx.n, c)
+    cands = [] if ctx.loss_matched else convention_candidates(spec, ctx.n, c)
     if ctx.phase == "update":
         if ctx.step > 1 and spec.lr_decay:
             return _learning_rate(ctx, c, head)
@@ -263,12 +279,21 @@ def _factor(ctx: Context) -> list[Finding]:
         return [Finding(f"{head}: your network uses {convention_words(cand)}, the spec {convention_words(spec)} "
                         f"(batch of {ctx.n}); {_reduction_words(spec, cand, ctx.n)}", "convention", cand)]
     n, k = ctx.n, spec.sizes[-1]
-    known = {n: f"the batch size ({n})", 1 / n: f"1 / the batch size ({n})", float(k): f"the number of outputs ({k})",
-             2.0: "2 (a missing 1/2, or a 2 from the derivative of the square)", 0.5: "1/2 (an extra 1/2)"}
+    square = spec.loss == "mse"
+    known = {
+        float(n * k) if square else float(n): (f"the number of terms averaged ({n * k if square else n}): the backward sums "
+                                               "where the loss takes the mean (divide the loss gradient by the batch size)"),
+        1 / (n * k if square else n): "1 / the number of terms: the backward divides by the batch size where the loss sums",
+        2.0: "2: an extra factor 2 in the loss gradient" if not square else "2: the loss has a 1/2 the gradient lacks",
+        0.5: ("1/2: the derivative of the square (y_hat - y)^2 is 2 (y_hat - y); the 2 is missing" if square
+              else "1/2: an extra 1/2 in the loss gradient"),
+        float(k): f"the number of outputs ({k})",
+    }
+    lead = "with the loss value agreeing, " if ctx.loss_matched else ""
     for value, words in known.items():
         if math.isclose(c, value, rel_tol=1e-7):
-            return [Finding(f"{head}: off by {words}", "factor")]
-    return [Finding(f"{head}: off by a constant factor", "factor")]
+            return [Finding(f"{head}: {lead}off by {words}", "factor")]
+    return [Finding(f"{head}: {lead}off by a constant factor", "factor")]
 
 
 def _reduction_words(spec: ModelSpec, cand: ModelSpec, n: int) -> str:
@@ -281,6 +306,10 @@ def _reduction_words(spec: ModelSpec, cand: ModelSpec, n: int) -> str:
 def _learning_rate(ctx: Context, c: float, head: str) -> list[Finding]:
     spec, lrs = ctx.spec, ctx.lr_history
     ours_lr = c * lrs[-1]
+    if ctx.step == 1 and spec.lr_decay and math.isclose(ours_lr, spec.lr / (1 + spec.lr_decay), rel_tol=1e-9):
+        return [Finding(f"{head}, with the same gradient: the learning rate at the first step is already decayed "
+                        f"({_fmt(ours_lr)} = lr / (1 + {spec.lr_decay:g})): the decay counts steps from 1; the first update "
+                        "should use the full lr (t = 0)", "lr_schedule")]
     if ctx.step == 1 or not spec.lr_decay:
         return [Finding(f"{head}, with the same gradient: the learning rate is {_fmt(ours_lr)} where the spec's is {_fmt(lrs[-1])}",
                         "learning_rate", spec.replace(lr=spec.lr * c) if ctx.step == 1 and not spec.momentum else None)]

@@ -62,7 +62,9 @@ def as_canonical(key: Key, raw: Any, spec: ModelSpec, layout: str, samples_as: s
         if layout == "out_in" and a.shape == (fan_out, fan_in):
             return a.T
         return a if a.shape == (fan_in, fan_out) else None
-    return a.reshape(fan_out) if a.size == fan_out and a.ndim <= 2 and max(a.shape, default=1) == fan_out else None
+    # A bias is a row (1, out) when samples are rows, a column (out, 1) when they are columns.
+    shapes = ((fan_out,), (1, fan_out)) if samples_as == "rows" else ((fan_out,), (fan_out, 1))
+    return a.reshape(fan_out) if a.shape in shapes or (fan_out == 1 and a.size == 1) else None
 
 
 def to_user(canonical: np.ndarray, like: np.ndarray, layout: str, is_weight: bool) -> np.ndarray:
@@ -105,7 +107,8 @@ def find_by_shape(named: list[tuple[str, np.ndarray]], spec: ModelSpec) -> tuple
     if len(layout_votes) > 1:
         raise SpecError("the weight matrices mix (in, out) and (out, in) layouts; name them with weights=[...]")
     layout = layout_votes.pop() if layout_votes else "in_out"
-    notes = ["weights found by shape: " + "; ".join(f"layer {i}: {w}" + (f", {b}" if b else "") for i, (w, b) in enumerate(pairs))]
+    notes = ["weights found by shape: " + "; ".join(f"layer {i}: {w}" + (f", {b}" if b else "") for i, (w, b) in enumerate(pairs))
+             + (", stored as (out, in)" if layout == "out_in" else "")]
     if not layout_votes and all(a == b for a, b in shapes):
         notes.append("every weight matrix is square: assumed (in, out); pass weight_layout='out_in' if yours is (out, in)")
     return pairs, layout, notes
@@ -258,7 +261,11 @@ class LayerObjects(UserNetwork):
             for kind, attr in (("W", "dweights"), ("b", battr)):
                 if isinstance(getattr(layer, attr, None), np.ndarray):
                     seen.append(self.observe(("gradient", kind, l), f"layers[{i}].{attr}", getattr(layer, attr), n))
-        self._update(caller)
+        try:
+            self._update(caller)
+        except UserCodeError as exc:  # what was seen before the update is still compared
+            exc.seen = seen
+            raise
         for l, i in enumerate(self.dense):
             layer = self.layers[i]
             seen.append(self.observe(("update", "W", l), f"layers[{i}].weights", layer.weights, n))
