@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import importlib
 
-from .base import Implementation, NotExpressible, check_weights
-from .spec import ModelSpec, SpecError, Weights
+from ._isolation import own_modules
+
+with own_modules():  # a user's scratch.py beside their script must not replace ours
+    from .base import Implementation, NotExpressible, check_weights
+    from .spec import ModelSpec, SpecError, Weights
 
 IMPLEMENTATIONS = ("scratch", "keras", "torch", "sklearn")
 
@@ -31,7 +34,8 @@ def implementation_class(name: str) -> type[Implementation]:
     if name not in _MODULES:
         raise SpecError(f"unknown implementation {name!r}; choose one of: {', '.join(IMPLEMENTATIONS)}")
     module, cls = _MODULES[name]
-    return getattr(importlib.import_module(f".{module}", __name__), cls)
+    with own_modules():
+        return getattr(importlib.import_module(f".{module}", __name__), cls)
 
 
 def build(name: str, spec: ModelSpec, weights: Weights | None = None) -> Implementation:
@@ -47,7 +51,8 @@ _VALIDATION = ("validate", "assert_validates", "ValidationResult", "Divergence")
 def __getattr__(name: str):
     """``validate`` and its result types, imported on first use (they need pandas)."""
     if name in _VALIDATION:
-        from . import validation
+        with own_modules():
+            from . import validation
 
         return getattr(validation, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,6 +29,7 @@ from ..base import NotExpressible
 from ..equivalence import MAX_JUMP
 from ..spec import ModelSpec, SpecError, Weights
 from . import diagnose as dx
+from .infer import infer_spec
 from .styles import BlackBox, Functional, LayerObjects, Observed, UserNetwork
 from .usercode import Caller, UserCodeError
 
@@ -235,7 +236,7 @@ def _loss_of_output(spec: ModelSpec, seen: list[Observed], yb: np.ndarray, n: in
     if out is None or not np.all(np.isfinite(out.value)):
         return []
     loss = get_loss(spec.loss, reduction=spec.loss_reduction, scale=spec.loss_scale).calculate(out.value, yb)
-    return [Observed(("loss",), f"{spec.loss} of {out.name}", np.asarray(loss), np.asarray(loss))]
+    return [Observed(("loss",), f"{spec.loss} of {out.name}", np.asarray(loss), np.asarray(loss), derived=True)]
 
 
 def _order(o: Observed) -> tuple:
@@ -283,7 +284,8 @@ def _run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: 
                                      Xc[rows], yc[rows], {x.key: x.value for x in seen if x.key[0] == "gradient" and x.value is not None},
                                      {key: v for key, v in ref.items() if key[0] == "gradient"},
                                      {key: v for key, v in ref.items() if key[0] == "forward"}, list(lr_history),
-                                     loss_matched=any(x.key == ("loss",) for x in seen) and loss_ok)
+                                     loss_matched=any(x.key == ("loss",) and not x.derived for x in seen) and loss_ok,
+                                     lr_given=net.takes_lr)
                     first = (Divergence(k, o.key[0], o.name, twin.impl, o.raw, np.asarray(ref[o.key]), dev, tol), ctx)
         if error is not None:
             return _Run(rows_out, first, error, k - 1, per_step)
@@ -422,8 +424,6 @@ def as_network(*, layers=None, loss=None, optimizer=None, step=None, params=None
     if layers is not None:
         net: UserNetwork = LayerObjects(layers, loss, optimizer, spec)
         if spec is None:
-            from .infer import infer_spec
-
             net.spec, inferred = infer_spec(net, y)
             net.notes += [f"inferred {note}" for note in inferred]
     elif step is not None and model is None:

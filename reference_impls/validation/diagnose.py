@@ -52,6 +52,7 @@ class Context:
     theirs_forward: dict = field(default_factory=dict)
     lr_history: list[float] = field(default_factory=list)  # the spec's lr at steps 1..step
     loss_matched: bool = False  # the user's loss value agreed at this step
+    lr_given: bool = False  # the user's code was handed the spec's lr (so lr cannot differ)
 
     @property
     def n(self) -> int:
@@ -262,7 +263,8 @@ def _factor(ctx: Context) -> list[Finding]:
     if ctx.phase == "update":
         if ctx.step > 1 and spec.lr_decay:
             return _learning_rate(ctx, c, head)
-        alt = f"; or the learning rate is {_fmt(c * ctx.lr_history[-1])} instead of {_fmt(ctx.lr_history[-1])}" if spec.optimizer == "sgd" and not spec.momentum else ""
+        alt = (f"; or the learning rate is {_fmt(c * ctx.lr_history[-1])} instead of {_fmt(ctx.lr_history[-1])}"
+               if spec.optimizer == "sgd" and not spec.momentum and not ctx.lr_given else "")
         lr_spec = spec.replace(lr=spec.lr * c) if alt else None
         if cands:
             cand = cands[0]

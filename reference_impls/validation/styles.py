@@ -29,6 +29,9 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from scratch import get_optimizer
+
+from ..base import optimizer_kwargs
 from ..spec import ModelSpec, SpecError, Weights
 from .usercode import Caller, UserCodeError, describe
 
@@ -43,6 +46,7 @@ class Observed:
     name: str
     raw: np.ndarray
     value: np.ndarray | None  # in the frameworks' layout, or None when the shape does not map
+    derived: bool = False  # computed by validate from the user's output (not the user's own)
 
 
 # ---- layouts ---------------------------------------------------------------------------------
@@ -119,6 +123,7 @@ class UserNetwork(ABC):
     """A user's network, driven one training step at a time."""
 
     style: str
+    takes_lr: bool = False  # validate hands the spec's lr to the user's code
     spec: ModelSpec | None = None
     layout: str = "in_out"  # weight matrices as (in, out) or (out, in)
     samples_as: str = "rows"  # X: (n, features) or (features, n)
@@ -465,10 +470,6 @@ class Functional(_Slotted):
 
     def _apply(self, grads: Any, seen: list[Observed], n: int) -> Any:
         """The spec's optimizer applied to the user's gradients (the update is then ours)."""
-        from scratch import get_optimizer
-
-        from ..base import optimizer_kwargs
-
         names = self._gradient_names(grads)
         if self._optimizer is None:
             self._optimizer = get_optimizer(self.spec.optimizer, **optimizer_kwargs(self.spec))
@@ -531,6 +532,7 @@ class BlackBox(_Slotted):
                 "pass step=lambda model, X, y: ... that takes one training step"
             )
         lr = next((p for p in params if p in LR_NAMES), None)
+        self.takes_lr = lr is not None  # the spec's lr is what the network steps with
         default = params[lr].default if lr else None
         if lr and default is not inspect.Parameter.empty and default != self.spec.lr:
             self.notes.append(f"backward's {lr} defaults to {default}; validate passes the spec's lr {self.spec.lr}")
