@@ -34,11 +34,11 @@ setup: $(STAMP)
 # includes its JSON. bench-quick is the one-round profile CI runs.
 bench: $(STAMP)
 	mkdir -p results/latest
-	$(PY) -m pytest benchmarks/ --benchmark-only --benchmark-json=results/latest/benchmarks.json --scratchbench-csv=results/latest/benchmarks.csv
+	$(PY) -m pytest benchmarks/suite --benchmark-only --benchmark-json=results/latest/benchmarks.json --scratchbench-csv=results/latest/benchmarks.csv
 
 bench-quick: $(STAMP)
 	mkdir -p results/quick
-	$(PY) -m pytest benchmarks/ --benchmark-only --benchmark-min-rounds=1 --benchmark-max-time=0.01 --benchmark-warmup=off -q \
+	$(PY) -m pytest benchmarks/suite --benchmark-only --benchmark-min-rounds=1 --benchmark-max-time=0.01 --benchmark-warmup=off -q \
 	  --benchmark-json=results/quick/benchmarks.json --scratchbench-csv=results/quick/benchmarks.csv
 
 # Debian's headless Chromium, for the test that renders the HTML report.

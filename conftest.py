@@ -1,5 +1,5 @@
 """Repository-wide pytest setup: the project's pytest-benchmark plugin (see
-benchmarks/pytest_plugin.py). Plain ``pytest`` runs every benchmark once as a test;
+benchmarks/suite/plugin.py). Plain ``pytest`` runs every benchmark once as a test;
 ``pytest --benchmark-only`` times them."""
 
-pytest_plugins = ["benchmarks.pytest_plugin"]
+pytest_plugins = ["benchmarks.suite.plugin"]

@@ -1,1 +1,3 @@
-"""Tasks, the runner, the results tables, the report builder and the CLI (``scratchbench``)."""
+"""The benchmark harness, one folder per stage: ``tasks`` (data sets) <- ``harness`` (runs,
+checks, scaling) -> ``results`` (schema and store) <- ``report``; ``suite`` is the
+pytest-benchmark timing suite; ``cli`` is the ``scratchbench`` command."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
+import signal
 import sys
+from dataclasses import dataclass
+from typing import Callable
 
 
 class UsageError(Exception):
@@ -12,26 +14,26 @@ class UsageError(Exception):
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import print_demo, run_demo
+    from .harness.demo import print_demo, run_demo
 
     print_demo(*run_demo(seed=args.seed))
     return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .io import check_writable
+    from .harness.check import DEFAULT_CONFIGS, check_impls, parse_configs
+    from .results.store import ResultsStore
     from .tasks import parse_tasks
-
-    from .check import DEFAULT_CONFIGS, check_impls, parse_configs
 
     tasks = parse_tasks(args.tasks)
     impls = check_impls(args.impls)
     configs = parse_configs(args.configs or ",".join(DEFAULT_CONFIGS))
-    if args.out:
-        check_writable(args.out)
+    store = ResultsStore(args.out) if args.out else None
+    if store:
+        store.check_writable()
     from rich.progress import Progress
 
-    from .check import environment, print_table, run_check, write_tables
+    from .harness.check import environment, print_table, run_check
 
     with Progress(transient=True) as bar:
         job = bar.add_task("comparing", total=len(tasks) * len(impls) * len(configs))
@@ -41,9 +43,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         table, deviation = run_check(tasks, impls, configs, args.steps, args.dtype, seed=args.seed, progress=progress)
     print_table(table)
-    if args.out:
-        for path in write_tables(args.out, {"equivalence": table, "deviation": deviation}, environment()):
-            print(f"wrote {path}")
+    if store:
+        for name, df in (("equivalence", table), ("deviation", deviation)):
+            for path in store.write_table(name, df):
+                print(f"wrote {path}")
+        print(f"wrote {store.write_json('check_environment', environment(impls))}")
     return 1 if table["status"].isin(["fail", "error"]).any() else 0
 
 
@@ -71,24 +75,27 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the sweep writes its tables and manifest, then exits 143."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from . import config as cfgmod
-    from .report_text import print_summary
-    from .runner import run_sweep
+    from .harness import config as cfgmod
+    from .harness.sweep import run_sweep
+    from .report.text import print_summary
     from .tasks import parse_tasks
 
+    if args.resume and args.overwrite:
+        raise UsageError("--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one")
     cfg = cfgmod.load(args.config) if args.config else cfgmod.SweepConfig()
-    overrides = {}
-    if args.tasks:
-        overrides["tasks"] = args.tasks
-    if args.impls:
-        overrides["impls"] = args.impls
-    for key in ("seeds", "epochs", "threads", "eval_every"):
-        if getattr(args, key) is not None:
-            overrides[key] = getattr(args, key)
+    overrides = {key: getattr(args, key) for key in ("tasks", "impls", "seeds", "epochs", "threads", "eval_every") if getattr(args, key) is not None}
     cfg = cfgmod.from_mapping(overrides, base=cfg)
     parse_tasks(",".join(cfg.tasks))
     if args.jobs < 1:
@@ -96,17 +103,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     cfg.plans()  # validate every task's spec before anything runs
     console = Console(stderr=True)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
-    with Progress(*columns, console=console, transient=True) as bar:
-        job = bar.add_task("starting", total=None)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with Progress(*columns, console=console, transient=True) as bar:
+            job = bar.add_task("starting", total=None)
 
-        def progress(i: int, n: int, what: str) -> None:
-            bar.update(job, completed=i, total=n, description=f"done: {what}")
+            def progress(i: int, n: int, what: str) -> None:
+                bar.update(job, completed=i, total=n, description=f"done: {what}")
 
-        try:
-            results = run_sweep(cfg, args.out, resume=args.resume, overwrite=args.overwrite, jobs=args.jobs, progress=progress, argv=["scratchbench", *args.argv])
-        except KeyboardInterrupt:
-            print(f"scratchbench run: interrupted; finished runs are saved in {args.out}; continue with --resume", file=sys.stderr)
-            return 130
+            results = run_sweep(cfg, args.out, resume=args.resume, overwrite=args.overwrite, jobs=args.jobs, progress=progress,
+                                argv=["scratchbench", *args.argv], notify=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False))
+    except KeyboardInterrupt as exc:
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"scratchbench run: {how}; finished runs are saved in {args.out}; continue with --resume", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print_summary(results.summary, results.runs)
     if args.out:
         print(f"tables written to {args.out}/ (runs, curves, summary as .parquet and .csv; manifest.json)")
@@ -114,17 +126,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_scale(args: argparse.Namespace) -> int:
-    from .config import parse_impls
-    from .io import atomic_write_table, check_writable
-    from .report_text import seconds
-    from .scale import run_scale, slopes
+    from .harness.config import parse_impls
+    from .harness.scale import run_scale
+    from .report.data import slopes
+    from .report.text import seconds
+    from .results.store import ResultsStore
 
     impls = list(parse_impls(args.impls))
     if args.threads < 1 or args.max_n < 1000 or args.max_width < 64:
         raise UsageError("--threads must be >= 1, --max-n >= 1000 and --max-width >= 64")
-    check_writable(args.out)
+    store = ResultsStore(args.out)
+    store.check_writable()
     table = run_scale(impls, args.dtype, args.threads, args.max_n, args.max_width, progress=lambda what: print(f"measured {what}", file=sys.stderr))
-    atomic_write_table(table, os.path.join(args.out, "scale"))
+    store.write_table("scale", table)
     for r in slopes(table).itertuples():
         print(f"{r.impl:8s} step time grows with {r.sweep:5s} as {r.sweep}^{r.slope:.2f}")
     largest = table.sort_values("n").groupby("impl").tail(1)
@@ -135,70 +149,103 @@ def _cmd_scale(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from .harness.summary import summarize
     from .report import build_report
+    from .results.store import ResultsStore
 
+    store = ResultsStore(args.results)
+    if store.tables_stale():  # after a killed sweep: the records are the truth
+        runs, _, _ = store.rebuild_tables(summarize)
+        print(f"rebuilt the tables of {args.results} from its {len(runs)} records", file=sys.stderr)
     paths = build_report(args.results, args.out, check=args.check, benchmark_json=args.benchmark_json, scale=args.scale)
     print(f"wrote {paths['markdown']} and {paths['html']}")
     return 0
 
 
+def _demo_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=0, help="seed for the weights and the spiral data (default 0)")
+
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tasks", default="xor,spiral", help="comma-separated tasks, or 'all' (default: xor,spiral)")
+    p.add_argument("--impls", default="all", help="implementations to compare with scratch, comma-separated, or 'all'")
+    p.add_argument("--configs", default="", help="optimizer-batching configs, e.g. sgd-full,adam-minibatch, or 'all' (default: all but adagrad)")
+    p.add_argument("--steps", type=int, default=1000, help="training steps per comparison (default 1000)")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--seed", type=int, default=0, help="seed of the data and the initial weights (default 0)")
+    p.add_argument("--out", help="folder for the equivalence and deviation tables (Parquet + CSV)")
+
+
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tasks", help="comma-separated tasks, 'gates' or 'all' (default: the six gates and spiral)")
+    p.add_argument("--impls", help="comma-separated implementations or 'all' (default: all of them)")
+    p.add_argument("--seeds", type=int, help="number of seeds, 0..N-1 (default 5)")
+    p.add_argument("--config", help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see README)")
+    p.add_argument("--epochs", type=int, help="epochs for every task (default: each task's own)")
+    p.add_argument("--threads", type=int, help="threads for every framework, pinned alike (default 1)")
+    p.add_argument("--eval-every", dest="eval_every", type=int, help="evaluate every N epochs (default: ~100 evaluations per run)")
+    p.add_argument("--out", default="results", help="folder for the tables (default: results)")
+    p.add_argument("--resume", action="store_true", help="continue the sweep recorded in --out (same configuration; failed runs run again)")
+    p.add_argument("--overwrite", action="store_true", help="replace the sweep recorded in --out")
+    p.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (timings are then flagged)")
+
+
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results", help="a folder written by scratchbench run")
+    p.add_argument("--out", default="reports/latest", help="folder for the report (default: reports/latest)")
+    p.add_argument("--check", help="a folder written by scratchbench check --out (default: RESULTS/check if present)")
+    p.add_argument("--benchmark-json", dest="benchmark_json", help="pytest --benchmark-json output (default: RESULTS/benchmarks.json if present)")
+    p.add_argument("--scale", help="a folder written by scratchbench scale --out (default: RESULTS/scale if present)")
+
+
+def _scale_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--impls", default="all", help="comma-separated implementations or 'all'")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--threads", type=int, default=1, help="threads for every framework (default 1)")
+    p.add_argument("--max-n", dest="max_n", type=int, default=100_000, help="largest row count (default 100000)")
+    p.add_argument("--max-width", dest="max_width", type=int, default=1024, help="largest hidden width (default 1024)")
+    p.add_argument("--out", default="results/scale", help="folder for the scale table (default: results/scale)")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its name and help, a function adding its arguments, and the function
+    that runs it (returns the exit status). Add a command with one ``register`` call."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    description: str | None = None
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def register(command: Command) -> Command:
+    COMMANDS[command.name] = command
+    return command
+
+
+register(Command("demo", "train the scratch network on the gates and the spiral; print loss and accuracy", _demo_arguments, _cmd_demo))
+register(Command("check", "train each framework and the scratch network from the same weights; compare step by step", _check_arguments, _cmd_check,
+                 "Exit status 1 if any comparison fails (a deviation beyond tolerance that is not gradual round-off growth)."))
+register(Command("tasks", "list the tasks with their sizes, default models and targets", lambda p: None, _cmd_tasks))
+register(Command("run", "train tasks x implementations x seeds; write runs, curves and summary tables", _run_arguments, _cmd_run))
+register(Command("report", "build README.md (+ PNGs) and a self-contained index.html from a results folder", _report_arguments, _cmd_report))
+register(Command("scale", "per-step time and peak memory as rows grow to 1e5 and width to 1024, per implementation", _scale_arguments, _cmd_scale))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scratchbench",
-        description="Benchmark a from-scratch NumPy network against Keras, PyTorch and scikit-learn.",
+        description="Benchmark a from-scratch NumPy network against the same network in each framework of reference_impls.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = sub.add_parser("demo", help="train the scratch network on the gates and the spiral; print loss and accuracy")
-    demo.add_argument("--seed", type=int, default=0, help="seed for the weights and the spiral data (default 0)")
-    demo.set_defaults(func=_cmd_demo)
-
-    check = sub.add_parser(
-        "check",
-        help="train each framework and the scratch network from the same weights; compare step by step",
-        description="Exit status 1 if any comparison fails (a deviation beyond tolerance that is not gradual round-off growth).",
-    )
-    check.add_argument("--tasks", default="xor,spiral", help="comma-separated tasks, or 'all' (default: xor,spiral)")
-    check.add_argument("--impls", default="all", help="frameworks to compare with scratch: keras,torch,sklearn or 'all'")
-    check.add_argument("--configs", default="", help="optimizer-batching configs, e.g. sgd-full,adam-minibatch, or 'all' (default: all but adagrad)")
-    check.add_argument("--steps", type=int, default=1000, help="training steps per comparison (default 1000)")
-    check.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    check.add_argument("--seed", type=int, default=0, help="seed of the data and the initial weights (default 0)")
-    check.add_argument("--out", help="folder for the equivalence and deviation tables (Parquet + CSV)")
-    check.set_defaults(func=_cmd_check)
-
-    tasks = sub.add_parser("tasks", help="list the tasks with their sizes, default models and targets")
-    tasks.set_defaults(func=_cmd_tasks)
-
-    run = sub.add_parser("run", help="train tasks x implementations x seeds; write runs, curves and summary tables")
-    run.add_argument("--tasks", help="comma-separated tasks, 'gates' or 'all' (default: the six gates and spiral)")
-    run.add_argument("--impls", help="comma-separated implementations or 'all' (default: all four)")
-    run.add_argument("--seeds", type=int, help="number of seeds, 0..N-1 (default 5)")
-    run.add_argument("--config", help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see README)")
-    run.add_argument("--epochs", type=int, help="epochs for every task (default: each task's own)")
-    run.add_argument("--threads", type=int, help="threads for every framework, pinned alike (default 1)")
-    run.add_argument("--eval-every", dest="eval_every", type=int, help="evaluate every N epochs (default: ~100 evaluations per run)")
-    run.add_argument("--out", default="results", help="folder for the tables (default: results)")
-    run.add_argument("--resume", action="store_true", help="skip the runs already recorded in --out")
-    run.add_argument("--overwrite", action="store_true", help="replace the runs recorded in --out")
-    run.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (timings are then flagged)")
-    run.set_defaults(func=_cmd_run)
-
-    report = sub.add_parser("report", help="build README.md (+ PNGs) and a self-contained index.html from a results folder")
-    report.add_argument("results", help="a folder written by scratchbench run")
-    report.add_argument("--out", default="reports/latest", help="folder for the report (default: reports/latest)")
-    report.add_argument("--check", help="a folder written by scratchbench check --out (default: RESULTS/check if present)")
-    report.add_argument("--benchmark-json", dest="benchmark_json", help="pytest --benchmark-json output (default: RESULTS/benchmarks.json if present)")
-    report.add_argument("--scale", help="a folder written by scratchbench scale --out (default: RESULTS/scale if present)")
-    report.set_defaults(func=_cmd_report)
-
-    scale = sub.add_parser("scale", help="per-step time and peak memory as rows grow to 1e5 and width to 1024, per implementation")
-    scale.add_argument("--impls", default="all", help="comma-separated implementations or 'all'")
-    scale.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    scale.add_argument("--threads", type=int, default=1, help="threads for every framework (default 1)")
-    scale.add_argument("--max-n", dest="max_n", type=int, default=100_000, help="largest row count (default 100000)")
-    scale.add_argument("--max-width", dest="max_width", type=int, default=1024, help="largest hidden width (default 1024)")
-    scale.add_argument("--out", default="results/scale", help="folder for the scale table (default: results/scale)")
-    scale.set_defaults(func=_cmd_scale)
+    for cmd in COMMANDS.values():
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description)
+        cmd.arguments(p)
+        p.set_defaults(func=cmd.run)
     return parser
 
 

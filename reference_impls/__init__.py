@@ -45,6 +45,30 @@ def build(name: str, spec: ModelSpec, weights: Weights | None = None) -> Impleme
     return implementation_class(name)(spec, weights)
 
 
+_blas_limits = None  # threadpoolctl's limiter, kept alive for the process
+
+
+def pin_threads(n: int, names: tuple[str, ...] | list[str] = ()) -> dict[str, int]:
+    """Give NumPy's BLAS (threadpoolctl, which also serves scikit-learn) and each named
+    implementation's own pools the same ``n`` threads; returns what is in force."""
+    global _blas_limits
+    from threadpoolctl import threadpool_limits
+
+    _blas_limits = threadpool_limits(limits=n)
+    applied = {"threads_blas": n}
+    for name in names:
+        applied.update(implementation_class(name).pin_threads(n))
+    return applied
+
+
+def facts(name: str) -> dict[str, object]:
+    """An implementation's declared facts as plain data (for results and reports)."""
+    cls = implementation_class(name)
+    return {"name": name, "display_name": cls.display_name, "order": cls.order, "colour": cls.colour,
+            "import_module": cls.import_module, "version": cls.version(),
+            "activations": sorted(cls.activations), "losses": sorted(cls.losses), "optimizers": sorted(cls.optimizers)}
+
+
 _VALIDATION = ("validate", "assert_validates", "ValidationResult", "Divergence")
 
 
@@ -58,4 +82,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [*_VALIDATION, "IMPLEMENTATIONS", "Implementation", "ModelSpec", "NotExpressible", "SpecError", "Weights", "build", "check_weights", "implementation_class"]
+__all__ = [*_VALIDATION, "IMPLEMENTATIONS", "Implementation", "ModelSpec", "NotExpressible", "SpecError", "Weights", "build",
+           "check_weights", "facts", "implementation_class", "pin_threads"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from importlib import metadata
 from typing import Any, ClassVar, Iterator
 
 import numpy as np
@@ -54,6 +55,18 @@ class Implementation(ABC):
     name: ClassVar[str]
     #: optimizer formula families this framework follows (``spec.convention``)
     conventions: ClassVar[tuple[str, ...]] = CONVENTIONS
+    # Facts the harness and the report need, declared here so no code outside
+    # reference_impls names a framework: how tables and plots label, order and colour it,
+    # what ``t_import`` times, and which installed distributions give its version.
+    display_name: ClassVar[str]
+    order: ClassVar[int]
+    colour: ClassVar[str]
+    import_module: ClassVar[str]
+    distributions: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: what the spec may name; derived from each adapter's registries (their keys)
+    activations: ClassVar[frozenset[str]]
+    losses: ClassVar[frozenset[str]]
+    optimizers: ClassVar[frozenset[str]]
 
     def __init__(self, spec: ModelSpec, weights: Weights | None = None) -> None:
         problems = list(self.unsupported(spec))
@@ -74,12 +87,35 @@ class Implementation(ABC):
     # ---- what each framework supplies ----------------------------------------------------
     @classmethod
     def unsupported(cls, spec: ModelSpec) -> Iterator[str]:
-        """Features of ``spec`` this framework cannot express (none by default)."""
+        """Features of ``spec`` this framework cannot express: names missing from its
+        registries (so a missing entry is "not expressible", never a KeyError), and an
+        optimizer form it does not follow."""
+        for kind, names, known in (("activation", spec.activations, cls.activations), ("loss", (spec.loss,), cls.losses),
+                                   ("optimizer", (spec.optimizer,), cls.optimizers)):
+            for missing in dict.fromkeys(n for n in names if n not in known):
+                yield f"the {missing} {kind} ({cls.name} has {', '.join(sorted(known))})"
         if spec.convention_matters and spec.convention not in cls.conventions:
             yield (
                 f"the {spec.convention} form of {spec.optimizer} "
                 f"(it follows the {'/'.join(cls.conventions)} form; set convention = {cls.conventions[0]!r})"
             )
+
+    @classmethod
+    def pin_threads(cls, n: int) -> dict[str, int]:
+        """Give this framework's own thread pools ``n`` threads (NumPy's BLAS is pinned for
+        all by ``reference_impls.pin_threads``); returns what is in force."""
+        return {}
+
+    @classmethod
+    def environment(cls) -> dict[str, str]:
+        """What changes this framework's numbers: installed versions, settings."""
+        return {key: _installed(dists) for key, dists in cls.distributions.items()}
+
+    @classmethod
+    def version(cls) -> str:
+        """One string for reports, e.g. ``"PyTorch 2.13.0"``."""
+        first = next(iter(cls.distributions.values()), None)
+        return f"{cls.display_name} {_installed(first)}" if first else cls.display_name
 
     @abstractmethod
     def _build(self) -> None:
@@ -232,3 +268,14 @@ def optimizer_kwargs(spec: ModelSpec) -> dict[str, Any]:
         "adagrad": dict(eps=spec.eps, initial_accumulator=spec.initial_accumulator),
     }[spec.optimizer]
     return dict(lr=float(spec.lr), decay=spec.lr_decay, weight_decay=spec.weight_decay, convention=spec.convention, **per)
+
+
+def _installed(distributions: tuple[str, ...]) -> str:
+    """Installed version from package metadata (asking the module would import it, and
+    importing TensorFlow starts its runtime before threads are pinned)."""
+    for dist in distributions:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return "not installed"

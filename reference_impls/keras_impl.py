@@ -3,7 +3,8 @@
 
 Runs on the TensorFlow backend by default and on any backend ``KERAS_BACKEND`` names.
 TensorFlow's oneDNN kernels change round-off, so ``TF_ENABLE_ONEDNN_OPTS=0`` is set before
-TensorFlow is imported, unless the user set it; ``environment()`` records the value.
+TensorFlow is imported, unless the user set it; ``KerasImplementation.environment()``
+records the value.
 
 Conventions, named once:
 - ``Dense`` kernels are ``(in, out)`` like the spec: no transpose.
@@ -88,15 +89,6 @@ OPTIMIZERS = {
 }
 
 
-def environment() -> dict[str, str]:
-    """The settings that change Keras's numbers, for the results tables."""
-    return {
-        "keras_backend": keras.backend.backend(),
-        "keras_version": keras.__version__,
-        "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", ""),
-    }
-
-
 @contextlib.contextmanager
 def floatx(dtype: str):
     old = keras.config.floatx()
@@ -111,7 +103,7 @@ def _activation(spec, name: str):
     if name == "leaky_relu":
         alpha = np.dtype(spec.dtype).type(spec.leaky_alpha)
         return lambda x: keras.ops.where(x > 0, x, alpha * x)
-    return ACTIVATIONS[name]
+    return ACTIVATIONS[name]  # unsupported() has checked the name
 
 
 class ExactL2(keras.regularizers.Regularizer):
@@ -130,6 +122,32 @@ class ExactL2(keras.regularizers.Regularizer):
 class KerasImplementation(Implementation):
     name = "keras"
     conventions = ("keras",)
+    display_name, order, colour, import_module = "Keras", 1, "#d62728", "keras"
+    distributions = {"keras": ("keras",), "tensorflow": ("tensorflow-cpu", "tensorflow")}
+    activations, losses, optimizers = frozenset(ACTIVATIONS) | {"leaky_relu"}, frozenset(LOSSES), frozenset(OPTIMIZERS)
+
+    @classmethod
+    def pin_threads(cls, n: int) -> dict[str, int]:
+        """The pools of the backend in use: TensorFlow's intra- and inter-op (settable only
+        before its runtime starts), or PyTorch's."""
+        if keras.backend.backend() == "torch":
+            from .torch_impl import pin_torch_threads
+
+            return pin_torch_threads(n)
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(n)
+            tf.config.threading.set_inter_op_parallelism_threads(n)
+        except RuntimeError:  # the runtime already started in this process
+            pass
+        return {"threads_tf_intra": tf.config.threading.get_intra_op_parallelism_threads(),
+                "threads_tf_inter": tf.config.threading.get_inter_op_parallelism_threads()}
+
+    @classmethod
+    def environment(cls) -> dict[str, str]:
+        return {**super().environment(), "KERAS_BACKEND": keras.backend.backend(),
+                "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "")}
 
     @classmethod
     def unsupported(cls, spec):

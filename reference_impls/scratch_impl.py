@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch import Dense, Sequential, get_activation, get_loss, get_optimizer
+from scratch import ACTIVATIONS, LOSSES, OPTIMIZERS, Dense, Sequential, get_activation, get_loss, get_optimizer
 
 from .base import Implementation, optimizer_kwargs
 from .spec import Weights
@@ -19,6 +19,8 @@ class ScratchImplementation(Implementation):
     """Follows either optimizer convention, so it can be every framework's twin."""
 
     name = "scratch"
+    display_name, order, colour, import_module = "scratch", 0, "#1f77b4", "scratch"
+    activations, losses, optimizers = frozenset(ACTIVATIONS), frozenset(LOSSES), frozenset(OPTIMIZERS)
 
     def _build(self) -> None:
         spec = self.spec

@@ -41,15 +41,21 @@ def gradient_scale(spec: ModelSpec, n_samples: int) -> float:
     return (spec.sizes[-1] / 2 if spec.loss == "mse" else 1.0) / spec.loss_factor(n_samples)
 
 
+# The loss picks MLP's output unit (softmax, logistic, identity): what the spec may name.
+LOSSES = {"categorical_crossentropy": "softmax", "binary_crossentropy": "logistic", "mse": "identity"}
+SOLVERS = {"sgd": "sgd", "adam": "adam"}
+
+
 class SklearnImplementation(Implementation):
     name = "sklearn"
     conventions = ("keras",)
+    display_name, order, colour, import_module = "scikit-learn", 3, "#2ca02c", "sklearn"
+    distributions = {"sklearn": ("scikit-learn",)}
+    activations, losses, optimizers = frozenset(ACTIVATIONS) | {"softmax"}, frozenset(LOSSES), frozenset(SOLVERS)
 
     @classmethod
     def unsupported(cls, spec: ModelSpec) -> Iterator[str]:
         yield from super().unsupported(spec)
-        if spec.optimizer not in ("sgd", "adam"):
-            yield f"the {spec.optimizer} optimizer (MLP solvers are sgd, adam and lbfgs)"
         hidden = sorted(set(spec.hidden_activations))
         if len(hidden) > 1:
             yield f"mixed hidden activations {', '.join(hidden)} (one activation serves every hidden layer)"
@@ -74,7 +80,7 @@ class SklearnImplementation(Implementation):
         common = dict(
             hidden_layer_sizes=spec.sizes[1:-1],
             activation=ACTIVATIONS[spec.hidden_activations[0]] if spec.hidden_activations else "identity",
-            solver=spec.optimizer,
+            solver=SOLVERS[spec.optimizer],
             alpha=0.0,
             learning_rate="constant",
             learning_rate_init=float(spec.lr) / self.c if spec.optimizer == "sgd" else float(spec.lr),

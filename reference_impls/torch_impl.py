@@ -47,9 +47,26 @@ OPTIMIZER_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop"
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
+def pin_torch_threads(n: int) -> dict[str, int]:
+    """PyTorch's intra-op threads, and inter-op ones while they can still be set."""
+    torch.set_num_threads(n)
+    try:
+        torch.set_num_interop_threads(n)
+    except RuntimeError:  # only settable before the first parallel work
+        pass
+    return {"threads_torch": torch.get_num_threads()}
+
+
 class TorchImplementation(Implementation):
     name = "torch"
     conventions = ("pytorch",)
+    display_name, order, colour, import_module = "PyTorch", 2, "#ff7f0e", "torch"
+    distributions = {"torch": ("torch",)}
+    activations, losses, optimizers = frozenset(ACTIVATIONS), frozenset(LOSSES), frozenset(OPTIMIZERS)
+
+    @classmethod
+    def pin_threads(cls, n: int) -> dict[str, int]:
+        return pin_torch_threads(n)
 
     @classmethod
     def describe_training(cls, spec) -> str:

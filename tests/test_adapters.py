@@ -71,7 +71,7 @@ def test_unknown_implementation():
 NOT_EXPRESSIBLE = [
     ("sklearn", dict(sizes=(2, 4, 4, 3), activations=("relu", "tanh", "softmax")), "mixed hidden activations relu, tanh"),
     ("sklearn", dict(optimizer="rmsprop"), "the rmsprop optimizer"),
-    ("sklearn", dict(activations=("leaky_relu", "softmax")), "the leaky_relu hidden activation"),
+    ("sklearn", dict(activations=("leaky_relu", "softmax")), "the leaky_relu activation"),
     ("sklearn", dict(weight_decay=0.01), "L2 on biases"),
     ("sklearn", dict(sizes=(2, 16, 2)), "a 2-unit softmax output"),
     ("sklearn", dict(optimizer="sgd", momentum=0.9, lr_decay=0.1, convention="keras"), "inverse-time learning-rate decay"),

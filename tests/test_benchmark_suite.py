@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.benchjson import COLUMNS, gflops_table, load_benchmark_json
-from benchmarks.pytest_plugin import accuracy_drops
-from reference_impls import SpecError
+from benchmarks.results.benchjson import COLUMNS, gflops_table
+from benchmarks.results.store import read_benchmark_json
+from benchmarks.suite.plugin import accuracy_drops
+from benchmarks.results import ResultsError
 from tests.test_cli import ROOT, run, scratchbench
 
 QUICK = ["--benchmark-only", "--benchmark-min-rounds=1", "--benchmark-max-time=0.01", "--benchmark-warmup=off", "-p", "no:cacheprovider", "-q"]
@@ -28,7 +29,7 @@ def pytest_run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
 def quick_profile(tmp_path_factory):
     """A quick profile of part of the suite, as CI runs it."""
     out = tmp_path_factory.mktemp("bench")
-    proc = pytest_run("benchmarks/bench_training.py", "benchmarks/bench_peak.py", "benchmarks/bench_steps.py::test_step_on_task",
+    proc = pytest_run("benchmarks/suite/bench_training.py", "benchmarks/suite/bench_peak.py", "benchmarks/suite/bench_steps.py::test_step_on_task",
                       *QUICK, f"--benchmark-json={out / 'b.json'}", f"--scratchbench-csv={out / 'b.csv'}",
                       f"--benchmark-storage=file://{out / 'storage'}", "--benchmark-autosave")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -58,7 +59,7 @@ def test_json_and_csv_carry_the_metrics(quick_profile):
 
 def test_json_becomes_a_table(quick_profile):
     out, _ = quick_profile
-    table = load_benchmark_json(str(out / "b.json"))
+    table = read_benchmark_json(str(out / "b.json"))
     assert list(table.columns) == list(COLUMNS)
     peak = table[table["group"] == "peak: NumPy matmul"]
     assert set(peak["dtype"]) == {"float32", "float64"} and (peak["peak_fraction"] == 1.0).all()
@@ -66,9 +67,9 @@ def test_json_becomes_a_table(quick_profile):
     assert (steps.set_index("impl").loc["scratch", "ratio_to_scratch"] == 1.0)
     np.testing.assert_allclose(steps["gflops"], steps["flops"] / steps["median"] / 1e9)
     assert (steps["peak_fraction"] > 0).all() and (steps["peak_fraction"] < 1).all()
-    with pytest.raises(SpecError, match="not a pytest-benchmark JSON file"):
+    with pytest.raises(ResultsError, match="not a pytest-benchmark JSON file"):
         (out / "bad.json").write_text("{}")
-        load_benchmark_json(str(out / "bad.json"))
+        read_benchmark_json(str(out / "bad.json"))
 
 
 def test_gflops_table_pivots_sizes():
@@ -90,12 +91,12 @@ def test_compare_fails_on_accuracy_drop(quick_profile, tmp_path):
             b["extra_info"]["accuracy"] = 1.5
     doctored = saved[-1].with_name("0099_doctored.json")
     doctored.write_text(json.dumps(data))
-    args = ["benchmarks/bench_training.py", "-k", "xor and scratch", *QUICK, f"--benchmark-storage=file://{storage}", "--benchmark-compare=0099"]
+    args = ["benchmarks/suite/bench_training.py", "-k", "xor and scratch", *QUICK, f"--benchmark-storage=file://{storage}", "--benchmark-compare=0099"]
     failing = pytest_run(*args, "--accuracy-compare-fail=0.01")
     assert failing.returncode == 1 and "Accuracy regression: " in failing.stdout and "1.0000 < 1.5000 - 0.01" in failing.stdout
     passing = pytest_run(*args, "--accuracy-compare-fail=1.0")
     assert passing.returncode == 0, passing.stdout[-2000:]
-    usage = pytest_run("benchmarks/bench_peak.py", *QUICK, "--accuracy-compare-fail=0.1")
+    usage = pytest_run("benchmarks/suite/bench_peak.py", *QUICK, "--accuracy-compare-fail=0.1")
     assert usage.returncode != 0 and "--accuracy-compare-fail needs --benchmark-compare" in usage.stderr
 
 
@@ -107,7 +108,7 @@ def test_accuracy_drops():
 
 
 def test_plain_pytest_runs_benchmarks_once_as_tests():
-    proc = pytest_run("benchmarks/bench_peak.py", "-q", "-p", "no:cacheprovider", "-rs")
+    proc = pytest_run("benchmarks/suite/bench_peak.py", "-q", "-p", "no:cacheprovider", "-rs")
     assert proc.returncode == 0 and "2 passed" in proc.stdout and "skipped" not in proc.stdout
     assert "benchmark 'peak" not in proc.stdout  # not timed
 
@@ -125,16 +126,16 @@ def test_scale_small(tmp_path):
 
 
 def test_report_includes_benchmarks_and_scaling(quick_profile, tmp_path):
-    from benchmarks import config as cfgmod
+    from benchmarks.harness import config as cfgmod
     from benchmarks.report import build_report
-    from benchmarks.runner import run_sweep
-    from benchmarks.scale import run_scale
-    from benchmarks.io import atomic_write_table
+    from benchmarks.harness.sweep import run_sweep
+    from benchmarks.harness.scale import run_scale
+    from benchmarks.results.store import ResultsStore
 
     out, _ = quick_profile
     results = tmp_path / "results"
     run_sweep(cfgmod.from_mapping({"tasks": "xor", "impls": "scratch,torch", "seeds": 2, "epochs": 20}), str(results))
-    atomic_write_table(run_scale(["scratch"], max_n=3000, max_width=128), str(results / "scale" / "scale"))
+    ResultsStore(results / "scale").write_table("scale", run_scale(["scratch"], max_n=3000, max_width=128))
     report = tmp_path / "report"
     build_report(str(results), str(report), benchmark_json=str(out / "b.json"))
     text = (report / "README.md").read_text()

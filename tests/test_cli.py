@@ -37,8 +37,9 @@ def test_demo_prints_loss_and_accuracy():
 
 
 def test_module_entry_point_matches_console_script():
-    proc = run(sys.executable, "-m", "benchmarks", "--help")
-    assert proc.returncode == 0 and "demo" in proc.stdout
+    module, script = run(sys.executable, "-m", "benchmarks", "--help"), run(scratchbench(), "--help")
+    assert module.returncode == script.returncode == 0
+    assert module.stdout == script.stdout and all(cmd in module.stdout for cmd in ("demo", "check", "tasks", "run", "report", "scale"))
 
 
 @pytest.mark.parametrize("args", [["frobnicate"], ["demo", "--seed", "x"], []])
@@ -86,7 +87,7 @@ def test_check_writes_tables_and_exits_zero(tmp_path):
     deviation = pd.read_parquet(out / "deviation.parquet")
     assert {"task", "impl", "config", "step", "loss_rel_deviation"} <= set(deviation.columns)
     env = __import__("json").loads((out / "check_environment.json").read_text())
-    assert env["TF_ENABLE_ONEDNN_OPTS"] == "0" and env["keras_backend"] == "tensorflow"
+    assert env["TF_ENABLE_ONEDNN_OPTS"] == "0" and env["KERAS_BACKEND"] == "tensorflow"
 
 
 @pytest.mark.parametrize(
@@ -115,7 +116,7 @@ def test_check_unwritable_out_keeps_existing_files(tmp_path):
 
 def test_check_exits_one_on_a_mismatch(monkeypatch, capsys):
     """The exit status a CI job relies on: any failed comparison makes `check` exit 1."""
-    import benchmarks.check as check
+    import benchmarks.harness.check as check
     from benchmarks.cli import main
 
     real = check.compare

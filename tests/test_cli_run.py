@@ -14,7 +14,8 @@ import pytest
 
 from tests.test_cli import ROOT, run, scratchbench
 
-SWEEP = ["--tasks", "xor,spiral", "--impls", "scratch,torch", "--seeds", "4", "--epochs", "400"]
+# Long enough (a few seconds per spiral run) that it is still running when Ctrl-C comes.
+SWEEP = ["--tasks", "xor,spiral", "--impls", "scratch,torch", "--seeds", "4", "--epochs", "2000"]
 NOT_TIMING = lambda df: df[[c for c in df if not c.startswith(("t_", "time_to_target", "train_seconds"))]]  # noqa: E731
 
 
@@ -23,14 +24,14 @@ def test_interrupt_then_resume_matches_an_uninterrupted_sweep(tmp_path):
     proc = subprocess.Popen([scratchbench(), "run", *SWEEP, "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     records = out / "records"
     deadline = time.time() + 120
-    while time.time() < deadline and not (records.exists() and len(list(records.glob("*.json"))) >= 3):
+    while time.time() < deadline and not (records.exists() and len(list(records.glob("*.json"))) >= 1):
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)  # Ctrl-C
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr[-2000:]
     assert "interrupted; finished runs are saved" in stderr and "--resume" in stderr and "Traceback" not in stderr
     saved = len(list(records.glob("*.json")))
-    assert 3 <= saved < 16
+    assert 1 <= saved < 16
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] is False and manifest["runs_recorded"] == saved
     assert len(pd.read_parquet(out / "runs.parquet")) == saved
@@ -107,7 +108,7 @@ def test_tasks_lists_every_task():
 
 
 def test_readme_documents_every_column():
-    from benchmarks.schema import TABLES
+    from benchmarks.results.schema import TABLES
 
     readme = (ROOT / "README.md").read_text()
     missing = [f"{t}.{c}" for t, cols in TABLES.items() for c in cols if f"`{c}`" not in readme]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.check import CONFIGS
+from benchmarks.harness.check import CONFIGS
 from benchmarks.tasks import TASKS
 from reference_impls import ModelSpec
 from reference_impls import equivalence as eq

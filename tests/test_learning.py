@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.demo import gate_net, spiral_net
+from benchmarks.harness.demo import gate_net, spiral_net
 from benchmarks.tasks import GATES, logic_gate, spiral
 
 

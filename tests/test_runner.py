@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import config as cfgmod
-from benchmarks.runner import make_jobs, run_sweep
-from benchmarks.schema import CURVES, ENV_PREFIX, RUNS, SUMMARY
-from benchmarks.summary import median_ci
+from benchmarks.harness import config as cfgmod
+from benchmarks.harness.sweep import make_jobs, run_sweep
+from benchmarks.results.schema import CURVES, ENV_PREFIX, RUNS, SUMMARY
+from benchmarks.harness.summary import median_ci
 from reference_impls import SpecError
 
 TIMING = ["t_import", "t_init", "t_build", "t_compile", "t_train", "t_eval", "t_step_median", "t_step_iqr", "time_to_target"]
@@ -57,7 +57,8 @@ def test_every_implementation_learns_the_same(small):
 def test_timing_and_target_semantics(small):
     _, res = small
     for r in res.runs.itertuples():
-        assert r.steps == r.epochs * (1 if r.batch_size == {"xor": 4, "spiral": 300}[r.task] else 0)
+        assert r.batch_size == {"xor": 4, "spiral": 300}[r.task]  # the whole training set: full batch
+        assert r.steps == r.epochs  # one step per epoch
         assert r.t_build > 0 and r.t_compile > 0 and r.t_train > 0 and r.t_step_median > 0 and r.t_step_iqr >= 0
         assert r.t_init > 0 and r.t_import > 0
         if r.reached_target:
@@ -92,13 +93,23 @@ def test_divergence_and_failures_are_recorded_and_the_sweep_goes_on(tmp_path, mo
     assert res.runs.set_index("impl").loc["torch", "message"] == "RuntimeError: simulated crash"
 
 
+def interrupt_after(n: int):
+    """A progress callback that presses Ctrl-C once ``n`` runs are recorded."""
+    def progress(i: int, total: int, what: str) -> None:
+        if i >= n:
+            raise KeyboardInterrupt
+
+    return progress
+
+
 def test_resume_gives_the_same_tables(tmp_path):
     cfg = cfgmod.from_mapping({"tasks": "xor,moons", "impls": "scratch,sklearn", "seeds": 2, "epochs": 15})
     full = run_sweep(cfg, str(tmp_path / "full"))
     jobs = make_jobs(cfg)
-    partial_cfg = cfgmod.from_mapping({"tasks": "xor", "impls": "scratch,sklearn", "seeds": 2, "epochs": 15})
-    run_sweep(partial_cfg, str(tmp_path / "part"))  # the first half, as if interrupted
-    with pytest.raises(SpecError, match="already holds 4 recorded runs; add --resume"):
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(cfg, str(tmp_path / "part"), progress=interrupt_after(4))  # the first half, as if interrupted
+    assert len(pd.read_parquet(tmp_path / "part" / "runs.parquet")) == 4
+    with pytest.raises(SpecError, match="already holds 4 recorded runs, runs.parquet, .*; add --resume"):
         run_sweep(cfg, str(tmp_path / "part"))
     resumed = run_sweep(cfg, str(tmp_path / "part"), resume=True)
     assert resumed.runs["run_id"].tolist() == [j.run_id for j in jobs] == full.runs["run_id"].tolist()

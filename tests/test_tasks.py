@@ -8,7 +8,7 @@ import struct
 import numpy as np
 import pytest
 
-from benchmarks.mnist import load_mnist, read_idx
+from benchmarks.tasks.mnist import load_mnist, read_idx
 from benchmarks.tasks import DEFAULT_TASKS, GATES, TASKS, get_task, parity, parse_tasks
 from reference_impls import SpecError
 
@@ -82,7 +82,7 @@ def tiny_mnist(rng):
 
 @pytest.mark.parametrize("compressed", [False, True])
 def test_mnist_idx_folder(tmp_path, tiny_mnist, compressed):
-    from benchmarks.mnist import IDX_FILES
+    from benchmarks.tasks.mnist import IDX_FILES
 
     for key, stem in IDX_FILES.items():
         data = _idx(tiny_mnist[key])

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import mean_squared_error
 
-from benchmarks.demo import seed001_xor
+from benchmarks.harness.demo import seed001_xor
 from benchmarks.tasks import logic_gate, spiral
 from scratch import (
     CategoricalCrossEntropy,

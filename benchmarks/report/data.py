@@ -4,15 +4,19 @@ Markdown and the HTML share one computation, and tests can check the numbers."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-IMPL_ORDER = ("scratch", "keras", "torch", "sklearn")
+IMPL_ORDER: list[str] = []  # from the stored framework facts (use_frameworks)
 PHASES = ("t_build", "t_compile", "t_train")
 ONE_OFF = ("t_import", "t_init")
+
+
+def use_frameworks(frameworks: dict[str, dict]) -> None:
+    """Implementations in their adapters' declared order (stored in ``manifest.json``)."""
+    IMPL_ORDER[:] = sorted(frameworks, key=lambda name: frameworks[name].get("order", 99))
 
 
 def impls_in(df: pd.DataFrame) -> list[str]:
@@ -66,7 +70,7 @@ def performance_profile(runs: pd.DataFrame, taus: np.ndarray | None = None) -> t
 def step_time_ratios(summary: pd.DataFrame, reference: str = "scratch") -> pd.DataFrame:
     """Per task, each implementation's median step time divided by ``reference``'s."""
     table = summary.pivot_table(index="task", columns="impl", values="t_step_median", aggfunc="first", sort=False)
-    if reference not in table:
+    if reference not in table or len(table.columns) < 2:  # nothing to compare with
         return pd.DataFrame()
     return table.div(table[reference], axis=0)[[i for i in impls_in(summary) if i in table]]
 
@@ -85,6 +89,8 @@ def one_off_costs(runs: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Boundary:
+    """One implementation's decision boundary, as the harness computed and stored it."""
+
     impl: str
     xx: np.ndarray
     yy: np.ndarray
@@ -93,37 +99,34 @@ class Boundary:
     accuracy: float
 
 
-def decision_boundaries(runs: pd.DataFrame, load_weights, data_of, task: str, resolution: int = 200) -> tuple[list[Boundary], np.ndarray, np.ndarray]:
-    """For a 2-D task: each implementation's predicted class over a grid, from its final
-    weights (first seed) evaluated with the NumPy forward pass, which ``scratchbench check``
-    shows equal to each framework's own. Returns (boundaries, X, y) of that seed's data."""
-    from reference_impls import ModelSpec, build
-    from scratch import labels_from_outputs
-
+def decision_boundaries(runs: pd.DataFrame, read_boundary, task: str) -> tuple[list[Boundary], np.ndarray, np.ndarray]:
+    """For a 2-D task: each implementation's stored grid (first seed) and that seed's
+    training points. ``read_boundary(run_id)`` returns the stored arrays or None."""
     sub = runs[(runs["task"] == task) & (runs["status"] == "ok")]
+    out, X, y = [], np.empty((0, 2)), np.empty(0)
     if sub.empty:
-        return [], np.empty((0, 2)), np.empty(0)
+        return out, X, y
     seed = int(sub["seed"].min())
-    data = data_of(task, seed)
-    X, y = data.X_train, data.y_train
-    pad = 0.25 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
-    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
-    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
-    grid = np.c_[xx.ravel(), yy.ravel()]
-    out = []
     for impl in impls_in(sub):
         row = sub[(sub["impl"] == impl) & (sub["seed"] == seed)]
-        if row.empty:
+        grid = read_boundary(row["run_id"].iloc[0]) if len(row) else None
+        if grid is None:
             continue
-        weights = load_weights(row["run_id"].iloc[0])
-        if weights is None:
-            continue
-        spec = ModelSpec.from_dict(json.loads(row["spec"].iloc[0])).replace(dtype="float64")
-        proba = build("scratch", spec, [(np.asarray(W, float), np.asarray(b, float)) for W, b in weights]).predict_proba(grid)
-        P = np.hstack([1 - proba, proba]) if proba.shape[1] == 1 else proba
-        labels = labels_from_outputs(proba).reshape(xx.shape)  # the rule the accuracies use
-        out.append(Boundary(impl, xx, yy, labels, P.max(axis=1).reshape(xx.shape), float(row["final_train_accuracy"].iloc[0])))
+        xx, yy = np.meshgrid(grid["gx"], grid["gy"])
+        out.append(Boundary(impl, xx, yy, grid["labels"], grid["confidence"], float(row["final_train_accuracy"].iloc[0])))
+        X, y = grid["X"], grid["y"]
     return out, X, y
+
+
+def slopes(df: pd.DataFrame) -> pd.DataFrame:
+    """Least-squares slope of log(step time) against log(n) or log(width), per impl, from
+    the ``scale`` table: 1 means linear; below 1, fixed costs still dominate."""
+    out = []
+    for (impl, sweep), g in df.groupby(["impl", "sweep"], sort=False):
+        x = g[sweep].to_numpy(dtype=float)
+        if len(x) >= 2:
+            out.append({"impl": impl, "sweep": sweep, "slope": float(np.polyfit(np.log(x), np.log(g["step_median"]), 1)[0])})
+    return pd.DataFrame(out, columns=["impl", "sweep", "slope"])
 
 
 def best_marks(summary: pd.DataFrame) -> dict[tuple[str, str, str], bool]:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-import os
 
 import matplotlib
 
@@ -14,15 +13,27 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
-from ..report_text import seconds  # noqa: E402
+from .text import seconds  # noqa: E402
 from .data import Band, Boundary  # noqa: E402
 
-COLORS = {"scratch": "#1f77b4", "keras": "#d62728", "torch": "#ff7f0e", "sklearn": "#2ca02c"}
-# Implementations that agree draw the same curve: distinct widths and dashes keep every
-# one of them visible where they coincide (the widest underneath).
-LINES = {"scratch": dict(lw=4.0, ls="-", alpha=0.55), "keras": dict(lw=2.0, ls=(0, (5, 3))), "torch": dict(lw=2.0, ls=(0, (1, 2))), "sklearn": dict(lw=1.2, ls=(0, (8, 3, 1, 3)))}
+# Each implementation's colour comes from its adapter's facts, stored in the results
+# (``use_frameworks``). Implementations that agree draw the same curve: distinct widths and
+# dashes, by rank, keep every one of them visible where they coincide (the widest underneath).
+COLORS: dict[str, str] = {}
+LINES: dict[str, dict] = {}
+LINE_STYLES = [dict(lw=4.0, ls="-", alpha=0.55), dict(lw=2.0, ls=(0, (5, 3))), dict(lw=2.0, ls=(0, (1, 2))), dict(lw=1.2, ls=(0, (8, 3, 1, 3))),
+               dict(lw=1.2, ls=(0, (3, 1, 1, 1)))]
 CLASS_COLORS = ["#3b75af", "#ef8636", "#519e3e", "#c53a32", "#8d69b8", "#84584e", "#d57dbe", "#7f7f7f", "#bcbd22", "#17becf"]
 DPI = 110
+
+
+def use_frameworks(frameworks: dict[str, dict]) -> None:
+    """Colours and line styles from the stored framework facts (``manifest.json``)."""
+    ranked = sorted(frameworks, key=lambda name: frameworks[name].get("order", 99))
+    COLORS.clear()
+    COLORS.update({name: frameworks[name].get("colour", "#7f7f7f") for name in ranked})
+    LINES.clear()
+    LINES.update({name: LINE_STYLES[min(i, len(LINE_STYLES) - 1)] for i, name in enumerate(ranked)})
 
 
 def _color(impl: str) -> str:
@@ -166,7 +177,7 @@ def performance_profile(taus: np.ndarray, profiles: dict[str, np.ndarray], path:
 def equivalence_deviation(deviation: pd.DataFrame, path: str, tolerance: float | None = None) -> str:
     """Running maximum of the loss deviation from the scratch network against step,
     one panel per framework, one line per (task, config)."""
-    impls = [i for i in ("keras", "torch", "sklearn") if i in set(deviation["impl"])]
+    impls = list(dict.fromkeys(deviation["impl"]))
     fig, axes = plt.subplots(1, len(impls), figsize=(4.4 * len(impls), 3.4), squeeze=False, sharey=True)
     floor = 1e-17
     for ax, impl in zip(axes.flat, impls):
@@ -187,11 +198,6 @@ def equivalence_deviation(deviation: pd.DataFrame, path: str, tolerance: float |
         fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)
     fig.tight_layout()
     return _save(fig, path)
-
-
-def ensure_dir(path: str) -> str:
-    os.makedirs(path, exist_ok=True)
-    return path
 
 
 def benchmark_family(df: pd.DataFrame, title: str, path: str, label: str = "impl") -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.suite import info, pin
+from benchmarks.suite.helpers import info, pin
 
 SIZE = 1024
 

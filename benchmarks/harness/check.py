@@ -8,7 +8,6 @@ the deviations. Results: the ``equivalence`` table (one row per comparison) and 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -19,27 +18,21 @@ from reference_impls.equivalence import TOLERANCES, Comparison, compare
 from reference_impls.spec import SpecError
 
 from .config import parse_impls
-from .tasks import Task
-
-# Learning rates where each task trains stably (so round-off is not amplified).
-STABLE_LR = {
-    # task kind: (sgd, sgd with momentum 0.9, adam, rmsprop, adagrad)
-    "gate": (0.5, 0.05, 0.01, 0.002, 0.1),
-    "spiral": (0.3, 0.03, 0.005, 0.001, 0.1),
-}
-
+from .jobs import batch_rows
+from ..tasks import Task
 
 @dataclass(frozen=True)
-class Config:
-    """One column of the equivalence matrix: optimizer settings and batching."""
+class CheckConfig:
+    """One column of the equivalence matrix: an optimizer setting (its hyperparameters;
+    the learning rate is the task's own stable one, ``Task.check_lr[setting]``) and batching."""
 
     name: str
-    optimizer: dict
+    setting: str
+    hyperparameters: dict
     minibatch: bool
 
     def spec_changes(self, task: Task) -> dict:
-        lrs = STABLE_LR["gate" if "gate" in task.tags else "spiral"]
-        changes = {k: (lrs[v] if k == "lr" else v) for k, v in self.optimizer.items()}
+        changes = {**self.hyperparameters, "lr": task.check_lr[self.setting]}
         if self.minibatch:
             changes.update(batch_size=task.check_batch_size, shuffle=True)
         else:
@@ -47,23 +40,23 @@ class Config:
         return changes
 
 
-_OPTIMIZERS = {
-    "sgd": dict(optimizer="sgd", lr=0, momentum=0.0, nesterov=False),
-    "momentum": dict(optimizer="sgd", lr=1, momentum=0.9, nesterov=False),
-    "nesterov": dict(optimizer="sgd", lr=1, momentum=0.9, nesterov=True),
-    "adam": dict(optimizer="adam", lr=2, beta1=0.9, beta2=0.999, eps=1e-7),
-    "rmsprop": dict(optimizer="rmsprop", lr=3, rho=0.9, eps=1e-7, momentum=0.0),
-    "adagrad": dict(optimizer="adagrad", lr=4, eps=1e-7, initial_accumulator=0.1),
+SETTINGS = {
+    "sgd": dict(optimizer="sgd", momentum=0.0, nesterov=False),
+    "momentum": dict(optimizer="sgd", momentum=0.9, nesterov=False),
+    "nesterov": dict(optimizer="sgd", momentum=0.9, nesterov=True),
+    "adam": dict(optimizer="adam", beta1=0.9, beta2=0.999, eps=1e-7),
+    "rmsprop": dict(optimizer="rmsprop", rho=0.9, eps=1e-7, momentum=0.0),
+    "adagrad": dict(optimizer="adagrad", eps=1e-7, initial_accumulator=0.1),
 }
-CONFIGS: dict[str, Config] = {
-    f"{opt}-{batch}": Config(f"{opt}-{batch}", settings, batch == "minibatch")
-    for opt, settings in _OPTIMIZERS.items()
+CONFIGS: dict[str, CheckConfig] = {
+    f"{setting}-{batch}": CheckConfig(f"{setting}-{batch}", setting, hyperparameters, batch == "minibatch")
+    for setting, hyperparameters in SETTINGS.items()
     for batch in ("full", "minibatch")
 }
 DEFAULT_CONFIGS = [c for c in CONFIGS if not c.startswith("adagrad")]
 
 
-def parse_configs(text: str) -> list[Config]:
+def parse_configs(text: str) -> list[CheckConfig]:
     names = list(CONFIGS) if text == "all" else [c.strip() for c in text.split(",") if c.strip()]
     unknown = [n for n in names if n not in CONFIGS]
     if unknown or not names:
@@ -77,7 +70,7 @@ def check_impls(text: str) -> list[str]:
     return [n for n in names if n != "scratch"] if text.strip() == "all" else names
 
 
-def _row(task: Task, config: Config, r: Comparison, n_samples: int) -> dict:
+def _row(task: Task, config: CheckConfig, r: Comparison, n_samples: int) -> dict:
     step_tol, traj_tol = TOLERANCES[r.spec.dtype]
     return {
         "task": task.name,
@@ -87,7 +80,7 @@ def _row(task: Task, config: Config, r: Comparison, n_samples: int) -> dict:
         "config": config.name,
         "optimizer": r.spec.optimizer,
         "convention": r.spec.convention,
-        "batch_size": n_samples if r.spec.batch_size is None else min(r.spec.batch_size, n_samples),
+        "batch_size": batch_rows(r.spec, n_samples),
         "steps": r.steps,
         "status": r.status,
         "note": r.note,
@@ -109,7 +102,7 @@ def _row(task: Task, config: Config, r: Comparison, n_samples: int) -> dict:
 
 
 def run_check(
-    tasks: Iterable[Task], impls: Iterable[str], configs: Iterable[Config], steps: int, dtype: str = "float64",
+    tasks: Iterable[Task], impls: Iterable[str], configs: Iterable[CheckConfig], steps: int, dtype: str = "float64",
     seed: int = 0, progress=None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Compare every (task, config, impl); returns the ``equivalence`` and ``deviation`` tables."""
@@ -135,26 +128,12 @@ def run_check(
     return pd.DataFrame(rows), pd.DataFrame(curves, columns=["task", "impl", "dtype", "config", "step", "loss_rel_deviation"])
 
 
-def environment() -> dict[str, str]:
-    """What changes the numbers: the sweep's software record (``environment.software``),
-    with the Keras settings as the Keras adapter actually ran them."""
-    from reference_impls.keras_impl import environment as keras_env
-
+def environment(impls: Iterable[str]) -> dict[str, str]:
+    """What changes the numbers: the software record of the scratch network and of the
+    frameworks compared (each adapter's own settings as it ran), no other framework."""
     from .environment import software
 
-    return {**software(), **keras_env()}
-
-
-def write_tables(out: str, tables: dict[str, pd.DataFrame], environment_info: dict) -> list[str]:
-    """Write each table as Parquet and CSV, atomically, plus ``environment.json``."""
-    from .io import atomic_write_json, atomic_write_table
-
-    os.makedirs(out, exist_ok=True)
-    paths = []
-    for name, df in tables.items():
-        paths += atomic_write_table(df, os.path.join(out, name))
-    paths.append(atomic_write_json(os.path.join(out, "check_environment.json"), environment_info))
-    return paths
+    return software(tuple(dict.fromkeys(["scratch", *impls])))
 
 
 def summary_lines(table: pd.DataFrame) -> list[str]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.suite import flops_step, info, pin, warm_model
+import numpy as np
+
+from benchmarks.suite.helpers import check_losses, flops_step, info, pin, warm_model
 from benchmarks.tasks import TASKS
 
 TASK = TASKS["spiral"]
@@ -30,7 +32,7 @@ def test_harness_step(benchmark, data, impl, mode):
     pin()
     model, prepared = warm_model(impl, TASK.spec, *data)
     _info(benchmark, impl, mode, len(data[0]))
-    benchmark(model.run_steps, prepared, 1)
+    check_losses(benchmark(model.run_steps, prepared, 1))
 
 
 def test_keras_fit_one_epoch(benchmark, data):
@@ -43,7 +45,8 @@ def test_keras_fit_one_epoch(benchmark, data):
     with floatx(TASK.spec.dtype):
         fit()  # warm-up: fit builds its own train function and data adapter
         _info(benchmark, "keras", "model.fit (1 epoch)", len(X))
-        benchmark(fit)
+        history = benchmark(fit)
+    assert np.isfinite(history.history["loss"]).all()
 
 
 @pytest.mark.parametrize("jit", [False, True], ids=["tf.function", "tf.function-xla"])
@@ -70,7 +73,7 @@ def test_keras_compiled_step(benchmark, data, jit):
         except Exception as exc:  # XLA may be unavailable in a CPU build
             pytest.skip(f"{'XLA' if jit else 'tf.function'} step does not run here: {type(exc).__name__}: {exc}")
         _info(benchmark, "keras", "tf.function + XLA" if jit else "tf.function", len(data[0]))
-        benchmark(lambda: step(X, y).numpy())
+        assert np.isfinite(benchmark(lambda: step(X, y).numpy()))
 
 
 def test_torch_compile(benchmark, data):
@@ -92,4 +95,4 @@ def test_torch_compile(benchmark, data):
     except Exception as exc:  # needs a working C++ toolchain
         pytest.skip(f"torch.compile does not work on this machine: {type(exc).__name__}: {str(exc)[:200]}")
     _info(benchmark, "torch", "torch.compile", n)
-    benchmark(lambda: compiled().item())
+    assert np.isfinite(benchmark(lambda: compiled().item()))

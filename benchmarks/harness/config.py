@@ -30,7 +30,7 @@ from typing import Any
 from reference_impls import IMPLEMENTATIONS
 from reference_impls.spec import ModelSpec, SpecError
 
-from .tasks import DEFAULT_TASKS, Task, get_task, parse_tasks
+from ..tasks import DEFAULT_TASKS, Task, get_task, parse_tasks
 
 TOP_KEYS = ("tasks", "impls", "seeds", "epochs", "threads", "eval_every", "warmup_steps", "spec", "task")
 

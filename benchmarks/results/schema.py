@@ -47,8 +47,8 @@ RUNS: dict[str, str] = {
     "spec": "the full ModelSpec of the run, as JSON",
 }
 # Environment columns (one value per sweep) are added with an env_ prefix: python, numpy,
-# scipy, sklearn, torch, tensorflow, keras, pandas, blas, cpu, cpu_count, platform,
-# KERAS_BACKEND, TF_ENABLE_ONEDNN_OPTS.
+# scipy, pandas, blas, cpu, cpu_count, platform, and what each implementation of the sweep
+# declares about itself (its adapter's ``environment()``: versions, settings).
 ENV_PREFIX = "env_"
 
 CURVES: dict[str, str] = {
@@ -119,14 +119,45 @@ EQUIVALENCE: dict[str, str] = {
 }
 
 
-def _more_tables() -> dict[str, dict[str, str]]:
-    from .benchjson import COLUMNS as BENCHMARKS
-    from .scale import COLUMNS as SCALE
+BENCHMARKS: dict[str, str] = {
+    "group": "pytest-benchmark group (one question: a task, a size, a mode)",
+    "name": "test name with its parameters",
+    "impl": "implementation (numpy for the matmul peak)",
+    "mode": "how the framework was driven (modes groups), else empty",
+    "task": "task, layer or loss measured",
+    "n": "rows per call",
+    "width": "hidden width",
+    "dtype": "float32 or float64",
+    "threads": "threads pinned for every framework",
+    "median": "median seconds per call",
+    "iqr": "interquartile range of seconds per call",
+    "q1": "first quartile, seconds",
+    "q3": "third quartile, seconds",
+    "mean": "mean seconds",
+    "min": "fastest call, seconds",
+    "rounds": "timed rounds",
+    "flops": "floating-point operations per call (matrix products only)",
+    "gflops": "flops / median / 1e9",
+    "peak_fraction": "gflops over the suite's measured NumPy matmul GFLOP/s of the same dtype",
+    "ratio_to_scratch": "median over the scratch network's median in the same group",
+    "accuracy": "accuracy reached (training benchmarks)",
+    "final_loss": "final training loss (training benchmarks)",
+}
 
-    return {"equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "scale": SCALE}
+SCALE: dict[str, str] = {
+    "impl": "implementation",
+    "sweep": "n (rows grow at width 256) or width (width grows at n = 10,000)",
+    "n": "rows per step (full batch)",
+    "width": "hidden width",
+    "dtype": "float32 or float64",
+    "step_median": "median seconds per step after 2 warm-up steps",
+    "step_iqr": "interquartile range of seconds per step",
+    "steps": "timed steps",
+    "peak_mb": "peak resident memory added while stepping, MiB (Linux VmHWM, reset per size)",
+    "threads": "threads pinned for every framework",
+}
 
-
-TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY, **_more_tables()}
+TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY, "equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "scale": SCALE}
 
 
 def markdown() -> str:

@@ -16,10 +16,8 @@ import os
 
 import numpy as np
 
-from reference_impls import ModelSpec, build
+from reference_impls import IMPLEMENTATIONS, ModelSpec, build, pin_threads
 from reference_impls.equivalence import native_spec
-
-from .environment import pin_threads
 
 THREADS = int(os.environ.get("SCRATCHBENCH_THREADS", "1"))
 _pinned = False
@@ -28,7 +26,7 @@ _pinned = False
 def pin() -> int:
     global _pinned
     if not _pinned:
-        pin_threads(THREADS, ("torch", "keras"))
+        pin_threads(THREADS, IMPLEMENTATIONS)
         _pinned = True
     return THREADS
 
@@ -43,24 +41,30 @@ def flops_step(sizes: tuple[int, ...], n: int) -> int:
     return 2 * n * (2 * sum(pairs) + sum(pairs[1:]))
 
 
-def spec_for(impl: str, spec: ModelSpec) -> ModelSpec:
-    return spec if impl == "scratch" else native_spec(spec, impl)
-
-
-def synthetic(n: int, features: int, classes: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Gaussian inputs with labels from a random linear map: data of any size."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, features))
-    y = np.argmax(X @ rng.standard_normal((features, classes)), axis=1)
-    return X, y
-
-
 def warm_model(impl: str, spec: ModelSpec, X: np.ndarray, y: np.ndarray):
     """A built model, its prepared data, and two untimed warm-up steps taken."""
-    model = build(impl, spec_for(impl, spec))
+    model = build(impl, native_spec(spec, impl))  # scratch follows any convention
     prepared = model.prepare(X, y)
     model.run_steps(prepared, 2)
     return model, prepared
+
+
+def task_data(name: str):
+    """A task and its seed-0 draw: ``(Task, Dataset)``."""
+    from ..tasks import TASKS
+
+    task = TASKS[name]
+    return task, task.data(0)
+
+
+def check_losses(losses: np.ndarray, steps: int = 1) -> None:
+    """What a benchmark run as a test must show: ``steps`` finite step losses."""
+    assert np.shape(losses) == (steps,) and np.all(np.isfinite(losses)), f"step losses {losses!r}"
+
+
+def check_outputs(out: np.ndarray, shape: tuple[int, ...]) -> None:
+    """Finite outputs of the expected shape."""
+    assert np.shape(out) == shape and np.all(np.isfinite(out)), f"outputs of shape {np.shape(out)}, expected {shape}"
 
 
 def info(benchmark, **fields) -> None:

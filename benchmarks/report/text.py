@@ -1,4 +1,5 @@
-"""The summary as a terminal table."""
+"""How numbers read in a report (durations, medians with their intervals), and the
+summary as a terminal table."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 
-def _fmt_ci(med: float, lo: float, hi: float, fmt: str) -> str:
+def ci_text(med: float, lo: float, hi: float, fmt: str) -> str:
+    """``"0.970 [0.950, 0.990]"``; ``"-"`` without a median, no interval without bounds."""
     if not np.isfinite(med):
         return "-"
     text = format(med, fmt)
@@ -35,8 +37,8 @@ def print_summary(summary: pd.DataFrame, runs: pd.DataFrame, console=None) -> No
         problems = f" ({r.diverged} diverged, {r.failed} failed)" if r.diverged or r.failed else ""
         table.add_row(
             r.task, r.impl, f"{r.runs}{problems}", f"{r.success_rate:.0%}",
-            _fmt_ci(r.final_accuracy_median, r.final_accuracy_ci_low, r.final_accuracy_ci_high, ".3f"),
-            _fmt_ci(r.steps_to_target_median, r.steps_to_target_ci_low, r.steps_to_target_ci_high, ".0f"),
+            ci_text(r.final_accuracy_median, r.final_accuracy_ci_low, r.final_accuracy_ci_high, ".3f"),
+            ci_text(r.steps_to_target_median, r.steps_to_target_ci_low, r.steps_to_target_ci_high, ".0f"),
             seconds(r.time_to_target_median), seconds(r.t_step_median), seconds(r.t_build_median), seconds(r.t_compile_median),
             "-" if not np.isfinite(r.sk_check_ok) else f"{r.sk_check_ok:.0%} agree",
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.suite import flops_forward, flops_step, info, pin, synthetic, warm_model
-from benchmarks.tasks import TASKS
+from benchmarks.suite.helpers import check_losses, check_outputs, flops_forward, flops_step, info, pin, task_data, warm_model
+from benchmarks.tasks import synthetic
 from reference_impls import IMPLEMENTATIONS, ModelSpec
 
 SIZES_N = (300, 3000, 30000)
@@ -16,13 +16,12 @@ WIDTHS = (64, 256, 512)
 @pytest.mark.parametrize("task", ["xor", "spiral"])
 def test_step_on_task(benchmark, task, impl):
     pin()
-    t = TASKS[task]
-    d = t.data(0)
+    t, d = task_data(task)
     model, prepared = warm_model(impl, t.spec, d.X_train, d.y_train)
     benchmark.group = f"step: {task} (default model, full batch)"
     info(benchmark, impl=impl, task=task, n=len(d.X_train), width=t.spec.sizes[1], dtype=t.spec.dtype,
          flops=flops_step(t.spec.sizes, len(d.X_train)))
-    benchmark(model.run_steps, prepared, 1)
+    check_losses(benchmark(model.run_steps, prepared, 1))
 
 
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
@@ -37,7 +36,7 @@ def test_step_by_size(benchmark, n, width, dtype, impl):
     model, prepared = warm_model(impl, spec, X, y)
     benchmark.group = f"step: n={n} width={width} {dtype}"
     info(benchmark, impl=impl, task="synthetic", n=n, width=width, dtype=dtype, flops=flops_step(spec.sizes, n))
-    benchmark(model.run_steps, prepared, 1)
+    check_losses(benchmark(model.run_steps, prepared, 1))
 
 
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
@@ -49,4 +48,4 @@ def test_forward(benchmark, impl):
     model, _ = warm_model(impl, spec, X, y)
     benchmark.group = f"forward: n={n} width={width} float64"
     info(benchmark, impl=impl, task="synthetic", n=n, width=width, dtype="float64", flops=flops_forward(spec.sizes, n))
-    benchmark(model.predict_proba, X)
+    check_outputs(benchmark(model.predict_proba, X), (n, 3))

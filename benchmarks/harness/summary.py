@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .schema import SUMMARY
+from ..results.schema import SUMMARY
 
 
 def median_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:

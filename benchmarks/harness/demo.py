@@ -1,4 +1,4 @@
-"""The default job until the runner exists: train the scratch network on the logic gates
+"""``scratchbench demo``: train the scratch network alone (no framework) on the logic gates
 (seed 001's XOR network among them) and the cs231n spiral, and print what it learned."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 
 from scratch import SGD, Dense, ReLU, Sequential, Sigmoid, Softmax, Tanh
 
-from .tasks import GATES, logic_gate, spiral
+from ..tasks import GATES, logic_gate, spiral
 
 
 @dataclass

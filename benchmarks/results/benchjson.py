@@ -7,49 +7,18 @@ in the same group."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
-from reference_impls.spec import SpecError
-
-COLUMNS = {
-    "group": "pytest-benchmark group (one question: a task, a size, a mode)",
-    "name": "test name with its parameters",
-    "impl": "implementation (numpy for the matmul peak)",
-    "mode": "how the framework was driven (modes groups), else empty",
-    "task": "task, layer or loss measured",
-    "n": "rows per call",
-    "width": "hidden width",
-    "dtype": "float32 or float64",
-    "threads": "threads pinned for every framework",
-    "median": "median seconds per call",
-    "iqr": "interquartile range of seconds per call",
-    "q1": "first quartile, seconds",
-    "q3": "third quartile, seconds",
-    "mean": "mean seconds",
-    "min": "fastest call, seconds",
-    "rounds": "timed rounds",
-    "flops": "floating-point operations per call (matrix products only)",
-    "gflops": "flops / median / 1e9",
-    "peak_fraction": "gflops over the suite's measured NumPy matmul GFLOP/s of the same dtype",
-    "ratio_to_scratch": "median over the scratch network's median in the same group",
-    "accuracy": "accuracy reached (training benchmarks)",
-    "final_loss": "final training loss (training benchmarks)",
-}
+from . import ResultsError
+from .schema import BENCHMARKS as COLUMNS
 
 
-def load_benchmark_json(path: str) -> pd.DataFrame:
-    try:
-        with open(path) as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise SpecError(f"benchmark JSON {path!r} not found; write it with: pytest --benchmark-only --benchmark-json={path}") from None
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"{path} is not JSON: {exc}") from None
+
+def benchmark_table(data: object, source: str = "benchmark JSON") -> pd.DataFrame:
+    """Parsed pytest-benchmark JSON -> the ``benchmarks`` table (``source`` names it in errors)."""
     if not isinstance(data, dict) or "benchmarks" not in data:
-        raise SpecError(f"{path} is not a pytest-benchmark JSON file (no 'benchmarks' list)")
+        raise ResultsError(f"{source} is not a pytest-benchmark JSON file (no 'benchmarks' list)")
     rows = []
     for b in data["benchmarks"]:
         s, e = b["stats"], b.get("extra_info", {})
@@ -79,12 +48,14 @@ def family(group: str) -> str:
     return group.split(":", 1)[0]
 
 
-def gflops_table(df: pd.DataFrame) -> pd.DataFrame:
-    """The step-by-size groups as rows, implementations as columns: 'GFLOP/s (peak %)'."""
+def gflops_table(df: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
+    """The step-by-size groups as rows, implementations as columns (in ``order``, then any
+    others): 'GFLOP/s (peak %)'."""
     sub = df[df["group"].str.match(r"step: n=\d+ width=")]
     if sub.empty:
         return pd.DataFrame()
     cells = sub.assign(cell=[f"{g:.2f} ({p:.0%})" if np.isfinite(p) else f"{g:.2f}" for g, p in zip(sub["gflops"], sub["peak_fraction"])])
     table = cells.pivot_table(index=["n", "width", "dtype"], columns="impl", values="cell", aggfunc="first")
-    order = [i for i in ("scratch", "keras", "torch", "sklearn") if i in table.columns]
-    return table[order].reset_index()
+    present = list(dict.fromkeys(sub["impl"]))
+    ranked = [i for i in (order or []) if i in present] + [i for i in present if i not in (order or [])]
+    return table[ranked].reset_index()

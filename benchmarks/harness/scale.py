@@ -23,21 +23,11 @@ import pandas as pd
 
 from reference_impls.spec import SpecError
 
+from ..results.schema import SCALE
+
 N_SWEEP = (1_000, 3_000, 10_000, 30_000, 100_000)
 WIDTH_SWEEP = (64, 128, 256, 512, 1024)
 BASE_N, BASE_WIDTH = 10_000, 256
-COLUMNS = {
-    "impl": "implementation",
-    "sweep": "n (rows grow at width 256) or width (width grows at n = 10,000)",
-    "n": "rows per step (full batch)",
-    "width": "hidden width",
-    "dtype": "float32 or float64",
-    "step_median": "median seconds per step after 2 warm-up steps",
-    "step_iqr": "interquartile range of seconds per step",
-    "steps": "timed steps",
-    "peak_mb": "peak resident memory added while stepping, MiB (Linux VmHWM, reset per size)",
-    "threads": "threads pinned for every framework",
-}
 
 
 def _status_kb(field: str) -> int:
@@ -60,13 +50,14 @@ def _reset_peak() -> bool:
 def measure(impl: str, n: int, width: int, dtype: str) -> dict:
     """Time and memory of training steps at one size (runs in the worker process)."""
     from reference_impls import ModelSpec, build
+    from reference_impls.equivalence import native_spec
 
-    from .suite import spec_for, synthetic
+    from ..tasks import synthetic
 
     spec = ModelSpec(sizes=(10, width, 3), activations=("relu", "softmax"), loss="categorical_crossentropy",
                      optimizer="sgd", lr=0.01, dtype=dtype, init="he_uniform")
     X, y = synthetic(n, 10, 3)
-    model = build(impl, spec_for(impl, spec))
+    model = build(impl, native_spec(spec, impl))
     prepared = model.prepare(X, y)
     resettable = _reset_peak()
     before = _status_kb("VmRSS")
@@ -84,7 +75,7 @@ def measure(impl: str, n: int, width: int, dtype: str) -> dict:
 
 def _worker(impl: str, dtype: str, threads: int, sizes: list[tuple[str, int, int]]) -> None:
     """Entry point of the per-implementation process: one JSON line per size."""
-    from .environment import pin_threads
+    from reference_impls import pin_threads
 
     pin_threads(threads, (impl,))
     for sweep, n, width in sizes:
@@ -102,22 +93,11 @@ def run_scale(impls: list[str], dtype: str = "float64", threads: int = 1, max_n:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     for impl in impls:
         for size in plan(max_n, max_width):
-            code = f"from benchmarks.scale import _worker; _worker({impl!r}, {dtype!r}, {threads}, [{size!r}])"
+            code = f"from benchmarks.harness.scale import _worker; _worker({impl!r}, {dtype!r}, {threads}, [{size!r}])"
             proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=900)
             if proc.returncode:
                 raise SpecError(f"the {impl} scaling worker failed at n={size[1]} width={size[2]}: {proc.stderr.strip().splitlines()[-1:]}")
             rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
             if progress:
                 progress(f"{impl} n={size[1]} width={size[2]}")
-    return pd.DataFrame(rows, columns=list(COLUMNS))
-
-
-def slopes(df: pd.DataFrame) -> pd.DataFrame:
-    """Least-squares slope of log(step time) against log(n) or log(width), per impl:
-    1 means linear; below 1, fixed costs still dominate."""
-    out = []
-    for (impl, sweep), g in df.groupby(["impl", "sweep"], sort=False):
-        x = g[sweep].to_numpy(dtype=float)
-        if len(x) >= 2:
-            out.append({"impl": impl, "sweep": sweep, "slope": float(np.polyfit(np.log(x), np.log(g["step_median"]), 1)[0])})
-    return pd.DataFrame(out, columns=["impl", "sweep", "slope"])
+    return pd.DataFrame(rows, columns=list(SCALE))

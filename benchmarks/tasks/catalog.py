@@ -2,71 +2,20 @@
 
 Everything is generated here or shipped by an installed package (scikit-learn's digits);
 nothing is downloaded. MNIST is read from files the user already has (IDX or ``.npz``).
-``rng=None`` in the generators means NumPy's legacy global state, which is what the
-tutorials' ``np.random.seed(...)`` calls set.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
 from reference_impls.spec import ModelSpec, SpecError
-from scratch._rng import RNG, as_rng
 
+from .generators import GATES, logic_gate, parity, spiral
 from .mnist import load_mnist
-
-# Truth tables of the two-input gates, rows in the order (0,0), (0,1), (1,0), (1,1).
-GATES: dict[str, tuple[int, int, int, int]] = {
-    "and": (0, 0, 0, 1),
-    "or": (0, 1, 1, 1),
-    "nand": (1, 1, 1, 0),
-    "nor": (1, 0, 0, 0),
-    "xor": (0, 1, 1, 0),
-    "xnor": (1, 0, 0, 1),
-}
-
-
-def logic_gate(name: str, dtype: str = "float64") -> tuple[np.ndarray, np.ndarray]:
-    """The truth table of a two-input gate: ``X: (4, 2)`` in {0, 1}, ``y: (4,)`` int labels."""
-    key = name.lower()
-    if key not in GATES:
-        raise ValueError(f"unknown gate {name!r}; choose one of: {', '.join(GATES)}")
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=dtype)
-    return X, np.array(GATES[key], dtype=np.int64)
-
-
-def parity(n_bits: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """All ``2**n_bits`` inputs in {0, 1} and their parity (1 for an odd number of ones)."""
-    X = np.array(list(itertools.product([0, 1], repeat=n_bits)), dtype=np.float64)
-    return X, (X.sum(axis=1) % 2).astype(np.int64)
-
-
-def spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, rng: RNG = None) -> tuple[np.ndarray, np.ndarray]:
-    """The cs231n "neural networks case study" spiral, exactly as seed 003 writes it.
-
-    Class j's points lie at radius ``linspace(0, 1, N)`` and angle
-    ``linspace(4j, 4(j+1), N) + noise * randn(N)``; returns ``X: (N K, 2)`` float64 and
-    ``y: (N K,)`` labels in class order. With the same random state, the same numbers as
-    the tutorial's loop (which calls ``np.random.randn``).
-    """
-    if n_per_class < 1 or n_classes < 1:
-        raise SpecError(f"spiral needs n_per_class >= 1 and n_classes >= 1, got {n_per_class}, {n_classes}")
-    gen = as_rng(rng)
-    N, K = int(n_per_class), int(n_classes)
-    X = np.zeros((N * K, 2))
-    y = np.zeros(N * K, dtype=np.int64)
-    for j in range(K):
-        ix = slice(N * j, N * (j + 1))
-        r = np.linspace(0.0, 1, N)
-        t = np.linspace(j * 4, (j + 1) * 4, N) + gen.standard_normal(N) * noise
-        X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
-        y[ix] = j
-    return X, y
 
 
 @dataclass(frozen=True)
@@ -91,7 +40,8 @@ class Task:
     ``make(seed, **params)`` returns a ``Dataset``; ``params`` are its defaults (a config
     may override them). ``spec`` is the default model (its seed becomes the run's); the
     task is solved when ``target_metric`` (``train_accuracy`` or ``test_accuracy``)
-    reaches ``target``. ``check_batch_size`` is the equivalence check's mini-batch size.
+    reaches ``target``. ``check_batch_size`` is the equivalence check's mini-batch size and
+    ``check_lr`` its learning rate per optimizer setting (stable: round-off not amplified).
     """
 
     name: str
@@ -102,6 +52,7 @@ class Task:
     epochs: int
     target_metric: str = "train_accuracy"
     check_batch_size: int = 32
+    check_lr: dict[str, float] = field(default_factory=lambda: dict(SPIRAL_CHECK_LR))
     params: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
 
@@ -194,16 +145,23 @@ IMAGE_SPEC = ModelSpec(
 )
 
 
+# The equivalence check's learning rates per optimizer setting, where the tasks train stably.
+GATE_CHECK_LR = {"sgd": 0.5, "momentum": 0.05, "nesterov": 0.05, "adam": 0.01, "rmsprop": 0.002, "adagrad": 0.1}
+SPIRAL_CHECK_LR = {"sgd": 0.3, "momentum": 0.03, "nesterov": 0.03, "adam": 0.005, "rmsprop": 0.001, "adagrad": 0.1}
+
+
 def _gate_task(name: str) -> Task:
-    return Task(name, f"two-input {name.upper()} truth table (4 rows)", _gate(name), GATE_SPEC, 1.0, 500, check_batch_size=2, tags=("gate", "2d"))
+    return Task(name, f"two-input {name.upper()} truth table (4 rows)", _gate(name), GATE_SPEC, 1.0, 500, check_batch_size=2,
+                check_lr=GATE_CHECK_LR, tags=("gate", "2d"))
 
 
 TASKS: dict[str, Task] = {
     **{gate: _gate_task(gate) for gate in GATES},
     "not": Task("not", "one-input NOT truth table (2 rows)", _not, GATE_SPEC.replace(sizes=(1, 10, 10, 1)), 1.0, 500,
-                check_batch_size=1, tags=("gate",)),
+                check_batch_size=1, check_lr=GATE_CHECK_LR, tags=("gate",)),
     "parity3": Task("parity3", "three-input parity (8 rows): XOR of three bits", _parity,
-                    GATE_SPEC.replace(sizes=(3, 16, 16, 1)), 1.0, 1000, check_batch_size=4, params={"n_bits": 3}, tags=("gate",)),
+                    GATE_SPEC.replace(sizes=(3, 16, 16, 1)), 1.0, 1000, check_batch_size=4, check_lr=GATE_CHECK_LR,
+                    params={"n_bits": 3}, tags=("gate",)),
     "spiral": Task("spiral", "cs231n spiral, K arms x N points (test: a second draw)", _spiral, SPIRAL_SPEC, 0.95, 2000,
                    params={"n_per_class": 100, "n_classes": 3, "noise": 0.2}, tags=("2d",)),
     "moons": Task("moons", "scikit-learn two moons, 80/20 split", _moons, TWO_D_SPEC, 0.95, 200, "test_accuracy",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.suite import info, pin
+from benchmarks.suite.helpers import check_outputs, info, pin
 from scratch import ACTIVATIONS, LOSSES, Dense, get_activation, get_loss
 
 N, WIDTH = 3000, 256
@@ -36,7 +36,7 @@ def test_layer(benchmark, layer, direction, arrays):
     obj.forward(X)
     benchmark.group = f"scratch layer {direction}: n={N} width={WIDTH}"
     info(benchmark, impl="scratch", task=name, n=N, width=WIDTH, dtype="float64", flops=fwd_flops if direction == "forward" else bwd_flops)
-    benchmark(obj.forward if direction == "forward" else obj.backward, X if direction == "forward" else dY)
+    check_outputs(benchmark(obj.forward if direction == "forward" else obj.backward, X if direction == "forward" else dY), (N, WIDTH))
 
 
 LOSS_INPUTS = {
@@ -56,4 +56,5 @@ def test_loss(benchmark, loss, direction):
     fn = get_loss(loss)
     benchmark.group = f"scratch loss {direction}: n={N}"
     info(benchmark, impl="scratch", task=loss, n=N, dtype="float64", flops=0)
-    benchmark(fn.calculate if direction == "forward" else fn.backward, pred, target)
+    out = benchmark(fn.calculate if direction == "forward" else fn.backward, pred, target)
+    check_outputs(out, () if direction == "forward" else pred.shape)  # the mean loss, or dL/dpred

@@ -1,0 +1,148 @@
+"""The sweep: tasks x implementations x seeds, each finished run handed at once to the
+results store, so an interrupted (Ctrl-C, SIGTERM) or killed sweep loses only the runs in
+progress and ``--resume`` finishes it with the same tables as an uninterrupted sweep."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
+
+import pandas as pd
+
+from reference_impls import facts, pin_threads
+from reference_impls.spec import SpecError
+
+from ..results.schema import ENV_PREFIX
+from ..results.store import ResultsStore, fingerprint, tables_from_records
+from .config import SweepConfig
+from .environment import software
+from .execute import execute
+from .jobs import Job, make_jobs
+from .summary import summarize
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Results:
+    runs: pd.DataFrame
+    curves: pd.DataFrame
+    summary: pd.DataFrame
+    complete: bool = True
+    moved_aside: list[str] = field(default_factory=list)  # corrupt records moved to records/corrupt/
+
+
+def config_key(config: SweepConfig) -> dict[str, Any]:
+    """The configuration as plain data: what a folder's fingerprint is computed from."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(config).items()}
+
+
+def _iterate(jobs: list[Job], parallel: int) -> Iterator[dict]:
+    if parallel <= 1:
+        for job in jobs:
+            yield execute(job)
+        return
+    from joblib import Parallel, delayed
+
+    yield from Parallel(n_jobs=parallel, return_as="generator_unordered")(delayed(execute)(job) for job in jobs)
+
+
+def run_sweep(
+    config: SweepConfig, out: str | None = None, *, resume: bool = False, overwrite: bool = False, jobs: int = 1,
+    progress: Progress | None = None, argv: list[str] | None = None, notify: Callable[[str], None] | None = None,
+) -> Results:
+    """Run every (task, impl, seed) of ``config``; returns the tables. With ``out``, each
+    run is recorded there as it finishes and the tables (rebuilt from every record in the
+    folder) and ``manifest.json`` are written at the end, however the sweep ends.
+
+    ``resume`` continues the sweep recorded in ``out`` (same configuration only), rerunning
+    failed runs; ``overwrite`` replaces it. ``notify`` receives one-line notices (corrupt
+    records moved aside)."""
+    if resume and overwrite:
+        raise SpecError("--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one")
+    job_list = make_jobs(config, jobs)
+    if jobs <= 1:
+        pin_threads(config.threads, tuple(config.impls))
+    if not out:
+        records = {}
+        for i, rec in enumerate(_iterate(job_list, jobs)):
+            records[rec["run"]["run_id"]] = _record(rec, config, {j.run_id: k for k, j in enumerate(job_list)})
+            _tell(progress, i + 1, len(job_list), rec)
+        runs, curves = tables_from_records(records.values())
+        return Results(runs, curves, summarize(runs))
+    store = ResultsStore(out)
+    with store.lock():
+        kept, moved = _open_folder(store, config, resume, overwrite)
+        for path in moved:
+            (notify or (lambda line: print(line, file=sys.stderr)))(f"moved unreadable record {path} aside; its run is done again")
+        return _run_into(store, config, job_list, kept, jobs, progress, argv, moved)
+
+
+def _open_folder(store: ResultsStore, config: SweepConfig, resume: bool, overwrite: bool) -> tuple[dict[str, dict], list[str]]:
+    """Check the folder may take this sweep; returns the records to keep and the corrupt
+    records moved aside. Refuses, changing nothing, when it may not."""
+    held = store.contents()
+    if held and not (resume or overwrite):
+        raise SpecError(f"{store.folder} already holds {', '.join(held)}; add --resume to continue that sweep, --overwrite to replace it, "
+                        "or choose another --out")
+    if overwrite:
+        store.clear()
+        return {}, []
+    if not resume:
+        return {}, []
+    store.check_config(config_key(config))
+    lost = store.missing_records()
+    if lost:
+        raise SpecError(f"{store.folder / 'runs.parquet'} lists {len(lost)} run(s) with no record in {store.records_dir}/ (deleted?); "
+                        "--resume would drop them: restore the records, or start again with --overwrite")
+    moved = [str(p) for p in store.move_corrupt_aside()]
+    kept = {rid: rec for rid, rec in store.read_records().items() if rec["run"].get("status") != "failed"}  # failed: try again
+    return kept, moved
+
+
+def _record(rec: dict, config: SweepConfig, order: dict[str, int]) -> dict:
+    """An ``execute`` result as a stored record: environment columns, sweep order, fingerprint."""
+    run = rec["run"]
+    run.update({ENV_PREFIX + k: v for k, v in software(tuple(config.impls)).items()})
+    return {"run": run, "curves": rec["curves"], "order": order[run["run_id"]], "fingerprint": fingerprint(config_key(config))}
+
+
+def _tell(progress: Progress | None, i: int, n: int, rec: dict) -> None:
+    if progress:
+        run = rec["run"]
+        progress(i, n, f"{run['task']} {run['impl']} seed {run['seed']}")
+
+
+def _run_into(store: ResultsStore, config: SweepConfig, job_list: list[Job], kept: dict[str, dict], jobs: int,
+              progress: Progress | None, argv: list[str] | None, moved: list[str]) -> Results:
+    order = {j.run_id: k for k, j in enumerate(job_list)}
+    pending = [j for j in job_list if j.run_id not in kept]
+    manifest = _manifest(config, job_list, jobs, argv)
+    store.write_manifest({**manifest, "complete": False, "runs_recorded": len(kept)})  # a killed sweep keeps its config
+    complete = False
+    try:
+        for i, rec in enumerate(_iterate(pending, jobs)):
+            boundary = rec.pop("boundary", None)
+            if boundary is not None:  # before the record: a record implies its boundary
+                store.write_boundary(rec["run"]["run_id"], boundary)
+            store.write_record(_record(rec, config, order))
+            _tell(progress, len(job_list) - len(pending) + i + 1, len(job_list), rec)
+        complete = True
+    finally:
+        runs, curves, summary = store.rebuild_tables(summarize)
+        finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        store.write_manifest({**manifest, "complete": complete, "runs_recorded": len(runs), "finished": finished})
+    return Results(runs, curves, summary, complete, moved)
+
+
+def _manifest(config: SweepConfig, job_list: list[Job], jobs: int, argv: list[str] | None) -> dict[str, Any]:
+    key = config_key(config)
+    return {
+        "runs_planned": len(job_list), "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(argv if argv is not None else sys.argv), "config": key, "fingerprint": fingerprint(key),
+        "parallel_jobs": jobs, "software": software(tuple(config.impls)),
+        "frameworks": {impl: facts(impl) for impl in config.impls},
+        "tasks": {p.task.name: {"params": p.task.params, "epochs": p.epochs, "spec": p.spec.to_dict()} for p in config.plans()},
+    }
