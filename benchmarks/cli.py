@@ -162,6 +162,66 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .harness.config import parse_impls
+    from .harness.validate import run_validation, summary, table
+    from .results.store import ResultsStore
+
+    if args.steps < 1:
+        raise UsageError(f"--steps must be at least 1, got {args.steps}")
+    against = [i for i in parse_impls(args.against) if i != "scratch"]
+    store = ResultsStore(args.out) if args.out else None
+    if store:
+        store.check_writable()
+    result = run_validation(args.target, args.task, args.steps, against, seed=args.seed, spec_file=args.spec, tolerance=args.tolerance)
+    print(result)
+    if store:
+        from .report.validation import build_validation_report
+
+        for path in store.write_table("validation", table(result, args.target, args.task)):
+            print(f"wrote {path}")
+        print(f"wrote {store.write_json('validation', summary(result, args.target, args.task))}")
+        paths = build_validation_report(args.out, f"{args.out}/report")
+        print(f"wrote {paths['markdown']} and {paths['html']}")
+    return 0 if result.ok else 1
+
+
+VALIDATE_HELP = """\
+Check your own hand-written network against PyTorch and Keras (and scikit-learn where it
+can express it), step by step from your network's own initial weights, on a task's data.
+
+FILE.py:NAME names a function in your file that returns the network (or the network
+itself), in one of three styles:
+
+  layer objects     dict(layers=[dense1, relu, dense2], loss=loss_obj, optimizer=opt):
+                    dense layers hold weights (in, out) and biases (1, out); forward/backward
+                    (the NNFS book, seed 003, cs231n); the spec is inferred when not given
+  arrays+functions  dict(step=fn, params={"w1": w1, ...}, spec=ModelSpec(...)):
+                    fn(params, X, y) returns the new params, (new params, loss) or, with
+                    returns="gradients", (loss, gradients) (seed 001)
+  black box         dict(model=obj, spec=ModelSpec(...)), or the object itself with
+                    SPEC = ModelSpec(...) in FILE.py: obj.forward(X) then
+                    obj.backward(X, y, learning_rate) train it (seed 004)
+
+Add data_layout="columns" to the dict when your code takes samples as columns. Each step
+compares every layer's forward output, the loss, every gradient your code exposes and
+every updated weight; the first departure is named (step, phase, tensor) with a likely
+reason. Exit 0 when your network matches, 1 when it does not, 2 for bad input.
+Examples: examples/seed001_xor.py, seed003_spiral.py, seed004_simplenn.py, nnfs_book_style.py."""
+
+
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.add_argument("target", help="FILE.py:NAME: a function returning your network, or the network")
+    p.add_argument("--task", default="xor", help="the task whose training data to use (default: xor; see scratchbench tasks)")
+    p.add_argument("--steps", type=int, default=100, help="training steps to compare (default 100)")
+    p.add_argument("--against", default="torch,keras", help="frameworks to compare with, comma-separated, or 'all' (default: torch,keras)")
+    p.add_argument("--spec", help="a TOML or JSON ModelSpec file, for a network whose file does not state one")
+    p.add_argument("--tolerance", type=float, help="relative deviation allowed per tensor (default: 1e-10 in float64, 1e-4 in float32)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the task's data (default 0)")
+    p.add_argument("--out", help="folder for the validation table and its report (Markdown + HTML in OUT/report)")
+
+
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for the weights and the spiral data (default 0)")
 
@@ -233,6 +293,8 @@ register(Command("check", "train each framework and the scratch network from the
 register(Command("tasks", "list the tasks with their sizes, default models and targets", lambda p: None, _cmd_tasks))
 register(Command("run", "train tasks x implementations x seeds; write runs, curves and summary tables", _run_arguments, _cmd_run))
 register(Command("report", "build README.md (+ PNGs) and a self-contained index.html from a results folder", _report_arguments, _cmd_report))
+register(Command("validate", "check your own hand-written network against the frameworks, step by step", _validate_arguments,
+                 _cmd_validate, VALIDATE_HELP))
 register(Command("scale", "per-step time and peak memory as rows grow to 1e5 and width to 1024, per implementation", _scale_arguments, _cmd_scale))
 
 

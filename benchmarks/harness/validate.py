@@ -1,0 +1,157 @@
+"""``scratchbench validate FILE.py:NAME``: load a user's network from their own file, draw a
+task's data in the layout their code expects, and run ``reference_impls.validate``.
+
+NAME in FILE.py is a function returning the network, or the network itself, as:
+- a dict of ``validate``'s arguments (``layers``/``loss``/``optimizer``, ``step``/``params``,
+  or ``model``, with ``spec``, ``data_layout``... as needed);
+- a tuple ``(layers, loss, optimizer)`` of layer objects;
+- an object with ``forward`` and ``backward`` (a black box), with ``SPEC`` (or ``spec``) a
+  ``ModelSpec`` at the top of FILE.py or ``--spec`` naming a TOML/JSON file.
+
+The user's file is imported with its own folder first on ``sys.path``, so its siblings
+import as the user expects, and a ``scratch.py`` among them replaces nothing of ours.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reference_impls import ModelSpec, SpecError
+from reference_impls._isolation import user_modules
+from reference_impls.validation import ValidationResult, validate
+from reference_impls.validation.styles import is_dense
+
+from ..tasks import get_task
+
+
+class LoadError(ValueError):
+    """The user's file or NAME cannot be loaded; the message is one line."""
+
+
+def load_target(target: str) -> tuple[Any, Any]:
+    """``FILE.py:NAME`` -> (the object NAME refers to, the user's module)."""
+    if ":" not in target:
+        raise LoadError(f"expected FILE.py:NAME (a function returning your network, or the network), got {target!r}")
+    file, name = target.rsplit(":", 1)
+    path = Path(file)
+    if not path.is_file():
+        raise LoadError(f"no such file: {file}")
+    module_name = f"_scratchbench_user_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or path.suffix != ".py":
+        raise LoadError(f"{file} is not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses and pickling look modules up by name
+    with user_modules(path.parent):
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # the user's module, anything: one line naming their line
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            raise LoadError(f"importing {file} raised {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})") from None
+    if not hasattr(module, name):
+        found = [n for n, v in vars(module).items() if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module_name]
+        raise LoadError(f"{file} has no {name!r}; functions defined there: {', '.join(found) or 'none'}")
+    return getattr(module, name), module
+
+
+def network_arguments(obj: Any, module: Any, spec: ModelSpec | None) -> dict[str, Any]:
+    """``validate``'s keyword arguments from what NAME gave."""
+    if callable(obj) and not hasattr(obj, "forward"):
+        try:
+            obj = obj()
+        except Exception as exc:
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            raise LoadError(f"calling {obj.__name__}() raised {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})") from None
+    module_spec = next((v for k in ("SPEC", "spec") if isinstance(v := getattr(module, k, None), ModelSpec)), None)
+    if isinstance(obj, dict):
+        kwargs = dict(obj)
+    elif isinstance(obj, (tuple, list)) and len(obj) == 3 and isinstance(obj[0], (list, tuple)):
+        kwargs = dict(layers=list(obj[0]), loss=obj[1], optimizer=obj[2])
+    elif callable(getattr(obj, "forward", None)):
+        kwargs = dict(model=obj)
+    else:
+        raise LoadError(f"NAME gave a {type(obj).__name__}; return a dict of validate's arguments, (layers, loss, optimizer), "
+                        "or an object with forward/backward")
+    given = spec or kwargs.get("spec") or (module_spec if "layers" not in kwargs else None)
+    if given is not None:
+        kwargs["spec"] = given
+    if "model" in kwargs and kwargs.get("spec") is None:
+        raise LoadError("a black-box network needs its architecture: put SPEC = ModelSpec(...) in the file or pass --spec FILE.toml")
+    return kwargs
+
+
+def _outputs(kwargs: dict[str, Any]) -> int | None:
+    """The network's number of outputs, from its spec or its last dense layer."""
+    if kwargs.get("spec") is not None:
+        return kwargs["spec"].sizes[-1]
+    dense = [layer for layer in kwargs.get("layers", []) if is_dense(layer)]
+    return dense[-1].weights.shape[1] if dense else None
+
+
+def user_data(kwargs: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A task's (X, y) as hand-written code usually takes them: integer labels for several
+    outputs (cross-entropy), a float column (n, 1) for one output, samples as columns when
+    the network says ``data_layout="columns"``; X in the network's dtype."""
+    k = _outputs(kwargs)
+    if y.ndim == 1 and k == 1:
+        y = y.reshape(-1, 1).astype(np.float64)
+    spec = kwargs.get("spec")
+    dtype = spec.dtype if spec is not None else str(next((l.weights.dtype for l in kwargs.get("layers", []) if is_dense(l)), "float64"))
+    X = X.astype(dtype)
+    if y.dtype.kind == "f":
+        y = y.astype(dtype)
+    if kwargs.get("data_layout") == "columns":
+        X, y = X.T, (y.T if y.ndim == 2 else y)
+    return X, y
+
+
+def run_validation(target: str, task: str, steps: int, against: list[str], seed: int = 0, spec_file: str | None = None,
+                   tolerance: float | None = None) -> ValidationResult:
+    spec = _read_spec(spec_file) if spec_file else None
+    obj, module = load_target(target)
+    kwargs = network_arguments(obj, module, spec)
+    data = get_task(task).data(seed)
+    X, y = user_data(kwargs, data.X_train, data.y_train)
+    return validate(**kwargs, X=X, y=y, steps=steps, against=against, tolerance=tolerance)
+
+
+def _read_spec(path: str) -> ModelSpec:
+    p = Path(path)
+    if not p.is_file():
+        raise LoadError(f"no such spec file: {path}")
+    text = p.read_text()
+    return ModelSpec.from_toml(text) if p.suffix == ".toml" else ModelSpec.from_json(text)
+
+
+def summary(result: ValidationResult, target: str, task: str) -> dict[str, Any]:
+    """What the report needs besides the table: verdict, first divergence, diagnosis."""
+    d = result.first_divergence
+    return {
+        "target": target, "task": task, "ok": result.ok, "style": result.style, "steps": result.steps,
+        "tolerance": result.tolerance, "dtype": result.spec.dtype, "compared": list(result.compared),
+        "not_expressible": result.not_expressible, "amplified": result.amplified, "error": result.error,
+        "diagnosis": result.diagnosis, "notes": result.notes, "spec": result.spec.to_dict(),
+        "suggested_spec": result.suggested_spec.to_dict() if result.suggested_spec else None,
+        "first_divergence": None if d is None else {
+            "step": d.step, "phase": d.phase, "tensor": d.tensor, "impl": d.impl, "deviation": d.deviation,
+            "ours": np.asarray(d.ours, np.float64).ravel()[:12].tolist(), "theirs": np.asarray(d.theirs, np.float64).ravel()[:12].tolist(),
+        },
+        "text": str(result),
+    }
+
+
+def table(result: ValidationResult, target: str, task: str) -> pd.DataFrame:
+    out = result.table.copy()
+    out.insert(0, "network", target)
+    out.insert(1, "task", task)
+    return out
+
+
+__all__ = ["LoadError", "SpecError", "load_target", "network_arguments", "run_validation", "summary", "table", "user_data"]
