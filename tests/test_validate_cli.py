@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from benchmarks.results.schema import VALIDATION
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -41,7 +43,7 @@ def test_out_writes_the_table_and_a_report_section(tmp_path):
     proc = validate("examples/seed004_simplenn.py:fixed", "--task", "xor", "--steps", "50", "--out", str(out))
     assert proc.returncode == 1, proc.stderr[-3000:]
     table = pd.read_parquet(out / "validation.parquet")
-    assert {"network", "task", "impl", "step", "phase", "tensor", "deviation", "tolerance", "ok"} <= set(table.columns)
+    assert list(table.columns) == list(VALIDATION)  # the documented schema, in order
     assert set(table.impl) == {"torch", "keras"} and table.step.max() == 50
     info = json.loads((out / "validation.json").read_text())
     assert info["ok"] is False and info["first_divergence"]["phase"] == "update"

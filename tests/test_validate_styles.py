@@ -86,8 +86,7 @@ def test_seed004_bug_is_named_then_the_fix_is_identified_and_passes():
 
 
 def test_nnfs_book_style_inferred_and_validated():
-    nnfs = pytest.importorskip("nnfs", reason="the nnfs package (a test dependency) provides the book's spiral_data")
-    from nnfs.datasets import spiral_data
+    from nnfs.datasets import spiral_data  # the nnfs package is a test dependency (pyproject's [test])
 
     np.random.seed(0)
     X, y = spiral_data(samples=100, classes=3)
@@ -100,7 +99,6 @@ def test_nnfs_book_style_inferred_and_validated():
     # Without decay the two momentum forms agree, and torch takes part.
     plain = validate(**nnfs_book_style.network(decay=0.0), X=X, y=y, steps=200)
     assert plain.ok and plain.compared == ("torch", "keras"), str(plain)
-    del nnfs
 
 
 @pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu"])

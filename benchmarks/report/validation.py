@@ -22,15 +22,16 @@ PHASE_STYLES = {"forward": "-", "loss": "-", "gradient": "--", "update": ":"}
 
 
 def deviation_plot(table: pd.DataFrame, path: str, tolerance: float) -> str:
-    """Per-tensor deviation over steps (log scale), one panel per implementation, the
-    tolerance as a line; infinite deviations (shape mismatch, NaN) drawn at the top."""
+    """Per-tensor deviation over steps (log scale), one panel per implementation stacked
+    (readable on a phone), the tolerance as a line; infinite deviations (shape mismatch,
+    NaN) drawn at the top."""
     impls = list(dict.fromkeys(table["impl"]))
-    fig, axes = plt.subplots(1, len(impls), figsize=(6.4 * len(impls), 4.2), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(len(impls), 1, figsize=(8.5, 3.4 * len(impls) + 1.2), squeeze=False, sharey=True, sharex=True)
     finite = table["deviation"].replace(np.inf, np.nan)
     top = max(float(finite.max()) if finite.notna().any() else 1.0, tolerance) * 10
     cmap = plt.get_cmap("tab20")
     tensors = list(dict.fromkeys(table["tensor"]))
-    for ax, impl in zip(axes[0], impls):
+    for ax, impl in zip(axes[:, 0], impls):
         part = table[table["impl"] == impl]
         for i, tensor in enumerate(tensors):
             rows = part[part["tensor"] == tensor]
@@ -41,13 +42,13 @@ def deviation_plot(table: pd.DataFrame, path: str, tolerance: float) -> str:
                     label=f"{tensor} ({rows['phase'].iloc[0]})")
         ax.axhline(tolerance, color="#c62828", lw=1, ls="-.", label=f"tolerance {tolerance:.0e}")
         ax.set_yscale("log")
-        ax.set_xlabel("training step")
-        ax.set_title(f"yours vs {impl}")
+        ax.set_ylabel("relative deviation")
+        ax.set_title(f"yours vs {impl}", loc="left", fontsize=11)
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("relative deviation (log scale)")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, bbox_to_anchor=(0.5, -0.02 - 0.035 * (len(labels) // 4)))
-    fig.tight_layout(rect=(0, 0.08 + 0.035 * (len(labels) // 4), 1, 1))
+    axes[-1, 0].set_xlabel("training step")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=8.5, bbox_to_anchor=(0.5, 0.0), frameon=False)
+    fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight", facecolor="white")
     plt.close(fig)
     return path

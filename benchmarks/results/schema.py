@@ -157,7 +157,20 @@ SCALE: dict[str, str] = {
     "threads": "threads pinned for every framework",
 }
 
-TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY, "equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "scale": SCALE}
+VALIDATION: dict[str, str] = {
+    "network": "FILE.py:NAME of the validated network",
+    "task": "task whose training data was used",
+    "impl": "framework compared with",
+    "step": "training step, from 1 (forward outputs of step k use the weights after step k - 1)",
+    "phase": "forward, loss, gradient or update",
+    "tensor": "the tensor as the user's code names it (layers[0].dweights, weights_input_hidden, ...)",
+    "deviation": "max abs difference over the larger largest magnitude (a gradient: over its layer's largest gradient); inf for a shape mismatch or NaN",
+    "tolerance": "deviation allowed (1e-10 float64, 1e-4 float32 unless given)",
+    "ok": "deviation <= tolerance",
+}
+
+TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY, "equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "scale": SCALE,
+          "validation": VALIDATION}
 
 
 def markdown() -> str:
