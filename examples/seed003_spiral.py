@@ -107,24 +107,12 @@ def trainable(width: int = 64):
                 loss=TrainableLoss(), optimizer=SGD(learning_rate=0.5))
 
 
-def spiral(N: int = 100, K: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """The seed's cs231n spiral generator (numbers from the global NumPy state)."""
-    X = np.zeros((N * K, 2))
-    y = np.zeros(N * K, dtype="uint8")
-    for j in range(K):
-        ix = range(N * j, N * (j + 1))
-        r = np.linspace(0.0, 1, N)
-        t = np.linspace(j * 4, (j + 1) * 4, N) + np.random.randn(N) * 0.2
-        X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
-        y[ix] = j
-    return X, y
-
-
 if __name__ == "__main__":
+    from benchmarks.tasks import spiral  # the seed's cs231n generator (tests/test_tutorial_parity.py)
     from reference_impls import validate
 
     np.random.seed(0)
-    X, y = spiral()
+    X, y = spiral(100, 3, 0.2)
     print(validate(**forward_only(), X=X, y=y))
     print()
     print(validate(**trainable(), X=X, y=y, steps=500))

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reference_impls import ModelSpec, SpecError, assert_validates, validate
+from benchmarks.tasks import spiral
+from reference_impls import SpecError, assert_validates, validate
 from reference_impls.validation.infer import infer_activation, infer_loss
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +54,7 @@ def test_seed001_gradients_variant():
 
 def test_seed003_forward_only_classes():
     np.random.seed(0)
-    X, y = seed003_spiral.spiral()
+    X, y = spiral(100, 3, 0.2)
     result = validate(**seed003_spiral.forward_only(), X=X, y=y)
     assert result.ok and result.steps == 1, str(result)
     assert set(result.table.phase) == {"forward", "loss"} and len(result.table) == 2 * 5
@@ -62,7 +63,7 @@ def test_seed003_forward_only_classes():
 
 def test_seed003_trainable_passes_against_every_framework_that_can_express_it():
     np.random.seed(0)
-    X, y = seed003_spiral.spiral()
+    X, y = spiral(100, 3, 0.2)
     result = validate(**seed003_spiral.trainable(), X=X, y=y, steps=150, against="torch,keras,sklearn")
     assert result.ok and result.compared == ("torch", "keras", "sklearn"), str(result)
     assert result.table["deviation"].max() < 1e-10
