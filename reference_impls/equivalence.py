@@ -56,10 +56,10 @@ def checkpoints(steps: int, n: int = 40) -> list[int]:
     return sorted({int(round(k)) for k in np.geomspace(1, steps, n)} | {steps})
 
 
-def rel_dev(a: np.ndarray, b: np.ndarray) -> float:
-    """``max |a - b| / max(|a|, |b|)``; 0 when both are all zeros."""
+def rel_dev(a: np.ndarray, b: np.ndarray, floor: float = 0.0) -> float:
+    """``max |a - b| / max(|a|, |b|, floor)``; 0 when both are all zeros."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    scale = max(float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)))
+    scale = max(float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)), floor)
     diff = float(np.max(np.abs(a - b), initial=0))
     return 0.0 if diff == 0 else diff / scale if scale else math.inf
 

@@ -27,7 +27,7 @@ from scratch import get_loss
 
 from .. import build, implementation_class
 from ..base import NotExpressible
-from ..equivalence import MAX_JUMP
+from ..equivalence import MAX_JUMP, rel_dev
 from ..spec import ModelSpec, SpecError, Weights
 from . import diagnose as dx
 from .infer import infer_spec
@@ -199,15 +199,10 @@ class Twin:
 
 
 def _deviation(o: Observed, theirs: Any, floor: float = 0.0) -> float:
-    """max |ours - theirs| over the larger of their largest magnitudes and ``floor``."""
-    if o.value is None:
+    """``rel_dev`` of ours and theirs; inf when ours did not map to their shape or is not finite."""
+    if o.value is None or not np.all(np.isfinite(o.value)):
         return math.inf
-    a, b = np.asarray(o.value, np.float64), np.asarray(theirs, np.float64)
-    if not np.all(np.isfinite(a)):
-        return math.inf
-    diff = float(np.max(np.abs(a - b), initial=0))
-    scale = max(float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)), floor)
-    return 0.0 if diff == 0 else diff / scale if scale else math.inf
+    return rel_dev(o.value, theirs, floor)
 
 
 def _floor(key: tuple, ref: dict) -> float:

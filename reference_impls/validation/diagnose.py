@@ -149,17 +149,21 @@ def _shape(ctx: Context) -> list[Finding]:
 
 def _clipping(ctx: Context) -> list[Finding]:
     """A probability loss that clips at 1e-7 departs from the unclipped loss on logits
-    wherever the true class's probability is below the clip."""
+    wherever a predicted probability is beyond the clip: in its value, and in its gradient,
+    which is 0 there."""
     spec = ctx.spec
-    if ctx.phase != "loss" or spec.loss == "mse":
+    if ctx.phase not in ("loss", "gradient") or spec.loss == "mse":
         return []
     last = ctx.theirs_forward.get(("forward", 2 * (len(spec.sizes) - 1) - 1))
     if last is None or not (float(np.min(last)) < 1e-7 or float(np.max(last)) > 1 - 1e-7):
         return []
+    what = "the loss differs" if ctx.phase == "loss" else f"{ctx.name} differs"
+    why = "" if ctx.phase == "loss" else " (the clipped loss has zero gradient beyond the clip, so less or no gradient flows back)"
     return [Finding(
-        f"the loss differs at step {ctx.step} where predicted probabilities reach {float(np.min(last)):.1e}: your loss clips "
-        "probabilities (to [1e-7, 1 - 1e-7], as the tutorials do) and the frameworks compute cross-entropy on logits without "
-        "clipping; the two agree only while every probability stays inside the clip (smaller weights or inputs)", "clipping")]
+        f"{what} at step {ctx.step} where predicted probabilities reach {float(np.min(last)):.1e}: your loss clips "
+        f"probabilities (to [1e-7, 1 - 1e-7], as the tutorials do){why}, and the frameworks compute cross-entropy on logits "
+        "without clipping; the two agree only while every probability stays inside the clip (smaller weights or inputs)",
+        "clipping")]
 
 
 def _transpose_hint(ctx: Context) -> str:
@@ -245,6 +249,9 @@ def _factor(ctx: Context) -> list[Finding]:
     if ctx.ours is None:
         return []
     ours, theirs = d if d is not None else (ctx.ours, ctx.theirs)
+    if np.all(ours == 0) and np.any(theirs != 0) and ctx.phase == "gradient":
+        return [Finding(f"{ctx.name} is all zeros at step {ctx.step} where the framework's is not: no gradient reaches it "
+                        "(is the backward of a layer above it returning zeros or not called?)", "zero_gradient")]
     c = factor_of(ours, theirs)
     if c is None or math.isclose(c, 1.0, rel_tol=1e-9):
         return []
