@@ -17,6 +17,8 @@ Conventions, named once:
   it turns Python-float hyperparameters into ``floatx`` tensors before casting them
   (``ops.cast(self.momentum, variable.dtype)``): at float32, a float64 run would train
   with momentum 0.8999999761581421 and report float32-rounded losses.
+- ``l1``, ``l2`` (``l1_bias``, ``l2_bias``) per layer are each Dense layer's
+  ``kernel_regularizer`` (``bias_regularizer``) in Keras's own L1L2 form.
 - ``weight_decay`` becomes L2 regularizers ``(wd/2)||p||^2`` on kernels and biases (Keras's
   own ``weight_decay`` is decoupled); the penalty Keras adds to the reported loss is
   subtracted again, so ``train`` reports the data loss like every implementation.
@@ -24,7 +26,7 @@ Conventions, named once:
 - TensorFlow's ``tf.cast(python_float, tf.float64)`` goes through float32, and Keras casts
   Python-float constants that way in optimizers (momentum, betas), ``InverseTimeDecay``
   and ``L2`` (whose factor ``float()`` strips any NumPy type). In float64 runs this adapter
-  therefore passes NumPy scalars of the spec's dtype, and uses ``ExactL2`` (Keras's L2
+  therefore passes NumPy scalars of the spec's dtype, and uses ``ExactL1L2`` (Keras's L2
   formula with the factor kept in the weights' dtype). TF's ``LeakyRelu`` kernel stores
   its slope as a 32-bit attribute, so leaky ReLU is ``where(x > 0, x, alpha * x)`` with
   alpha in the spec's dtype. Built-in Keras, in float64, would train with the
@@ -45,7 +47,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .base import Implementation  # noqa: E402
-from .spec import ELEMENTWISE_LOSSES, Weights  # noqa: E402
+from .spec import ELEMENTWISE_LOSSES, Weights, penalty  # noqa: E402
 
 ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear", "softmax": "softmax"}
 
@@ -106,17 +108,27 @@ def _activation(spec, name: str):
     return ACTIVATIONS[name]  # unsupported() has checked the name
 
 
-class ExactL2(keras.regularizers.Regularizer):
-    """``l2 * sum(x^2)`` like ``keras.regularizers.L2``, with ``l2`` in x's dtype."""
+class ExactL1L2(keras.regularizers.Regularizer):
+    """``l1 * sum|x| + l2 * sum(x^2)`` like ``keras.regularizers.L1L2``, with the factors in
+    x's dtype (Keras's own would cast them through float32)."""
 
-    def __init__(self, l2: float) -> None:
-        self.l2 = l2
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
+        self.l1, self.l2 = l1, l2
 
     def __call__(self, x):
-        return keras.ops.convert_to_tensor(np.asarray(self.l2, dtype=x.dtype)) * keras.ops.sum(keras.ops.square(x))
+        total = 0.0
+        if self.l1:
+            total += keras.ops.convert_to_tensor(np.asarray(self.l1, dtype=x.dtype)) * keras.ops.sum(keras.ops.abs(x))
+        if self.l2:
+            total += keras.ops.convert_to_tensor(np.asarray(self.l2, dtype=x.dtype)) * keras.ops.sum(keras.ops.square(x))
+        return total
 
     def get_config(self) -> dict:
-        return {"l2": self.l2}
+        return {"l1": self.l1, "l2": self.l2}
+
+
+def _regularizer(l1: float, l2: float) -> ExactL1L2 | None:
+    return ExactL1L2(l1, l2) if l1 or l2 else None
 
 
 class KerasImplementation(Implementation):
@@ -174,16 +186,17 @@ class KerasImplementation(Implementation):
         # whose float32 conversion is the right rounding (and np.float32 is no float).
         f = np.float64 if spec.dtype == "float64" else float
         with floatx(spec.dtype):
-            reg = ExactL2(spec.weight_decay / 2) if spec.weight_decay else None
+            wd = spec.weight_decay / 2  # coupled L2 on everything: (wd/2) ||p||^2
             inputs = keras.Input((spec.sizes[0],), dtype=spec.dtype)
             self.dense, self.layers = [], []  # Dense layers; every layer in order
             x = inputs
             for i, fan_out in enumerate(spec.sizes[1:]):
+                l1, l2, l1b, l2b = spec.penalties(i)
                 layer = keras.layers.Dense(
                     fan_out,
                     use_bias=spec.use_bias,
-                    kernel_regularizer=reg,
-                    bias_regularizer=reg if spec.use_bias else None,
+                    kernel_regularizer=_regularizer(l1, l2 + wd),
+                    bias_regularizer=_regularizer(l1b, l2b + wd) if spec.use_bias else None,
                     dtype=spec.dtype,
                 )
                 act = keras.layers.Activation(_activation(spec, spec.activations[i]), dtype=spec.dtype)
@@ -217,12 +230,25 @@ class KerasImplementation(Implementation):
         return X, y
 
     def _penalty(self) -> float:
-        """(wd/2) sum ||p||^2 over every weight and bias, as the regularizers add it."""
+        """What the regularizers add to Keras's reported loss: the spec's penalties and
+        (wd/2) sum ||p||^2 over every weight and bias (b = 0 without biases)."""
+        weights = self.get_weights()
         wd = self.spec.weight_decay
-        return sum(float(np.sum(np.square(a))) for W, b in self.get_weights() for a in (W, b)) * wd / 2  # b = 0 without biases
+        return penalty(self.spec, weights) + sum(float(np.sum(np.square(a))) for W, b in weights for a in (W, b)) * wd / 2
+
+    def _spec_penalty(self):
+        """The spec's l1/l2 terms as a Keras expression (not weight_decay, which is an
+        optimizer's and left out of gradients() as in every implementation)."""
+        total = 0.0
+        for i, layer in enumerate(self.dense):
+            l1, l2, l1b, l2b = self.spec.penalties(i)
+            for v, reg in ((layer.kernel, _regularizer(l1, l2)), (layer.bias if self.spec.use_bias else None, _regularizer(l1b, l2b))):
+                if reg is not None and v is not None:
+                    total += reg(v)
+        return total
 
     def _step(self, X, y) -> float:
-        penalty = self._penalty() if self.spec.weight_decay else 0.0
+        penalty = self._penalty() if self.spec.weight_decay or self.spec.regularized else 0.0
         with floatx(self.spec.dtype):
             return float(self.train_model.train_on_batch(X, y)) - penalty
 
@@ -260,7 +286,8 @@ def _tf_gradients(impl: KerasImplementation, X, y, variables):
 
     with tf.GradientTape() as tape:
         loss = impl.loss_fn(y, impl.train_model(X, training=True))
-    return float(loss), [g.numpy() for g in tape.gradient(loss, variables)]
+        total = loss + impl._spec_penalty()
+    return float(loss), [g.numpy() for g in tape.gradient(total, variables)]
 
 
 def _torch_gradients(impl: KerasImplementation, X, y, variables):
@@ -269,7 +296,7 @@ def _torch_gradients(impl: KerasImplementation, X, y, variables):
     for v in variables:
         v.value.grad = None
     loss = impl.loss_fn(torch.as_tensor(y), impl.train_model(torch.as_tensor(X), training=True))
-    loss.backward()
+    (loss + impl._spec_penalty()).backward()
     return float(loss), [v.value.grad.detach().cpu().numpy().copy() for v in variables]
 
 

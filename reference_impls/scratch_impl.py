@@ -25,9 +25,10 @@ class ScratchImplementation(Implementation):
     def _build(self) -> None:
         spec = self.spec
         layers = []
-        for (fan_in, fan_out), act in zip(zip(spec.sizes, spec.sizes[1:]), spec.activations):
+        for i, ((fan_in, fan_out), act) in enumerate(zip(zip(spec.sizes, spec.sizes[1:]), spec.activations)):
             # Weights are overwritten by set_weights; "rand" from a fixed seed is the cheapest draw.
-            dense = Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype, use_bias=spec.use_bias)
+            l1, l2, l1b, l2b = spec.penalties(i)
+            dense = Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype, use_bias=spec.use_bias, l1=l1, l2=l2, l1_bias=l1b, l2_bias=l2b)
             layers += [dense, get_activation(act, **activation_kwargs(spec, act))]
         loss = get_loss(spec.loss, reduction=spec.loss_reduction, scale=spec.loss_scale)
         self.model = Sequential(layers, loss=loss, optimizer=get_optimizer(spec.optimizer, **optimizer_kwargs(spec)))

@@ -1,7 +1,8 @@
 """scikit-learn: ``MLPClassifier`` / ``MLPRegressor`` driven so they take the spec's steps.
 
 How it is driven: one ``partial_fit`` call per step, on exactly that step's batch, with
-``batch_size`` equal to the batch, ``shuffle=False``, ``alpha=0`` (no L2),
+``batch_size`` equal to the batch, ``shuffle=False``, ``alpha`` from the spec's
+weights-only ``l2`` (0 without),
 ``early_stopping=False``, ``learning_rate="constant"``, and momentum, Nesterov and Adam's
 constants copied from the spec. ``partial_fit`` initialises the network on its first call,
 so the adapter makes that call on a throwaway batch, then overwrites the weights with the
@@ -63,20 +64,28 @@ class SklearnImplementation(Implementation):
             yield f"the {hidden[0]} hidden activation (identity, logistic, tanh and relu exist)"
         if spec.loss == "mse" and spec.output_activation != "linear":
             yield f"mse on a {spec.output_activation} output (MLPRegressor's output is linear)"
+        # Each reason says whether scikit-learn lacks the feature or only this adapter does.
         if spec.loss == "categorical_crossentropy" and spec.sizes[-1] == 2:
-            yield "a 2-unit softmax output (MLPClassifier uses one logistic unit for two classes)"
+            yield "a 2-unit softmax output (scikit-learn lacks it: MLPClassifier uses one logistic unit for two classes)"
         if spec.loss == "binary_crossentropy" and spec.sizes[-1] > 1:
-            yield "several independent sigmoid outputs (multi-label; not wired in this adapter)"
+            yield "several independent sigmoid outputs (scikit-learn has multi-label MLPClassifier; this adapter does not wire it)"
         if not spec.use_bias:
-            yield "layers without biases (MLP layers always have intercepts)"
+            yield "layers without biases (scikit-learn lacks it: MLP layers always have intercepts)"
         if spec.weight_decay:
-            yield "L2 on biases (alpha penalises weights only, divided by the batch size)"
+            yield "L2 on biases (scikit-learn lacks it: alpha penalises weights only; use l2 for weights-only L2)"
         if spec.lr_decay:
-            yield "inverse-time learning-rate decay (invscaling is lr / t^power_t, per epoch)"
+            yield "inverse-time learning-rate decay (scikit-learn lacks it: invscaling is lr / t^power_t, per epoch)"
+        l2 = {spec.penalties(i)[1] for i in range(len(spec.sizes) - 1)}
+        if any(spec.penalties(i)[0] for i in range(len(spec.sizes) - 1)):
+            yield "L1 penalties (scikit-learn lacks them: alpha is L2)"
+        if any(spec.penalties(i)[2] or spec.penalties(i)[3] for i in range(len(spec.sizes) - 1)):
+            yield "penalties on biases (scikit-learn lacks them: alpha penalises weights only)"
+        if len(l2) > 1:
+            yield "different L2 per layer (scikit-learn lacks it: one alpha for every layer)"
 
     def _build(self) -> None:
         spec = self.spec
-        self.c = gradient_scale(spec, 1)
+        self.c, self.n_seen = gradient_scale(spec, 1), None
         common = dict(
             hidden_layer_sizes=spec.sizes[1:-1],
             activation=ACTIVATIONS[spec.hidden_activations[0]] if spec.hidden_activations else "identity",
@@ -125,12 +134,15 @@ class SklearnImplementation(Implementation):
         return [(W.copy(), b.copy()) for W, b in zip(self.est.coefs_, self.est.intercepts_)]
 
     def _rescale(self, n_samples: int) -> None:
-        """Set lr (SGD) or eps (Adam) for a batch of ``n_samples``: see the module notes."""
-        c = gradient_scale(self.spec, n_samples)
-        if c == self.c:
+        """Set lr (SGD) or eps (Adam), and alpha, for a batch of ``n_samples``: see the
+        module notes. sklearn's L2 gradient is alpha W / n before our division by c, so the
+        spec's 2 l2 W needs alpha = 2 l2 n c."""
+        if n_samples == self.n_seen:
             return
-        self.c = c
+        self.n_seen = n_samples
+        c = self.c = gradient_scale(self.spec, n_samples)
         opt = getattr(self.est, "_optimizer", None)
+        self.est.alpha = 2 * self.spec.penalties(0)[1] * n_samples * c
         if self.spec.optimizer == "sgd":
             self.est.learning_rate_init = float(self.spec.lr) / c
             if opt is not None:
@@ -139,6 +151,12 @@ class SklearnImplementation(Implementation):
             self.est.epsilon = self.spec.eps * c
             if opt is not None:
                 opt.epsilon = self.est.epsilon
+
+    def _alpha_penalty(self, n_samples: int) -> float:
+        """The L2 term sklearn adds to its reported loss, at the current weights."""
+        if not self.est.alpha:
+            return 0.0
+        return 0.5 * self.est.alpha * sum(float(np.square(W).sum()) for W in self.est.coefs_) / n_samples
 
     def _native(self, X, y):
         return X, (y if self.classifier else y.reshape(len(y), -1))
@@ -151,11 +169,12 @@ class SklearnImplementation(Implementation):
     def _step(self, X, y) -> float:
         self.est.batch_size = len(X)
         self._rescale(len(X))
+        before = self._alpha_penalty(len(X))  # sklearn's loss_ is computed before its update
         if self.classifier:
             self.est.partial_fit(X, y, classes=np.arange(self.n_classes))
         else:
             self.est.partial_fit(X, y[:, 0] if y.shape[1] == 1 else y)
-        return self._reported(float(self.est.loss_), len(X))
+        return self._reported(float(self.est.loss_) - before, len(X))
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
         if not self.classifier:
@@ -177,7 +196,7 @@ class SklearnImplementation(Implementation):
         intercept_grads = [np.empty_like(b) for b in est.intercepts_]
         args = [X, target, None] if "sample_weight" in inspect.signature(est._backprop).parameters else [X, target]
         loss, coef_grads, intercept_grads = est._backprop(*args, activations, deltas, coef_grads, intercept_grads)
-        return self._reported(float(loss), len(X)), [(dW / self.c, db / self.c) for dW, db in zip(coef_grads, intercept_grads)]
+        return self._reported(float(loss) - self._alpha_penalty(len(X)), len(X)), [(dW / self.c, db / self.c) for dW, db in zip(coef_grads, intercept_grads)]
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         """sklearn's own forward pass gives each layer's activation; the pre-activations

@@ -26,6 +26,7 @@ OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
 DTYPES = ("float32", "float64")
 # Output activation each probability loss needs.
 LOSS_OUTPUT = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
+PENALTIES = ("l1", "l2", "l1_bias", "l2_bias")
 # Losses whose "sum" reduction also sums over outputs (the rest sum over samples only).
 ELEMENTWISE_LOSSES = ("mse", "binary_crossentropy")
 
@@ -62,7 +63,13 @@ class ModelSpec:
     eps: float = 1e-8  # Adam, RMSprop, Adagrad
     rho: float = 0.9  # RMSprop's decay (PyTorch calls it alpha)
     initial_accumulator: float = 0.0  # Adagrad
-    weight_decay: float = 0.0  # L2: (wd/2) ||theta||^2 on every weight and bias
+    weight_decay: float = 0.0  # L2: (wd/2) ||theta||^2 on every weight and bias (PyTorch's weight_decay)
+    # Penalties added to the loss, the book's and Keras's form (no 1/2): l1 * sum|W|, l2 * sum W^2 on
+    # weights only, l1_bias / l2_bias on biases; a number for every layer or a tuple, one per layer.
+    l1: float | tuple[float, ...] = 0.0
+    l2: float | tuple[float, ...] = 0.0
+    l1_bias: float | tuple[float, ...] = 0.0
+    l2_bias: float | tuple[float, ...] = 0.0
     lr_decay: float = 0.0  # lr_t = lr / (1 + lr_decay * t)
     convention: str = "pytorch"  # optimizer formula family: "pytorch" or "keras"
     leaky_alpha: float = 0.01  # slope of leaky_relu for x < 0
@@ -76,6 +83,10 @@ class ModelSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "sizes", tuple(self.sizes))
         object.__setattr__(self, "activations", tuple(self.activations))
+        for name in PENALTIES:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
         for problem in self._problems():
             raise SpecError(problem)
 
@@ -119,6 +130,15 @@ class ModelSpec:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 yield f"{name} must be a non-negative number, got {value!r}"
+        for name in PENALTIES:
+            value = getattr(self, name)
+            values = value if isinstance(value, tuple) else (value,)
+            if isinstance(value, tuple) and len(value) != len(sizes) - 1:
+                yield f"{name} has {len(value)} values but the network has {len(sizes) - 1} layers: give one number, or one per layer"
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in values):
+                yield f"{name} must be a non-negative number or one per layer, got {value!r}"
+        if (self.l1_bias or self.l2_bias) and not self.use_bias:
+            yield "l1_bias / l2_bias need use_bias = true"
         for name in ("nesterov", "shuffle", "use_bias"):
             if not isinstance(getattr(self, name), bool):
                 yield f"{name} must be true or false, got {getattr(self, name)!r}"
@@ -149,6 +169,15 @@ class ModelSpec:
         if self.optimizer == "sgd":
             return self.momentum > 0 and self.lr_decay > 0
         return True
+
+    def penalties(self, layer: int) -> tuple[float, float, float, float]:
+        """(l1, l2, l1_bias, l2_bias) of weight layer ``layer``."""
+        return tuple(float(v[layer] if isinstance(v, tuple) else v) for v in (getattr(self, n) for n in PENALTIES))
+
+    @property
+    def regularized(self) -> bool:
+        """Whether any layer has an l1/l2 penalty."""
+        return any(any(self.penalties(i)) for i in range(len(self.sizes) - 1))
 
     def loss_factor(self, n_samples: int) -> float:
         """The spec's batch loss over the mean loss, for a batch of ``n_samples``:
@@ -248,6 +277,15 @@ class ModelSpec:
         except error as exc:
             raise SpecError(f"spec is not valid {fmt}: {exc}") from None
         return cls.from_dict(data)
+
+
+def penalty(spec: "ModelSpec", weights: "Weights") -> float:
+    """The penalties' value at ``weights`` (what frameworks add to their reported loss)."""
+    total = 0.0
+    for i, (W, b) in enumerate(weights):
+        l1, l2, l1b, l2b = spec.penalties(i)
+        total += l1 * float(np.abs(W).sum()) + l2 * float(np.square(W).sum()) + l1b * float(np.abs(b).sum()) + l2b * float(np.square(b).sum())
+    return total
 
 
 def _plain(value: Any) -> Any:

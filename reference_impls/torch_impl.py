@@ -8,6 +8,8 @@ Conventions, named once:
   fused loss the scratch network trains with.
 - ``loss_reduction`` is the loss's own ``reduction`` ("mean"/"sum"), ``loss_scale`` a
   constant factor on it; ``use_bias=False`` is ``nn.Linear(bias=False)``.
+- ``l1``, ``l2`` (and on biases) per layer are explicit penalty terms backpropagated with
+  the loss; the reported loss is the data loss alone, like every implementation's.
 - ``weight_decay`` is PyTorch's own (coupled L2: ``g += wd * p``, every parameter).
 - ``lr_decay`` is a ``LambdaLR`` schedule ``1 / (1 + decay * t)`` stepped once per step.
 - Optimizers follow the PyTorch forms (``spec.convention == "pytorch"``).
@@ -118,10 +120,28 @@ class TorchImplementation(Implementation):
         loss = self.loss_fn(z if self.fused else self.head(z), y)
         return loss if self.loss_scale == 1 else loss * self.loss_scale
 
+    def _penalty(self) -> torch.Tensor | float:
+        """The spec's l1/l2 penalties on each layer, an explicit term of the loss (PyTorch's
+        weight_decay is L2 on every parameter alike, so per-layer and L1 terms are written out)."""
+        total: torch.Tensor | float = 0.0
+        for i, lin in enumerate(self.linears):
+            for p, (l1, l2) in ((lin.weight, self.spec.penalties(i)[:2]), (lin.bias, self.spec.penalties(i)[2:])):
+                if l1:
+                    total = total + l1 * p.abs().sum()
+                if l2:
+                    total = total + l2 * p.square().sum()
+        return total
+
+    def _backward(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Data loss (returned, as every implementation reports it) and, backpropagated with
+        it, the penalties."""
+        loss = self._loss(X, y)
+        (loss + self._penalty() if self.spec.regularized else loss).backward()
+        return loss
+
     def _step(self, X, y) -> float:
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self._loss(X, y)
-        loss.backward()
+        loss = self._backward(X, y)
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
@@ -134,8 +154,7 @@ class TorchImplementation(Implementation):
     def gradients(self, X, y):
         Xt, yt = self._native(*self.check_data(X, y))
         self.body.zero_grad(set_to_none=True)
-        loss = self._loss(Xt, yt)
-        loss.backward()
+        loss = self._backward(Xt, yt)
         grads = [(lin.weight.grad.numpy().T.copy(), _bias(lin, grad=True)) for lin in self.linears]
         self.body.zero_grad(set_to_none=True)
         return loss.item(), grads

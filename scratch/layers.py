@@ -17,6 +17,10 @@ class Dense:
     ``init`` names an entry of ``scratch.initializers.INITIALIZERS`` (or is an
     ``Initializer``); numbers come from ``rng`` (None: the legacy ``np.random`` state).
     ``use_bias=False`` gives seed 001's bias-free XOR network.
+
+    Regularisation (the book's ``weight_regularizer_l1`` ... and Keras's L1/L2 form, no 1/2):
+    ``l1 * sum|W| + l2 * sum W^2`` on the weights and ``l1_bias``, ``l2_bias`` on the biases;
+    ``backward`` adds their gradient (``l1 sign(W) + 2 l2 W``) to ``dweights``/``dbiases``.
     """
 
     def __init__(
@@ -28,12 +32,17 @@ class Dense:
         rng: RNG = None,
         dtype: str | np.dtype = "float64",
         use_bias: bool = True,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        l1_bias: float = 0.0,
+        l2_bias: float = 0.0,
     ) -> None:
         if int(n_inputs) < 1 or int(n_neurons) < 1:
             raise ValueError(f"Dense sizes must be positive, got Dense({n_inputs}, {n_neurons})")
         self.n_inputs, self.n_neurons, self.use_bias = int(n_inputs), int(n_neurons), use_bias
         self.weights, biases = get_initializer(init)(self.n_inputs, self.n_neurons, rng, dtype)
         self.biases = biases if use_bias else np.zeros_like(biases)
+        self.l1, self.l2, self.l1_bias, self.l2_bias = float(l1), float(l2), float(l1_bias), float(l2_bias)
 
     def __repr__(self) -> str:
         return f"Dense({self.n_inputs}, {self.n_neurons}{'' if self.use_bias else ', use_bias=False'})"
@@ -60,9 +69,23 @@ class Dense:
         self.dweights = self.inputs.T @ dvalues
         self.dbiases = dvalues.sum(axis=0, keepdims=True) if self.use_bias else np.zeros_like(self.biases)
         self.dinputs = dvalues @ self.weights.T
+        if self.l1 or self.l2:
+            self.dweights += _penalty_gradient(self.weights, self.l1, self.l2)
+        if self.l1_bias or self.l2_bias:
+            self.dbiases += _penalty_gradient(self.biases, self.l1_bias, self.l2_bias)
         return self.dinputs
+
+    def penalty(self) -> float:
+        """The regularisation term this layer adds to the loss."""
+        return (self.l1 * float(np.abs(self.weights).sum()) + self.l2 * float(np.square(self.weights).sum())
+                + self.l1_bias * float(np.abs(self.biases).sum()) + self.l2_bias * float(np.square(self.biases).sum()))
 
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Trainable ``(parameter, gradient)`` pairs, updated in place by an optimizer."""
         pairs = [(self.weights, self.dweights)]
         return pairs + [(self.biases, self.dbiases)] if self.use_bias else pairs
+
+
+def _penalty_gradient(p: np.ndarray, l1: float, l2: float) -> np.ndarray:
+    """d/dp of ``l1 sum|p| + l2 sum p^2``: ``l1 sign(p) + 2 l2 p`` (sign(0) = 0, as autograd's |x|')."""
+    return l1 * np.sign(p) + (2 * l2) * p
