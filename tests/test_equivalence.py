@@ -29,12 +29,17 @@ def _run(task: str, config: str, impl: str, steps: int, dtype: str = "float64") 
 
 
 def _assert_equivalent(r: eq.Comparison, step_tol: float, traj_tol: float) -> None:
+    """Within tolerance against the largest loss and in the weights; judged per step, a
+    loss that shrinks by orders of magnitude may show its round-off growing ("amplified"),
+    never a jump ("fail")."""
     detail = (
-        f"{r.impl}: one step {r.one_step:.2e}, loss {r.loss_max_rel:.2e}, weights {r.weights_max_rel:.2e}, "
-        f"growth {r.growth_per_100_steps:.3g}/100 steps, {r.status} {r.note}"
+        f"{r.impl}: one step {r.one_step:.2e}, loss {r.loss_max_rel:.2e} (per step {r.loss_step_rel:.2e}), "
+        f"weights {r.weights_max_rel:.2e}, growth {r.growth_per_100_steps:.3g}/100 steps, {r.status} {r.note}"
     )
-    assert r.status == "pass", detail
+    assert r.status in ("pass", "amplified"), detail
+    assert r.status == "pass" or (r.loss_step_rel > traj_tol and r.max_step_growth <= eq.MAX_JUMP), detail
     assert r.one_step <= step_tol and r.loss_max_rel <= traj_tol and r.weights_max_rel <= traj_tol, detail
+    assert r.loss_step_rel >= r.loss_max_rel  # each step's own loss is at most the largest
 
 
 @pytest.mark.parametrize("impl", IMPLS)

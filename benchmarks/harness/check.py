@@ -86,6 +86,7 @@ def _row(task: Task, config: CheckConfig, r: Comparison, n_samples: int) -> dict
         "note": r.note,
         "loss_max_abs": r.loss_max_abs,
         "loss_max_rel": r.loss_max_rel,
+        "loss_step_rel": r.loss_step_rel,
         "weights_max_abs": r.weights_max_abs,
         "weights_max_rel": r.weights_max_rel,
         "one_step_loss_rel": r.one_step_loss,
@@ -150,8 +151,9 @@ def print_table(table: pd.DataFrame, console=None) -> None:
     console = console or Console(width=160)
     colour = {"pass": "green", "amplified": "yellow", "fail": "bold red", "error": "bold red", "not expressible": "dim"}
     t = Table(title=f"Equivalence with the scratch network ({table['dtype'].iloc[0]}, {table['steps'].iloc[0]} steps)")
-    for col in ("task", "config", "impl", "one step", "loss traj.", "weights", "re-sync", "growth/100", "status"):
-        t.add_column(col, justify="right" if col in ("one step", "loss traj.", "weights", "re-sync", "growth/100") else "left")
+    numeric = ("one step", "loss vs max", "loss per step", "weights", "re-sync", "growth/100")
+    for col in ("task", "config", "impl", *numeric, "status"):
+        t.add_column(col, justify="right" if col in numeric else "left")
 
     def fmt(x: float) -> str:
         return "" if not np.isfinite(x) else f"{x:.1e}"
@@ -160,11 +162,13 @@ def print_table(table: pd.DataFrame, console=None) -> None:
         one = max(r.one_step_loss_rel, r.one_step_grad_rel, r.one_step_weight_rel)
         status = f"[{colour[r.status]}]{r.status}[/]" + (f"[dim]: {r.note}[/]" if r.note else "")
         growth = "" if not np.isfinite(r.growth_per_100_steps) else f"x{r.growth_per_100_steps:.3g}"
-        t.add_row(r.task, r.config, r.impl, fmt(one), fmt(r.loss_max_rel), fmt(r.weights_max_rel), fmt(r.resync_rel), growth, status)
+        t.add_row(r.task, r.config, r.impl, fmt(one), fmt(r.loss_max_rel), fmt(r.loss_step_rel), fmt(r.weights_max_rel), fmt(r.resync_rel),
+                  growth, status)
     console.print(t)
     step_tol, traj_tol = table["tol_one_step"].iloc[0], table["tol_trajectory"].iloc[0]
     console.print(
-        f"Deviations are max |a - b| / max |b| per tensor. Pass: one step <= {step_tol:g} and trajectory <= {traj_tol:g}. "
+        f"Deviations are max |a - b| / max |b| per tensor; the loss also per step, |a - b| / max(|a|, |b|) at each step, which is judged. "
+        f"Pass: one step <= {step_tol:g} and loss per step and weights <= {traj_tol:g}. "
         "'amplified': the one-step check agrees and the drift grows gradually: the dynamics amplify round-off (growth per 100 steps shown)."
     )
     console.print("Summary: " + summary_lines(table)[0])

@@ -218,7 +218,8 @@ def _equivalence_rows(eq: pd.DataFrame | None) -> list[dict]:
         rows.append({
             "impl": impl, "dtype": dtype, "comparisons": len(g),
             "one_step": f"{one.max():.1e}" if len(one) else "-",
-            "loss": f"{expressible['loss_max_rel'].max():.1e}" if len(expressible) else "-",
+            "loss": f"{expressible['loss_step_rel'].max():.1e}" if len(expressible) and "loss_step_rel" in expressible else
+                    f"{expressible['loss_max_rel'].max():.1e}" if len(expressible) else "-",
             "weights": f"{expressible['weights_max_rel'].max():.1e}" if len(expressible) else "-",
             "steps": int(g["steps"].max()),
             "verdict": ", ".join(f"{counts[s]} {s}" for s in ("pass", "amplified", "fail", "error", "not expressible") if s in counts),

@@ -104,6 +104,7 @@ EQUIVALENCE: dict[str, str] = {
     "note": "the missing feature (not expressible) or the error",
     "loss_max_abs": "largest absolute difference of the per-step losses",
     "loss_max_rel": "the same relative to the largest loss",
+    "loss_step_rel": "largest per-step relative difference, |a - b| / max(|a|, |b|) at each step (judged against the tolerance)",
     "weights_max_abs": "largest absolute difference of the final weights",
     "weights_max_rel": "the same relative to each tensor's largest entry (the worst tensor)",
     "one_step_loss_rel": "one step from identical weights: loss",
