@@ -267,7 +267,8 @@ def optimizer_kwargs(spec: ModelSpec) -> dict[str, Any]:
         "rmsprop": dict(rho=spec.rho, eps=spec.eps, momentum=spec.momentum),
         "adagrad": dict(eps=spec.eps, initial_accumulator=spec.initial_accumulator),
     }[spec.optimizer]
-    return dict(lr=float(spec.lr), decay=spec.lr_decay, weight_decay=spec.weight_decay, convention=spec.convention, **per)
+    return dict(lr=float(spec.lr), decay=spec.lr_decay, decay_form=spec.lr_decay_form, weight_decay=spec.weight_decay,
+                convention=spec.convention, **per)
 
 
 def _installed(distributions: tuple[str, ...]) -> str:

@@ -52,9 +52,9 @@ from .spec import ELEMENTWISE_LOSSES, Weights, penalty  # noqa: E402
 ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear", "softmax": "softmax"}
 
 LOSSES = {
-    "categorical_crossentropy": lambda r: keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=r),
-    "binary_crossentropy": lambda r: keras.losses.BinaryCrossentropy(from_logits=True, reduction=r),
-    "mse": lambda r: keras.losses.MeanSquaredError(reduction=r),
+    "categorical_crossentropy": lambda r, logits=True: keras.losses.SparseCategoricalCrossentropy(from_logits=logits, reduction=r),
+    "binary_crossentropy": lambda r, logits=True: keras.losses.BinaryCrossentropy(from_logits=logits, reduction=r),
+    "mse": lambda r, logits=True: keras.losses.MeanSquaredError(reduction=r),
 }
 LOSS_NAMES = {"categorical_crossentropy": "SparseCategoricalCrossentropy", "binary_crossentropy": "BinaryCrossentropy",
               "mse": "MeanSquaredError"}
@@ -71,7 +71,7 @@ def _loss_factor(spec) -> float:
 
 def _loss(spec):
     """The spec's loss in Keras: its own reduction, times ``_loss_factor``."""
-    base = LOSSES[spec.loss](REDUCTIONS[spec.loss_reduction])
+    base = LOSSES[spec.loss](REDUCTIONS[spec.loss_reduction], spec.fused)  # fused=False: on probabilities, clipped by Keras
     factor = np.asarray(_loss_factor(spec), dtype=spec.dtype)  # exact in float64 (see below)
     if factor == 1:
         return base
@@ -127,6 +127,35 @@ class ExactL1L2(keras.regularizers.Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
+class MultiplyInverseTimeDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """``lr * (1 / (1 + decay * t))``: the book's form of inverse-time decay (Keras's own
+    InverseTimeDecay divides, ``lr / (1 + decay * t)``, which differs in the last bit)."""
+
+    def __init__(self, lr, decay, dtype: str) -> None:
+        self.lr, self.decay, self.dtype = lr, decay, dtype
+
+    def __call__(self, step):
+        t = keras.ops.cast(step, self.dtype)
+        one = keras.ops.convert_to_tensor(np.asarray(1.0, self.dtype))
+        return keras.ops.convert_to_tensor(np.asarray(self.lr, self.dtype)) * (one / (one + np.asarray(self.decay, self.dtype) * t))
+
+    def get_config(self) -> dict:
+        return {"lr": float(self.lr), "decay": float(self.decay), "dtype": self.dtype}
+
+
+def _probabilities(name: str):
+    """sigmoid / softmax written out, so Keras's TensorFlow backend cannot recover the
+    logits from the op (it does for its own sigmoid and softmax, and then fuses the loss)."""
+    if name == "sigmoid":
+        return lambda x: 1 / (1 + keras.ops.exp(-x))
+
+    def softmax(x):
+        e = keras.ops.exp(x - keras.ops.max(x, axis=1, keepdims=True))
+        return e / keras.ops.sum(e, axis=1, keepdims=True)
+
+    return softmax
+
+
 def _regularizer(l1: float, l2: float) -> ExactL1L2 | None:
     return ExactL1L2(l1, l2) if l1 or l2 else None
 
@@ -173,7 +202,7 @@ class KerasImplementation(Implementation):
     @classmethod
     def describe_training(cls, spec) -> str:
         """The spec's loss and optimizer as a Keras user writes them."""
-        logits = "" if spec.loss == "mse" else "from_logits=True, "
+        logits = "" if spec.loss == "mse" else f"from_logits={spec.fused}, "
         factor = _loss_factor(spec)
         loss = f"keras.losses.{LOSS_NAMES[spec.loss]}({logits}reduction={REDUCTIONS[spec.loss_reduction]!r})"
         loss += "" if factor == 1 else f" x {factor:g}"
@@ -199,17 +228,22 @@ class KerasImplementation(Implementation):
                     bias_regularizer=_regularizer(l1b, l2b + wd) if spec.use_bias else None,
                     dtype=spec.dtype,
                 )
-                act = keras.layers.Activation(_activation(spec, spec.activations[i]), dtype=spec.dtype)
+                last = i == len(spec.sizes) - 2
+                unfused_out = last and not spec.fused and spec.loss != "mse"
+                act = keras.layers.Activation(_probabilities(spec.activations[i]) if unfused_out else _activation(spec, spec.activations[i]),
+                                              dtype=spec.dtype)
                 self.dense.append(layer)
                 self.layers += [layer, act]
                 x = layer(x)
                 logits, x = x, act(x)
-            self.fused = spec.loss != "mse"
+            self.fused = spec.loss != "mse" and spec.fused
             out, x = x, logits
             self.model = keras.Model(inputs, out)  # what a Keras user would write
             self.train_model = keras.Model(inputs, x if self.fused else out)  # shares the layers
             lr = float(spec.lr)  # becomes a variable created in floatx: exact
-            if spec.lr_decay:
+            if spec.lr_decay and spec.lr_decay_form == "multiply":
+                lr = MultiplyInverseTimeDecay(lr, spec.lr_decay, spec.dtype)
+            elif spec.lr_decay:
                 lr = keras.optimizers.schedules.InverseTimeDecay(f(lr), decay_steps=1, decay_rate=f(spec.lr_decay))
             self.optimizer = OPTIMIZERS[spec.optimizer](spec, lr, f)
             self.loss_fn = _loss(spec)

@@ -31,7 +31,7 @@ class ScratchImplementation(Implementation):
             dense = Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype, use_bias=spec.use_bias, l1=l1, l2=l2, l1_bias=l1b, l2_bias=l2b)
             layers += [dense, get_activation(act, **activation_kwargs(spec, act))]
         loss = get_loss(spec.loss, reduction=spec.loss_reduction, scale=spec.loss_scale)
-        self.model = Sequential(layers, loss=loss, optimizer=get_optimizer(spec.optimizer, **optimizer_kwargs(spec)))
+        self.model = Sequential(layers, loss=loss, optimizer=get_optimizer(spec.optimizer, **optimizer_kwargs(spec)), fuse=spec.fused)
 
     def set_weights(self, weights: Weights) -> None:
         self.model.set_weights(weights)

@@ -19,7 +19,7 @@ import numpy as np
 
 from scratch import ACTIVATIONS, INITIALIZERS, get_initializer
 from scratch.losses import REDUCTIONS
-from scratch.optimizers import CONVENTIONS
+from scratch.optimizers import CONVENTIONS, DECAY_FORMS
 
 LOSSES = ("mse", "binary_crossentropy", "categorical_crossentropy")
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
@@ -71,9 +71,11 @@ class ModelSpec:
     l1_bias: float | tuple[float, ...] = 0.0
     l2_bias: float | tuple[float, ...] = 0.0
     lr_decay: float = 0.0  # lr_t = lr / (1 + lr_decay * t)
+    lr_decay_form: str = "divide"  # "divide": lr / (1 + d t) (Keras); "multiply": lr * (1 / (1 + d t)) (the book, torch's LambdaLR)
     convention: str = "pytorch"  # optimizer formula family: "pytorch" or "keras"
     leaky_alpha: float = 0.01  # slope of leaky_relu for x < 0
     use_bias: bool = True  # False: no biases (seed 001's network); b stays zero
+    fused: bool = True  # cross-entropy on logits (stable); False: on the clipped probabilities, as the book's ch. 16
     batch_size: int | None = None
     shuffle: bool = False
     dtype: str = "float64"
@@ -112,6 +114,8 @@ class ModelSpec:
             yield "categorical_crossentropy needs at least 2 outputs; use binary_crossentropy for one"
         if self.optimizer not in OPTIMIZERS:
             yield f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}"
+        if self.lr_decay_form not in DECAY_FORMS:
+            yield f"unknown lr_decay_form {self.lr_decay_form!r}; choose one of: {', '.join(DECAY_FORMS)}"
         if self.convention not in CONVENTIONS:
             yield f"unknown convention {self.convention!r}; choose one of: {', '.join(CONVENTIONS)}"
         if self.dtype not in DTYPES:
@@ -139,7 +143,7 @@ class ModelSpec:
                 yield f"{name} must be a non-negative number or one per layer, got {value!r}"
         if (self.l1_bias or self.l2_bias) and not self.use_bias:
             yield "l1_bias / l2_bias need use_bias = true"
-        for name in ("nesterov", "shuffle", "use_bias"):
+        for name in ("nesterov", "shuffle", "use_bias", "fused"):
             if not isinstance(getattr(self, name), bool):
                 yield f"{name} must be true or false, got {getattr(self, name)!r}"
         if self.nesterov and not self.momentum > 0:
@@ -195,8 +199,10 @@ class ModelSpec:
     def init_weights(self, seed: int | None = None) -> Weights:
         """The initial ``[(W, b), ...]``, ``W: (fan_in, fan_out)``, ``b: (fan_out,)``, drawn
         once in NumPy from ``seed`` (default: the spec's) with the spec's initializer."""
-        rng = np.random.default_rng(self.seed if seed is None else seed)
         init = get_initializer(self.init)
+        seed = self.seed if seed is None else seed
+        # The book's draw comes from NumPy's legacy stream (np.random.seed(seed); randn ...).
+        rng = np.random.RandomState(seed) if init.stream == "legacy" else np.random.default_rng(seed)
         out = []
         for fan_in, fan_out in zip(self.sizes, self.sizes[1:]):
             W, b = init(fan_in, fan_out, rng, self.dtype)

@@ -11,7 +11,9 @@ Conventions, named once:
 - ``l1``, ``l2`` (and on biases) per layer are explicit penalty terms backpropagated with
   the loss; the reported loss is the data loss alone, like every implementation's.
 - ``weight_decay`` is PyTorch's own (coupled L2: ``g += wd * p``, every parameter).
-- ``lr_decay`` is a ``LambdaLR`` schedule ``1 / (1 + decay * t)`` stepped once per step.
+- ``lr_decay`` in the "multiply" form is a ``LambdaLR`` schedule ``1 / (1 + decay * t)``
+  stepped once per step; in the "divide" form ``lr / (1 + decay * t)`` is set before each step.
+- ``fused=False``: cross-entropy on the output probabilities, clipped as Keras and the book clip.
 - Optimizers follow the PyTorch forms (``spec.convention == "pytorch"``).
 """
 
@@ -86,15 +88,19 @@ class TorchImplementation(Implementation):
         modules.append(nn.Linear(spec.sizes[-2], spec.sizes[-1], bias=spec.use_bias, dtype=self.tdtype))
         self.body = nn.Sequential(*modules)  # outputs logits (pre-activation)
         self.head = ACTIVATIONS[spec.output_activation](spec)
-        self.fused = spec.loss != "mse"
-        self.loss_fn = LOSSES[spec.loss](reduction=spec.loss_reduction)
+        self.fused = spec.loss != "mse" and spec.fused
+        self.loss_fn = LOSSES[spec.loss](reduction=spec.loss_reduction) if self.fused or spec.loss == "mse" else \
+            _clipped_loss(spec.loss, spec.loss_reduction, spec.sizes[-1])
         self.loss_scale = float(spec.loss_scale)
         self.linears = [m for m in self.body if isinstance(m, nn.Linear)]
         self.optimizer = OPTIMIZER_CLASSES[spec.optimizer](
             self.body.parameters(), lr=float(spec.lr), weight_decay=spec.weight_decay, **OPTIMIZERS[spec.optimizer](spec)
         )
         decay = spec.lr_decay
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda t: 1.0 / (1.0 + decay * t)) if decay else None
+        # LambdaLR sets lr * (1 / (1 + d t)): the "multiply" form. The "divide" form lr / (1 + d t)
+        # is set on the parameter groups before each step (_step), exactly as written.
+        multiply = decay and spec.lr_decay_form == "multiply"
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda t: 1.0 / (1.0 + decay * t)) if multiply else None
 
     def set_weights(self, weights: Weights) -> None:
         with torch.no_grad():
@@ -140,6 +146,9 @@ class TorchImplementation(Implementation):
         return loss
 
     def _step(self, X, y) -> float:
+        if self.spec.lr_decay and self.scheduler is None:
+            for group in self.optimizer.param_groups:
+                group["lr"] = float(self.spec.lr) / (1.0 + self.spec.lr_decay * self.steps_taken)
         self.optimizer.zero_grad(set_to_none=True)
         loss = self._backward(X, y)
         self.optimizer.step()
@@ -166,6 +175,24 @@ class TorchImplementation(Implementation):
                 out = module(out)
                 outputs.append(out.numpy().copy())
         return outputs
+
+
+EPS = 1e-7  # the clip of a loss on probabilities (Keras's epsilon, the tutorials')
+
+
+def _clipped_loss(loss: str, reduction: str, k: int):
+    """Cross-entropy on probabilities clipped to [EPS, 1 - EPS], as the book's chapter 16 and
+    Keras's from_logits=False compute it (PyTorch's BCELoss clamps log at -100 instead)."""
+    reduce = torch.mean if reduction == "mean" else torch.sum
+
+    def binary(p: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        p = p.clamp(EPS, 1 - EPS)
+        return reduce(-(y * p.log() + (1 - y) * (1 - p).log()))
+
+    def categorical(p: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return reduce(-p.clamp(EPS, 1 - EPS).gather(1, y.reshape(-1, 1)).log())
+
+    return binary if loss == "binary_crossentropy" else categorical
 
 
 def _bias(lin: nn.Linear, grad: bool = False) -> np.ndarray:

@@ -45,6 +45,7 @@ class Initializer:
     scale_rule: str = "const"  # const | glorot | he | lecun
     order: str = "in_out"
     bias: str = "zeros"  # zeros | same (drawn like W, as torch_default)
+    stream: str = "generator"  # the random stream a spec seeds: "generator" (default_rng) or "legacy" (RandomState)
 
     def _scale(self, fan_in: int, fan_out: int) -> float:
         base = {
@@ -73,6 +74,11 @@ class Initializer:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``W: (fan_in, fan_out)`` then ``b: (1, fan_out)`` from ``rng``."""
         gen = as_rng(rng)
+        if self.dist == "book_normal":
+            # The NNFS book: 0.01 * np.random.randn(n_inputs, n_neurons), the product taken in
+            # the model's dtype (nnfs.init() makes randn return float32 before the 0.01 *).
+            x = gen.standard_normal((fan_in, fan_out)).astype(dtype)
+            return np.asarray(self.scale, dtype) * x, np.zeros((1, fan_out), dtype)
         if self.order == "out_in":
             W = self._draw(gen, (fan_out, fan_in), fan_in, fan_out).T
         else:
@@ -99,6 +105,8 @@ INITIALIZERS: dict[str, Initializer] = {
     "rand": Initializer("uniform01"),
     "rand_out_in": Initializer("uniform01", order="out_in"),
     "rand_0.1": Initializer("uniform01", scale=0.1),
+    # The NNFS book's Layer_Dense: 0.01 * randn(in, out) from the legacy stream, zero biases.
+    "nnfs": Initializer("book_normal", scale=0.01, stream="legacy"),
     # Glorot & Bengio (2010): Var = 2 / (fan_in + fan_out).
     "glorot_uniform": Initializer("uniform", scale_rule="glorot"),
     "glorot_normal": Initializer("truncnormal", scale_rule="glorot"),

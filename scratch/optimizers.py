@@ -20,7 +20,9 @@ differ in where eps sits (Keras's "epsilon hat"). Defaults below are the publish
 Common options:
 
 - ``decay``: inverse-time learning-rate decay, ``lr_t = lr / (1 + decay * t)`` with t the
-  number of steps taken (Keras 2's ``decay``, PyTorch Adagrad's ``lr_decay``).
+  number of steps taken (Keras 2's ``decay``, PyTorch Adagrad's ``lr_decay``);
+  ``decay_form="multiply"`` computes ``lr * (1 / (1 + decay * t))`` instead, as the NNFS book
+  and PyTorch's ``LambdaLR`` do (it differs in the last bit at some steps).
 - ``weight_decay``: L2 penalty ``(wd/2) ||p||^2`` added to the loss, i.e. ``g += wd * p``
   before the update (PyTorch's ``weight_decay``); applied to every parameter given.
 """
@@ -34,6 +36,7 @@ import numpy as np
 from ._registry import lookup
 
 CONVENTIONS = ("pytorch", "keras")
+DECAY_FORMS = ("divide", "multiply")
 
 
 class Optimizer:
@@ -41,12 +44,16 @@ class Optimizer:
 
     name = "optimizer"
 
-    def __init__(self, lr: float, *, decay: float = 0.0, weight_decay: float = 0.0, convention: str = "pytorch") -> None:
+    def __init__(self, lr: float, *, decay: float = 0.0, weight_decay: float = 0.0, convention: str = "pytorch",
+                 decay_form: str = "divide") -> None:
         if not lr > 0:
             raise ValueError(f"learning rate must be positive, got {lr}")
         if convention not in CONVENTIONS:
             raise ValueError(f"unknown convention {convention!r}; choose one of: {', '.join(CONVENTIONS)}")
+        if decay_form not in DECAY_FORMS:
+            raise ValueError(f"unknown decay_form {decay_form!r}; choose one of: {', '.join(DECAY_FORMS)}")
         self.lr, self.decay, self.weight_decay, self.convention = float(lr), float(decay), float(weight_decay), convention
+        self.decay_form = decay_form
         self.iterations = 0
         self.state: dict[int, dict[str, np.ndarray]] = {}
 
@@ -55,7 +62,9 @@ class Optimizer:
 
     @property
     def current_lr(self) -> float:
-        """Learning rate for the next step: ``lr / (1 + decay * t)``."""
+        """Learning rate for the next step: ``lr / (1 + decay * t)`` (or ``lr * (1 / ...)``)."""
+        if self.decay_form == "multiply":
+            return self.lr * (1.0 / (1.0 + self.decay * self.iterations))
         return self.lr / (1.0 + self.decay * self.iterations)
 
     def step(self, params: list[tuple[np.ndarray, np.ndarray]]) -> None:
