@@ -150,6 +150,12 @@ class Implementation(ABC):
     def gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[float, Weights]:
         """Loss and ``[(dL/dW, dL/db), ...]`` on the whole of ``(X, y)``, no update."""
 
+    masks: list | None = None  # this step's dropout masks (spec.dropout_masks), set by run_steps
+
+    def next_masks(self, n_rows: int) -> list | None:
+        """The dropout masks the next step draws, for ``gradients`` on a batch of ``n_rows``."""
+        return self.spec.dropout_masks(self.steps_taken, n_rows) if self.spec.has_dropout else None
+
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         """Every layer's output on ``X`` (no update), in the order of the scratch network's
         layers: Dense 0 (pre-activation), activation 0, Dense 1, ... . Frameworks that
@@ -215,6 +221,8 @@ class Implementation(ABC):
         for k in range(int(steps)):
             rows = self._batch(n, self.steps_taken)
             start = clock()
+            if self.spec.has_dropout:
+                self.masks = self.spec.dropout_masks(self.steps_taken, len(range(n)[rows]) if isinstance(rows, slice) else len(rows))
             losses[k] = self._step(self._take(Xn, rows), self._take(yn, rows))
             if seconds is not None:
                 seconds[k] = clock() - start

@@ -19,6 +19,9 @@ Conventions, named once:
   with momentum 0.8999999761581421 and report float32-rounded losses.
 - ``l1``, ``l2`` (``l1_bias``, ``l2_bias``) per layer are each Dense layer's
   ``kernel_regularizer`` (``bias_regularizer``) in Keras's own L1L2 form.
+- dropout: the spec's masks for the step are extra inputs of the training model, multiplied
+  in after each hidden activation (``keras.layers.Dropout`` draws its own); the prediction
+  model has none.
 - ``weight_decay`` becomes L2 regularizers ``(wd/2)||p||^2`` on kernels and biases (Keras's
   own ``weight_decay`` is decoupled); the penalty Keras adds to the reported loss is
   subtracted again, so ``train`` reports the data loss like every implementation.
@@ -218,7 +221,8 @@ class KerasImplementation(Implementation):
             wd = spec.weight_decay / 2  # coupled L2 on everything: (wd/2) ||p||^2
             inputs = keras.Input((spec.sizes[0],), dtype=spec.dtype)
             self.dense, self.layers = [], []  # Dense layers; every layer in order
-            x = inputs
+            mask_inputs = []  # the spec's dropout masks come in as inputs of the training model
+            x = xt = inputs  # the prediction path and the training path (with dropout), sharing layers
             for i, fan_out in enumerate(spec.sizes[1:]):
                 l1, l2, l1b, l2b = spec.penalties(i)
                 layer = keras.layers.Dense(
@@ -234,12 +238,16 @@ class KerasImplementation(Implementation):
                                               dtype=spec.dtype)
                 self.dense.append(layer)
                 self.layers += [layer, act]
-                x = layer(x)
-                logits, x = x, act(x)
+                x = act(layer(x))
+                logits = layer(xt)
+                xt = act(logits)
+                if not last and spec.dropout_rate(i):
+                    mask = keras.Input((fan_out,), dtype=spec.dtype)
+                    mask_inputs.append(mask)
+                    xt = keras.layers.Multiply(dtype=spec.dtype)([xt, mask])
             self.fused = spec.loss != "mse" and spec.fused
-            out, x = x, logits
-            self.model = keras.Model(inputs, out)  # what a Keras user would write
-            self.train_model = keras.Model(inputs, x if self.fused else out)  # shares the layers
+            self.model = keras.Model(inputs, x)  # what a Keras user would write
+            self.train_model = keras.Model([inputs, *mask_inputs] if mask_inputs else inputs, logits if self.fused else xt)
             lr = float(spec.lr)  # becomes a variable created in floatx: exact
             if spec.lr_decay and spec.lr_decay_form == "multiply":
                 lr = MultiplyInverseTimeDecay(lr, spec.lr_decay, spec.dtype)
@@ -281,10 +289,15 @@ class KerasImplementation(Implementation):
                     total += reg(v)
         return total
 
+    def train_inputs(self, X, masks):
+        """The training model's inputs: X, and the step's dropout masks when there are any."""
+        given = [m for m in masks or [] if m is not None]
+        return [X, *given] if given else X
+
     def _step(self, X, y) -> float:
         penalty = self._penalty() if self.spec.weight_decay or self.spec.regularized else 0.0
         with floatx(self.spec.dtype):
-            return float(self.train_model.train_on_batch(X, y)) - penalty
+            return float(self.train_model.train_on_batch(self.train_inputs(X, self.masks), y)) - penalty
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
         return keras.ops.convert_to_numpy(self.model(X, training=False))
@@ -319,7 +332,7 @@ def _tf_gradients(impl: KerasImplementation, X, y, variables):
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
-        loss = impl.loss_fn(y, impl.train_model(X, training=True))
+        loss = impl.loss_fn(y, impl.train_model(impl.train_inputs(X, impl.next_masks(len(X))), training=True))
         total = loss + impl._spec_penalty()
     return float(loss), [g.numpy() for g in tape.gradient(total, variables)]
 
@@ -329,7 +342,9 @@ def _torch_gradients(impl: KerasImplementation, X, y, variables):
 
     for v in variables:
         v.value.grad = None
-    loss = impl.loss_fn(torch.as_tensor(y), impl.train_model(torch.as_tensor(X), training=True))
+    inputs = impl.train_inputs(X, impl.next_masks(len(X)))
+    inputs = [torch.as_tensor(a) for a in inputs] if isinstance(inputs, list) else torch.as_tensor(inputs)
+    loss = impl.loss_fn(torch.as_tensor(y), impl.train_model(inputs, training=True))
     (loss + impl._spec_penalty()).backward()
     return float(loss), [v.value.grad.detach().cpu().numpy().copy() for v in variables]
 

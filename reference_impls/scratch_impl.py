@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch import ACTIVATIONS, LOSSES, OPTIMIZERS, Dense, Sequential, get_activation, get_loss, get_optimizer
+from scratch import ACTIVATIONS, LOSSES, OPTIMIZERS, Dense, Dropout, Sequential, get_activation, get_loss, get_optimizer
 
 from .base import Implementation, optimizer_kwargs
 from .spec import Weights
@@ -30,6 +30,8 @@ class ScratchImplementation(Implementation):
             l1, l2, l1b, l2b = spec.penalties(i)
             dense = Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype, use_bias=spec.use_bias, l1=l1, l2=l2, l1_bias=l1b, l2_bias=l2b)
             layers += [dense, get_activation(act, **activation_kwargs(spec, act))]
+            if i < len(spec.sizes) - 2 and spec.dropout_rate(i):
+                layers.append(Dropout(spec.dropout_rate(i)))
         loss = get_loss(spec.loss, reduction=spec.loss_reduction, scale=spec.loss_scale)
         self.model = Sequential(layers, loss=loss, optimizer=get_optimizer(spec.optimizer, **optimizer_kwargs(spec)), fuse=spec.fused)
 
@@ -42,7 +44,15 @@ class ScratchImplementation(Implementation):
     def _native(self, X, y):
         return X, y
 
+    def _use_masks(self, masks) -> None:
+        """The harness's masks (one per hidden layer, None where there is no dropout) on the
+        Dropout layers, or none (``masks=None``); Sequential clears them after a step."""
+        given = [m for m in masks if m is not None] if masks is not None else [None] * len(self.model.dropout_layers)
+        for (d, _), mask in zip(self.model.dropout_layers, given):
+            d.mask = mask
+
     def _step(self, X, y) -> float:
+        self._use_masks(self.masks)
         return self.model.train_step(X, y, validate=False)
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
@@ -50,9 +60,13 @@ class ScratchImplementation(Implementation):
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         self.model.forward(X)
-        return [layer.output.copy() for layer in self.model.layers]
+        return [layer.output.copy() for layer in self.model.layers if not isinstance(layer, Dropout)]
 
     def gradients(self, X, y):
         X, y = self.check_data(X, y)
-        loss, _ = self.model.loss_and_gradients(X, y)
+        self._use_masks(self.next_masks(len(X)))
+        try:
+            loss, _ = self.model.loss_and_gradients(X, y)
+        finally:
+            self._use_masks(None)
         return loss, [(d.dweights.copy(), d.dbiases.reshape(-1).copy()) for d in self.model.dense_layers]

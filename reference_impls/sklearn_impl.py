@@ -80,6 +80,8 @@ class SklearnImplementation(Implementation):
             yield "L1 penalties (scikit-learn lacks them: alpha is L2)"
         if any(spec.penalties(i)[2] or spec.penalties(i)[3] for i in range(len(spec.sizes) - 1)):
             yield "penalties on biases (scikit-learn lacks them: alpha penalises weights only)"
+        if spec.has_dropout:
+            yield "dropout (scikit-learn lacks it: MLP has no dropout)"
         if not spec.fused and spec.loss != "mse":
             yield "cross-entropy on clipped probabilities (scikit-learn lacks it: its log-loss gradient is always p - y)"
         if len(l2) > 1:

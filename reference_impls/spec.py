@@ -75,6 +75,10 @@ class ModelSpec:
     convention: str = "pytorch"  # optimizer formula family: "pytorch" or "keras"
     leaky_alpha: float = 0.01  # slope of leaky_relu for x < 0
     use_bias: bool = True  # False: no biases (seed 001's network); b stays zero
+    # Dropout after each hidden activation: a rate for every hidden layer or one per hidden
+    # layer. Masks are drawn here from (seed, step), inverted (kept units scaled by 1/(1-rate)),
+    # and fed identically to every implementation, so trajectories stay comparable.
+    dropout: float | tuple[float, ...] = 0.0
     fused: bool = True  # cross-entropy on logits (stable); False: on the clipped probabilities, as the book's ch. 16
     batch_size: int | None = None
     shuffle: bool = False
@@ -85,7 +89,7 @@ class ModelSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "sizes", tuple(self.sizes))
         object.__setattr__(self, "activations", tuple(self.activations))
-        for name in PENALTIES:
+        for name in (*PENALTIES, "dropout"):
             value = getattr(self, name)
             if isinstance(value, list):
                 object.__setattr__(self, name, tuple(value))
@@ -141,6 +145,11 @@ class ModelSpec:
                 yield f"{name} has {len(value)} values but the network has {len(sizes) - 1} layers: give one number, or one per layer"
             if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in values):
                 yield f"{name} must be a non-negative number or one per layer, got {value!r}"
+        rates = self.dropout if isinstance(self.dropout, tuple) else (self.dropout,)
+        if isinstance(self.dropout, tuple) and len(self.dropout) != len(sizes) - 2:
+            yield f"dropout has {len(self.dropout)} rates but the network has {len(sizes) - 2} hidden layers: give one rate, or one per hidden layer"
+        if not all(isinstance(r, (int, float)) and not isinstance(r, bool) and 0 <= r < 1 for r in rates):
+            yield f"dropout rates must lie in [0, 1), got {self.dropout!r}"
         if (self.l1_bias or self.l2_bias) and not self.use_bias:
             yield "l1_bias / l2_bias need use_bias = true"
         for name in ("nesterov", "shuffle", "use_bias", "fused"):
@@ -182,6 +191,26 @@ class ModelSpec:
     def regularized(self) -> bool:
         """Whether any layer has an l1/l2 penalty."""
         return any(any(self.penalties(i)) for i in range(len(self.sizes) - 1))
+
+    def dropout_rate(self, hidden: int) -> float:
+        """The dropout rate after hidden layer ``hidden`` (0-based)."""
+        return float(self.dropout[hidden] if isinstance(self.dropout, tuple) else self.dropout)
+
+    @property
+    def has_dropout(self) -> bool:
+        return any(self.dropout_rate(i) for i in range(len(self.sizes) - 2))
+
+    def dropout_masks(self, step: int, n_rows: int) -> list[np.ndarray | None]:
+        """Step ``step``'s masks, one per hidden layer (None where its rate is 0): kept units
+        1 / (1 - rate), dropped 0 (the book's binomial(1, 1 - rate) / (1 - rate)), drawn from
+        ``(seed, step)`` so any step's masks can be drawn again on their own."""
+        rng = np.random.default_rng((self.seed, 0xD20, step))
+        masks: list[np.ndarray | None] = []
+        for i, width in enumerate(self.sizes[1:-1]):
+            rate = self.dropout_rate(i)
+            keep = rng.random((n_rows, width)) >= rate
+            masks.append((keep / (1 - rate)).astype(self.dtype) if rate else None)
+        return masks
 
     def loss_factor(self, n_samples: int) -> float:
         """The spec's batch loss over the mean loss, for a batch of ``n_samples``:

@@ -13,6 +13,7 @@ Conventions, named once:
 - ``weight_decay`` is PyTorch's own (coupled L2: ``g += wd * p``, every parameter).
 - ``lr_decay`` in the "multiply" form is a ``LambdaLR`` schedule ``1 / (1 + decay * t)``
   stepped once per step; in the "divide" form ``lr / (1 + decay * t)`` is set before each step.
+- dropout is ``MaskDropout``, multiplying by the spec's mask for the step (see its note).
 - ``fused=False``: cross-entropy on the output probabilities, clipped as Keras and the book clip.
 - Optimizers follow the PyTorch forms (``spec.convention == "pytorch"``).
 """
@@ -83,11 +84,14 @@ class TorchImplementation(Implementation):
         spec = self.spec
         self.tdtype = TORCH_DTYPES[spec.dtype]
         modules: list[nn.Module] = []
-        for (fan_in, fan_out), act in zip(zip(spec.sizes, spec.sizes[1:]), spec.hidden_activations):
+        for i, ((fan_in, fan_out), act) in enumerate(zip(zip(spec.sizes, spec.sizes[1:]), spec.hidden_activations)):
             modules += [nn.Linear(fan_in, fan_out, bias=spec.use_bias, dtype=self.tdtype), ACTIVATIONS[act](spec)]
+            if spec.dropout_rate(i):
+                modules.append(MaskDropout())
         modules.append(nn.Linear(spec.sizes[-2], spec.sizes[-1], bias=spec.use_bias, dtype=self.tdtype))
         self.body = nn.Sequential(*modules)  # outputs logits (pre-activation)
         self.head = ACTIVATIONS[spec.output_activation](spec)
+        self.dropouts = [m for m in self.body if isinstance(m, MaskDropout)]
         self.fused = spec.loss != "mse" and spec.fused
         self.loss_fn = LOSSES[spec.loss](reduction=spec.loss_reduction) if self.fused or spec.loss == "mse" else \
             _clipped_loss(spec.loss, spec.loss_reduction, spec.sizes[-1])
@@ -138,11 +142,17 @@ class TorchImplementation(Implementation):
                     total = total + l2 * p.square().sum()
         return total
 
-    def _backward(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def _backward(self, X: torch.Tensor, y: torch.Tensor, masks: list | None) -> torch.Tensor:
         """Data loss (returned, as every implementation reports it) and, backpropagated with
-        it, the penalties."""
-        loss = self._loss(X, y)
-        (loss + self._penalty() if self.spec.regularized else loss).backward()
+        it, the penalties; with this step's dropout masks, removed again afterwards."""
+        for module, mask in zip(self.dropouts, [m for m in masks or [] if m is not None]):
+            module.mask = torch.from_numpy(mask)
+        try:
+            loss = self._loss(X, y)
+            (loss + self._penalty() if self.spec.regularized else loss).backward()
+        finally:
+            for module in self.dropouts:
+                module.mask = None
         return loss
 
     def _step(self, X, y) -> float:
@@ -150,7 +160,7 @@ class TorchImplementation(Implementation):
             for group in self.optimizer.param_groups:
                 group["lr"] = float(self.spec.lr) / (1.0 + self.spec.lr_decay * self.steps_taken)
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self._backward(X, y)
+        loss = self._backward(X, y, self.masks)
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
@@ -163,7 +173,7 @@ class TorchImplementation(Implementation):
     def gradients(self, X, y):
         Xt, yt = self._native(*self.check_data(X, y))
         self.body.zero_grad(set_to_none=True)
-        loss = self._backward(Xt, yt)
+        loss = self._backward(Xt, yt, self.next_masks(len(Xt)))
         grads = [(lin.weight.grad.numpy().T.copy(), _bias(lin, grad=True)) for lin in self.linears]
         self.body.zero_grad(set_to_none=True)
         return loss.item(), grads
@@ -171,10 +181,23 @@ class TorchImplementation(Implementation):
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         out, outputs = torch.from_numpy(np.ascontiguousarray(X, dtype=self.dtype)), []
         with torch.no_grad():
-            for module in [*self.body, self.head]:
+            for module in [m for m in self.body if not isinstance(m, MaskDropout)] + [self.head]:
                 out = module(out)
                 outputs.append(out.numpy().copy())
         return outputs
+
+
+class MaskDropout(nn.Module):
+    """Dropout with a mask given from outside (the spec's, the same for every implementation):
+    ``x * mask`` during a training step, the identity otherwise. ``nn.Dropout`` draws its own
+    mask from torch's generator, which no other framework could reproduce."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mask: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x if self.mask is None else x * self.mask
 
 
 EPS = 1e-7  # the clip of a loss on probabilities (Keras's epsilon, the tutorials')

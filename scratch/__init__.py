@@ -8,7 +8,7 @@ passes side by side with the shapes in its docstring.
 from .activations import ACTIVATIONS, Activation, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh, get_activation
 from .gradcheck import numerical_gradient, relative_error
 from .initializers import INITIALIZERS, Initializer, get_initializer
-from .layers import Dense
+from .layers import Dense, Dropout
 from .losses import (
     LOSSES,
     BinaryCrossEntropy,

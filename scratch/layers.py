@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._rng import RNG
+from ._rng import RNG, as_rng
 from .initializers import Initializer, get_initializer
 
 
@@ -89,3 +89,40 @@ class Dense:
 def _penalty_gradient(p: np.ndarray, l1: float, l2: float) -> np.ndarray:
     """d/dp of ``l1 sum|p| + l2 sum p^2``: ``l1 sign(p) + 2 l2 p`` (sign(0) = 0, as autograd's |x|')."""
     return l1 * np.sign(p) + (2 * l2) * p
+
+
+class Dropout:
+    """Inverted dropout: ``Y = X * mask`` with mask 0 (probability ``rate``) or
+    ``1 / (1 - rate)``, so the expected output equals the input and nothing changes at
+    prediction time. Shapes: ``X: (n, k) -> (n, k)``.
+
+    ``mask`` is set for one training step (``Sequential`` draws it from ``rng`` before the
+    step and clears it after; a harness may set it itself to feed every implementation the
+    same mask). With no mask the layer is the identity (prediction, evaluation).
+    """
+
+    name = "dropout"
+
+    def __init__(self, rate: float, rng: RNG = None) -> None:
+        if not 0 <= rate < 1:
+            raise ValueError(f"dropout rate must lie in [0, 1), got {rate}")
+        self.rate, self.rng, self.mask = float(rate), rng, None
+
+    def __repr__(self) -> str:
+        return f"Dropout({self.rate})"
+
+    def draw(self, shape: tuple[int, int], dtype) -> np.ndarray:
+        """A fresh mask of ``shape``: kept units 1 / (1 - rate), dropped ones 0."""
+        keep = as_rng(self.rng).random(shape) >= self.rate
+        return (keep / (1 - self.rate)).astype(dtype)
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        self.output = X if self.mask is None else X * self.mask
+        return self.output
+
+    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        self.dinputs = dvalues if self.mask is None else dvalues * self.mask
+        return self.dinputs
+
+    def params(self) -> list:
+        return []

@@ -9,7 +9,7 @@ import numpy as np
 
 from ._rng import RNG, as_rng
 from .activations import Activation, get_activation
-from .layers import Dense
+from .layers import Dense, Dropout
 from .losses import FUSED, Loss, get_loss
 from .metrics import accuracy, labels_from_outputs
 from .optimizers import Optimizer, get_optimizer
@@ -183,9 +183,28 @@ class Sequential:
         """train_step on checked inputs: (loss, outputs). The hot path of ``fit``."""
         if self.optimizer is None:
             raise ValueError("the model needs an optimizer: call compile(loss, optimizer)")
-        loss, out = self._gradients(X, y)
+        dropouts = self.dropout_layers
+        for d, width in dropouts:  # a mask for this step, unless one was given
+            if d.mask is None and d.rate:
+                d.mask = d.draw((len(X), width), X.dtype)
+        try:
+            loss, out = self._gradients(X, y)
+        finally:
+            for d, _ in dropouts:
+                d.mask = None
         self.optimizer.step(self.params())
         return loss, out
+
+    @property
+    def dropout_layers(self) -> list[tuple[Dropout, int]]:
+        """(Dropout layer, its width) in order; the width is that of the Dense before it."""
+        out, width = [], None
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                width = layer.n_neurons
+            elif isinstance(layer, Dropout):
+                out.append((layer, width))
+        return out
 
     def fit(
         self,
