@@ -182,3 +182,29 @@ def test_a_user_scratch_py_beside_the_script_breaks_nothing(tmp_path, order):
     proc = subprocess.run([sys.executable, "mynet.py"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "RESULT True True" in proc.stdout, proc.stdout + proc.stderr[-2000:]
+
+
+def test_book_style_l2_on_one_layer_is_inferred_and_validated():
+    """The book's chapter 14: weight_regularizer_l2 / bias_regularizer_l2 on the first layer,
+    whose backward adds 2 * l2 * w to dweights; read off the layers and checked per step."""
+    from nnfs.datasets import spiral_data
+
+    class RegularizedDense(nnfs_book_style.Layer_Dense):
+        def __init__(self, n_in, n_out, weight_regularizer_l2=0.0, bias_regularizer_l2=0.0):
+            super().__init__(n_in, n_out)
+            self.weight_regularizer_l2, self.bias_regularizer_l2 = weight_regularizer_l2, bias_regularizer_l2
+
+        def backward(self, dvalues):
+            super().backward(dvalues)
+            self.dweights += 2 * self.weight_regularizer_l2 * self.weights
+            self.dbiases += 2 * self.bias_regularizer_l2 * self.biases
+
+    np.random.seed(0)
+    X, y = spiral_data(samples=100, classes=3)
+    net = nnfs_book_style.network(decay=0.0)
+    net["layers"][0] = RegularizedDense(2, 64, 5e-4, 5e-4)
+    net["layers"][0].weights = 0.01 * np.random.default_rng(0).normal(size=(2, 64))
+    result = validate(**net, X=X, y=y, steps=200)
+    assert result.spec.l2 == (5e-4, 0.0) and result.spec.l2_bias == (5e-4, 0.0), result.spec
+    assert result.ok and result.compared == ("torch", "keras"), str(result)
+    assert "gradient" in set(result.table.phase)

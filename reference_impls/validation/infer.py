@@ -168,6 +168,21 @@ def infer_optimizer(net: LayerObjects, dtype: str) -> tuple[dict[str, Any], list
     return fields, [f"optimizer: {kind} with {fields} from {type(opt).__name__}'s attributes, NOT confirmed by its probe updates"]
 
 
+# The NNFS book's Layer_Dense arguments, and what they are in the spec (same form: l * sum|w|, l * sum w^2).
+PENALTY_ATTRS = {"l1": "weight_regularizer_l1", "l2": "weight_regularizer_l2", "l1_bias": "bias_regularizer_l1",
+                 "l2_bias": "bias_regularizer_l2"}
+
+
+def infer_penalties(dense: list[Any]) -> dict[str, tuple[float, ...]]:
+    """Per-layer L1/L2 penalties the dense layers state as attributes (the book's names)."""
+    found = {}
+    for field, attr in PENALTY_ATTRS.items():
+        values = tuple(float(getattr(d, attr, 0) or 0) for d in dense)
+        if any(values):
+            found[field] = values
+    return found
+
+
 def infer_spec(net: LayerObjects, y: Any) -> tuple[ModelSpec, list[str]]:
     """A spec for ``net`` (see the module notes) and what was inferred, in words."""
     dense = [net.layers[i] for i in net.dense]
@@ -199,6 +214,9 @@ def infer_spec(net: LayerObjects, y: Any) -> tuple[ModelSpec, list[str]]:
     if net.trains:
         fields, opt_notes = infer_optimizer(net, dtype)
         notes += opt_notes
+    penalties = infer_penalties(dense)
+    if penalties:
+        notes.append("penalties from the layers' attributes: " + ", ".join(f"{k}={v}" for k, v in penalties.items()))
     spec = ModelSpec(sizes=tuple(sizes), activations=tuple(acts), loss=loss, loss_reduction=reduction, loss_scale=scale,
-                     leaky_alpha=alpha, dtype=dtype, **fields)
+                     leaky_alpha=alpha, dtype=dtype, **fields, **penalties)
     return spec, notes
