@@ -63,6 +63,10 @@ BOOK = {
     "ch14-l2-one-layer": (3, dict(sizes=(2, 64, 3), activations=("relu", "softmax"), loss="categorical_crossentropy",
                                   optimizer="adam", lr=0.02, lr_decay=5e-7, eps=1e-7, lr_decay_form="multiply", init="nnfs",
                                   l2=(5e-4, 0.0), l2_bias=(5e-4, 0.0))),
+    # chapter 15: dropout 0.1 after the 512-unit hidden layer, L2 5e-4 on it, Adam(0.05, decay=5e-5)
+    "ch15-dropout": (3, dict(sizes=(2, 512, 3), activations=("relu", "softmax"), loss="categorical_crossentropy", dropout=0.1,
+                             optimizer="adam", lr=0.05, lr_decay=5e-5, eps=1e-7, lr_decay_form="multiply", init="nnfs",
+                             l2=(5e-4, 0.0), l2_bias=(5e-4, 0.0))),
     # chapter 16: binary logistic regression, sigmoid then BCE each with its own backward (unfused)
     "ch16-unfused-bce": (2, dict(sizes=(2, 64, 1), activations=("relu", "sigmoid"), loss="binary_crossentropy", fused=False,
                                  optimizer="adam", lr=0.001, lr_decay=5e-7, eps=1e-7, lr_decay_form="multiply", init="nnfs",
