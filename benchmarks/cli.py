@@ -169,7 +169,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     if args.steps < 1:
         raise UsageError(f"--steps must be at least 1, got {args.steps}")
-    against = [i for i in parse_impls(args.against) if i != "scratch"]
+    against = list(parse_impls(args.against))
     store = ResultsStore(args.out) if args.out else None
     if store:
         store.check_writable()
@@ -215,7 +215,9 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", help="FILE.py:NAME: a function returning your network, or the network")
     p.add_argument("--task", default="xor", help="the task whose training data to use (default: xor; see scratchbench tasks)")
     p.add_argument("--steps", type=int, default=100, help="training steps to compare (default 100)")
-    p.add_argument("--against", default="torch,keras", help="frameworks to compare with, comma-separated, or 'all' (default: torch,keras)")
+    p.add_argument("--against", default="torch,keras",
+                   help="implementations to compare with, comma-separated, or 'all' (default: torch,keras; scratch too, e.g. for "
+                        "float32 code that accumulates in float64 as nnfs.init() does)")
     p.add_argument("--spec", help="a TOML or JSON ModelSpec file, for a network whose file does not state one")
     p.add_argument("--tolerance", type=float, help="relative deviation allowed per tensor (default: 1e-10 in float64, 1e-4 in float32)")
     p.add_argument("--seed", type=int, default=0, help="seed of the task's data (default 0)")

@@ -84,6 +84,9 @@ class Implementation(ABC):
     def __repr__(self) -> str:
         return f"<{self.name} implementation of {self.spec.sizes} {self.spec.optimizer}>"
 
+    #: whether float32 products can be summed in float64 (``spec.accumulate``): scratch's only
+    accumulates_float64: ClassVar[bool] = False
+
     # ---- what each framework supplies ----------------------------------------------------
     @classmethod
     def unsupported(cls, spec: ModelSpec) -> Iterator[str]:
@@ -94,6 +97,8 @@ class Implementation(ABC):
                                    ("optimizer", (spec.optimizer,), cls.optimizers)):
             for missing in dict.fromkeys(n for n in names if n not in known):
                 yield f"the {missing} {kind} ({cls.name} has {', '.join(sorted(known))})"
+        if spec.dtype == "float32" and spec.accumulate == "float64" and not cls.accumulates_float64:
+            yield f"float32 products accumulated in float64 ({cls.name} sums float32 matrix products in float32)"
         if spec.convention_matters and spec.convention not in cls.conventions:
             yield (
                 f"the {spec.convention} form of {spec.optimizer} "

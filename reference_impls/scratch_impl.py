@@ -19,6 +19,7 @@ class ScratchImplementation(Implementation):
     """Follows either optimizer convention, so it can be every framework's twin."""
 
     name = "scratch"
+    accumulates_float64 = True
     display_name, order, colour, import_module = "scratch", 0, "#1f77b4", "scratch"
     activations, losses, optimizers = frozenset(ACTIVATIONS), frozenset(LOSSES), frozenset(OPTIMIZERS)
 
@@ -28,7 +29,8 @@ class ScratchImplementation(Implementation):
         for i, ((fan_in, fan_out), act) in enumerate(zip(zip(spec.sizes, spec.sizes[1:]), spec.activations)):
             # Weights are overwritten by set_weights; "rand" from a fixed seed is the cheapest draw.
             l1, l2, l1b, l2b = spec.penalties(i)
-            dense = Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype, use_bias=spec.use_bias, l1=l1, l2=l2, l1_bias=l1b, l2_bias=l2b)
+            dense = Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype, use_bias=spec.use_bias, l1=l1, l2=l2, l1_bias=l1b, l2_bias=l2b,
+                          accumulate=spec.accumulate)
             layers += [dense, get_activation(act, **activation_kwargs(spec, act))]
             if i < len(spec.sizes) - 2 and spec.dropout_rate(i):
                 layers.append(Dropout(spec.dropout_rate(i)))

@@ -79,6 +79,7 @@ class ModelSpec:
     # layer. Masks are drawn here from (seed, step), inverted (kept units scaled by 1/(1-rate)),
     # and fed identically to every implementation, so trajectories stay comparable.
     dropout: float | tuple[float, ...] = 0.0
+    accumulate: str = "native"  # "float64": float32 matrix products summed in float64, rounded once (nnfs.init())
     fused: bool = True  # cross-entropy on logits (stable); False: on the clipped probabilities, as the book's ch. 16
     batch_size: int | None = None
     shuffle: bool = False
@@ -118,6 +119,8 @@ class ModelSpec:
             yield "categorical_crossentropy needs at least 2 outputs; use binary_crossentropy for one"
         if self.optimizer not in OPTIMIZERS:
             yield f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}"
+        if self.accumulate not in ("native", "float64"):
+            yield f"accumulate must be 'native' or 'float64', got {self.accumulate!r}"
         if self.lr_decay_form not in DECAY_FORMS:
             yield f"unknown lr_decay_form {self.lr_decay_form!r}; choose one of: {', '.join(DECAY_FORMS)}"
         if self.convention not in CONVENTIONS:

@@ -21,6 +21,9 @@ class Dense:
     Regularisation (the book's ``weight_regularizer_l1`` ... and Keras's L1/L2 form, no 1/2):
     ``l1 * sum|W| + l2 * sum W^2`` on the weights and ``l1_bias``, ``l2_bias`` on the biases;
     ``backward`` adds their gradient (``l1 sign(W) + 2 l2 W``) to ``dweights``/``dbiases``.
+
+    ``accumulate="float64"`` takes every matrix product of a float32 layer in float64 and
+    rounds the result once, as the NNFS book's ``nnfs.init()`` makes ``np.dot`` do.
     """
 
     def __init__(
@@ -36,13 +39,17 @@ class Dense:
         l2: float = 0.0,
         l1_bias: float = 0.0,
         l2_bias: float = 0.0,
+        accumulate: str = "native",
     ) -> None:
+        if accumulate not in ("native", "float64"):
+            raise ValueError(f"accumulate must be 'native' or 'float64', got {accumulate!r}")
         if int(n_inputs) < 1 or int(n_neurons) < 1:
             raise ValueError(f"Dense sizes must be positive, got Dense({n_inputs}, {n_neurons})")
         self.n_inputs, self.n_neurons, self.use_bias = int(n_inputs), int(n_neurons), use_bias
         self.weights, biases = get_initializer(init)(self.n_inputs, self.n_neurons, rng, dtype)
         self.biases = biases if use_bias else np.zeros_like(biases)
         self.l1, self.l2, self.l1_bias, self.l2_bias = float(l1), float(l2), float(l1_bias), float(l2_bias)
+        self.accumulate = accumulate
 
     def __repr__(self) -> str:
         return f"Dense({self.n_inputs}, {self.n_neurons}{'' if self.use_bias else ', use_bias=False'})"
@@ -59,21 +66,26 @@ class Dense:
                 "check the previous layer's size or the data's feature count"
             )
         self.inputs = X
-        self.output = X @ self.weights
+        self.output = self._matmul(X, self.weights)
         if self.use_bias:
             self.output += self.biases  # in place: the same sum without a second (n, n_neurons) array
         return self.output
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
         """``dL/dY: (n, n_neurons) -> dL/dX: (n, n_inputs)``; stores ``dweights``, ``dbiases``."""
-        self.dweights = self.inputs.T @ dvalues
+        self.dweights = self._matmul(self.inputs.T, dvalues)
         self.dbiases = dvalues.sum(axis=0, keepdims=True) if self.use_bias else np.zeros_like(self.biases)
-        self.dinputs = dvalues @ self.weights.T
+        self.dinputs = self._matmul(dvalues, self.weights.T)
         if self.l1 or self.l2:
             self.dweights += _penalty_gradient(self.weights, self.l1, self.l2)
         if self.l1_bias or self.l2_bias:
             self.dbiases += _penalty_gradient(self.biases, self.l1_bias, self.l2_bias)
         return self.dinputs
+
+    def _matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if self.accumulate == "native" or a.dtype == np.float64:
+            return a @ b
+        return (a.astype(np.float64) @ b.astype(np.float64)).astype(a.dtype)
 
     def penalty(self) -> float:
         """The regularisation term this layer adds to the loss."""

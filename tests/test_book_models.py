@@ -112,3 +112,40 @@ def test_unfused_loss_clips_like_the_book():
     assert losses["scratch"] == pytest.approx(-np.log(1e-7) / 2 + -np.log(1 / (1 + np.exp(-9 * 4 * np.tanh(0.05)))) / 2, rel=1e-6)
     assert fused > losses["scratch"] + 5  # the unclipped loss of p = 1 - 1e-16 at label 0 is ~36 / 2
     assert losses["torch"] == pytest.approx(losses["scratch"], rel=1e-12) and losses["keras"] == pytest.approx(losses["scratch"], rel=1e-12)
+
+
+def test_chapter5_untrained_loss_prints_as_the_book(tmp_path):
+    """Chapter 5: after nnfs.init(), spiral_data(100, 3), Dense(2, 3), ReLU, Dense(3, 3),
+    softmax and cross-entropy print "loss: 1.0986104". nnfs.init() patches NumPy for the
+    whole process (float32 randn/zeros, np.dot summed in float64), so the book's run and the
+    scratch network's run each happen in a fresh interpreter; the scratch network uses the
+    book's initializer on the legacy global stream and float64 accumulation."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "ch5.py"
+    script.write_text(
+        "import nnfs, numpy as np\nfrom nnfs.datasets import spiral_data\nnnfs.init()\n"
+        "X, y = spiral_data(samples=100, classes=3)\n"
+        "from scratch import Dense, ReLU, Softmax, CategoricalCrossEntropy\n"
+        "d1 = Dense(2, 3, 'nnfs', rng=None, dtype='float32', accumulate='float64')\n"
+        "d2 = Dense(3, 3, 'nnfs', rng=None, dtype='float32', accumulate='float64')\n"
+        "out = Softmax().forward(d2.forward(ReLU().forward(d1.forward(X))))\n"
+        "loss = np.mean(CategoricalCrossEntropy().forward(out, y))\n"
+        "print('loss:', loss, loss.dtype)\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "loss: 1.0986104 float32", proc.stdout
+
+
+def test_float64_accumulation_is_scratch_only_and_said_so():
+    spec = ModelSpec(sizes=(2, 3, 3), activations=("relu", "softmax"), loss="categorical_crossentropy", dtype="float32",
+                     accumulate="float64", init="nnfs")
+    X, y = _spiral(3)
+    assert compare(spec, "torch", X.astype(np.float32), y, 5).note.startswith("float32 products accumulated in float64")
+    spec = spec.replace(sizes=(2, 64, 3), lr=1.0)
+    a, b = build("scratch", spec), build("scratch", spec.replace(accumulate="native"))
+    a.train(X, y, 20), b.train(X, y, 20)
+    (Wa, _), _ = a.get_weights()
+    (Wb, _), _ = b.get_weights()
+    assert Wa.dtype == np.float32 and not np.array_equal(Wa, Wb)  # the two float32 arithmetics differ
