@@ -1,4 +1,9 @@
-"""The ``scratchbench`` command line. Bad input ends in one line on stderr and exit 2."""
+"""The ``scratchbench`` command line.
+
+Exit codes: 0 done; 1 a check or run failed (``check`` found a mismatch, ``validate`` a
+departure, a ``run`` recorded a failed run); 2 usage or bad input, always one line on
+stderr naming the value and the fix, with nothing already written changed; 130 / 143
+interrupted by Ctrl-C (SIGINT) / SIGTERM, finished work kept."""
 
 from __future__ import annotations
 
@@ -11,6 +16,25 @@ from typing import Callable
 
 class UsageError(Exception):
     """A problem with what the user asked for; printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors as one line (argparse prints the usage block first, which
+    buries the line that says what is wrong); ``--help`` still shows the usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number >= 0, named in the error when it is not."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -26,6 +50,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .tasks import parse_tasks
 
     tasks = parse_tasks(args.tasks)
+    external = [t.name for t in tasks if "external" in t.tags]
+    if external:
+        raise UsageError(f"check cannot run task {external[0]}: it reads your local files, whose path only a run config gives "
+                         f"([task.{external[0]}] path = ... with scratchbench run --config FILE); check the other tasks")
+    if args.steps < 1:
+        raise UsageError(f"--steps must be at least 1, got {args.steps}")
     impls = check_impls(args.impls)
     configs = parse_configs(args.configs or ",".join(DEFAULT_CONFIGS))
     store = ResultsStore(args.out) if args.out else None
@@ -101,8 +131,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     cfg.plans()  # validate every task's spec before anything runs
+    if args.out:
+        from .results.store import check_writable
+
+        check_writable(args.out)  # before any framework is imported: a bad --out fails in a moment
     console = Console(stderr=True)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    # A process started with SIGINT ignored (a background job of a non-interactive shell,
+    # some CI runners) inherits that, and Python then never raises KeyboardInterrupt: the
+    # sweep would ignore Ctrl-C and run to the end. A sweep told to stop must stop.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         with Progress(*columns, console=console, transient=True) as bar:
@@ -119,9 +157,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 143 if isinstance(exc, Terminated) else 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     print_summary(results.summary, results.runs)
     if args.out:
         print(f"tables written to {args.out}/ (runs, curves, summary as .parquet and .csv; manifest.json)")
+    failed = int((results.runs["status"] == "failed").sum()) if len(results.runs) else 0
+    if failed:
+        print(f"scratchbench run: {failed} of {len(results.runs)} runs failed (their messages are above and in the runs table); "
+              "fix the cause and rerun them with --resume", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -133,8 +177,13 @@ def _cmd_scale(args: argparse.Namespace) -> int:
     from .results.store import ResultsStore
 
     impls = list(parse_impls(args.impls))
-    if args.threads < 1 or args.max_n < 1000 or args.max_width < 64:
-        raise UsageError("--threads must be >= 1, --max-n >= 1000 and --max-width >= 64")
+    from .harness.config import check_threads
+
+    check_threads(args.threads, "--threads")
+    if args.max_n < 1000:
+        raise UsageError(f"--max-n must be at least 1000, got {args.max_n}")
+    if args.max_width < 64:
+        raise UsageError(f"--max-width must be at least 64, got {args.max_width}")
     store = ResultsStore(args.out)
     store.check_writable()
     table = run_scale(impls, args.dtype, args.threads, args.max_n, args.max_width, progress=lambda what: print(f"measured {what}", file=sys.stderr))
@@ -153,6 +202,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
     from .results.store import ResultsStore
 
+    import os
+
+    for flag, folder in (("--check", args.check), ("--scale", args.scale)):
+        if folder and not os.path.isdir(folder):
+            raise UsageError(f"{flag} folder {folder!r} does not exist; give the folder written by scratchbench {flag[2:]} --out, or leave {flag} out")
+    if args.benchmark_json and not os.path.isfile(args.benchmark_json):
+        raise UsageError(f"--benchmark-json file {args.benchmark_json!r} does not exist; write it with pytest --benchmark-only --benchmark-json=FILE, or leave the flag out")
+    if not os.path.isdir(args.results):
+        raise UsageError(f"results folder {args.results!r} does not exist; create it with: scratchbench run --out {args.results}")
     store = ResultsStore(args.results)
     if store.tables_stale():  # after a killed sweep: the records are the truth
         runs, _, _ = store.rebuild_tables(summarize)
@@ -220,12 +278,12 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
                         "float32 code that accumulates in float64 as nnfs.init() does)")
     p.add_argument("--spec", help="a TOML or JSON ModelSpec file, for a network whose file does not state one")
     p.add_argument("--tolerance", type=float, help="relative deviation allowed per tensor (default: 1e-10 in float64, 1e-4 in float32)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the task's data (default 0)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the task's data (default 0)")
     p.add_argument("--out", help="folder for the validation table and its report (Markdown + HTML in OUT/report)")
 
 
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, default=0, help="seed for the weights and the spiral data (default 0)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed for the weights and the spiral data (default 0)")
 
 
 def _check_arguments(p: argparse.ArgumentParser) -> None:
@@ -234,7 +292,7 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--configs", default="", help="optimizer-batching configs, e.g. sgd-full,adam-minibatch, or 'all' (default: all but adagrad)")
     p.add_argument("--steps", type=int, default=1000, help="training steps per comparison (default 1000)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    p.add_argument("--seed", type=int, default=0, help="seed of the data and the initial weights (default 0)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data and the initial weights (default 0)")
     p.add_argument("--out", help="folder for the equivalence and deviation tables (Parquet + CSV)")
 
 
@@ -301,7 +359,7 @@ register(Command("scale", "per-step time and peak memory as rows grow to 1e5 and
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="scratchbench",
         description="Benchmark a from-scratch NumPy network against the same network in each framework of reference_impls.",
     )
@@ -326,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"scratchbench {args.command}: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"scratchbench {args.command}: error: out of memory; ask for fewer seeds, rows or steps", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

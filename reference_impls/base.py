@@ -174,25 +174,42 @@ class Implementation(ABC):
     # ---- shared machinery ----------------------------------------------------------------
     def check_data(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Validate ``(X, y)`` against the spec; returns X in the spec dtype and y as
-        int64 labels (cross-entropy losses) or ``(n, k)`` targets in the spec dtype (mse)."""
-        X, y = np.asarray(X), np.asarray(y)
+        int64 labels (cross-entropy losses) or ``(n, k)`` targets in the spec dtype (mse).
+
+        One-hot ``y`` ``(n, k)`` with categorical cross-entropy becomes labels here, once,
+        so every framework trains on the same thing; every problem is one ``SpecError``."""
         spec = self.spec
+        if X is None or y is None:
+            raise SpecError(f"train needs both X and y, got {'X' if X is None else 'y'} = None; pass y as class labels (or targets for mse)")
+        X, y = np.asarray(X), np.asarray(y)
         if X.ndim != 2 or X.shape[1] != spec.sizes[0]:
             raise SpecError(f"X must have shape (n, {spec.sizes[0]}) for this spec, got {X.shape}")
-        if not np.issubdtype(X.dtype, np.number) or not np.all(np.isfinite(X)):
-            raise SpecError("X contains NaN, inf or non-numbers; clean the data first")
-        if len(y) != len(X):
-            raise SpecError(f"X has {len(X)} samples but y has {len(y)}")
+        if not len(X):
+            raise SpecError("X has 0 rows; give at least one sample")
+        if not (np.issubdtype(X.dtype, np.number) and not np.issubdtype(X.dtype, np.complexfloating)) or not np.all(np.isfinite(X)):
+            raise SpecError(f"X contains NaN, inf or non-numbers (dtype {X.dtype}); clean the data first")
+        if y.ndim == 0 or len(y) != len(X):
+            raise SpecError(f"X has {len(X)} samples but y has {'no samples (a scalar)' if y.ndim == 0 else len(y)}; give one label per row")
+        if not (np.issubdtype(y.dtype, np.number) or y.dtype == bool) or np.issubdtype(y.dtype, np.complexfloating):
+            raise SpecError(f"y must be numbers (class labels 0..k-1, or targets for mse), got dtype {y.dtype}; "
+                            "map string labels to integers first, e.g. np.unique(y, return_inverse=True)[1]")
+        y = y.astype(np.int64) if y.dtype == bool else y
         k = spec.sizes[-1]
         if spec.loss == "mse":
             y = y.reshape(len(y), -1).astype(self.dtype)
             if y.shape[1] != k or not np.all(np.isfinite(y)):
                 raise SpecError(f"mse targets must be finite with {k} column(s), got shape {y.shape}")
             return X.astype(self.dtype, copy=False), y
+        if spec.loss == "categorical_crossentropy" and y.ndim == 2 and y.shape[1] == k and k > 1:
+            if not (np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1)):
+                raise SpecError(f"y of shape {y.shape} is not one-hot (each row one 1, the rest 0); give labels 0..{k - 1} or one-hot rows")
+            y = y.argmax(axis=1)
         n_classes = 2 if spec.loss == "binary_crossentropy" else k
         if not np.issubdtype(y.dtype, np.integer):
             if not (np.all(np.isfinite(y)) and np.array_equal(y, np.round(y))):
                 raise SpecError("class labels must be integers (no NaN)")
+        if spec.loss != "binary_crossentropy" and y.ndim != 1:
+            raise SpecError(f"y must be labels (n,) or one-hot (n, {k}) for {spec.loss}, got shape {y.shape}")
         if y.size and (y.min() < 0 or y.max() >= n_classes):
             raise SpecError(f"class labels must lie in [0, {n_classes - 1}], got [{y.min()}, {y.max()}]")
         if spec.loss == "binary_crossentropy" and y.reshape(len(y), -1).shape[1] != k:

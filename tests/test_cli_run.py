@@ -23,14 +23,18 @@ def test_interrupt_then_resume_matches_an_uninterrupted_sweep(tmp_path):
     out = tmp_path / "interrupted"
     proc = subprocess.Popen([scratchbench(), "run", *SWEEP, "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     records = out / "records"
-    deadline = time.time() + 120
-    while time.time() < deadline and not (records.exists() and len(list(records.glob("*.json"))) >= 1):
+    # Wait (bounded) for a finished record; "[!.]" skips the temporary file a record is
+    # written through, which a plain "*.json" saw before the record existed.
+    deadline = time.monotonic() + 600
+    while not (records.is_dir() and list(records.glob("[!.]*.json"))) and proc.poll() is None:
+        assert time.monotonic() < deadline, "no run finished within 600 s"
         time.sleep(0.05)
+    assert proc.poll() is None, "the sweep ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)  # Ctrl-C
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr[-2000:]
     assert "interrupted; finished runs are saved" in stderr and "--resume" in stderr and "Traceback" not in stderr
-    saved = len(list(records.glob("*.json")))
+    saved = len(list(records.glob("[!.]*.json")))
     assert 1 <= saved < 16
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] is False and manifest["runs_recorded"] == saved

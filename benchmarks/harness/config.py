@@ -23,6 +23,7 @@ lr = 0.5
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,8 @@ from reference_impls.spec import ModelSpec, SpecError
 
 from ..tasks import DEFAULT_TASKS, Task, get_task, parse_tasks
 
+MAX_SEEDS = 10_000  # a count of seeds beyond this is a typo (or a seed given as a count)
+SEED_LIMIT = 2**32  # seeds are NumPy seeds: 0 .. 2**32 - 1
 TOP_KEYS = ("tasks", "impls", "seeds", "epochs", "threads", "eval_every", "warmup_steps", "spec", "task")
 
 
@@ -58,6 +61,10 @@ class SweepConfig:
 
     def plans(self) -> list[TaskPlan]:
         """Each task with its overrides applied and validated (bad values raise SpecError)."""
+        unused = [name for name in self.task_settings if name not in self.tasks]
+        if unused:
+            raise SpecError(f"[task.{unused[0]}] is set but {unused[0]} is not among the sweep's tasks ({', '.join(self.tasks)}); "
+                            f"add {unused[0]} to tasks or remove [task.{unused[0]}]")
         plans = []
         for name in self.tasks:
             task = get_task(name)
@@ -77,10 +84,35 @@ class SweepConfig:
 
 def _names(value: Any, what: str) -> list[str]:
     if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    raise SpecError(f"{what} must be a list of names or a comma-separated string, got {value!r}")
+        names = [v.strip() for v in value.split(",") if v.strip()]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        names = value
+    else:
+        raise SpecError(f"{what} must be a list of names or a comma-separated string, got {value!r}")
+    if not names:
+        raise SpecError(f"{what} is empty; name at least one (e.g. --{what} all)")
+    return names
+
+
+def _once_each(items: list[Any] | tuple[Any, ...], what: str) -> tuple[Any, ...]:
+    """``items`` unchanged, refusing repeats: a repeated task or seed would run the same
+    runs twice and count them as independent (a narrower interval than the data allow)."""
+    seen: set[Any] = set()
+    for item in items:
+        if item in seen:
+            raise SpecError(f"{what} lists {item!r} twice; name each once (repeats would count the same run twice)")
+        seen.add(item)
+    return tuple(items)
+
+
+def check_threads(value: Any, what: str = "threads") -> int:
+    """A thread count from 1 to this machine's cores (more only oversubscribes the CPU,
+    and BLAS libraries crash allocating buffers for absurd counts)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    value = _positive_int(value, what)
+    if value > cores:
+        raise SpecError(f"{what} must be at most {cores} (this machine's cores), got {value}")
+    return value
 
 
 def _positive_int(value: Any, what: str) -> int:
@@ -90,18 +122,24 @@ def _positive_int(value: Any, what: str) -> int:
 
 
 def parse_seeds(value: Any) -> tuple[int, ...]:
-    """``5`` -> seeds 0..4; a list -> those seeds."""
+    """``5`` -> seeds 0..4; a list -> those seeds (each once, each a NumPy seed)."""
     if isinstance(value, list):
-        if not value or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value):
-            raise SpecError(f"seeds must be a count or a list of non-negative integers, got {value!r}")
-        return tuple(value)
-    return tuple(range(_positive_int(value, "seeds")))
+        if not value or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < SEED_LIMIT for s in value):
+            raise SpecError(f"seeds must be a count or a list of non-negative integers below 2**32 (NumPy seeds), got {value!r}")
+        return _once_each(value, "seeds")
+    count = _positive_int(value, "seeds")
+    if count > MAX_SEEDS:
+        raise SpecError(f"seeds is a count of seeds (0..N-1) and must be at most {MAX_SEEDS}, got {count}; "
+                        "for particular seeds give a list, e.g. seeds = [0, 7]")
+    return tuple(range(count))
 
 
 def _spec_changes(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise SpecError(f"{where} must be a table of ModelSpec fields, got {value!r}")
-    valid = ModelSpec.__dataclass_fields__
+    valid = [f for f in ModelSpec.__dataclass_fields__ if f != "seed"]
+    if "seed" in value:
+        raise SpecError(f"{where}: seed is set per run by the sweep's seeds; give seeds = [{value['seed']!r}] instead of {where} seed")
     unknown = sorted(set(value) - set(valid))
     if unknown:
         raise SpecError(f"{where}: unknown spec field(s) {', '.join(unknown)}; valid fields: {', '.join(valid)}")
@@ -125,6 +163,7 @@ def _task_settings(tables: Any) -> dict[str, dict[str, Any]]:
             settings["spec"] = _spec_changes(settings["spec"], f"[task.{name}.spec]")
         if "epochs" in settings:
             _positive_int(settings["epochs"], f"[task.{name}] epochs")
+        task.with_params(**{k: v for k, v in settings.items() if k not in ("epochs", "spec")})  # checks each value
         out[name] = settings
     return out
 
@@ -136,16 +175,18 @@ def from_mapping(data: dict[str, Any], base: SweepConfig | None = None) -> Sweep
         raise SpecError(f"unknown config key(s) {', '.join(unknown)}; valid keys: {', '.join(TOP_KEYS)}")
     cfg = dict(vars(base or SweepConfig()))
     if "tasks" in data:
-        cfg["tasks"] = tuple(t.name for t in parse_tasks(",".join(_names(data["tasks"], "tasks"))))
+        cfg["tasks"] = _once_each([t.name for t in parse_tasks(",".join(_names(data["tasks"], "tasks")))], "tasks")
     if "task" in data:
         cfg["task_settings"] = _task_settings(data["task"])
     if "impls" in data:
-        cfg["impls"] = parse_impls(",".join(_names(data["impls"], "impls")))
+        cfg["impls"] = parse_impls(",".join(_once_each(_names(data["impls"], "impls"), "impls")))
     if "seeds" in data:
         cfg["seeds"] = parse_seeds(data["seeds"])
-    for key in ("epochs", "threads", "eval_every"):
+    for key in ("epochs", "eval_every"):
         if key in data:
             cfg[key] = _positive_int(data[key], key)
+    if "threads" in data:
+        cfg["threads"] = check_threads(data["threads"])
     if "warmup_steps" in data:
         value = data["warmup_steps"]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -164,7 +205,11 @@ def load(path: str) -> SweepConfig:
     except FileNotFoundError:
         raise SpecError(f"config file {path!r} not found") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"config file {path} is not valid TOML: {exc}") from None
+        raise SpecError(f"config file {path} is not valid TOML: {exc}; see the README's config example") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"config file {path} is not UTF-8 text (is it a TOML file?); save it as UTF-8 TOML") from None
+    except IsADirectoryError:
+        raise SpecError(f"config file {path!r} is a folder; give the TOML file inside it") from None
     except OSError as exc:
         raise SpecError(f"cannot read config file {path}: {exc.strerror}") from None
     return from_mapping(data)

@@ -20,6 +20,10 @@ from .environment import import_seconds
 from .jobs import Job, batch_rows
 
 EVALS_PER_RUN = 100  # default evaluation count per run (the steps-to-target resolution)
+# A run has diverged when its training loss becomes NaN or inf, or exceeds this many times
+# its first step's loss (and 1): an exploding loss is divergence even while it is finite
+# (lr = 1e12 reaches 1e61 and predicts one class; that is not a result to rank).
+EXPLOSION_FACTOR = 1e6
 
 _INIT_SECONDS: dict[str, float] = {}
 
@@ -51,7 +55,7 @@ def execute(job: Job) -> dict:
         except NotExpressible as exc:
             run.row.update(status="not expressible", message=str(exc))
         except FloatingPointError as exc:
-            run.row.update(status="diverged", message=str(exc))
+            run.row.update(status="diverged", message=str(exc), steps=getattr(run, "done", 0))
         except Exception as exc:  # recorded; the sweep goes on
             run.row.update(status="failed", message=f"{type(exc).__name__}: {exc}")
     return {"run": run.row, "curves": run.curves, "boundary": run.boundary}
@@ -80,12 +84,13 @@ class Run:
         """Build, train with evaluations every ``eval_every`` steps, then the final row."""
         self._build()
         values = self._evaluate(0)
-        while self.done < self.total:
+        while values is not None and self.done < self.total:
             if not self._advance():
                 break
             if self.done % self.every == 0 or self.done == self.total:
                 values = self._evaluate(self.done)
-                self._note_target(values)
+                if values is not None:
+                    self._note_target(values)
         self._finish(values)
 
     def _build(self) -> None:
@@ -110,19 +115,26 @@ class Run:
         chunk = 1 if done == 0 else min(self.every - done % self.every, self.total - done)
         self.losses[done : done + chunk] = self.model.run_steps(self.prepared, chunk, self.seconds[done : done + chunk])
         self.done = done + chunk
-        if np.all(np.isfinite(self.losses[done : self.done])):
+        new = self.losses[done : self.done]
+        limit = EXPLOSION_FACTOR * max(1.0, abs(float(self.losses[0])))
+        bad = ~np.isfinite(new) | (np.abs(new) > limit) if np.isfinite(self.losses[0]) else ~np.isfinite(new)
+        if not bad.any():
             return True
-        self.row.update(status="diverged", message=f"the training loss became {self.losses[self.done - 1]} by step {self.done}")
+        at = done + int(np.argmax(bad))
+        why = "became" if not np.isfinite(self.losses[at]) else f"exploded past {EXPLOSION_FACTOR:g} x its first value ({self.losses[0]:.3g}):"
+        self.row.update(status="diverged", message=f"the training loss {why} {self.losses[at]:.3g} at step {at + 1}")
         return False
 
-    def _evaluate(self, step: int) -> dict[str, float]:
-        """Loss and accuracy on both splits, on a paused training clock; one ``curves`` row."""
+    def _evaluate(self, step: int) -> dict[str, float] | None:
+        """Loss and accuracy on both splits, on a paused training clock; one ``curves`` row.
+        None, with the run marked diverged, when the outputs are no longer finite."""
         clock = time.perf_counter()
         values = {}
         for part, X, y in (("train", self.data.X_train, self.data.y_train), ("test", self.data.X_test, self.data.y_test)):
             proba = self.model.predict_proba(X)
             if not np.all(np.isfinite(proba)):
-                raise FloatingPointError("the outputs became NaN or inf")
+                self.row.update(status="diverged", message=f"the outputs became NaN or inf by step {step}")
+                return None
             values[f"{part}_loss"] = metrics.loss(self.kind, y, proba)
             values[f"{part}_accuracy"] = np.nan if self.kind == "mse" else metrics.accuracy(y, proba)
         self.t_eval += time.perf_counter() - clock
@@ -141,7 +153,7 @@ class Run:
             self.row.update(reached_target=True, steps_to_target=done, epochs_to_target=done / self.per_epoch,
                             time_to_target=float(self.seconds[:done].sum()))
 
-    def _finish(self, values: dict[str, float]) -> None:
+    def _finish(self, values: dict[str, float] | None) -> None:
         """Timings, final metrics, the sklearn cross-check and the boundary grid."""
         done, seconds = self.done, self.seconds
         after = seconds[1 + self.job.warmup_steps : done]
@@ -153,7 +165,7 @@ class Run:
             t_step_iqr=float(np.subtract(*np.percentile(after, [75, 25]))) if len(after) else np.nan,
             final_step_loss=float(self.losses[done - 1]) if done else np.nan,
         )
-        if self.row["status"] != "ok":
+        if self.row["status"] != "ok" or values is None:
             return
         self.row.update({f"final_{k}": v for k, v in values.items()})
         proba = self.model.predict_proba(self.data.X_test)

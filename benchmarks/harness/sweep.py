@@ -4,6 +4,7 @@ progress and ``--resume`` finishes it with the same tables as an uninterrupted s
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -11,7 +12,7 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
-from reference_impls import facts, pin_threads
+from reference_impls import build, facts, pin_threads
 from reference_impls.spec import SpecError
 
 from ..results.schema import ENV_PREFIX
@@ -21,6 +22,7 @@ from .environment import software
 from .execute import execute
 from .jobs import Job, make_jobs
 from .summary import summarize
+from .workers import parallel_map, usable_cores
 
 Progress = Callable[[int, int, str], None]
 
@@ -44,9 +46,39 @@ def _iterate(jobs: list[Job], parallel: int) -> Iterator[dict]:
         for job in jobs:
             yield execute(job)
         return
-    from joblib import Parallel, delayed
+    yield from parallel_map(execute, jobs, parallel)
 
-    yield from Parallel(n_jobs=parallel, return_as="generator_unordered")(delayed(execute)(job) for job in jobs)
+
+def check_tasks(config: SweepConfig) -> None:
+    """Draw each task's data once (first seed) and check it against the task's spec, as
+    training would, before the first run: a bad MNIST file, labels beyond the outputs or
+    an empty data set is one ``SpecError`` line now, not every run recorded ``failed``."""
+    for plan in config.plans():
+        name = plan.task.name
+        try:
+            data = plan.task.data(config.seeds[0])
+            model = build("scratch", plan.spec.replace(seed=config.seeds[0]))
+            for part, X, y in (("training", data.X_train, data.y_train), ("test", data.X_test, data.y_test)):
+                try:
+                    model.check_data(X, y)
+                except SpecError as exc:
+                    raise SpecError(f"task {name}'s {part} data does not fit its spec: {exc}; "
+                                    f"fix the data or [task.{name}.spec] (sizes {plan.spec.sizes}, loss {plan.spec.loss})") from None
+        except SpecError:
+            raise
+        except (ValueError, TypeError, ArithmeticError) as exc:  # a data generator refusing its parameters
+            raise SpecError(f"task {name} cannot draw its data with {plan.task.params}: {exc}; change [task.{name}]") from None
+
+
+def effective_jobs(asked: int, pending: int, notify: Callable[[str], None]) -> int:
+    """Worker processes worth starting: no more than the runs left to do or the cores to
+    run them on (each worker is a full interpreter with the frameworks, hundreds of MB);
+    says so when that is fewer than asked."""
+    cores = usable_cores()
+    jobs = max(1, min(asked, pending, cores))
+    if jobs < asked:
+        notify(f"--jobs {asked} capped at {jobs}: {pending} run(s) to do, {cores} core(s) to run them on")
+    return jobs
 
 
 def run_sweep(
@@ -62,10 +94,16 @@ def run_sweep(
     records moved aside)."""
     if resume and overwrite:
         raise SpecError("--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one")
+    if jobs < 1:
+        raise SpecError(f"--jobs must be at least 1, got {jobs}")
+    notify = notify or (lambda line: print(line, file=sys.stderr))
+    check_tasks(config)
     job_list = make_jobs(config, jobs)
-    if jobs <= 1:
-        pin_threads(config.threads, tuple(config.impls))
     if not out:
+        jobs = effective_jobs(jobs, len(job_list), notify)
+        job_list = [dataclasses.replace(j, parallel_jobs=jobs) for j in job_list]
+        if jobs <= 1:
+            pin_threads(config.threads, tuple(config.impls))
         records = {}
         for i, rec in enumerate(_iterate(job_list, jobs)):
             records[rec["run"]["run_id"]] = _record(rec, config, {j.run_id: k for k, j in enumerate(job_list)})
@@ -76,7 +114,11 @@ def run_sweep(
     with store.lock():
         kept, moved = _open_folder(store, config, resume, overwrite)
         for path in moved:
-            (notify or (lambda line: print(line, file=sys.stderr)))(f"moved unreadable record {path} aside; its run is done again")
+            notify(f"moved unreadable record {path} aside; its run is done again")
+        jobs = effective_jobs(jobs, sum(j.run_id not in kept for j in job_list), notify)
+        job_list = [dataclasses.replace(j, parallel_jobs=jobs) for j in job_list]
+        if jobs <= 1:
+            pin_threads(config.threads, tuple(config.impls))
         return _run_into(store, config, job_list, kept, jobs, progress, argv, moved)
 
 

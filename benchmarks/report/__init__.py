@@ -6,6 +6,7 @@ present, the equivalence check's, the timing suite's and the scaling study's tab
 from __future__ import annotations
 
 import base64
+import html
 import os
 import re
 from datetime import datetime, timezone
@@ -19,7 +20,16 @@ from .text import ci_text, seconds
 
 
 def md_escape(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text for a Markdown table cell, heading or list line: Markdown viewers render raw
+    HTML, so ``<``, ``>`` and ``&`` become entities (a results folder's strings are the
+    user's, and a ``<script>`` in a task name or message must stay text); ``|`` would end a
+    cell, a newline the line."""
+    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def md_code(text: object) -> str:
+    """Text for an inline code span: no backticks (they would end it), one line."""
+    return str(text).replace("`", "'").replace("\r", " ").replace("\n", " ")
 
 
 def summary_rows(summary: pd.DataFrame) -> list[dict]:
@@ -54,6 +64,8 @@ def build_report(results: str, out: str, check: str | None = None, benchmark_jso
     folder; the equivalence check, the pytest-benchmark JSON and the scaling study come
     from ``check``, ``benchmark_json`` and ``scale`` or, when not given, from
     ``results/check``, ``results/benchmarks.json`` and ``results/scale`` if present."""
+    # Everything is read (and so checked) before anything is written: a bad input leaves
+    # an earlier report in ``out`` as it was.
     store = ResultsStore(results)
     runs, curves, summary = store.read_run_tables()
     manifest = store.read_manifest()
@@ -63,19 +75,21 @@ def build_report(results: str, out: str, check: str | None = None, benchmark_jso
     check_store = ResultsStore(check or os.path.join(results, "check"))
     equivalence, deviation = check_store.read_table("equivalence"), check_store.read_table("deviation")
     benchmark_json = benchmark_json or _if_exists(os.path.join(results, "benchmarks.json"))
+    bench = read_benchmark_json(benchmark_json) if benchmark_json else None
     scale_table = ResultsStore(scale or os.path.join(results, "scale")).read_table("scale")
+    tasks = list(dict.fromkeys(runs["task"]))
+    boundaries = {task: data.decision_boundaries(runs, store.read_boundary, task) for task in tasks}
     check_writable(out)
     figures: list[dict] = []
-    tasks = list(dict.fromkeys(runs["task"]))
     _run_figures(runs, curves, summary, tasks, out, figures)
-    boundary_figs = _boundary_figures(store, runs, tasks, out)
+    boundary_figs = _boundary_figures(boundaries, out)
     if deviation is not None and len(deviation):
         tol = float(equivalence["tol_trajectory"].iloc[0]) if equivalence is not None and len(equivalence) else None
         _figure(figures, out, "equivalence_deviation.png", "Trajectory difference from scratch", "Largest relative deviation of the loss from the scratch network's so far, per step (log-log); one line per task and configuration.",
                 lambda p: plots.equivalence_deviation(deviation, p, tol))
     context = {
         "title": "scratchbench report",
-        **(_benchmark_section(benchmark_json, out, figures) if benchmark_json else {}),
+        **(_benchmark_section(bench, benchmark_json, out, figures) if bench is not None else {}),
         **(_scale_section(scale_table, out, figures) if scale_table is not None and len(scale_table) else {}),
         **_run_context(runs, summary, manifest, frameworks, tasks),
         "figures": figures, "boundaries": boundary_figs, "equivalence": _equivalence_rows(equivalence),
@@ -107,11 +121,10 @@ def _run_figures(runs: pd.DataFrame, curves: pd.DataFrame, summary: pd.DataFrame
             lambda p: plots.performance_profile(taus, profiles, p))
 
 
-def _boundary_figures(store: ResultsStore, runs: pd.DataFrame, tasks: list[str], out: str) -> list[dict]:
+def _boundary_figures(boundaries: dict[str, tuple], out: str) -> list[dict]:
     """One figure per task whose runs have stored decision-boundary grids (2-D tasks)."""
     figs = []
-    for task in tasks:
-        bounds, X, y = data.decision_boundaries(runs, store.read_boundary, task)
+    for task, (bounds, X, y) in boundaries.items():
         if bounds:
             name = f"boundary_{task}.png"
             plots.decision_boundary(task, bounds, X, y, os.path.join(out, name))
@@ -162,12 +175,11 @@ FAMILIES = {
 }
 
 
-def _benchmark_section(path: str, out: str, figures: list[dict]) -> dict:
-    """pytest-benchmark's JSON -> the ``benchmarks`` table (written beside the report), one
-    figure per family of groups, the GFLOP/s table and the training table."""
+def _benchmark_section(bench: pd.DataFrame, path: str, out: str, figures: list[dict]) -> dict:
+    """pytest-benchmark's ``benchmarks`` table (written beside the report), one figure per
+    family of groups, the GFLOP/s table and the training table."""
     from ..results.benchjson import family, gflops_table
 
-    bench = read_benchmark_json(path)
     write_table_files(bench, os.path.join(out, "benchmarks"))
     families = bench["group"].map(family)
     for fam in dict.fromkeys(families):
@@ -237,4 +249,5 @@ def _jinja(autoescape: bool = False):
         autoescape=autoescape, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
     )
     env.filters["md"] = md_escape
+    env.filters["md_code"] = md_code
     return env

@@ -15,13 +15,28 @@ from .schema import BENCHMARKS as COLUMNS
 
 
 
+STATS = ("median", "iqr", "q1", "q3", "mean", "min", "rounds")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def benchmark_table(data: object, source: str = "benchmark JSON") -> pd.DataFrame:
     """Parsed pytest-benchmark JSON -> the ``benchmarks`` table (``source`` names it in errors)."""
-    if not isinstance(data, dict) or "benchmarks" not in data:
-        raise ResultsError(f"{source} is not a pytest-benchmark JSON file (no 'benchmarks' list)")
+    fix = "write it again with: pytest benchmarks/suite --benchmark-only --benchmark-json=FILE"
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        raise ResultsError(f"{source} is not a pytest-benchmark JSON file (no 'benchmarks' list); {fix}")
+    if not data["benchmarks"]:
+        raise ResultsError(f"{source} lists no benchmarks (an empty 'benchmarks' list); {fix}")
     rows = []
-    for b in data["benchmarks"]:
-        s, e = b["stats"], b.get("extra_info", {})
+    for i, b in enumerate(data["benchmarks"]):
+        s = b.get("stats") if isinstance(b, dict) else None
+        missing = [k for k in STATS if not isinstance(s, dict) or not _number(s.get(k))]
+        if not isinstance(b, dict) or not isinstance(b.get("name"), str) or missing:
+            name = b.get("name", f"#{i}") if isinstance(b, dict) else f"#{i}"
+            raise ResultsError(f"{source}: benchmark {name!r} lacks {'stats ' + ', '.join(missing) if missing else 'a name'}; {fix}")
+        e = b.get("extra_info") if isinstance(b.get("extra_info"), dict) else {}
         rows.append({
             "group": b.get("group") or "", "name": b["name"], "impl": e.get("impl", ""), "mode": e.get("mode", ""),
             "task": e.get("task", ""), "n": e.get("n", np.nan), "width": e.get("width", np.nan), "dtype": e.get("dtype", ""),

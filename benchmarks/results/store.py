@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -111,8 +112,8 @@ def read_benchmark_json(path: str | os.PathLike) -> pd.DataFrame:
             data = json.load(f)
     except FileNotFoundError:
         raise ResultsError(f"benchmark JSON {os.fspath(path)!r} not found; write it with: pytest --benchmark-only --benchmark-json={os.fspath(path)}") from None
-    except json.JSONDecodeError as exc:
-        raise ResultsError(f"{os.fspath(path)} is not JSON: {exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{os.fspath(path)} is not JSON ({str(exc).splitlines()[0]}); write it again with pytest --benchmark-only --benchmark-json=FILE") from None
     return benchmark_table(data, os.fspath(path))
 
 
@@ -203,7 +204,11 @@ class ResultsStore:
     # ---- manifest -------------------------------------------------------------------------
     def read_manifest(self) -> dict[str, Any]:
         """The sweep's manifest, or ``{}`` when there is none."""
-        return self.read_json("manifest") or {}
+        manifest = self.read_json("manifest") or {}
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("config", {}), dict):
+            raise ResultsError(f"{self.folder / 'manifest.json'} is not a sweep manifest (a JSON object with its config); "
+                               "restore it, or start again with --overwrite")
+        return manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> str:
         return self.write_json("manifest", manifest)
@@ -280,8 +285,12 @@ class ResultsStore:
         path = self.boundaries_dir / f"{run_id}.npz"
         if not path.exists():
             return None
-        with np.load(path) as data:
-            return {k: data[k] for k in data.files}
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {k: data[k] for k in data.files}
+        except (ValueError, OSError, EOFError, AttributeError, zipfile.BadZipFile) as exc:
+            raise ResultsError(f"{path} is not a readable decision-boundary grid ({type(exc).__name__}); delete it (the report then "
+                               "draws no boundary for that run) or rerun the sweep with --overwrite") from None
 
     # ---- named tables ---------------------------------------------------------------------
     def write_table(self, name: str, df: pd.DataFrame, wait: float = TABLE_WAIT) -> list[str]:
@@ -316,8 +325,9 @@ class ResultsStore:
             return None
         try:
             return json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ResultsError(f"{path} is not readable JSON ({exc})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ResultsError(f"{path} is not readable JSON ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
+                               "restore it, or delete it and rerun the command that wrote it") from None
 
     # ---- the sweep's tables ---------------------------------------------------------------
     def missing_records(self) -> list[str]:

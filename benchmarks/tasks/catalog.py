@@ -60,11 +60,50 @@ class Task:
         return self.make(seed, **self.params)
 
     def with_params(self, **params: Any) -> "Task":
-        """The same task with other data parameters (validated)."""
+        """The same task with other data parameters, each checked against its rule
+        (``PARAM_RULES``) so a bad value is named here, not met later as a crash or a
+        silently rounded number."""
         unknown = sorted(set(params) - set(self.params))
         if unknown:
             raise SpecError(f"task {self.name} has no parameter(s) {', '.join(unknown)}; valid: {', '.join(self.params) or 'none'}")
+        for key, value in params.items():
+            rule = PARAM_RULES[key]
+            if not rule.accepts(value):
+                raise SpecError(f"[task.{self.name}] {key} must be {rule.wanted}, got {value!r}; e.g. {key} = {rule.example}")
         return dataclasses.replace(self, params={**self.params, **params})
+
+
+@dataclass(frozen=True)
+class ParamRule:
+    """What one data parameter accepts, said in words for the error message."""
+
+    wanted: str
+    example: str
+    kind: type | tuple[type, ...]
+    low: float | None = None  # inclusive
+    high: float | None = None  # exclusive
+    optional: bool = False  # None allowed (the default: not set)
+
+    def accepts(self, value: Any) -> bool:
+        if value is None:
+            return self.optional
+        if isinstance(value, bool) or not isinstance(value, self.kind):
+            return False
+        if isinstance(value, float) and not np.isfinite(value):
+            return False
+        return (self.low is None or value >= self.low) and (self.high is None or value < self.high)
+
+
+PARAM_RULES: dict[str, ParamRule] = {
+    "n_bits": ParamRule("a whole number from 1 to 16", "3", int, 1, 17),
+    "n_per_class": ParamRule("a whole number >= 1", "100", int, 1),
+    "n_classes": ParamRule("a whole number >= 2", "3", int, 2),
+    "noise": ParamRule("a number >= 0", "0.2", (int, float), 0),
+    "n_samples": ParamRule("a whole number >= 10", "500", int, 10),
+    "factor": ParamRule("a number between 0 and 1", "0.5", (int, float), 0, 1),
+    "path": ParamRule("a path to a .npz file or a folder of IDX files", '"data/mnist.npz"', str),
+    "limit": ParamRule("a whole number >= 1 (rows of the training set to keep)", "10000", int, 1, optional=True),
+}
 
 
 def _split(X: np.ndarray, y: np.ndarray, seed: int, test_size: float = 0.2) -> Dataset:
@@ -117,7 +156,8 @@ def _digits(seed: int) -> Dataset:
 
 def _mnist(seed: int, path: str | None, limit: int | None) -> Dataset:
     if not path:
-        raise SpecError("task mnist reads local files: set its path, e.g. [tasks.mnist] path = \"data/mnist.npz\" in --config")
+        raise SpecError('task mnist reads local files and has no path: set one in a config file, [task.mnist] path = "data/mnist.npz", '
+                        "and run scratchbench run --config FILE")
     X_train, y_train, X_test, y_test = load_mnist(path)
     if limit:
         X_train, y_train = X_train[:limit], y_train[:limit]
