@@ -23,7 +23,6 @@ lr = 0.5
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,7 +107,9 @@ def _once_each(items: list[Any] | tuple[Any, ...], what: str) -> tuple[Any, ...]
 def check_threads(value: Any, what: str = "threads") -> int:
     """A thread count from 1 to this machine's cores (more only oversubscribes the CPU,
     and BLAS libraries crash allocating buffers for absurd counts)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    from .workers import usable_cores
+
+    cores = usable_cores()
     value = _positive_int(value, what)
     if value > cores:
         raise SpecError(f"{what} must be at most {cores} (this machine's cores), got {value}")
