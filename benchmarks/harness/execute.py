@@ -5,6 +5,7 @@ evaluate on a paused clock, and cross-check the final metrics with scikit-learn.
 from __future__ import annotations
 
 import math
+import socket
 import time
 
 import numpy as np
@@ -61,6 +62,13 @@ def execute(job: Job) -> dict:
     return {"run": run.row, "curves": run.curves, "boundary": run.boundary}
 
 
+def failed(job: Job, message: str) -> dict:
+    """The record of a run that could not be executed at all (its worker was lost)."""
+    run = Run(job)
+    run.row.update(status="failed", message=message)
+    return {"run": run.row, "curves": [], "boundary": None}
+
+
 class Run:
     """The state of one run while it trains: its ``runs`` row, its ``curves`` rows, and the
     training clock (per-step seconds and losses, evaluation time kept apart)."""
@@ -77,7 +85,7 @@ class Run:
             "convention": job.spec.convention, "target_metric": job.task.target_metric, "target": job.task.target,
             "reached_target": False, "steps_to_target": np.nan, "epochs_to_target": np.nan, "time_to_target": np.nan,
             "t_import": import_seconds(job.impl), "warmup_steps": job.warmup_steps, "threads": job.threads,
-            "parallel_jobs": job.parallel_jobs, "spec": job.spec.to_json(),
+            "parallel_jobs": job.parallel_jobs, "host": socket.gethostname(), "spec": job.spec.to_json(),
         }
 
     def train(self) -> None:

@@ -41,7 +41,13 @@ def config_key(config: SweepConfig) -> dict[str, Any]:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(config).items()}
 
 
-def _iterate(jobs: list[Job], parallel: int) -> Iterator[dict]:
+def _iterate(jobs: list[Job], parallel: int, cluster=None) -> Iterator[dict]:
+    if cluster is not None:
+        from .cluster import dask_map
+        from .execute import failed
+
+        yield from dask_map(cluster, execute, jobs, failed)
+        return
     if parallel <= 1:
         for job in jobs:
             yield execute(job)
@@ -87,6 +93,7 @@ def effective_jobs(asked: int, pending: int, notify: Callable[[str], None]) -> i
 def run_sweep(
     config: SweepConfig, out: str | None = None, *, resume: bool = False, overwrite: bool = False, jobs: int = 1,
     progress: Progress | None = None, argv: list[str] | None = None, notify: Callable[[str], None] | None = None,
+    backend: str = "local", scheduler: str | None = None,
 ) -> Results:
     """Run every (task, impl, seed) of ``config``; returns the tables. With ``out``, each
     run is recorded there as it finishes and the tables (rebuilt from every record in the
@@ -94,21 +101,37 @@ def run_sweep(
 
     ``resume`` continues the sweep recorded in ``out`` (same configuration only), rerunning
     failed runs; ``overwrite`` replaces it. ``notify`` receives one-line notices (corrupt
-    records moved aside)."""
+    records moved aside). ``backend="dask"`` executes the runs on the Dask cluster at
+    ``scheduler`` (or on a local cluster of ``jobs`` workers started for the sweep); the
+    records still come back here and only this process writes ``out``."""
     if resume and overwrite:
         raise SpecError("--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one")
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
+    check_tasks(config)  # before any worker starts
+    if backend not in ("local", "dask"):
+        raise SpecError(f"unknown backend {backend!r}; choose local or dask")
+    if scheduler and backend != "dask":
+        raise SpecError("--scheduler needs --backend dask")
+    if backend == "dask":
+        from .cluster import client, n_workers
+
+        with client(scheduler, jobs) as c:
+            return _sweep(config, out, resume, overwrite, n_workers(c), progress, argv, notify, c)
+    return _sweep(config, out, resume, overwrite, jobs, progress, argv, notify, None)
+
+
+def _sweep(config: SweepConfig, out: str | None, resume: bool, overwrite: bool, jobs: int, progress: Progress | None,
+           argv: list[str] | None, notify: Callable[[str], None] | None, cluster) -> Results:
     notify = notify or (lambda line: print(line, file=sys.stderr))
-    check_tasks(config)
     job_list = make_jobs(config, jobs)
     if not out:
-        jobs = effective_jobs(jobs, len(job_list), notify)
+        jobs = jobs if cluster is not None else effective_jobs(jobs, len(job_list), notify)
         job_list = [dataclasses.replace(j, parallel_jobs=jobs) for j in job_list]
-        if jobs <= 1:
+        if jobs <= 1 and cluster is None:
             pin_threads(config.threads, tuple(config.impls))
         records = {}
-        for i, rec in enumerate(_iterate(job_list, jobs)):
+        for i, rec in enumerate(_iterate(job_list, jobs, cluster)):
             records[rec["run"]["run_id"]] = _record(rec, config, {j.run_id: k for k, j in enumerate(job_list)})
             _tell(progress, i + 1, len(job_list), rec)
         runs, curves = tables_from_records(records.values())
@@ -118,11 +141,12 @@ def run_sweep(
         kept, moved = _open_folder(store, config, resume, overwrite)
         for path in moved:
             notify(f"moved unreadable record {path} aside; its run is done again")
-        jobs = effective_jobs(jobs, sum(j.run_id not in kept for j in job_list), notify)
+        if cluster is None:
+            jobs = effective_jobs(jobs, sum(j.run_id not in kept for j in job_list), notify)
         job_list = [dataclasses.replace(j, parallel_jobs=jobs) for j in job_list]
-        if jobs <= 1:
+        if jobs <= 1 and cluster is None:
             pin_threads(config.threads, tuple(config.impls))
-        return _run_into(store, config, job_list, kept, jobs, progress, argv, moved)
+        return _run_into(store, config, job_list, kept, jobs, progress, argv, moved, cluster)
 
 
 def _open_folder(store: ResultsStore, config: SweepConfig, resume: bool, overwrite: bool) -> tuple[dict[str, dict], list[str]]:
@@ -161,14 +185,14 @@ def _tell(progress: Progress | None, i: int, n: int, rec: dict) -> None:
 
 
 def _run_into(store: ResultsStore, config: SweepConfig, job_list: list[Job], kept: dict[str, dict], jobs: int,
-              progress: Progress | None, argv: list[str] | None, moved: list[str]) -> Results:
+              progress: Progress | None, argv: list[str] | None, moved: list[str], cluster=None) -> Results:
     order = {j.run_id: k for k, j in enumerate(job_list)}
     pending = [j for j in job_list if j.run_id not in kept]
     manifest = _manifest(config, job_list, jobs, argv)
     store.write_manifest({**manifest, "complete": False, "runs_recorded": len(kept)})  # a killed sweep keeps its config
     complete = False
     try:
-        for i, rec in enumerate(_iterate(pending, jobs)):
+        for i, rec in enumerate(_iterate(pending, jobs, cluster)):
             boundary = rec.pop("boundary", None)
             if boundary is not None:  # before the record: a record implies its boundary
                 store.write_boundary(rec["run"]["run_id"], boundary)

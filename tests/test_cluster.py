@@ -1,0 +1,97 @@
+"""Sweeps on a Dask cluster: a ``LocalCluster`` of separate worker processes, started and
+closed by these tests. The cluster gives the same non-timing tables as a local sweep, and
+a worker killed mid-sweep loses no run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmarks.harness import config as cfgmod
+from benchmarks.harness.sweep import run_sweep
+from benchmarks.results.store import ResultsStore
+
+distributed = pytest.importorskip("distributed", reason="dask.distributed is a dependency of the dask backend")
+
+TIMING = ("t_", "time_to_target", "host", "parallel_jobs", "env_")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def _non_timing(runs: pd.DataFrame) -> pd.DataFrame:
+    keep = [c for c in runs.columns if not c.startswith(TIMING) and c not in TIMING]
+    return runs[keep].sort_values("run_id").reset_index(drop=True)
+
+
+def test_cluster_sweep_matches_the_local_sweep(cluster, tmp_path):
+    cfg = cfgmod.from_mapping({"tasks": "xor,and", "impls": "scratch,torch", "seeds": 2, "epochs": 30})
+    local = run_sweep(cfg, str(tmp_path / "local"))
+    remote = run_sweep(cfg, str(tmp_path / "dask"), backend="dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(_non_timing(local.runs), _non_timing(remote.runs))
+    assert (remote.runs["status"] == "ok").all() and len(remote.runs) == 8
+    assert remote.runs["host"].notna().all()
+    curves = ["run_id", "step", "train_loss", "test_accuracy"]
+    pd.testing.assert_frame_equal(local.curves[curves].sort_values(curves[:2]).reset_index(drop=True),
+                                  remote.curves[curves].sort_values(curves[:2]).reset_index(drop=True))
+
+
+def _worker_pids(cluster) -> list[int]:
+    return [w.process.pid for w in cluster.workers.values() if getattr(w, "process", None) and w.process.pid]
+
+
+def test_worker_killed_mid_sweep_loses_no_run(cluster, tmp_path):
+    cfg = cfgmod.from_mapping({"tasks": "spiral", "impls": "scratch", "seeds": 6, "epochs": 600})
+    out = tmp_path / "killed"
+    result: dict = {}
+    thread = threading.Thread(target=lambda: result.update(r=run_sweep(cfg, str(out), backend="dask", scheduler=cluster.scheduler_address)))
+    thread.start()
+    records = out / "records"
+    deadline = time.monotonic() + 600  # bounded wait for the first finished run (a record file)
+    while time.monotonic() < deadline and not (records.exists() and any(p.suffix == ".json" and not p.name.startswith(".") for p in records.iterdir())):
+        time.sleep(0.2)
+    pids = _worker_pids(cluster)
+    assert pids, "no worker process to kill"
+    os.kill(pids[0], signal.SIGKILL)  # Dask's nanny restarts it; its run is resubmitted
+    thread.join(timeout=1200)
+    assert not thread.is_alive(), "the sweep did not finish"
+    runs = result["r"].runs
+    assert len(runs) == 6 and set(runs["status"]) <= {"ok", "failed"}
+    stored = ResultsStore(out).read_records()
+    assert len(stored) == 6  # every run recorded: ok, or failed with the reason
+    assert all(r["run"]["status"] == "ok" or "cluster" in r["run"]["message"] for r in stored.values())
+
+
+def test_scheduler_without_dask_backend_is_refused():
+    cfg = cfgmod.from_mapping({"tasks": "xor", "impls": "scratch", "seeds": 1, "epochs": 5})
+    with pytest.raises(ValueError, match="--scheduler needs --backend dask"):
+        run_sweep(cfg, backend="local", scheduler="tcp://127.0.0.1:1")
+
+
+def test_unreachable_scheduler_is_one_line():
+    cfg = cfgmod.from_mapping({"tasks": "xor", "impls": "scratch", "seeds": 1, "epochs": 5})
+    with pytest.raises(ValueError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        run_sweep(cfg, backend="dask", scheduler="tcp://127.0.0.1:9")
+
+
+def test_cli_run_on_a_local_cluster_it_starts_and_stops(tmp_path, capsys):
+    from benchmarks.cli import main
+
+    out = tmp_path / "cli"
+    code = main(["run", "--tasks", "xor", "--impls", "scratch", "--seeds", "2", "--epochs", "5", "--backend", "dask", "--jobs", "2",
+                 "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 2 and (runs["status"] == "ok").all() and runs["host"].notna().all()
