@@ -150,7 +150,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 bar.update(job, completed=i, total=n, description=f"done: {what}")
 
             results = run_sweep(cfg, args.out, resume=args.resume, overwrite=args.overwrite, jobs=args.jobs, progress=progress,
-                                backend=args.backend, scheduler=args.scheduler,
+                                backend=args.backend, scheduler=args.scheduler, device=args.device,
                                 argv=["scratchbench", *args.argv], notify=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False))
     except KeyboardInterrupt as exc:
         how = "terminated" if isinstance(exc, Terminated) else "interrupted"
@@ -310,6 +310,8 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace the sweep recorded in --out")
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (timings are then flagged); with --backend dask "
                    "and no --scheduler, the size of the local cluster")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="where torch and Keras run (scratch and scikit-learn always on the CPU); recorded per run (default cpu)")
     p.add_argument("--backend", choices=("local", "dask"), default="local",
                    help="where runs execute: local processes, or a Dask cluster (records come back here; only this process writes --out)")
     p.add_argument("--scheduler", help="the Dask scheduler's address (tcp://host:8786) for --backend dask (default: a local cluster of --jobs workers)")

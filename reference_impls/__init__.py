@@ -38,11 +38,12 @@ def implementation_class(name: str) -> type[Implementation]:
         return getattr(importlib.import_module(f".{module}", __name__), cls)
 
 
-def build(name: str, spec: ModelSpec, weights: Weights | None = None) -> Implementation:
+def build(name: str, spec: ModelSpec, weights: Weights | None = None, device: str = "cpu") -> Implementation:
     """``spec`` as implementation ``name``, starting from ``weights`` (default:
-    ``spec.init_weights()``). Raises ``NotExpressible`` naming the missing feature when the
-    framework cannot express the spec."""
-    return implementation_class(name)(spec, weights)
+    ``spec.init_weights()``), on ``device`` ("cpu", or "cuda" for the frameworks that run
+    there). Raises ``NotExpressible`` naming the missing feature when the framework cannot
+    express the spec."""
+    return implementation_class(name)(spec, weights, device=device)
 
 
 _blas_limits = None  # threadpoolctl's limiter, kept alive for the process

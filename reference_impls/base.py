@@ -68,10 +68,21 @@ class Implementation(ABC):
     losses: ClassVar[frozenset[str]]
     optimizers: ClassVar[frozenset[str]]
 
-    def __init__(self, spec: ModelSpec, weights: Weights | None = None) -> None:
+    #: devices this implementation can run on (``build(..., device=)``); NumPy's is the CPU
+    devices: ClassVar[tuple[str, ...]] = ("cpu",)
+
+    @classmethod
+    def device_problem(cls, device: str) -> str | None:
+        """Why ``device`` cannot be used here now (e.g. no GPU), or None."""
+        return None if device in cls.devices else f"{cls.name} runs on {', '.join(cls.devices)}"
+
+    def __init__(self, spec: ModelSpec, weights: Weights | None = None, device: str = "cpu") -> None:
         problems = list(self.unsupported(spec))
+        if device not in self.devices:
+            problems.append(f"the {device} device ({self.name} runs on {', '.join(self.devices)})")
         if problems:
             raise NotExpressible(self.name, "; ".join(problems))
+        self.device = device
         self.spec = spec
         self.dtype = np.dtype(spec.dtype)
         weights = spec.init_weights() if weights is None else weights

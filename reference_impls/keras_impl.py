@@ -165,6 +165,16 @@ def _regularizer(l1: float, l2: float) -> ExactL1L2 | None:
 
 class KerasImplementation(Implementation):
     name = "keras"
+    devices = ("cpu", "cuda")
+
+    @classmethod
+    def device_problem(cls, device: str) -> str | None:
+        if device == "cuda" and keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            if not tf.config.list_physical_devices("GPU"):
+                return "TensorFlow sees no GPU here"
+        return super().device_problem(device)
     conventions = ("keras",)
     display_name, order, colour, import_module = "Keras", 1, "#d62728", "keras"
     distributions = {"keras": ("keras",), "tensorflow": ("tensorflow-cpu", "tensorflow")}
@@ -217,7 +227,7 @@ class KerasImplementation(Implementation):
         # float64: NumPy scalars keep constants exact (see above); float32: Python floats,
         # whose float32 conversion is the right rounding (and np.float32 is no float).
         f = np.float64 if spec.dtype == "float64" else float
-        with floatx(spec.dtype):
+        with floatx(spec.dtype), self._placement():
             wd = spec.weight_decay / 2  # coupled L2 on everything: (wd/2) ||p||^2
             inputs = keras.Input((spec.sizes[0],), dtype=spec.dtype)
             self.dense, self.layers = [], []  # Dense layers; every layer in order
@@ -296,15 +306,26 @@ class KerasImplementation(Implementation):
 
     def _step(self, X, y) -> float:
         penalty = self._penalty() if self.spec.weight_decay or self.spec.regularized else 0.0
-        with floatx(self.spec.dtype):
+        with floatx(self.spec.dtype), self._placement():
             return float(self.train_model.train_on_batch(self.train_inputs(X, self.masks), y)) - penalty
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
-        return keras.ops.convert_to_numpy(self.model(X, training=False))
+        with self._placement():
+            return keras.ops.convert_to_numpy(self.model(X, training=False))
+
+    def _placement(self):
+        """TensorFlow's device scope for ``self.device`` (other backends place by themselves)."""
+        if keras.backend.backend() != "tensorflow":
+            return contextlib.nullcontext()
+        import tensorflow as tf
+
+        if self.device == "cuda" and not tf.config.list_physical_devices("GPU"):
+            raise ValueError("--device cuda: TensorFlow sees no GPU here; use --device cpu")
+        return tf.device("/GPU:0" if self.device == "cuda" else "/CPU:0")
 
     def gradients(self, X, y):
         X, y = self._native(*self.check_data(X, y))
-        with floatx(self.spec.dtype):
+        with floatx(self.spec.dtype), self._placement():
             loss, grads = _GRADIENTS[keras.backend.backend()](self, X, y, self.variables())
         per_layer = 2 if self.spec.use_bias else 1
         return loss, [_pair(self, grads[i : i + per_layer]) for i in range(0, len(grads), per_layer)]
@@ -315,7 +336,7 @@ class KerasImplementation(Implementation):
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         out, outputs = np.asarray(X, self.dtype), []
-        with floatx(self.spec.dtype):
+        with floatx(self.spec.dtype), self._placement():
             for layer in self.layers:
                 out = layer(out)
                 outputs.append(keras.ops.convert_to_numpy(out))

@@ -13,6 +13,8 @@ Conventions, named once:
 - ``weight_decay`` is PyTorch's own (coupled L2: ``g += wd * p``, every parameter).
 - ``lr_decay`` in the "multiply" form is a ``LambdaLR`` schedule ``1 / (1 + decay * t)``
   stepped once per step; in the "divide" form ``lr / (1 + decay * t)`` is set before each step.
+- ``device``: the modules and every tensor live on ``cpu`` or ``cuda``; arrays come back
+  through ``.cpu()``. (cuBLAS sums in another order than the CPU: see the README.)
 - dropout is ``MaskDropout``, multiplying by the spec's mask for the step (see its note).
 - ``fused=False``: cross-entropy on the output probabilities, clipped as Keras and the book clip.
 - Optimizers follow the PyTorch forms (``spec.convention == "pytorch"``).
@@ -64,6 +66,13 @@ def pin_torch_threads(n: int) -> dict[str, int]:
 
 class TorchImplementation(Implementation):
     name = "torch"
+    devices = ("cpu", "cuda")
+
+    @classmethod
+    def device_problem(cls, device: str) -> str | None:
+        if device == "cuda" and not torch.cuda.is_available():
+            return "torch sees no CUDA device here (torch.cuda.is_available() is False)"
+        return super().device_problem(device)
     conventions = ("pytorch",)
     display_name, order, colour, import_module = "PyTorch", 2, "#ff7f0e", "torch"
     distributions = {"torch": ("torch",)}
@@ -92,6 +101,8 @@ class TorchImplementation(Implementation):
         self.body = nn.Sequential(*modules)  # outputs logits (pre-activation)
         self.head = ACTIVATIONS[spec.output_activation](spec)
         self.dropouts = [m for m in self.body if isinstance(m, MaskDropout)]
+        self.tdevice = _device(self.device)
+        self.body.to(self.tdevice)
         self.fused = spec.loss != "mse" and spec.fused
         self.loss_fn = LOSSES[spec.loss](reduction=spec.loss_reduction) if self.fused or spec.loss == "mse" else \
             _clipped_loss(spec.loss, spec.loss_reduction, spec.sizes[-1])
@@ -109,21 +120,25 @@ class TorchImplementation(Implementation):
     def set_weights(self, weights: Weights) -> None:
         with torch.no_grad():
             for lin, (W, b) in zip(self.linears, weights):
-                lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.T)))  # (in, out) -> (out, in)
+                lin.weight.copy_(self._tensor(np.ascontiguousarray(W.T)))  # (in, out) -> (out, in)
                 if lin.bias is not None:
-                    lin.bias.copy_(torch.from_numpy(b))
+                    lin.bias.copy_(self._tensor(b))
 
     def get_weights(self) -> Weights:
-        return [(lin.weight.detach().numpy().T.copy(), _bias(lin)) for lin in self.linears]
+        return [(_numpy(lin.weight).T.copy(), _bias(lin)) for lin in self.linears]
 
     def _native(self, X, y):
-        yt = torch.from_numpy(y)
+        yt = self._tensor(y)
         if self.spec.loss == "binary_crossentropy":
             yt = yt.reshape(len(y), -1).to(self.tdtype)
-        return torch.from_numpy(np.ascontiguousarray(X)), yt
+        return self._tensor(np.ascontiguousarray(X)), yt
 
     def _take(self, data, rows):
-        return data[rows] if isinstance(rows, slice) else data[torch.from_numpy(rows)]
+        return data[rows] if isinstance(rows, slice) else data[self._tensor(rows)]
+
+    def _tensor(self, a: np.ndarray) -> torch.Tensor:
+        """A NumPy array on this model's device (shared memory on the CPU)."""
+        return torch.from_numpy(a).to(self.tdevice)
 
     def _loss(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         z = self.body(X)
@@ -146,7 +161,7 @@ class TorchImplementation(Implementation):
         """Data loss (returned, as every implementation reports it) and, backpropagated with
         it, the penalties; with this step's dropout masks, removed again afterwards."""
         for module, mask in zip(self.dropouts, [m for m in masks or [] if m is not None]):
-            module.mask = torch.from_numpy(mask)
+            module.mask = self._tensor(mask)
         try:
             loss = self._loss(X, y)
             (loss + self._penalty() if self.spec.regularized else loss).backward()
@@ -168,22 +183,22 @@ class TorchImplementation(Implementation):
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            return self.head(self.body(torch.from_numpy(np.ascontiguousarray(X)))).numpy()
+            return _numpy(self.head(self.body(self._tensor(np.ascontiguousarray(X)))))
 
     def gradients(self, X, y):
         Xt, yt = self._native(*self.check_data(X, y))
         self.body.zero_grad(set_to_none=True)
         loss = self._backward(Xt, yt, self.next_masks(len(Xt)))
-        grads = [(lin.weight.grad.numpy().T.copy(), _bias(lin, grad=True)) for lin in self.linears]
+        grads = [(_numpy(lin.weight.grad).T.copy(), _bias(lin, grad=True)) for lin in self.linears]
         self.body.zero_grad(set_to_none=True)
         return loss.item(), grads
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
-        out, outputs = torch.from_numpy(np.ascontiguousarray(X, dtype=self.dtype)), []
+        out, outputs = self._tensor(np.ascontiguousarray(X, dtype=self.dtype)), []
         with torch.no_grad():
             for module in [m for m in self.body if not isinstance(m, MaskDropout)] + [self.head]:
                 out = module(out)
-                outputs.append(out.numpy().copy())
+                outputs.append(_numpy(out).copy())
         return outputs
 
 
@@ -222,4 +237,15 @@ def _bias(lin: nn.Linear, grad: bool = False) -> np.ndarray:
     """A layer's bias (or its gradient) as NumPy; zeros for a layer built without one."""
     if lin.bias is None:
         return np.zeros(lin.out_features, dtype=str(lin.weight.dtype).removeprefix("torch."))
-    return (lin.bias.grad if grad else lin.bias).detach().numpy().copy()
+    return _numpy(lin.bias.grad if grad else lin.bias).copy()
+
+
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy()
+
+
+def _device(name: str) -> torch.device:
+    """``cpu`` or ``cuda``; asking for CUDA where there is none is one clear error."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: torch sees no CUDA device here (torch.cuda.is_available() is False); use --device cpu")
+    return torch.device(name)

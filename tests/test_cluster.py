@@ -95,3 +95,48 @@ def test_cli_run_on_a_local_cluster_it_starts_and_stops(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == 2 and (runs["status"] == "ok").all() and runs["host"].notna().all()
+
+
+# ---- --device: spec-independent, recorded per run ------------------------------------------------
+def test_device_cpu_is_recorded_for_every_run(tmp_path):
+    cfg = cfgmod.from_mapping({"tasks": "xor", "impls": "scratch,torch,keras", "seeds": 1, "epochs": 5})
+    runs = run_sweep(cfg, device="cpu").runs
+    assert (runs["device"] == "cpu").all() and (runs["status"] == "ok").all()
+
+
+def test_device_cuda_runs_the_frameworks_there_or_says_why_not():
+    import torch
+
+    from reference_impls import ModelSpec, build
+
+    spec = ModelSpec(sizes=(2, 4, 1), activations=("tanh", "sigmoid"), loss="binary_crossentropy", lr=0.5)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device here"):
+            build("torch", spec, device="cuda")
+        pytest.skip("no CUDA device on this machine: the GPU path ran only as far as its refusal")
+    import numpy as np
+
+    X, y = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 1, 1, 0])
+    cpu, gpu = build("torch", spec), build("torch", spec, device="cuda")
+    assert np.allclose(cpu.train(X, y, 50), gpu.train(X, y, 50), rtol=1e-12)
+
+
+def test_scratch_cannot_run_on_cuda():
+    from reference_impls import ModelSpec, NotExpressible, build
+
+    spec = ModelSpec(sizes=(2, 4, 1), activations=("tanh", "sigmoid"), loss="binary_crossentropy")
+    with pytest.raises(NotExpressible, match="the cuda device"):
+        build("scratch", spec, device="cuda")
+
+
+def test_device_cuda_without_a_gpu_is_one_line_before_any_run(tmp_path, capsys):
+    import torch
+
+    from benchmarks.cli import main
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: the refusal does not apply")
+    code = main(["run", "--tasks", "xor", "--impls", "torch", "--seeds", "1", "--epochs", "5", "--device", "cuda", "--out", str(tmp_path / "g")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "--device cuda: torch sees no CUDA device here" in err[0], err
+    assert not (tmp_path / "g" / "records").exists()

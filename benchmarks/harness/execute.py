@@ -26,22 +26,22 @@ EVALS_PER_RUN = 100  # default evaluation count per run (the steps-to-target res
 # (lr = 1e12 reaches 1e61 and predicts one class; that is not a result to rank).
 EXPLOSION_FACTOR = 1e6
 
-_INIT_SECONDS: dict[str, float] = {}
+_INIT_SECONDS: dict[tuple[str, str], float] = {}
 
 
-def framework_init(impl: str) -> float:
+def framework_init(impl: str, device: str = "cpu") -> float:
     """Seconds of the one-time, in-process start-up of a framework (its first model build,
     step and prediction, on a tiny network), paid once per process before any timed run so
     it never inflates ``t_build`` or ``t_compile``; recorded as ``t_init``."""
-    if impl not in _INIT_SECONDS:
+    if (impl, device) not in _INIT_SECONDS:
         spec = ModelSpec(sizes=(2, 3, 1), activations=("tanh", "sigmoid"), loss="binary_crossentropy", optimizer="sgd", lr=0.1)
         X, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1])
         start = time.perf_counter()
-        model = build(impl, native_spec(spec, impl))
+        model = build(impl, native_spec(spec, impl), device=device)
         model.train(X, y, 2)
         model.predict_proba(X)
-        _INIT_SECONDS[impl] = time.perf_counter() - start
-    return _INIT_SECONDS[impl]
+        _INIT_SECONDS[impl, device] = time.perf_counter() - start
+    return _INIT_SECONDS[impl, device]
 
 
 def execute(job: Job) -> dict:
@@ -85,7 +85,8 @@ class Run:
             "convention": job.spec.convention, "target_metric": job.task.target_metric, "target": job.task.target,
             "reached_target": False, "steps_to_target": np.nan, "epochs_to_target": np.nan, "time_to_target": np.nan,
             "t_import": import_seconds(job.impl), "warmup_steps": job.warmup_steps, "threads": job.threads,
-            "parallel_jobs": job.parallel_jobs, "host": socket.gethostname(), "spec": job.spec.to_json(),
+            "parallel_jobs": job.parallel_jobs, "host": socket.gethostname(), "device": job.device,
+            "spec": job.spec.to_json(),
         }
 
     def train(self) -> None:
@@ -105,9 +106,9 @@ class Run:
         job, spec = self.job, self.spec
         self.data = job.task.data(job.seed)
         weights = spec.init_weights()
-        self.row["t_init"] = framework_init(job.impl)  # imports and warms the framework, untimed below
+        self.row["t_init"] = framework_init(job.impl, job.device)  # imports and warms the framework, untimed below
         start = time.perf_counter()
-        self.model = build(job.impl, spec, weights)
+        self.model = build(job.impl, spec, weights, device=job.device)
         self.row["t_build"] = time.perf_counter() - start
         self.prepared = self.model.prepare(self.data.X_train, self.data.y_train)
         self.per_epoch = spec.steps_per_epoch(self.prepared[0])

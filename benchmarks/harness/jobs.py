@@ -28,6 +28,7 @@ class Job:
     threads: int
     parallel_jobs: int
     keep_boundary: bool = False  # decision-boundary grid at the end (2-D tasks, first seed)
+    device: str = "cpu"  # where the framework runs (cpu or cuda); scratch and scikit-learn: cpu
 
     @property
     def run_id(self) -> str:
@@ -43,13 +44,18 @@ def batch_rows(spec: ModelSpec, n_samples: int) -> int:
     return n_samples if spec.batch_size is None else min(spec.batch_size, n_samples)
 
 
-def make_jobs(config: SweepConfig, parallel_jobs: int = 1) -> list[Job]:
-    """The sweep's runs, task-major (so a progress bar moves through tasks in order)."""
+def make_jobs(config: SweepConfig, parallel_jobs: int = 1, device: str = "cpu") -> list[Job]:
+    """The sweep's runs, task-major (so a progress bar moves through tasks in order). Each
+    framework runs on ``device`` where it can (``devices`` of its adapter), else on the CPU."""
+    from reference_impls import implementation_class
+
     jobs = []
     for plan in config.plans():
         for seed in config.seeds:
             for impl in config.impls:
                 spec = native_spec(plan.spec.replace(seed=seed), impl)  # scratch follows any convention: unchanged
                 keep = "2d" in plan.task.tags and seed == config.seeds[0]
-                jobs.append(Job(plan.task, impl, seed, spec, plan.epochs, config.eval_every, config.warmup_steps, config.threads, parallel_jobs, keep))
+                where = device if device in implementation_class(impl).devices else "cpu"
+                jobs.append(Job(plan.task, impl, seed, spec, plan.epochs, config.eval_every, config.warmup_steps, config.threads, parallel_jobs,
+                                keep, where))
     return jobs

@@ -93,7 +93,7 @@ def effective_jobs(asked: int, pending: int, notify: Callable[[str], None]) -> i
 def run_sweep(
     config: SweepConfig, out: str | None = None, *, resume: bool = False, overwrite: bool = False, jobs: int = 1,
     progress: Progress | None = None, argv: list[str] | None = None, notify: Callable[[str], None] | None = None,
-    backend: str = "local", scheduler: str | None = None,
+    backend: str = "local", scheduler: str | None = None, device: str = "cpu",
 ) -> Results:
     """Run every (task, impl, seed) of ``config``; returns the tables. With ``out``, each
     run is recorded there as it finishes and the tables (rebuilt from every record in the
@@ -109,6 +109,16 @@ def run_sweep(
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
     check_tasks(config)  # before any worker starts
+    if device not in ("cpu", "cuda"):
+        raise SpecError(f"unknown device {device!r}; choose cpu or cuda")
+    if device != "cpu":
+        from reference_impls import implementation_class
+
+        for impl in config.impls:
+            cls = implementation_class(impl)
+            problem = cls.device_problem(device) if device in cls.devices else None
+            if problem:
+                raise SpecError(f"--device {device}: {problem}; use --device cpu, or run where there is a GPU")
     if backend not in ("local", "dask"):
         raise SpecError(f"unknown backend {backend!r}; choose local or dask")
     if scheduler and backend != "dask":
@@ -117,14 +127,14 @@ def run_sweep(
         from .cluster import client, n_workers
 
         with client(scheduler, jobs) as c:
-            return _sweep(config, out, resume, overwrite, n_workers(c), progress, argv, notify, c)
-    return _sweep(config, out, resume, overwrite, jobs, progress, argv, notify, None)
+            return _sweep(config, out, resume, overwrite, n_workers(c), progress, argv, notify, c, device)
+    return _sweep(config, out, resume, overwrite, jobs, progress, argv, notify, None, device)
 
 
 def _sweep(config: SweepConfig, out: str | None, resume: bool, overwrite: bool, jobs: int, progress: Progress | None,
-           argv: list[str] | None, notify: Callable[[str], None] | None, cluster) -> Results:
+           argv: list[str] | None, notify: Callable[[str], None] | None, cluster, device: str = "cpu") -> Results:
     notify = notify or (lambda line: print(line, file=sys.stderr))
-    job_list = make_jobs(config, jobs)
+    job_list = make_jobs(config, jobs, device)
     if not out:
         jobs = jobs if cluster is not None else effective_jobs(jobs, len(job_list), notify)
         job_list = [dataclasses.replace(j, parallel_jobs=jobs) for j in job_list]

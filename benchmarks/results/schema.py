@@ -44,6 +44,7 @@ RUNS: dict[str, str] = {
     "eval_every": "evaluation period, in steps",
     "threads": "threads given to every framework (BLAS, torch, TensorFlow intra- and inter-op)",
     "parallel_jobs": "runs executed side by side; timings with more than 1 share the CPU and are flagged",
+    "device": "where the implementation ran: cpu, or cuda for torch and Keras with --device cuda",
     "host": "machine the run executed on (a cluster's worker): timings from different hosts are not comparable",
     "spec": "the full ModelSpec of the run, as JSON",
 }
