@@ -30,7 +30,7 @@ class ScratchImplementation(Implementation):
             # Weights are overwritten by set_weights; "rand" from a fixed seed is the cheapest draw.
             l1, l2, l1b, l2b = spec.penalties(i)
             dense = Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype, use_bias=spec.use_bias, l1=l1, l2=l2, l1_bias=l1b, l2_bias=l2b,
-                          accumulate=spec.accumulate)
+                          accumulate=spec.accumulate, input_gradient=i > 0)  # nothing reads dL/dX
             layers += [dense, get_activation(act, **activation_kwargs(spec, act))]
             if i < len(spec.sizes) - 2 and spec.dropout_rate(i):
                 layers.append(Dropout(spec.dropout_rate(i)))

@@ -24,6 +24,10 @@ class Dense:
 
     ``accumulate="float64"`` takes every matrix product of a float32 layer in float64 and
     rounds the result once, as the NNFS book's ``nnfs.init()`` makes ``np.dot`` do.
+
+    ``input_gradient=False`` skips ``dinputs`` (left None): for a network's first layer,
+    whose input gradient nothing reads, it saves one of the three matrix products of its
+    backward pass.
     """
 
     def __init__(
@@ -40,6 +44,7 @@ class Dense:
         l1_bias: float = 0.0,
         l2_bias: float = 0.0,
         accumulate: str = "native",
+        input_gradient: bool = True,
     ) -> None:
         if accumulate not in ("native", "float64"):
             raise ValueError(f"accumulate must be 'native' or 'float64', got {accumulate!r}")
@@ -50,6 +55,7 @@ class Dense:
         self.biases = biases if use_bias else np.zeros_like(biases)
         self.l1, self.l2, self.l1_bias, self.l2_bias = float(l1), float(l2), float(l1_bias), float(l2_bias)
         self.accumulate = accumulate
+        self.input_gradient = bool(input_gradient)
 
     def __repr__(self) -> str:
         return f"Dense({self.n_inputs}, {self.n_neurons}{'' if self.use_bias else ', use_bias=False'})"
@@ -75,7 +81,7 @@ class Dense:
         """``dL/dY: (n, n_neurons) -> dL/dX: (n, n_inputs)``; stores ``dweights``, ``dbiases``."""
         self.dweights = self._matmul(self.inputs.T, dvalues)
         self.dbiases = dvalues.sum(axis=0, keepdims=True) if self.use_bias else np.zeros_like(self.biases)
-        self.dinputs = self._matmul(dvalues, self.weights.T)
+        self.dinputs = self._matmul(dvalues, self.weights.T) if self.input_gradient else None
         if self.l1 or self.l2:
             self.dweights += _penalty_gradient(self.weights, self.l1, self.l2)
         if self.l1_bias or self.l2_bias:

@@ -92,9 +92,17 @@ class Loss:
 
     def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         """``dL/dy_pred``, the shape of ``y_pred``."""
-        grad = self._backward(y_pred, y_true)
+        return self._scaled(self._backward(y_pred, y_true), y_pred)
+
+    def _scaled(self, grad: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         factor = self.factor(y_pred)
         return grad if factor == 1 else grad * np.asarray(factor, grad.dtype)
+
+    def loss_and_gradient(self, y_pred: np.ndarray, y_true: np.ndarray, *, check: bool = True) -> tuple[float, np.ndarray]:
+        """``(calculate, backward)`` in one call: what a training step needs. The fused
+        losses override it to share their work between the two (one pass); ``check=False``
+        skips re-validating labels a caller has already checked."""
+        return self.calculate(y_pred, y_true), self.backward(y_pred, y_true)
 
 
 class MeanSquaredError(Loss):
@@ -180,6 +188,28 @@ class SoftmaxCrossEntropy(Loss):
         y = one_hot(y_true, logits.shape[1], logits.dtype)
         return (Softmax._f(logits) - y) / logits.shape[0]
 
+    def loss_and_gradient(self, logits, y_true, *, check=True):
+        """Loss and gradient in one pass, the same numbers as ``calculate`` and ``backward``:
+        the exponentials are computed once and become the softmax in place, and with
+        integer labels the one-hot matrix is never built (``p[i, y_i] -= 1``)."""
+        y_true = np.asarray(y_true)
+        if y_true.ndim != 1 or not np.issubdtype(y_true.dtype, np.integer):
+            return super().loss_and_gradient(logits, y_true)
+        n, k = logits.shape
+        if check and y_true.size and (y_true.min() < 0 or y_true.max() >= k):
+            one_hot(y_true, k, logits.dtype)  # raises the usual message
+        rows = np.arange(n)
+        shifted = logits - np.max(logits, axis=1, keepdims=True)
+        exp_values = np.exp(shifted)
+        sums = np.sum(exp_values, axis=1, keepdims=True)
+        picked = shifted[rows, y_true] - np.log(sums[:, 0])  # log p of each true class
+        loss = -float(np.mean(picked)) * self.factor(logits)
+        grad = exp_values
+        grad /= sums  # softmax(z), in place
+        grad[rows, y_true] -= 1
+        grad /= n
+        return loss, self._scaled(grad, logits)
+
 
 class SigmoidBinaryCrossEntropy(Loss):
     """Sigmoid followed by binary cross-entropy, on logits ``z: (n, k)``.
@@ -198,6 +228,17 @@ class SigmoidBinaryCrossEntropy(Loss):
     def _backward(self, logits, y_true):
         y = as_column_targets(y_true, logits)
         return (Sigmoid._f(logits) - y) / logits.size
+
+    def loss_and_gradient(self, logits, y_true, *, check=True):
+        """Loss and gradient in one call, the same numbers as ``calculate`` and ``backward``,
+        with the targets converted once and the gradient formed in place."""
+        y = as_column_targets(y_true, logits)
+        per_sample = np.mean(np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits))), axis=-1)
+        loss = float(np.mean(per_sample)) * self.factor(logits)
+        grad = Sigmoid._f(logits)
+        grad -= y
+        grad /= logits.size
+        return loss, self._scaled(grad, logits)
 
 
 LOSSES: dict[str, type[Loss]] = {

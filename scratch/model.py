@@ -102,10 +102,18 @@ class Sequential:
         if self.loss is None:
             raise ValueError("the model needs a loss: call compile(loss, optimizer)")
         last = self.layers[-1] if self.layers else None
+        # Built once per (loss, last layer, fuse) and reused by every step.
+        cache_key = (self.loss, self.loss.reduction, self.loss.scale, last, len(self.layers), self.fuse)
+        cached = getattr(self, "_plan_cache", None)
+        if cached is not None and cached[0] == cache_key:
+            return cached[1]
         key = (getattr(last, "name", None), self.loss.name)
         if self.fuse and key in FUSED:
-            return FUSED[key](reduction=self.loss.reduction, scale=self.loss.scale), 1
-        return self.loss, 0
+            plan = FUSED[key](reduction=self.loss.reduction, scale=self.loss.scale), 1
+        else:
+            plan = self.loss, 0
+        self._plan_cache = (cache_key, plan)
+        return plan
 
     def get_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Copies of ``(W, b)`` per Dense layer, ``W: (fan_in, fan_out)``, ``b: (fan_out,)``
@@ -168,30 +176,47 @@ class Sequential:
         gradients are left in each Dense layer's ``dweights`` / ``dbiases``."""
         return self._gradients(self._check_X(X), y)
 
-    def _gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, out, loss_fn, z, body = self._loss_and_outputs(X, y)
-        self.backward(loss_fn.backward(z, y), upto=body)
+    def _gradients(self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True) -> tuple[float, np.ndarray | None]:
+        """Forward, loss and backward: (loss, outputs). The loss and its gradient come from
+        one call (one pass for the fused losses); ``outputs=False`` skips the output
+        activation a fused loss absorbed (training needs only the logits)."""
+        loss_fn, absorbed = self._loss_plan()
+        body = len(self.layers) - absorbed
+        z = self._forward(X, upto=body)
+        loss, grad = loss_fn.loss_and_gradient(z, y, check=check)
+        out = self._forward_from(z, body) if outputs or not absorbed else None
+        self.backward(grad, upto=body)
         return loss, out
+
+    def _forward_from(self, out: np.ndarray, start: int) -> np.ndarray:
+        for layer in self.layers[start:]:
+            out = layer.forward(out)
+        return out
 
     def train_step(self, X: np.ndarray, y: np.ndarray, *, validate: bool = True) -> float:
         """One forward, backward and optimizer update on a batch; returns the batch loss.
-        ``validate=False`` skips the input checks, for loops over data already checked
-        (X then must already have the model's dtype)."""
-        return self._step(self._check_X(X) if validate else X, y)[0]
+        ``validate=False`` skips the input and label checks, for loops over data already
+        checked (X then must already have the model's dtype, labels their range)."""
+        X = self._check_X(X) if validate else X
+        return self._step(X, y, outputs=False, check=validate)[0]
 
-    def _step(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """train_step on checked inputs: (loss, outputs). The hot path of ``fit``."""
+    def _step(self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True) -> tuple[float, np.ndarray | None]:
+        """train_step on checked inputs: (loss, outputs, or None without ``outputs``).
+        The hot path of ``fit`` and ``run_steps``."""
         if self.optimizer is None:
             raise ValueError("the model needs an optimizer: call compile(loss, optimizer)")
         dropouts = self.dropout_layers
-        for d, width in dropouts:  # a mask for this step, unless one was given
-            if d.mask is None and d.rate:
-                d.mask = d.draw((len(X), width), X.dtype)
-        try:
-            loss, out = self._gradients(X, y)
-        finally:
-            for d, _ in dropouts:
-                d.mask = None
+        if not dropouts:
+            loss, out = self._gradients(X, y, outputs=outputs, check=check)
+        else:
+            for d, width in dropouts:  # a mask for this step, unless one was given
+                if d.mask is None and d.rate:
+                    d.mask = d.draw((len(X), width), X.dtype)
+            try:
+                loss, out = self._gradients(X, y, outputs=outputs, check=check)
+            finally:
+                for d, _ in dropouts:
+                    d.mask = None
         self.optimizer.step(self.params())
         return loss, out
 

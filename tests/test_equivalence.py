@@ -8,6 +8,7 @@ steps. Each framework is compared under its own optimizer convention.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from benchmarks.harness.check import CONFIGS
@@ -165,3 +166,15 @@ def test_rel_dev():
     assert eq.rel_dev(np.zeros(3), np.zeros(3)) == 0
     assert eq.rel_dev(np.array([1.0, 2.0]), np.array([1.0, 2.5])) == pytest.approx(0.2)
     assert eq.rel_dev(np.zeros(2), np.array([0.0, 1e-300])) == 1.0
+
+
+def test_check_in_worker_processes_gives_the_serial_table():
+    """run_check's parallel path (spawned workers, one thread each) returns the serial
+    run's table, row for row and number for number (only the timings differ)."""
+    from benchmarks.harness.check import parse_configs, run_check
+
+    args = ([TASKS["xor"]], ["sklearn"], parse_configs("sgd-full,adam-minibatch"), 20)
+    serial, dev_serial = run_check(*args, workers=1)
+    parallel, dev_parallel = run_check(*args, workers=2)
+    pd.testing.assert_frame_equal(serial.drop(columns="seconds"), parallel.drop(columns="seconds"))
+    pd.testing.assert_frame_equal(dev_serial, dev_parallel)

@@ -8,12 +8,15 @@ the deviations. Results: the ``equivalence`` table (one row per comparison) and 
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
+from reference_impls import equivalence as _equivalence
 from reference_impls.equivalence import TOLERANCES, Comparison, compare
 from reference_impls.spec import SpecError
 
@@ -102,26 +105,83 @@ def _row(task: Task, config: CheckConfig, r: Comparison, n_samples: int) -> dict
     }
 
 
+JOBS_ENV = "SCRATCHBENCH_CHECK_JOBS"  # worker processes for run_check (default: one per core, at most 4)
+
+
+def check_workers(n_jobs: int, workers: int | None = None) -> int:
+    """How many processes run the comparisons: ``workers``, else ``$SCRATCHBENCH_CHECK_JOBS``,
+    else one per core (at most 4); never more than there are comparisons. 1 runs them here."""
+    if workers is None:
+        env = os.environ.get(JOBS_ENV, "").strip()
+        workers = int(env) if env.isdigit() and int(env) > 0 else min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+    return max(1, min(int(workers), n_jobs))
+
+
+def _init_worker(impls: tuple[str, ...]) -> None:
+    """A worker: one BLAS/framework thread each (the workers share the cores; pinning
+    imports each framework, once, for all the comparisons this worker takes)."""
+    from reference_impls import pin_threads
+
+    pin_threads(1, impls)
+
+
+def _compare_job(spec, impl: str, X: np.ndarray, y: np.ndarray, steps: int) -> Comparison:
+    return compare(spec, impl, X, y, steps)
+
+
 def run_check(
     tasks: Iterable[Task], impls: Iterable[str], configs: Iterable[CheckConfig], steps: int, dtype: str = "float64",
-    seed: int = 0, progress=None,
+    seed: int = 0, progress=None, workers: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Compare every (task, config, impl); returns the ``equivalence`` and ``deviation`` tables."""
+    """Compare every (task, config, impl); returns the ``equivalence`` and ``deviation`` tables.
+
+    The comparisons are independent; with more than one worker (``check_workers``) they run
+    in that many processes, each importing the frameworks once and pinned to one thread,
+    and the tables come back in the same order as a serial run's."""
     if dtype not in TOLERANCES:
         raise SpecError(f"dtype must be float64 or float32, got {dtype!r}")
     if steps < 1:
         raise SpecError(f"--steps must be at least 1, got {steps}")
-    rows, curves = [], []
-    tasks = list(tasks)
+    tasks, impls, configs = list(tasks), list(impls), list(configs)
     data_of = {task.name: task.data(seed) for task in tasks}  # drawn once per task
-    jobs = [(t, c, i) for t in tasks for c in configs for i in impls]
-    for n, (task, config, impl) in enumerate(jobs):
-        data = data_of[task.name]
-        spec = task.spec.replace(dtype=dtype, seed=seed, **config.spec_changes(task))
-        if progress:
-            progress(n, len(jobs), f"{task.name} {config.name} {impl}")
-        r = compare(spec, impl, data.X_train, data.y_train, steps)
-        rows.append(_row(task, config, r, len(data.X_train)))
+    jobs = [(t, c, i, t.spec.replace(dtype=dtype, seed=seed, **c.spec_changes(t))) for t in tasks for c in configs for i in impls]
+    results: list[Comparison | None] = [None] * len(jobs)
+    # Workers import reference_impls.equivalence afresh: a compare patched here (a test
+    # doctoring results) would not reach them, so it runs in this process.
+    patched = compare is not _equivalence.compare
+    n_workers = 1 if patched else check_workers(len(jobs), workers)
+    if n_workers == 1:
+        for n, (task, config, impl, spec) in enumerate(jobs):
+            if progress:
+                progress(n, len(jobs), f"{task.name} {config.name} {impl}")
+            data = data_of[task.name]
+            results[n] = compare(spec, impl, data.X_train, data.y_train, steps)
+    else:
+        import multiprocessing
+
+        # spawn: a fresh interpreter per worker (forking a process that holds TensorFlow or
+        # torch threads is unsafe); the slowest comparisons (most rows) are handed out first.
+        order = sorted(range(len(jobs)), key=lambda n: -len(data_of[jobs[n][0].name].X_train) * (jobs[n][1].minibatch + 1))
+        with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+                                 initargs=(tuple(dict.fromkeys(impls)),)) as pool:
+            pending = {}
+            for n in order:
+                task, config, impl, spec = jobs[n]
+                data = data_of[task.name]
+                pending[pool.submit(_compare_job, spec, impl, data.X_train, data.y_train, steps)] = n
+            done_count = 0
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    n = pending.pop(future)
+                    results[n] = future.result()
+                    done_count += 1
+                    if progress:
+                        task, config, impl, _ = jobs[n]
+                        progress(done_count, len(jobs), f"{task.name} {config.name} {impl}")
+    rows, curves = [], []
+    for (task, config, impl, _), r in zip(jobs, results):
+        rows.append(_row(task, config, r, len(data_of[task.name].X_train)))
         curves += [
             {"task": task.name, "impl": impl, "dtype": dtype, "config": config.name, "step": k, "loss_rel_deviation": d}
             for k, d in r.deviation_curve
