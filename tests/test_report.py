@@ -265,3 +265,26 @@ def test_verdict_box_is_in_the_first_screen(report, tmp_path, width):
     if width >= 1000:
         assert border_rows[-1] - border_rows[0] > 150, "the whole verdict box fits in the first screen"
     shutil.copy(shot, report / f"screenshot_{width}px_for_review.png")
+
+
+def test_every_benchmark_bar_is_named_by_what_differs():
+    layers = pd.DataFrame({"impl": "scratch", "mode": "", "task": ["Dense", "relu"], "dtype": "float64"})
+    assert rdata.bar_labels(layers) == ["Dense", "relu"]  # not "scratch" twice
+    peak = pd.DataFrame({"impl": "numpy", "mode": "", "task": "matmul", "dtype": ["float32", "float64"]})
+    assert rdata.bar_labels(peak) == ["float32", "float64"]
+    modes = pd.DataFrame({"impl": ["torch", "torch", "scratch"], "mode": ["eager", "compile", ""], "task": "xor", "dtype": "float64"})
+    assert rdata.bar_labels(modes) == ["torch / eager", "torch / compile", "scratch"]
+    same = pd.DataFrame({"impl": ["scratch"], "mode": [""], "task": ["xor"], "dtype": ["float64"]})
+    assert rdata.bar_labels(same) == ["scratch"]
+
+
+def test_performance_profile_reaches_the_slowest_solver():
+    runs = pd.DataFrame({"task": "a", "impl": ["scratch", "keras"], "seed": 0, "reached_target": True, "time_to_target": [1.0, 30.0]})
+    taus, prof = rdata.performance_profile(runs)
+    assert taus[-1] >= 30 and prof["keras"][-1] == 1.0 and prof["keras"][0] == 0.0
+
+
+def test_step_time_ratio_quartiles_are_same_seed():
+    runs = verdict_runs({"scratch": [1.0, 2.0, 1.0, 2.0], "torch": [2.0, 2.0, 4.0, 4.0]})
+    q = rdata.step_time_ratio_quartiles(runs)
+    assert q["q1"].loc["t", "torch"] == pytest.approx(1.75) and q["q3"].loc["t", "torch"] == pytest.approx(2.5)

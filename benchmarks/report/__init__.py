@@ -132,8 +132,8 @@ def _run_figures(runs: pd.DataFrame, curves: pd.DataFrame, summary: pd.DataFrame
             lambda p: plots.time_breakdown(data.time_breakdown(runs), data.one_off_costs(runs), p))
     ratios = data.step_time_ratios(summary)
     if not ratios.empty:
-        _figure(figures, out, "step_time_ratios.png", "Step time relative to scratch", "Median seconds per training step after warm-up, divided by the scratch network's, measured in the same sweep.",
-                lambda p: plots.step_time_ratios(ratios, p))
+        _figure(figures, out, "step_time_ratios.png", "Step time relative to scratch", "Median seconds per training step after warm-up, divided by the scratch network's, measured in the same sweep; error bars span the interquartile range of the same-seed ratios.",
+                lambda p: plots.step_time_ratios(ratios, p, data.step_time_ratio_quartiles(runs)))
     taus, profiles = data.performance_profile(runs)
     _figure(figures, out, "performance_profile.png", "Performance profile", "For each implementation, the fraction of tasks it solves within tau times the fastest implementation's time-to-target (median over seeds; a task missed in half the seeds or more never counts).",
             lambda p: plots.performance_profile(taus, profiles, p))
