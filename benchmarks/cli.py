@@ -292,7 +292,8 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--impls", default="all", help="implementations to compare with scratch, comma-separated, or 'all'")
     p.add_argument("--configs", default="", help="optimizer-batching configs, e.g. sgd-full,adam-minibatch, or 'all' (default: all but adagrad)")
     p.add_argument("--steps", type=int, default=1000, help="training steps per comparison (default 1000)")
-    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="floating-point type of every implementation (default float64; float32 is judged with its own tolerances)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data and the initial weights (default 0)")
     p.add_argument("--out", help="folder for the equivalence and deviation tables (Parquet + CSV)")
 
@@ -327,7 +328,8 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
 
 def _scale_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--impls", default="all", help="comma-separated implementations or 'all'")
-    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="floating-point type of the timed models (default float64)")
     p.add_argument("--threads", type=int, default=1, help="threads for every framework (default 1)")
     p.add_argument("--max-n", dest="max_n", type=int, default=100_000, help="largest row count (default 100000)")
     p.add_argument("--max-width", dest="max_width", type=int, default=1024, help="largest hidden width (default 1024)")
@@ -365,14 +367,25 @@ register(Command("validate", "check your own hand-written network against the fr
 register(Command("scale", "per-step time and peak memory as rows grow to 1e5 and width to 1024, per implementation", _scale_arguments, _cmd_scale))
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scratchbench")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="scratchbench",
         description="Benchmark a from-scratch NumPy network against the same network in each framework of reference_impls.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for cmd in COMMANDS.values():
-        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description)
+        # ``scratchbench COMMAND --help`` opens with what the command does, as the list says.
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description or cmd.help[:1].upper() + cmd.help[1:] + ".")
         cmd.arguments(p)
         p.set_defaults(func=cmd.run)
     return parser

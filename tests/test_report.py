@@ -17,6 +17,7 @@ import pytest
 from benchmarks.harness import config as cfgmod
 from benchmarks.report import build_report
 from benchmarks.report import data as rdata
+from benchmarks.report import verdict as rverdict
 from benchmarks.harness.sweep import run_sweep
 from benchmarks.harness.check import CONFIGS, environment, run_check
 from benchmarks.harness.summary import summarize
@@ -107,14 +108,87 @@ def test_user_strings_are_escaped(report):
 
 def test_report_sections(report):
     text = (report / "README.md").read_text()
-    for heading in ("## Summary", "## Loss curves", "## Decision boundaries", "## Where the time goes", "## Step time relative to scratch",
-                    "## Performance profile", "## Equivalence with the scratch network", "## scikit-learn cross-check", "## Environment"):
-        assert heading in text
+    for heading in ("## Verdict", "## Summary", "## Correctness", "### Equivalence with the scratch network", "### scikit-learn cross-check",
+                    "## Convergence", "### Loss curves", "### Decision boundaries", "### Performance profile",
+                    "## Speed", "### Where the time goes", "### Step time relative to scratch", "## Environment"):
+        assert f"\n{heading}\n" in text, heading
+    order = [("\n" + text).index(f"\n{h}\n") for h in ("# scratchbench report", "## Verdict", "## Summary", "## Correctness", "## Convergence", "## Speed", "## Environment")]
+    assert order == sorted(order)
+    assert "## Micro-benchmarks" not in text and "(#micro)" not in text  # no timing suite in this folder: no empty section
+    assert "Keras" not in text.split("## Verdict")[0]  # the header names only what ran
     eq = markdown_table(text, "## Equivalence with the scratch network")
     assert set(eq["framework"]) == {"torch", "sklearn"} and eq["verdict"].str.contains("pass").all()
     assert "sklearn cannot express: the rmsprop optimizer" in text
     assert "threads per framework: 1" in text and "PyTorch 2." in text and "scikit-learn 1." in text
     assert "TF_ENABLE_ONEDNN_OPTS" not in text  # no Keras in this sweep: its settings are not recorded
+
+
+def test_verdict_comes_first_and_says_what_matters(report, results):
+    text = (report / "README.md").read_text()
+    box = text.split("## Verdict", 1)[1].split("## Summary", 1)[0]
+    eq = pd.read_parquet(results / "check" / "equivalence.parquet")
+    counts = eq["status"].value_counts()
+    assert f"{counts['pass']} pass" in box and f"{counts['not expressible']} not expressible" in box and "0 fail ✓" in box
+    assert "**Warning**: 1 run failed: &lt;script&gt;" not in box  # the message stays out of the box; the run is named
+    assert re.search(r"\*\*Warning\*\*: 1 run failed: \w+/\w+/seed \d", box)
+    fastest = markdown_table(box, "Fastest per training step")
+    assert fastest["task"].tolist() == ["xor", "spiral", "digits"]
+    summary = pd.read_parquet(results / "summary.parquet")
+    for r in fastest.itertuples():
+        g = summary[summary["task"] == r.task]
+        assert r.fastest == g.loc[g["t_step_median"].idxmin(), "impl"]
+        assert re.fullmatch(r"(\w+ [\d.]+× \[[\d.]+×–[\d.]+×\](, )?)+", r.others)
+    runs = pd.read_parquet(results / "runs.parquet")
+    for impl, g in runs.groupby("impl"):
+        assert f"{impl} {int(g['reached_target'].sum())}/{len(g)}" in box
+    html = (report / "index.html").read_text()
+    assert html.index('id="verdict"') < html.index('id="summary"') < html.index('id="correctness"')
+    nav = re.search(r"<nav[^>]*>(.*?)</nav>", html, re.S).group(1)
+    assert re.findall(r">([^<]+)</a>", nav) == ["Verdict", "Summary", "Correctness", "Convergence", "Speed", "Environment"]
+
+
+def verdict_runs(t_steps: dict[str, list[float]], **extra) -> pd.DataFrame:
+    rows = [dict(task="t", impl=impl, seed=seed, status="ok", reached_target=True, t_step_median=t, t_step_iqr=0.1 * t, parallel_jobs=1)
+            for impl, ts in t_steps.items() for seed, t in enumerate(ts)]
+    return pd.DataFrame(rows).assign(**extra)
+
+
+def test_fastest_is_a_same_seed_ratio_with_its_spread():
+    runs = verdict_runs({"scratch": [2.0, 4.0, 3.0], "torch": [1.0, 1.0, 1.5]})
+    summary = runs.groupby(["task", "impl"], sort=False, as_index=False)["t_step_median"].median()
+    rdata.use_frameworks({"scratch": {"order": 0}, "torch": {"order": 1}})
+    (row,) = rverdict.fastest(runs, summary)
+    assert row["impl"] == "torch"
+    (other,) = row["others"]
+    assert other["impl"] == "scratch" and (other["ratio"], other["low"], other["high"]) == (2.0, 2.0, 4.0)
+    assert row["text"] == "scratch 2× [2×–4×]"
+
+
+def test_verdict_warnings_and_counts():
+    runs = verdict_runs({"scratch": [1.0, 1.0], "torch": [1.0, 1.0]})
+    assert rverdict.warnings(runs, complete=True, sk_mismatches=0) == []
+    noisy = runs.assign(t_step_iqr=[0.1, 0.9, 0.1, 0.1], parallel_jobs=2)
+    noisy.loc[3, "status"] = "failed"
+    found = rverdict.warnings(noisy, complete=False, sk_mismatches=0)
+    assert found[0].startswith("the sweep is incomplete") and found[1] == "1 run failed: t/torch/seed 1"
+    assert any("2 runs in parallel" in w for w in found) and any(w.startswith("noisy timings: in 1 of 3 runs") for w in found)
+    eq = pd.DataFrame({"status": ["pass", "pass", "amplified", "not expressible", "fail"], "dtype": "float64", "steps": 10})
+    line = rverdict.equivalence_line(eq)
+    assert line["text"] == "2 pass, 1 amplified, 1 not expressible, 1 fail" and not line["ok"]
+    assert rverdict.equivalence_line(eq[eq["status"] != "fail"])["text"].endswith(", 0 fail")
+    assert rverdict.equivalence_line(None) is None
+
+
+def test_a_stored_validation_reaches_the_verdict(results, tmp_path):
+    folder = tmp_path / "with_validation"
+    shutil.copytree(results, folder)
+    store = ResultsStore(folder)
+    store.write_json("validation", {"target": "mynet.py:build", "task": "xor", "ok": False, "compared": ["torch"],
+                                    "first_divergence": {"step": 3, "phase": "gradient", "tensor": "dW1", "impl": "torch"}})
+    store.write_table("validation", pd.DataFrame({"impl": ["torch"], "step": [0], "tensor": ["W1"], "deviation": [0.0]}))
+    build_report(str(folder), str(tmp_path / "report"))
+    box = (tmp_path / "report" / "README.md").read_text().split("## Verdict", 1)[1].split("## Summary", 1)[0]
+    assert "**Validation of your network**: mynet.py:build on xor: FAIL against torch; first divergence at step 3, gradient, dW1 vs torch (1 tensor comparisons) ✗" in box
 
 
 def test_performance_profile_counts_misses_as_never():
@@ -163,3 +237,54 @@ def test_html_renders_in_headless_chromium(report, tmp_path):
     # The header band is the page's dark colour: the stylesheet applied.
     assert np.allclose(pixels[20, 640], [0x1D / 255, 0x23 / 255, 0x30 / 255], atol=0.02)
     shutil.copy(shot, report / "screenshot_for_review.png")
+
+
+def screenshot(page, tmp_path, width: int, height: int):
+    from matplotlib.image import imread
+
+    shot = tmp_path / f"page_{width}.png"
+    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / f'profile_{width}'}", "--hide-scrollbars",
+           f"--window-size={width},{height}", f"--screenshot={shot}", page.as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
+    return shot, imread(shot)[..., :3]
+
+
+@pytest.mark.parametrize("width", [1400, 400], ids=["desktop-1400px", "phone-400px"])
+def test_verdict_box_is_in_the_first_screen(report, tmp_path, width):
+    """The box's border (red here: the fixture has a failed run) spans most of the page's
+    width near the top of the first screen; on a wide screen the whole box fits in it."""
+    height = 900
+    shot, pixels = screenshot(report / "index.html", tmp_path, width, height)
+    assert pixels.shape[:2] == (height, width)
+    red = np.all(np.abs(pixels - np.array([0xC6, 0x28, 0x28]) / 255) < 0.04, axis=2)
+    border_rows = np.flatnonzero(red.mean(axis=1) > 0.6)
+    assert len(border_rows), "no verdict box border in the first screen"
+    assert border_rows[0] < height * 0.4, f"the verdict box starts {border_rows[0]} px down"
+    if width >= 1000:
+        assert border_rows[-1] - border_rows[0] > 150, "the whole verdict box fits in the first screen"
+    shutil.copy(shot, report / f"screenshot_{width}px_for_review.png")
+
+
+def test_every_benchmark_bar_is_named_by_what_differs():
+    layers = pd.DataFrame({"impl": "scratch", "mode": "", "task": ["Dense", "relu"], "dtype": "float64"})
+    assert rdata.bar_labels(layers) == ["Dense", "relu"]  # not "scratch" twice
+    peak = pd.DataFrame({"impl": "numpy", "mode": "", "task": "matmul", "dtype": ["float32", "float64"]})
+    assert rdata.bar_labels(peak) == ["float32", "float64"]
+    modes = pd.DataFrame({"impl": ["torch", "torch", "scratch"], "mode": ["eager", "compile", ""], "task": "xor", "dtype": "float64"})
+    assert rdata.bar_labels(modes) == ["torch / eager", "torch / compile", "scratch"]
+    same = pd.DataFrame({"impl": ["scratch"], "mode": [""], "task": ["xor"], "dtype": ["float64"]})
+    assert rdata.bar_labels(same) == ["scratch"]
+
+
+def test_performance_profile_reaches_the_slowest_solver():
+    runs = pd.DataFrame({"task": "a", "impl": ["scratch", "keras"], "seed": 0, "reached_target": True, "time_to_target": [1.0, 30.0]})
+    taus, prof = rdata.performance_profile(runs)
+    assert taus[-1] >= 30 and prof["keras"][-1] == 1.0 and prof["keras"][0] == 0.0
+
+
+def test_step_time_ratio_quartiles_are_same_seed():
+    runs = verdict_runs({"scratch": [1.0, 2.0, 1.0, 2.0], "torch": [2.0, 2.0, 4.0, 4.0]})
+    q = rdata.step_time_ratio_quartiles(runs)
+    assert q["q1"].loc["t", "torch"] == pytest.approx(1.75) and q["q3"].loc["t", "torch"] == pytest.approx(2.5)

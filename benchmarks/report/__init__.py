@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..results.store import ResultsStore, atomic_write_text, check_writable, read_benchmark_json, write_table_files
-from . import data, plots
+from . import data, plots, verdict
 from .text import ci_text, seconds
 
 
@@ -77,6 +77,7 @@ def build_report(results: str, out: str, check: str | None = None, benchmark_jso
     benchmark_json = benchmark_json or _if_exists(os.path.join(results, "benchmarks.json"))
     bench = read_benchmark_json(benchmark_json) if benchmark_json else None
     scale_table = ResultsStore(scale or os.path.join(results, "scale")).read_table("scale")
+    validation, validation_table = store.read_json("validation"), store.read_table("validation")
     tasks = list(dict.fromkeys(runs["task"]))
     boundaries = {task: data.decision_boundaries(runs, store.read_boundary, task) for task in tasks}
     check_writable(out)
@@ -87,14 +88,31 @@ def build_report(results: str, out: str, check: str | None = None, benchmark_jso
         tol = float(equivalence["tol_trajectory"].iloc[0]) if equivalence is not None and len(equivalence) else None
         _figure(figures, out, "equivalence_deviation.png", "Trajectory difference from scratch", "Largest relative deviation of the loss from the scratch network's so far, per step (log-log); one line per task and configuration.",
                 lambda p: plots.equivalence_deviation(deviation, p, tol))
+    run_context = _run_context(runs, summary, manifest, frameworks, tasks)
     context = {
         "title": "scratchbench report",
+        "groups": [(g, title) for g, title in GROUPS if g not in ("micro", "scaling") or (g == "micro" and bench is not None)
+                   or (g == "scaling" and scale_table is not None and len(scale_table))],
+        "verdict": verdict.verdict(runs, summary, equivalence, validation, validation_table, run_context["complete"], len(run_context["sk_mismatches"])),
         **(_benchmark_section(bench, benchmark_json, out, figures) if bench is not None else {}),
         **(_scale_section(scale_table, out, figures) if scale_table is not None and len(scale_table) else {}),
-        **_run_context(runs, summary, manifest, frameworks, tasks),
-        "figures": figures, "boundaries": boundary_figs, "equivalence": _equivalence_rows(equivalence),
+        **run_context,
+        "figures": [f.update(group=_group(f["file"])) or f for f in figures], "boundaries": boundary_figs, "equivalence": _equivalence_rows(equivalence),
     }
     return _render(context, out, figures + boundary_figs)
+
+
+# The report's sections, in reading order, each a question: (anchor, heading). Figures
+# join a section by their file name (_group).
+GROUPS = [("correctness", "Correctness"), ("convergence", "Convergence"), ("speed", "Speed"),
+          ("micro", "Micro-benchmarks"), ("scaling", "Scaling"), ("environment", "Environment")]
+FIGURE_GROUPS = {"equivalence_deviation": "correctness", "loss_curves": "convergence", "performance_profile": "convergence",
+                 "time_breakdown": "speed", "step_time_ratios": "speed", "scaling": "scaling"}
+
+
+def _group(file: str) -> str:
+    stem = file[:-4]
+    return FIGURE_GROUPS.get(stem, "micro" if stem.startswith("bench_") else "speed")
 
 
 def _if_exists(path: str) -> str | None:
@@ -114,8 +132,8 @@ def _run_figures(runs: pd.DataFrame, curves: pd.DataFrame, summary: pd.DataFrame
             lambda p: plots.time_breakdown(data.time_breakdown(runs), data.one_off_costs(runs), p))
     ratios = data.step_time_ratios(summary)
     if not ratios.empty:
-        _figure(figures, out, "step_time_ratios.png", "Step time relative to scratch", "Median seconds per training step after warm-up, divided by the scratch network's, measured in the same sweep.",
-                lambda p: plots.step_time_ratios(ratios, p))
+        _figure(figures, out, "step_time_ratios.png", "Step time relative to scratch", "Median seconds per training step after warm-up, divided by the scratch network's, measured in the same sweep; error bars span the interquartile range of the same-seed ratios.",
+                lambda p: plots.step_time_ratios(ratios, p, data.step_time_ratio_quartiles(runs)))
     taus, profiles = data.performance_profile(runs)
     _figure(figures, out, "performance_profile.png", "Performance profile", "For each implementation, the fraction of tasks it solves within tau times the fastest implementation's time-to-target (median over seeds; a task missed in half the seeds or more never counts).",
             lambda p: plots.performance_profile(taus, profiles, p))

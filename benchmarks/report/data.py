@@ -59,11 +59,13 @@ def performance_profile(runs: pd.DataFrame, taus: np.ndarray | None = None) -> t
     """MLCommons AlgoPerf's performance profile: for each implementation, the fraction of
     tasks whose time-to-target is within tau times the best implementation's on that task
     (a miss counts as never). Returns (taus, {impl: fractions})."""
-    taus = np.linspace(1, 4, 301) if taus is None else taus
     table = time_to_target_table(runs)
     best = table.min(axis=1)
     ratios = table.div(best, axis=0)  # inf where missed; NaN where nobody reached it
     ratios = ratios.fillna(np.inf)
+    if taus is None:  # far enough that every implementation that solves a task shows it
+        finite = ratios.to_numpy(dtype=float)[np.isfinite(ratios.to_numpy(dtype=float))]
+        taus = np.geomspace(1, max(4.0, float(finite.max()) * 1.05 if finite.size else 4.0), 301)
     return taus, {impl: np.array([(ratios[impl] <= tau).mean() for tau in taus]) for impl in impls_in(runs) if impl in ratios}
 
 
@@ -73,6 +75,18 @@ def step_time_ratios(summary: pd.DataFrame, reference: str = "scratch") -> pd.Da
     if reference not in table or len(table.columns) < 2:  # nothing to compare with
         return pd.DataFrame()
     return table.div(table[reference], axis=0)[[i for i in impls_in(summary) if i in table]]
+
+
+def step_time_ratio_quartiles(runs: pd.DataFrame, reference: str = "scratch") -> dict[str, pd.DataFrame]:
+    """Per task and implementation, the 25th and 75th percentiles over seeds of the
+    same-seed ratio of step times to ``reference``'s: the error bars of the ratio chart."""
+    ok = runs[runs["status"] == "ok"]
+    per_seed = ok.pivot_table(index=["task", "seed"], columns="impl", values="t_step_median", aggfunc="first", sort=False)
+    if reference not in per_seed:
+        return {}
+    ratio = per_seed.div(per_seed[reference], axis=0)
+    grouped = ratio.groupby(level="task", sort=False)
+    return {"q1": grouped.quantile(0.25), "q3": grouped.quantile(0.75)}
 
 
 def time_breakdown(runs: pd.DataFrame) -> pd.DataFrame:
@@ -116,6 +130,15 @@ def decision_boundaries(runs: pd.DataFrame, read_boundary, task: str) -> tuple[l
         out.append(Boundary(impl, xx, yy, grid["labels"], grid["confidence"], float(row["final_train_accuracy"].iloc[0])))
         X, y = grid["X"], grid["y"]
     return out, X, y
+
+
+def bar_labels(group: pd.DataFrame, columns: tuple[str, ...] = ("impl", "mode", "task", "dtype")) -> list[str]:
+    """A name for every bar of one benchmark group: the identity columns whose values
+    differ within the group (a layer's name, an execution mode, a dtype), joined; the
+    implementation alone where nothing else differs."""
+    varying = [c for c in columns if c in group and group[c].fillna("").astype(str).nunique() > 1]
+    varying = varying or ["impl"]
+    return [" / ".join(str(v) for v in row if str(v) not in ("", "nan", "None")) or "?" for row in group[varying].itertuples(index=False)]
 
 
 def slopes(df: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
 from .text import seconds  # noqa: E402
-from .data import Band, Boundary  # noqa: E402
+from .data import Band, Boundary, bar_labels  # noqa: E402
 
 # Each implementation's colour comes from its adapter's facts, stored in the results
 # (``use_frameworks``). Implementations that agree draw the same curve: distinct widths and
@@ -71,6 +71,8 @@ def loss_curves(bands_by_task: dict[str, list[Band]], path: str, ylabel: str = "
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel)
     handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles.append(plt.Rectangle((0, 0), 1, 1, color="#777", alpha=0.25, lw=0))
+    labels.append("band: best to worst seed")
     fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.04 / rows))
     fig.suptitle("Median over seeds (line), best-to-worst seed (band); coinciding lines mean the implementations agree", y=1.0 + 0.1 / rows, fontsize=10, color="#555")
     fig.tight_layout()
@@ -131,15 +133,22 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame, path: str) -> st
     return _save(fig, path)
 
 
-def step_time_ratios(ratios: pd.DataFrame, path: str) -> str:
-    """Median seconds per step relative to the scratch network (log scale), per task."""
+def step_time_ratios(ratios: pd.DataFrame, path: str, quartiles: dict[str, pd.DataFrame] | None = None) -> str:
+    """Median seconds per step relative to the scratch network (log scale), per task; error
+    bars from the first to the third quartile of the same-seed ratios, when given."""
     impls = [i for i in ratios.columns if i != "scratch"]
     fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(ratios) + 2), 3.8))
     width = 0.8 / len(impls)
     x = np.arange(len(ratios))
     for j, impl in enumerate(impls):
         values = ratios[impl].to_numpy(dtype=float)
-        bars = ax.bar(x + (j - (len(impls) - 1) / 2) * width, values, width, color=_color(impl), label=impl)
+        err = None
+        if quartiles and impl in quartiles["q1"]:
+            q1 = quartiles["q1"][impl].reindex(ratios.index).to_numpy(dtype=float)
+            q3 = quartiles["q3"][impl].reindex(ratios.index).to_numpy(dtype=float)
+            err = np.nan_to_num(np.vstack([values - q1, q3 - values]).clip(min=0))
+        bars = ax.bar(x + (j - (len(impls) - 1) / 2) * width, values, width, color=_color(impl), label=impl,
+                      yerr=err, error_kw=dict(lw=0.8, capsize=2, ecolor="#333"))
         for bar, v in zip(bars, values):
             if np.isfinite(v):
                 ax.annotate(f"{v:.2g}x", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom", fontsize=7, xytext=(0, 1), textcoords="offset points")
@@ -164,6 +173,8 @@ def performance_profile(taus: np.ndarray, profiles: dict[str, np.ndarray], path:
         style = {k: v for k, v in LINES.get(impl, {}).items() if k != "alpha"}
         ax.step(taus, frac, where="post", color=_color(impl), label=f"{impl}: {frac[0]:.0%} at 1x, {frac[-1]:.0%} by {taus[-1]:g}x", **style)
     ax.set_xlim(1, taus.max())
+    if taus.max() > 10:
+        ax.set_xscale("log")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("tau: time-to-target within tau x the fastest implementation's")
     ax.set_ylabel("fraction of tasks")
@@ -182,8 +193,12 @@ def equivalence_deviation(deviation: pd.DataFrame, path: str, tolerance: float |
     floor = 1e-17
     for ax, impl in zip(axes.flat, impls):
         sub = deviation[deviation["impl"] == impl]
-        for (task, config), g in sub.groupby(["task", "config"], sort=False):
-            ax.plot(g["step"], np.maximum(g["loss_rel_deviation"], floor), lw=1, alpha=0.8, label=f"{task} {config}")
+        cmap = plt.get_cmap("tab20")
+        dashes = ["-", "--", ":", "-."]
+        for k, ((task, config), g) in enumerate(sub.groupby(["task", "config"], sort=False)):
+            # tab20 has 20 colours; past that the dash changes, so no two lines look alike.
+            ax.plot(g["step"], np.maximum(g["loss_rel_deviation"], floor), lw=1, alpha=0.85, color=cmap(k % 20), ls=dashes[(k // 20) % 4],
+                    label=f"{task} {config}")
         if tolerance:
             ax.axhline(tolerance, color="black", ls="--", lw=0.8)
             ax.annotate("tolerance", (sub["step"].max(), tolerance), ha="right", va="bottom", fontsize=7)
@@ -209,13 +224,15 @@ def benchmark_family(df: pd.DataFrame, title: str, path: str, label: str = "impl
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, (0.32 * per + 1.1) * rows), squeeze=False)
     for ax, group in zip(axes.flat, groups):
         g = df[df["group"] == group]
-        labels = [(m or i or t) for i, m, t in zip(g["impl"], g["mode"], g["task"])] if label == "impl" else list(g[label])
+        labels = bar_labels(g) if label == "impl" else list(g[label])
         y = np.arange(len(g))
         colors = [COLORS.get(i, "#7f7f7f") for i in g["impl"]]
         err = np.vstack([g["median"] - g["q1"], g["q3"] - g["median"]]).clip(min=0)
         ax.barh(y, g["median"], xerr=err, color=colors, error_kw=dict(lw=0.8, capsize=2))
-        for yi, (med, ratio, impl) in enumerate(zip(g["median"], g["ratio_to_scratch"], g["impl"])):
+        gflops = g["gflops"] if "gflops" in g else pd.Series(np.nan, index=g.index)
+        for yi, (med, ratio, impl, gf) in enumerate(zip(g["median"], g["ratio_to_scratch"], g["impl"], gflops)):
             text = seconds(med) + (f"  ({ratio:.2g}x scratch)" if np.isfinite(ratio) and impl != "scratch" else "")
+            text += f"  {gf:.3g} GFLOP/s" if np.isfinite(gf) else ""
             ax.annotate(text, (med, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
         ax.set_yticks(y, labels, fontsize=8)
         ax.invert_yaxis()
@@ -223,10 +240,11 @@ def benchmark_family(df: pd.DataFrame, title: str, path: str, label: str = "impl
         lo, hi = g["q1"].min(), g["q3"].max()
         ax.set_xlim(lo / 2, hi * 30)
         ax.set_title(group, fontsize=9)
+        ax.set_xlabel("seconds per call (log)", fontsize=8)
         ax.grid(axis="x", alpha=0.3, which="both", lw=0.4)
     for ax in axes.flat[len(groups) :]:
         ax.axis("off")
-    fig.suptitle(title + ": median seconds per call (log), bars = interquartile range", fontsize=11)
+    fig.suptitle(title + ": median seconds per call (log), error bars = interquartile range", fontsize=11)
     fig.tight_layout()
     return _save(fig, path)
 
