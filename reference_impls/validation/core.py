@@ -246,8 +246,9 @@ def _clipped_loss(spec: ModelSpec, ref: dict, y: np.ndarray) -> np.ndarray | Non
 
 
 def _order(o: Observed) -> tuple:
-    phase = o.key[0] if o.key[0] != "loss" else "loss"
-    return (PHASES.index(phase), o.key[1:] if phase != "gradient" and phase != "update" else (o.key[2], o.key[1]))
+    """Phase order, then layer before W/b for gradients and updates."""
+    phase = o.key[0]
+    return (PHASES.index(phase), (o.key[2], o.key[1]) if phase in ("gradient", "update") else o.key[1:])
 
 
 def _run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: np.ndarray, twins: list[Twin],

@@ -128,7 +128,6 @@ def _shape(ctx: Context) -> list[Finding]:
     want = theirs.shape
     if kind in ("gradient", "update") and ctx.key[1] == "b":
         fan_out = want[0]
-        rows = raw.reshape(raw.shape[0], -1) if raw.ndim else raw
         if raw.ndim == 2 and raw.shape == (ctx.n, fan_out):
             summed = raw.sum(axis=0)
             target = theirs if kind == "gradient" else None
@@ -140,7 +139,6 @@ def _shape(ctx: Context) -> list[Finding]:
             return [Finding(
                 f"{ctx.name} has shape {raw.shape} where the bias has {fan_out} values: it is summed over axis=1 (the units) "
                 "instead of axis=0 (the samples); use np.sum(dvalues, axis=0, keepdims=True)", "bias_wrong_axis")]
-        del rows
     if raw.shape == want[::-1] and raw.ndim == 2:
         return [Finding(f"{ctx.name} has shape {raw.shape}, the transpose of the framework's {want}: "
                         f"{_transpose_hint(ctx)}", "transposed")]

@@ -432,7 +432,7 @@ class Functional(_Slotted):
         if loss is not None:
             seen.append(self.observe(("loss",), f"loss returned by {describe(self.fn)}", loss, n))
         if grads is not None:
-            new = self._apply(grads, seen, n)
+            new = self._apply(grads, seen, n, caller.step)
         self._store(new)
         return seen + self._updated(n)
 
@@ -468,7 +468,7 @@ class Functional(_Slotted):
             step=caller.step, where=where, phase="update",
         )
 
-    def _apply(self, grads: Any, seen: list[Observed], n: int) -> Any:
+    def _apply(self, grads: Any, seen: list[Observed], n: int, step: int) -> Any:
         """The spec's optimizer applied to the user's gradients (the update is then ours)."""
         names = self._gradient_names(grads)
         if self._optimizer is None:
@@ -483,7 +483,7 @@ class Functional(_Slotted):
                 key = pname if isinstance(params, dict) else int(pname[7:-1])
                 if np.shape(g) != np.shape(params[key]):
                     raise UserCodeError(f"gradient {names[pname]} has shape {np.shape(g)} but {pname} has {np.shape(params[key])}",
-                                        step=0, where=describe(self.fn), phase="gradient")
+                                        step=step, where=describe(self.fn), phase="gradient")
                 pairs.append((params[key], g.astype(params[key].dtype)))
         self._optimizer.step(pairs)  # in place, in the user's own layout (elementwise rules)
         return params
