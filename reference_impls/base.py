@@ -170,7 +170,7 @@ class Implementation(ABC):
 
     def next_masks(self, n_rows: int) -> list | None:
         """The dropout masks the next step draws, for ``gradients`` on a batch of ``n_rows``."""
-        return self.spec.dropout_masks(self.steps_taken, n_rows) if self.spec.has_dropout else None
+        return self.spec.dropout_masks(self.steps_taken, n_rows) if self.spec.shared_dropout else None
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         """Every layer's output on ``X`` (no update), in the order of the scratch network's
@@ -254,7 +254,7 @@ class Implementation(ABC):
         for k in range(int(steps)):
             rows = self._batch(n, self.steps_taken)
             start = clock()
-            if self.spec.has_dropout:
+            if self.spec.shared_dropout:
                 self.masks = self.spec.dropout_masks(self.steps_taken, len(range(n)[rows]) if isinstance(rows, slice) else len(rows))
             losses[k] = self._step(self._take(Xn, rows), self._take(yn, rows))
             if seconds is not None:

@@ -19,6 +19,7 @@ Conventions, named once:
   with momentum 0.8999999761581421 and report float32-rounded losses.
 - ``l1``, ``l2`` (``l1_bias``, ``l2_bias``) per layer are each Dense layer's
   ``kernel_regularizer`` (``bias_regularizer``) in Keras's own L1L2 form.
+- dropout (``dropout_rng="native"``): ``keras.layers.Dropout`` seeded from the spec's seed.
 - dropout: the spec's masks for the step are extra inputs of the training model, multiplied
   in after each hidden activation (``keras.layers.Dropout`` draws its own); the prediction
   model has none.
@@ -251,7 +252,10 @@ class KerasImplementation(Implementation):
                 x = act(layer(x))
                 logits = layer(xt)
                 xt = act(logits)
-                if not last and spec.dropout_rate(i):
+                if not last and spec.dropout_rate(i) and spec.dropout_rng == "native":
+                    # Keras's own dropout (seeded, active in train_on_batch only).
+                    xt = keras.layers.Dropout(spec.dropout_rate(i), seed=spec.seed * 1009 + i, dtype=spec.dtype)(xt)
+                elif not last and spec.dropout_rate(i):
                     mask = keras.Input((fan_out,), dtype=spec.dtype)
                     mask_inputs.append(mask)
                     xt = keras.layers.Multiply(dtype=spec.dtype)([xt, mask])

@@ -33,7 +33,9 @@ class ScratchImplementation(Implementation):
                           accumulate=spec.accumulate, input_gradient=i > 0)  # nothing reads dL/dX
             layers += [dense, get_activation(act, **activation_kwargs(spec, act))]
             if i < len(spec.sizes) - 2 and spec.dropout_rate(i):
-                layers.append(Dropout(spec.dropout_rate(i)))
+                # Native dropout draws its own masks, from a stream of its own seeded by the spec.
+                rng = np.random.default_rng((spec.seed, 0xD20, 1, i)) if spec.native_dropout else None
+                layers.append(Dropout(spec.dropout_rate(i), rng=rng))
         loss = get_loss(spec.loss, reduction=spec.loss_reduction, scale=spec.loss_scale)
         self.model = Sequential(layers, loss=loss, optimizer=get_optimizer(spec.optimizer, **optimizer_kwargs(spec)), fuse=spec.fused)
 

@@ -13,6 +13,9 @@ sklearn's loss definitions differ, so its hyperparameters are rescaled (exactly)
 - ``squared_error`` is ``1/2 mean (y - p)^2`` and its gradient is ``(p - y) / n`` (not
   divided by the k outputs): c = k / 2 times the spec's mse gradient.
 - ``log_loss`` (softmax) and ``binary_log_loss`` (one sigmoid) equal the spec's: c = 1.
+- ``binary_log_loss`` on k independent sigmoids (multi-label ``MLPClassifier``, fitted on
+  an ``(n, k)`` 0/1 indicator matrix) sums over the k outputs where the spec averages:
+  its loss and gradient are c = k times the spec's.
 A gradient scaled by c is the spec's step when SGD's ``learning_rate_init = lr / c``
 (momentum too, the update is linear in lr * g) and Adam's ``epsilon = c * eps`` (Adam is
 scale-free but for eps). Reported losses are converted back (mse: twice sklearn's).
@@ -39,7 +42,9 @@ ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh", "rel
 
 def gradient_scale(spec: ModelSpec, n_samples: int) -> float:
     """c in ``sklearn's gradient = c * the spec's gradient`` on a batch of ``n_samples``."""
-    return (spec.sizes[-1] / 2 if spec.loss == "mse" else 1.0) / spec.loss_factor(n_samples)
+    k = spec.sizes[-1]
+    per_output = {"mse": k / 2, "binary_crossentropy": k}.get(spec.loss, 1.0)
+    return per_output / spec.loss_factor(n_samples)
 
 
 # The loss picks MLP's output unit (softmax, logistic, identity): what the spec may name.
@@ -67,8 +72,6 @@ class SklearnImplementation(Implementation):
         # Each reason says whether scikit-learn lacks the feature or only this adapter does.
         if spec.loss == "categorical_crossentropy" and spec.sizes[-1] == 2:
             yield "a 2-unit softmax output (scikit-learn lacks it: MLPClassifier uses one logistic unit for two classes)"
-        if spec.loss == "binary_crossentropy" and spec.sizes[-1] > 1:
-            yield "several independent sigmoid outputs (scikit-learn has multi-label MLPClassifier; this adapter does not wire it)"
         if not spec.use_bias:
             yield "layers without biases (scikit-learn lacks it: MLP layers always have intercepts)"
         if spec.weight_decay:
@@ -110,11 +113,17 @@ class SklearnImplementation(Implementation):
             random_state=0,
         )
         self.classifier = spec.loss != "mse"
+        self.multilabel = spec.loss == "binary_crossentropy" and spec.sizes[-1] > 1
         self.est = MLPClassifier(**common) if self.classifier else MLPRegressor(**common)
         self.n_classes = max(spec.sizes[-1], 2)
-        # Throwaway first call: partial_fit initialises on its first call.
+        # Throwaway first call: partial_fit initialises on its first call. A multi-label
+        # network is told so by an indicator matrix holding both values in every column.
         X0 = np.zeros((self.n_classes, spec.sizes[0]), dtype=self.dtype)
-        if self.classifier:
+        if self.multilabel:
+            y0 = np.zeros((self.n_classes, spec.sizes[-1]), dtype=np.int64)
+            y0[1::2] = 1
+            self.est.partial_fit(X0, y0, classes=np.arange(self.n_classes))
+        elif self.classifier:
             self.est.partial_fit(X0, np.arange(self.n_classes), classes=np.arange(self.n_classes))
         else:
             y0 = np.zeros((self.n_classes, spec.sizes[-1]), dtype=self.dtype)
@@ -167,7 +176,7 @@ class SklearnImplementation(Implementation):
 
     def _reported(self, sklearn_loss: float, n_samples: int) -> float:
         """sklearn's loss in the spec's definition."""
-        mean = 2.0 * sklearn_loss if self.spec.loss == "mse" else sklearn_loss
+        mean = 2.0 * sklearn_loss if self.spec.loss == "mse" else sklearn_loss / self.spec.sizes[-1] if self.multilabel else sklearn_loss
         return mean * self.spec.loss_factor(n_samples)
 
     def _step(self, X, y) -> float:

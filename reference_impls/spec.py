@@ -27,6 +27,8 @@ DTYPES = ("float32", "float64")
 # Output activation each probability loss needs.
 LOSS_OUTPUT = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
 PENALTIES = ("l1", "l2", "l1_bias", "l2_bias")
+# Who draws dropout masks: the harness, the same for every implementation, or each one itself.
+DROPOUT_RNGS = ("shared", "native")
 # Losses whose "sum" reduction also sums over outputs (the rest sum over samples only).
 ELEMENTWISE_LOSSES = ("mse", "binary_crossentropy")
 
@@ -76,9 +78,13 @@ class ModelSpec:
     leaky_alpha: float = 0.01  # slope of leaky_relu for x < 0
     use_bias: bool = True  # False: no biases (seed 001's network); b stays zero
     # Dropout after each hidden activation: a rate for every hidden layer or one per hidden
-    # layer. Masks are drawn here from (seed, step), inverted (kept units scaled by 1/(1-rate)),
-    # and fed identically to every implementation, so trajectories stay comparable.
+    # layer. With dropout_rng "shared", masks are drawn here from (seed, step), inverted (kept
+    # units scaled by 1/(1-rate)), and fed identically to every implementation, so
+    # trajectories stay comparable step by step. With "native", each implementation uses its
+    # own dropout layer and random stream (seeded from seed): trajectories differ, and
+    # implementations are compared statistically over seeds (reference_impls.dropout_stats).
     dropout: float | tuple[float, ...] = 0.0
+    dropout_rng: str = "shared"
     accumulate: str = "native"  # "float64": float32 matrix products summed in float64, rounded once (nnfs.init())
     fused: bool = True  # cross-entropy on logits (stable); False: on the clipped probabilities, as the book's ch. 16
     batch_size: int | None = None
@@ -119,6 +125,8 @@ class ModelSpec:
             yield "categorical_crossentropy needs at least 2 outputs; use binary_crossentropy for one"
         if self.optimizer not in OPTIMIZERS:
             yield f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}"
+        if self.dropout_rng not in DROPOUT_RNGS:
+            yield f"dropout_rng must be one of {', '.join(DROPOUT_RNGS)}, got {self.dropout_rng!r}"
         if self.accumulate not in ("native", "float64"):
             yield f"accumulate must be 'native' or 'float64', got {self.accumulate!r}"
         if self.lr_decay_form not in DECAY_FORMS:
@@ -202,6 +210,16 @@ class ModelSpec:
     @property
     def has_dropout(self) -> bool:
         return any(self.dropout_rate(i) for i in range(len(self.sizes) - 2))
+
+    @property
+    def shared_dropout(self) -> bool:
+        """Whether the harness feeds every implementation the same dropout masks."""
+        return self.has_dropout and self.dropout_rng == "shared"
+
+    @property
+    def native_dropout(self) -> bool:
+        """Whether each implementation draws its own dropout masks (no step-by-step comparison)."""
+        return self.has_dropout and self.dropout_rng == "native"
 
     def dropout_masks(self, step: int, n_rows: int) -> list[np.ndarray | None]:
         """Step ``step``'s masks, one per hidden layer (None where its rate is 0): kept units

@@ -15,7 +15,9 @@ Conventions, named once:
   stepped once per step; in the "divide" form ``lr / (1 + decay * t)`` is set before each step.
 - ``device``: the modules and every tensor live on ``cpu`` or ``cuda``; arrays come back
   through ``.cpu()``. (cuBLAS sums in another order than the CPU: see the README.)
-- dropout is ``MaskDropout``, multiplying by the spec's mask for the step (see its note).
+- dropout is ``MaskDropout``, multiplying by the spec's mask for the step (see its note),
+  or with ``dropout_rng="native"`` torch's own ``nn.functional.dropout`` on a random stream
+  seeded from the spec and kept apart from torch's global one.
 - ``fused=False``: cross-entropy on the output probabilities, clipped as Keras and the book clip.
 - Optimizers follow the PyTorch forms (``spec.convention == "pytorch"``).
 """
@@ -96,11 +98,15 @@ class TorchImplementation(Implementation):
         for i, ((fan_in, fan_out), act) in enumerate(zip(zip(spec.sizes, spec.sizes[1:]), spec.hidden_activations)):
             modules += [nn.Linear(fan_in, fan_out, bias=spec.use_bias, dtype=self.tdtype), ACTIVATIONS[act](spec)]
             if spec.dropout_rate(i):
-                modules.append(MaskDropout())
+                modules.append(MaskDropout(spec.dropout_rate(i) if spec.native_dropout else 0.0))
         modules.append(nn.Linear(spec.sizes[-2], spec.sizes[-1], bias=spec.use_bias, dtype=self.tdtype))
         self.body = nn.Sequential(*modules)  # outputs logits (pre-activation)
         self.head = ACTIVATIONS[spec.output_activation](spec)
         self.dropouts = [m for m in self.body if isinstance(m, MaskDropout)]
+        if spec.native_dropout:  # torch's own dropout, on a random stream of this model's own
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(spec.seed)
+                self.rng_state = torch.get_rng_state()
         self.tdevice = _device(self.device)
         self.body.to(self.tdevice)
         self.fused = spec.loss != "mse" and spec.fused
@@ -163,11 +169,19 @@ class TorchImplementation(Implementation):
         for module, mask in zip(self.dropouts, [m for m in masks or [] if m is not None]):
             module.mask = self._tensor(mask)
         try:
-            loss = self._loss(X, y)
+            if self.spec.native_dropout:
+                with torch.random.fork_rng(devices=[]):
+                    torch.set_rng_state(self.rng_state)
+                    for module in self.dropouts:
+                        module.active = True
+                    loss = self._loss(X, y)
+                    self.rng_state = torch.get_rng_state()
+            else:
+                loss = self._loss(X, y)
             (loss + self._penalty() if self.spec.regularized else loss).backward()
         finally:
             for module in self.dropouts:
-                module.mask = None
+                module.mask, module.active = None, False
         return loss
 
     def _step(self, X, y) -> float:
@@ -205,14 +219,18 @@ class TorchImplementation(Implementation):
 class MaskDropout(nn.Module):
     """Dropout with a mask given from outside (the spec's, the same for every implementation):
     ``x * mask`` during a training step, the identity otherwise. ``nn.Dropout`` draws its own
-    mask from torch's generator, which no other framework could reproduce."""
+    mask from torch's generator, which no other framework could reproduce; with a ``rate``
+    (``dropout_rng="native"``) and ``active`` set for a training step, it is that dropout."""
 
-    def __init__(self) -> None:
+    def __init__(self, rate: float = 0.0) -> None:
         super().__init__()
         self.mask: torch.Tensor | None = None
+        self.rate, self.active = rate, False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x if self.mask is None else x * self.mask
+        if self.mask is not None:
+            return x * self.mask
+        return nn.functional.dropout(x, self.rate, training=True) if self.active and self.rate else x
 
 
 EPS = 1e-7  # the clip of a loss on probabilities (Keras's epsilon, the tutorials')
