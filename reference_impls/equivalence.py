@@ -159,6 +159,12 @@ def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int
     except NotExpressible as exc:
         result.status, result.note = "not expressible", exc.feature
         return result
+    if spec.native_dropout:  # no step-by-step comparison exists: the distributions are compared
+        from .dropout_stats import compare_native_dropout
+
+        stat = compare_native_dropout(spec, impl, X, y, steps)
+        result.status, result.note, result.seconds = stat.status, stat.note, time.perf_counter() - start
+        return result
     try:
         ref = build("scratch", spec, weights)
         devs, (first_a, first_b) = _one_step(ref, other, X, y)

@@ -77,3 +77,11 @@ def test_bad_dropout_rng_and_misuse():
         compare_native_dropout(spec, "torch", np.zeros((4, 2)), np.zeros(4, int), 5)
     with pytest.raises(ValueError, match="at least 10 seeds"):
         compare_native_dropout(spec.replace(dropout=0.1), "torch", np.zeros((4, 2)), np.zeros(4, int), 5, seeds=3)
+
+
+def test_compare_routes_native_dropout_to_the_statistical_test(moons):
+    """check and validate go through equivalence.compare: a native-dropout spec gets the
+    statistical verdict there (with its p-values), never a step-by-step "fail"."""
+    spec, X, y = moons
+    r = eq.compare(spec, "torch", X, y, 60)
+    assert r.status == "pass" and "native dropout over 20 seeds" in r.note and "p = " in r.note, r.note
