@@ -31,7 +31,8 @@ from ..equivalence import MAX_JUMP, rel_dev
 from ..spec import ModelSpec, SpecError, Weights
 from . import diagnose as dx
 from .infer import infer_spec
-from .styles import BlackBox, Functional, LayerObjects, Observed, UserNetwork
+from .arrays import BlackBox, Functional
+from .styles import LayerObjects, Observed, UserNetwork
 from .usercode import Caller, UserCodeError
 
 DEFAULT_AGAINST = ("torch", "keras")
