@@ -110,6 +110,7 @@ class Functional(_Slotted):
         self._locate(self.params, spec, weights, weight_layout)
         self._init = (step, _copy_params(params), spec, returns, forward, weights, self.layout)
         self._optimizer = None
+        self._said_ambiguous = False
 
     def fresh(self) -> "Functional":
         step, params, spec, returns, forward, weights, layout = self._init
@@ -128,7 +129,8 @@ class Functional(_Slotted):
         if isinstance(self.params, dict) and isinstance(grads, dict):
             match = {}
             for p in self.params:
-                g = next((k for k in grads if str(k).lower() in (f"d{p}".lower(), f"grad_{p}".lower(), f"{p}_grad".lower(), f"d_{p}".lower())), None)
+                names = (p, f"d{p}", f"grad_{p}", f"{p}_grad", f"d_{p}")  # cs231n keys gradients like the params
+                g = next((k for k in grads if str(k).lower() in {n.lower() for n in names}), None)
                 if g is None:
                     return None
                 match[p] = g
@@ -171,7 +173,15 @@ class Functional(_Slotted):
             scalar_a, scalar_b = np.ndim(a) == 0 and not isinstance(a, (dict, list, tuple)), np.ndim(b) == 0 and not isinstance(b, (dict, list, tuple))
             if scalar_a or scalar_b:
                 loss, other = (a, b) if scalar_a else (b, a)
-                if self.returns == "gradients" or (self.returns == "auto" and not self._same_structure(other) and self._gradient_names(other)):
+                # (loss, dict keyed like params) is cs231n's ``loss, grads = net.loss(X, y)``:
+                # loss first reads as gradients, loss second as (new params, loss).
+                ambiguous = self.returns == "auto" and self._same_structure(other)
+                if ambiguous and scalar_a and self._gradient_names(other) and not self._said_ambiguous:
+                    self._said_ambiguous = True
+                    self.notes.append(f"{where} returns (loss, arrays keyed like params): read as (loss, gradients), "
+                                      "as in cs231n; pass returns='params' if they are the new parameters")
+                if self.returns == "gradients" or (self.returns == "auto" and (scalar_a or not self._same_structure(other))
+                                                   and self._gradient_names(other)):
                     if self._gradient_names(other) is None:
                         raise UserCodeError(f"{where} returned gradients that do not match params one to one", step=caller.step, where=where, phase="gradient")
                     return None, loss, other

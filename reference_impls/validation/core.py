@@ -28,10 +28,10 @@ from scratch import get_loss
 from .. import build, implementation_class
 from ..base import NotExpressible
 from ..equivalence import MAX_JUMP, rel_dev
-from ..spec import ModelSpec, SpecError, Weights
+from ..spec import ModelSpec, SpecError, Weights, penalty
 from . import diagnose as dx
-from .infer import infer_spec
 from .arrays import BlackBox, Functional
+from .infer import infer_spec
 from .styles import LayerObjects, Observed, UserNetwork
 from .usercode import Caller, UserCodeError
 
@@ -222,7 +222,7 @@ class _Run:
     error: UserCodeError | None
     steps_done: int
     per_step: list[float]
-    clipped_steps: int = 0  # steps whose loss matched only with probabilities clipped at 1e-7
+    loss_forms: dict[str, set] = field(default_factory=dict)  # steps whose loss matched only in another form (LOSS_FORMS)
 
 
 def _loss_of_output(spec: ModelSpec, seen: list[Observed], yb: np.ndarray, n: int) -> list[Observed]:
@@ -246,6 +246,32 @@ def _clipped_loss(spec: ModelSpec, ref: dict, y: np.ndarray) -> np.ndarray | Non
     return np.asarray(get_loss(spec.loss, reduction=spec.loss_reduction, scale=spec.loss_scale).calculate(probs, y))
 
 
+# The ways tutorials write the reported loss other than the frameworks' (data loss on logits),
+# each accepted when it explains the user's loss exactly, and then said.
+LOSS_FORMS = {
+    "clipped": "with the framework's probabilities clipped to [1e-7, 1 - 1e-7] as your loss clips them "
+               "(the frameworks' loss on logits is unclipped; gradients are unaffected)",
+    "penalised": "as the data loss plus the spec's L1/L2 penalty at the step's weights: your loss includes the "
+                 "regularization term, the frameworks report the data loss (gradients and updates are compared as they are)",
+    "clipped, penalised": "as the clipped data loss plus the spec's L1/L2 penalty (your loss clips probabilities and "
+                          "includes the regularization term)",
+}
+
+
+def _loss_forms(spec: ModelSpec, ref: dict, y: np.ndarray, before: Weights) -> dict[str, np.ndarray]:
+    """The framework's loss in each of LOSS_FORMS that applies to this spec and step."""
+    forms: dict[str, np.ndarray] = {}
+    clipped = _clipped_loss(spec, ref, y) if spec.loss != "mse" else None
+    if clipped is not None:
+        forms["clipped"] = clipped
+    extra = penalty(spec, before) + spec.weight_decay / 2 * sum(float(np.square(W).sum() + np.square(b).sum()) for W, b in before)
+    if extra and ("loss",) in ref:
+        forms["penalised"] = np.asarray(ref[("loss",)]) + extra
+        if clipped is not None:
+            forms["clipped, penalised"] = clipped + extra
+    return forms
+
+
 def _order(o: Observed) -> tuple:
     """Phase order, then layer before W/b for gradients and updates."""
     phase = o.key[0]
@@ -261,7 +287,7 @@ def _run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: 
     n = len(Xc)
     stream = spec.batch_stream(n)
     lr_history: list[float] = []
-    clipped_steps = 0
+    loss_forms: dict[str, set] = {}
     for k in range(1, steps + 1):
         caller.step = k
         rows = next(stream)
@@ -284,10 +310,12 @@ def _run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: 
                 if o.key not in ref:
                     continue
                 dev = _deviation(o, ref[o.key], _floor(o.key, ref))
-                if o.key == ("loss",) and not dev <= tol and spec.loss != "mse":
-                    clipped = _clipped_loss(spec, ref, yc[rows])
-                    if clipped is not None and _deviation(o, clipped) <= tol:
-                        dev, clipped_steps = _deviation(o, clipped), clipped_steps + 1
+                if o.key == ("loss",) and not dev <= tol:
+                    for form, theirs in _loss_forms(spec, ref, yc[rows], before).items():
+                        if _deviation(o, theirs) <= tol:
+                            dev = _deviation(o, theirs)
+                            loss_forms.setdefault(form, set()).add(k)
+                            break
                 worst = max(worst, dev)
                 rows_out.append(dict(impl=twin.impl, step=k, phase=o.key[0], tensor=o.name, deviation=dev, tolerance=tol, ok=dev <= tol))
                 if o.key == ("loss",):
@@ -301,13 +329,13 @@ def _run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: 
                                      lr_given=net.takes_lr)
                     first = (Divergence(k, o.key[0], o.name, twin.impl, o.raw, np.asarray(ref[o.key]), dev, tol), ctx)
         if error is not None:
-            return _Run(rows_out, first, error, k - 1, per_step, clipped_steps)
+            return _Run(rows_out, first, error, k - 1, per_step, loss_forms)
         per_step.append(worst)
         if any(o.value is not None and not np.all(np.isfinite(o.value)) for o in seen):
-            return _Run(rows_out, first, None, k, per_step, clipped_steps)
+            return _Run(rows_out, first, None, k, per_step, loss_forms)
         if not net.trains:
-            return _Run(rows_out, first, None, k, per_step, clipped_steps)
-    return _Run(rows_out, first, None, steps, per_step, clipped_steps)
+            return _Run(rows_out, first, None, k, per_step, loss_forms)
+    return _Run(rows_out, first, None, steps, per_step, loss_forms)
 
 
 def _build_twins(spec: ModelSpec, against: Sequence[str], weights: Weights, Xc, yc) -> tuple[list[Twin], dict[str, str]]:
@@ -347,9 +375,8 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
     result = ValidationResult(ok=False, first_divergence=None, diagnosis=[], table=table, spec=spec, style=net.style,
                               steps=run.steps_done, tolerance=tol, against=tuple(against), not_expressible=skipped,
                               notes=list(net.notes))
-    if run.clipped_steps:
-        result.notes.append(f"at {run.clipped_steps} step(s) your loss matched only with the framework's probabilities clipped to "
-                            "[1e-7, 1 - 1e-7] as your loss clips them (the frameworks' loss on logits is unclipped; gradients are unaffected)")
+    for form, at in run.loss_forms.items():
+        result.notes.append(f"at {len(at)} step(s) your loss matched only {LOSS_FORMS[form]}")
     if not net.trains:
         result.notes.append("forward-only network (no backward or optimizer): compared the forward pass and the loss at its weights")
     if run.error is not None:
@@ -411,6 +438,9 @@ def _try_suggestions(result: ValidationResult, net: UserNetwork, X, y, steps: in
         if trial.ok and trial.compared:
             result.suggested_spec = finding.spec
             if finding.tentative:
+                if finding.kind == "penalty_in_loss":  # confirmed, it explains the loss's "constant factor"
+                    result.findings = [f for f in result.findings if f.kind != "factor"]
+                    result.diagnosis = [f.text for f in result.findings]
                 result.diagnosis.append(finding.text)
                 result.findings.append(finding)
             words = "; ".join(_native_words(impl, finding.spec) for impl in trial.compared)

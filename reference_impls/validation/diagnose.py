@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..spec import ModelSpec, Weights
+from ..spec import ModelSpec, Weights, penalty
 from . import oracle
 
 CLOSE = 1e-8  # relative residual below which a hypothesis "reproduces" the user's tensor
@@ -83,11 +83,38 @@ def _fmt(c: float) -> str:
 
 # ---- the checks, in order ----------------------------------------------------------------------
 def diagnose(ctx: Context) -> list[Finding]:
-    for check in (_nonfinite, _shape, _clipping, _transposed, _skipped, _momentum, _factor, _mistakes, _optimizer_form):
+    extra = _loss_penalty(ctx)  # tentative: said only if the frameworks confirm it
+    for check in (_nonfinite, _shape, _clipping, _transposed, _skipped, _momentum, _factor, _penalty_gradient, _mistakes, _optimizer_form):
         found = check(ctx)
         if found:
-            return found
-    return [unexplained(ctx)]
+            return found + extra
+    return [unexplained(ctx)] + extra
+
+
+def _loss_penalty(ctx: Context) -> list[Finding]:
+    """Ours = theirs + lam * S at the loss: the loss includes an L2 term other than the
+    spec's (cs231n's ``reg * np.sum(W * W)``), on the weights (S = sum ||W||^2) or on every
+    parameter. One number always fits one loss, so each reading is tentative: it is said
+    only when the network then passes against the frameworks."""
+    if ctx.phase != "loss" or ctx.ours is None or not np.all(np.isfinite(ctx.ours)):
+        return []
+    spec = ctx.spec
+    extra = float(np.sum(ctx.ours)) - float(np.sum(ctx.theirs)) - penalty(spec, ctx.before)
+    s_w = sum(float(np.square(W).sum()) for W, _ in ctx.before)
+    s_b = sum(float(np.square(b).sum()) for _, b in ctx.before)
+    out = []
+    for changes, s, where in ((("l2",), s_w, "the weights"), (("l2", "l2_bias"), s_w + s_b, "every weight and bias")):
+        if s <= 0 or extra <= 0 or (len(changes) == 2 and s_b == 0):
+            continue
+        lam = float(f"{extra / s + spec.penalties(0)[1]:.12g}")  # in the spec's form l * ||P||^2
+        try:
+            cand = spec.replace(**{name: lam for name in changes})
+        except ValueError:
+            continue
+        out.append(Finding(f"your loss includes an L2 term {lam:.6g} * sum ||P||^2 on {where} (as reg * np.sum(W * W)), "
+                           f"where the spec states {', '.join(f'{n}={getattr(spec, n)}' for n in changes)}",
+                           "penalty_in_loss", cand, tentative=True))
+    return out
 
 
 def unexplained(ctx: Context) -> Finding:
@@ -352,6 +379,45 @@ def _optimizer_form(ctx: Context) -> list[Finding]:
     form = FORMS.get((spec.optimizer, other), f"the {other} form")
     return [Finding(f"{ctx.name} follows the {other} form of {spec.optimizer} ({form}), not the {spec.convention} form "
                     "the spec states", "optimizer_form", spec.replace(convention=other), tentative=True)]
+
+
+def _penalty_gradient(ctx: Context) -> list[Finding]:
+    """Ours = theirs + c * P for the diverging parameter P: an L2 term other than the spec's
+    (the gradient of (l/2)||P||^2 where the spec says l ||P||^2, cs231n's 0.5 * reg; a penalty
+    in the loss but not in its gradient; weight decay the spec does not state)."""
+    if ctx.ours is None or ctx.phase not in ("gradient", "update"):
+        return []
+    spec = ctx.spec
+    l, which = ctx.key[2], 0 if ctx.key[1] == "W" else 1
+    P = np.asarray(ctx.before[l][which], np.float64)
+    if ctx.phase == "gradient":
+        diff = np.asarray(ctx.ours, np.float64) - ctx.theirs
+    elif spec.optimizer == "sgd" and (ctx.step == 1 or not spec.momentum):
+        diff = (np.asarray(ctx.theirs, np.float64) - ctx.ours) / ctx.lr_history[-1]  # the updates are -lr * gradient
+    else:
+        return []
+    c = factor_of(diff, P)
+    if c is None or not np.any(P):
+        return []
+    name = ("l2", "l2_bias")[which]
+    per_layer = [spec.penalties(i)[1 + 2 * which] for i in range(len(spec.sizes) - 1)]
+    have = per_layer[l]
+    yours = have + c / 2  # in the spec's form: yours * ||P||^2, gradient 2 * yours * P
+    what = "weights" if which == 0 else "biases"
+    if have and math.isclose(c, -have, rel_tol=1e-6):
+        text = (f"the L2 term of {ctx.name}'s gradient at step {ctx.step} is {have:g} * P, the gradient of ({have:g}/2) ||P||^2 "
+                f"(the 0.5 * reg convention); the spec's {name}={have:g} means {have:g} ||P||^2, whose gradient is {2 * have:g} * P")
+    elif have and math.isclose(c, -2 * have, rel_tol=1e-6):
+        text = (f"{ctx.name}'s gradient at step {ctx.step} has no L2 term, though the spec puts {name}={have:g} on layer {l}'s "
+                f"{what}: is the penalty added to the loss but left out of its gradient?")
+    else:
+        text = (f"{ctx.name}'s gradient at step {ctx.step} carries an L2 term {2 * yours:.6g} * P where the spec's {name}={have:g} "
+                f"gives {2 * have:g} * P: your network penalises layer {l}'s {what} with {yours:.6g} ||P||^2")
+    if yours < -1e-12:
+        return [Finding(text, "penalty_gradient")]
+    per_layer[l] = max(yours, 0.0)
+    value = per_layer[0] if len(set(per_layer)) == 1 else tuple(per_layer)
+    return [Finding(text, "penalty_gradient", spec=spec.replace(**{name: value}))]
 
 
 def _mistakes(ctx: Context) -> list[Finding]:
