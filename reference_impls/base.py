@@ -167,10 +167,15 @@ class Implementation(ABC):
         """Loss and ``[(dL/dW, dL/db), ...]`` on the whole of ``(X, y)``, no update."""
 
     masks: list | None = None  # this step's dropout masks (spec.dropout_masks), set by run_steps
+    # Masks from outside for the coming steps instead of the spec's (validate feeds the ones
+    # a user's own dropout drew); the same list format as spec.dropout_masks.
+    given_masks: list | None = None
 
     def next_masks(self, n_rows: int) -> list | None:
         """The dropout masks the next step draws, for ``gradients`` on a batch of ``n_rows``."""
-        return self.spec.dropout_masks(self.steps_taken, n_rows) if self.spec.shared_dropout else None
+        if not self.spec.shared_dropout:
+            return None
+        return self.given_masks if self.given_masks is not None else self.spec.dropout_masks(self.steps_taken, n_rows)
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         """Every layer's output on ``X`` (no update), in the order of the scratch network's
@@ -255,7 +260,7 @@ class Implementation(ABC):
             rows = self._batch(n, self.steps_taken)
             start = clock()
             if self.spec.shared_dropout:
-                self.masks = self.spec.dropout_masks(self.steps_taken, len(range(n)[rows]) if isinstance(rows, slice) else len(rows))
+                self.masks = self.next_masks(len(range(n)[rows]) if isinstance(rows, slice) else len(rows))
             losses[k] = self._step(self._take(Xn, rows), self._take(yn, rows))
             if seconds is not None:
                 seconds[k] = clock() - start

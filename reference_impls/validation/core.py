@@ -179,9 +179,11 @@ class Twin:
         self.prepared = self.model.prepare(X, y)
         self.X, self.y = self.model.check_data(X, y)
 
-    def step(self, rows, wanted: set[str], start: Weights | None = None) -> dict[tuple, Any]:
+    def step(self, rows, wanted: set[str], start: Weights | None = None, masks: list | None = None) -> dict[tuple, Any]:
         """Tensors of the next step on ``rows`` (the twin's own next batch), from ``start``
-        when given (re-synchronised: the twin's optimizer state is kept)."""
+        when given (re-synchronised: the twin's optimizer state is kept), with ``masks``
+        (the user's dropout masks of this step) when given."""
+        self.model.given_masks = None if masks is None else [None if m is None else np.asarray(m, self.model.dtype) for m in masks]
         if start is not None:
             self.model.load_weights([(np.asarray(W, self.model.dtype), np.asarray(b, self.model.dtype)) for W, b in start])
         Xb, yb = self.X[rows], self.y[rows]
@@ -305,7 +307,7 @@ def _run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: 
         worst = 0.0
         loss_ok = True
         for twin in twins:
-            ref = twin.step(rows, wanted, before if resync else None)
+            ref = twin.step(rows, wanted, before if resync else None, net.masks)
             for o in seen:
                 if o.key not in ref:
                     continue
@@ -359,10 +361,24 @@ def _amplified(run: _Run, tol: float) -> bool:
     return bool(np.max(curve[1:] / curve[:-1]) <= MAX_JUMP)
 
 
+def _check_dropout(net: UserNetwork, spec: ModelSpec) -> None:
+    """The user's dropout layers and the spec's must sit after the same hidden layers: the
+    masks the user's layers draw are fed to the twins in their place."""
+    theirs = set(getattr(net, "dropouts", {}).values())
+    ours = {i for i in range(len(spec.sizes) - 2) if spec.dropout_rate(i)}
+    if theirs != ours:
+        where = lambda s: ", ".join(f"hidden layer {i}" for i in sorted(s)) or "no layer"
+        raise SpecError(f"the network has dropout after {where(theirs)} but the spec after {where(ours)}: "
+                        "state dropout=rate (one per hidden layer, 0 where there is none) to match the network")
+    if ours and spec.dropout_rng != "shared":
+        raise SpecError("validate feeds your network's own dropout masks to the frameworks: use dropout_rng='shared' (the default)")
+
+
 def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[str] = DEFAULT_AGAINST,
                 tolerance: float | None = None, suggest: bool = True) -> ValidationResult:
     """Validate a network already wrapped in one of the styles (see ``validate``)."""
     spec = net.spec
+    _check_dropout(net, spec)
     tol = TOLERANCES[spec.dtype] if tolerance is None else float(tolerance)
     Xc, yc = canonical_data(spec, X, y, net.samples_as)
     weights = [(np.asarray(W, spec.dtype), np.asarray(b, spec.dtype)) for W, b in net.weights()]

@@ -25,7 +25,7 @@ from scratch import ACTIVATIONS, get_loss, get_optimizer
 
 from ..base import optimizer_kwargs
 from ..spec import ModelSpec, SpecError
-from .styles import LayerObjects, _bias_attr
+from .styles import LayerObjects, _bias_attr, training_kwargs
 from .usercode import describe
 
 PROBE_ROWS = 7
@@ -173,6 +173,36 @@ PENALTY_ATTRS = {"l1": "weight_regularizer_l1", "l2": "weight_regularizer_l2", "
                  "l2_bias": "bias_regularizer_l2"}
 
 
+def infer_dropout(net: LayerObjects, sizes: list[int], dtype: str) -> dict[str, Any]:
+    """Each dropout layer's rate, from one probe forward of a copy on ones: its kept units
+    are 1 / (1 - rate) (inverted dropout), whatever its attribute calls the rate (the
+    book's ``rate`` is the keep probability). NumPy's global random state is restored, so
+    probing draws nothing from the user's stream."""
+    if not net.dropouts:
+        return {}
+    rates = [0.0] * (len(sizes) - 2)
+    state = np.random.get_state()
+    try:
+        for i, l in net.dropouts.items():
+            layer = copy.deepcopy(net.layers[i])
+            try:
+                r = layer.forward(np.ones((256, sizes[l + 1]), dtype), **training_kwargs(layer.forward))
+            except Exception as exc:  # the user's code
+                raise SpecError(f"layers[{i}] ({type(layer).__name__}).forward failed on a probe input: {type(exc).__name__}: {exc}") from None
+            out = np.asarray(r if isinstance(r, np.ndarray) else getattr(layer, "output", np.zeros(1)), np.float64)
+            kept = out[out != 0]
+            if kept.size == out.size and np.all(kept == 1):  # rate 0: the identity, and compared as such
+                del net.dropouts[i]
+                continue
+            if not kept.size or not np.allclose(kept, kept[0]) or kept[0] <= 1 + 1e-12:
+                raise SpecError(f"layers[{i}] ({type(layer).__name__}) is not inverted dropout (kept units scaled by 1 / (1 - rate)): "
+                                "pass spec=ModelSpec(..., dropout=rate) stating it")
+            rates[l] = float(f"{1 - 1 / float(kept[0]):.12g}")
+    finally:
+        np.random.set_state(state)
+    return {"dropout": rates[0] if len(set(rates)) == 1 else tuple(rates)} if any(rates) else {}
+
+
 def infer_penalties(dense: list[Any]) -> dict[str, tuple[float, ...]]:
     """Per-layer L1/L2 penalties the dense layers state as attributes (the book's names)."""
     found = {}
@@ -217,6 +247,9 @@ def infer_spec(net: LayerObjects, y: Any) -> tuple[ModelSpec, list[str]]:
     penalties = infer_penalties(dense)
     if penalties:
         notes.append("penalties from the layers' attributes: " + ", ".join(f"{k}={v}" for k, v in penalties.items()))
+    dropout = infer_dropout(net, sizes, dtype)
+    if dropout:
+        notes.append(f"dropout {dropout['dropout']} from probing the dropout layers; each step, the masks your layers draw are fed to the frameworks")
     spec = ModelSpec(sizes=tuple(sizes), activations=tuple(acts), loss=loss, loss_reduction=reduction, loss_scale=scale,
-                     leaky_alpha=alpha, dtype=dtype, **fields, **penalties)
+                     leaky_alpha=alpha, dtype=dtype, **fields, **penalties, **dropout)
     return spec, notes

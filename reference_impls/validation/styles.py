@@ -22,6 +22,7 @@ when it does not, the raw array is kept for the diagnosis. Styles 2 and 3 live i
 from __future__ import annotations
 
 import copy
+import inspect
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -124,6 +125,7 @@ class UserNetwork(ABC):
     layout: str = "in_out"  # weight matrices as (in, out) or (out, in)
     samples_as: str = "rows"  # X: (n, features) or (features, n)
     notes: list[str]
+    masks: list | None = None  # the dropout masks the last step drew (one per hidden layer, rows = samples), for the twins
 
     @abstractmethod
     def weights(self) -> Weights:
@@ -160,6 +162,31 @@ def _bias_attr(layer: Any) -> str | None:
     return next((a for a in ("biases", "bias", "b") if isinstance(getattr(layer, a, None), np.ndarray)), None)
 
 
+def is_dropout(layer: Any) -> bool:
+    return "dropout" in type(layer).__name__.lower()
+
+
+def training_kwargs(fn: Any) -> dict[str, bool]:
+    """``{"training": True}`` for a forward that takes a training flag (the book's later
+    chapters: ``forward(inputs, training)``), else nothing."""
+    try:
+        return {"training": True} if "training" in inspect.signature(fn).parameters else {}
+    except (TypeError, ValueError):
+        return {}
+
+
+def dropout_mask(layer: Any, inputs: np.ndarray, output: np.ndarray) -> np.ndarray:
+    """The mask a dropout layer applied in its last forward: the array attribute named like a
+    mask of the inputs' shape (the book's ``binary_mask``), else ``output / inputs`` (0
+    where an input is 0: there the mask does not matter for the output, and an activation
+    whose output is 0 passes no gradient back)."""
+    for name, value in vars(layer).items():
+        if "mask" in name.lower() and isinstance(value, np.ndarray) and value.shape == np.shape(inputs):
+            return np.asarray(value, np.float64)
+    with np.errstate(all="ignore"):
+        return np.where(np.asarray(inputs) != 0, np.asarray(output, np.float64) / inputs, 0.0)
+
+
 def is_fused(loss: Any) -> bool:
     """The book's ``Activation_Softmax_Loss_CategoricalCrossentropy`` style: a loss that
     applies the output activation itself (it holds one, or says so in its name)."""
@@ -186,19 +213,22 @@ class LayerObjects(UserNetwork):
     def _scratch_index(self) -> dict[int, int]:
         """User layer position -> position in the frameworks' [Dense, act, Dense, act, ...]."""
         index, l, after_dense = {}, -1, False
+        self.dropouts: dict[int, int] = {}  # user position of a dropout layer -> the hidden layer it follows
         for i, layer in enumerate(self.layers):
             if is_dense(layer):
                 l, after_dense = l + 1, True
                 index[i] = 2 * l
+            elif is_dropout(layer) and not after_dense and l >= 0 and i - 1 in index and l not in self.dropouts.values():
+                self.dropouts[i] = l
             elif after_dense:
-                if "dropout" in type(layer).__name__.lower():
-                    raise SpecError(f"layers[{i}] ({type(layer).__name__}) is dropout, which validate does not compare yet; leave it out")
                 index[i], after_dense = 2 * l + 1, False
             else:
                 raise SpecError(
                     f"layers[{i}] ({type(layer).__name__}) follows another non-dense layer (or comes first): "
                     "expected dense, activation, dense, activation, ..."
                 )
+        if self.dropouts and max(self.dropouts.values()) >= l:
+            raise SpecError("a dropout layer follows the output layer: dropout goes after a hidden layer's activation")
         return index
 
     def fresh(self) -> "LayerObjects":
@@ -232,15 +262,22 @@ class LayerObjects(UserNetwork):
         n = _n_of(X, self.samples_as)
         seen: list[Observed] = []
         out = X
+        masks: list[np.ndarray | None] = [None] * (len(self.dense) - 1)
         for i, layer in enumerate(self.layers):
-            r = caller(layer, "forward", out, where=f"layers[{i}]", phase="forward")
+            inputs = out
+            r = caller(layer, "forward", out, where=f"layers[{i}]", phase="forward", **training_kwargs(getattr(layer, "forward", None)))
             out = self._out(r, layer, f"layers[{i}].forward", "output", caller, "forward")
-            seen.append(self.observe(("forward", self.index[i]), f"layers[{i}].output", out, n))
+            if i in self.dropouts:
+                mask = dropout_mask(layer, inputs, out)
+                masks[self.dropouts[i]] = mask.T if self.samples_as == "columns" else mask
+            elif i in self.index and not any(d < i for d in self.dropouts):  # the frameworks' layer outputs are dropout-free
+                seen.append(self.observe(("forward", self.index[i]), f"layers[{i}].output", out, n))
+        self.masks = masks if self.dropouts else None
         last = 2 * len(self.dense) - 1
         if self.fused:
             value = caller(self.loss, "forward", out, y, where="loss", phase="loss")
             probs = getattr(self.loss, "output", None)
-            if isinstance(probs, np.ndarray):
+            if isinstance(probs, np.ndarray) and not self.dropouts:
                 seen.append(self.observe(("forward", last), "loss.output", probs, n))
         elif hasattr(self.loss, "calculate"):
             value = caller(self.loss, "calculate", out, y, where="loss", phase="loss")
