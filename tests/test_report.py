@@ -89,17 +89,18 @@ def test_every_image_exists_and_is_a_png(report):
     for name in images:
         assert (report / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     html = (report / "index.html").read_text()
-    sources = re.findall(r'<img src="([^"]+)"', html)
-    assert len(sources) == len(images)
-    for src in sources:
-        assert src.startswith("data:image/png;base64,")
-        assert base64.b64decode(src.split(",", 1)[1])[:4] == b"\x89PNG"
-    assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing fetched from a network
+    # Every Markdown chart is an interactive one in the page, under its file's name.
+    assert sorted(re.findall(r'<div id="plot-([\w-]+)" class="plotly-graph-div"', html)) == sorted(name[:-4] for name in images)
+    for src in re.findall(r'<img src="([^"]+)"', html):  # any PNG left is inlined
+        assert src.startswith("data:image/png;base64,") and base64.b64decode(src.split(",", 1)[1])[:4] == b"\x89PNG"
+    bundles = [body for body in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S) if len(body) > 1_000_000]
+    assert len(bundles) == 1 and "plotly" in bundles[0][:2000].lower()  # plotly.js inlined exactly once
+    assert not re.search(r"(src|href)=\"(https?:)?//", html.replace(bundles[0], ""))  # the page fetches nothing (the bundle's own links aside)
 
 
 def test_user_strings_are_escaped(report):
     html = (report / "index.html").read_text()
-    assert "<script>" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     text = (report / "README.md").read_text()
     assert "\\| broken" in text  # a pipe cannot break a Markdown table
     failed = markdown_table(text, "## Runs that did not finish")
