@@ -363,3 +363,28 @@ def test_pages_at_desktop_and_phone_width_in_both_schemes(report, tmp_path):
                                                 *flags, f"--screenshot={shot}", screen.as_uri()), capture_output=True, text=True, timeout=300)
             assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
             shutil.copy(shot, report / f"screenshot_{width}px_{scheme}_for_review.png")
+
+
+def test_runs_from_two_hosts_get_speed_per_host(results, tmp_path):
+    """Seed 2 recorded on another host: each host has its own timing charts and fastest
+    rows, the verdict says timings do not compare across hosts, Environment lists devices."""
+    folder = tmp_path / "two_hosts"
+    shutil.copytree(results, folder)
+    store = ResultsStore(folder)
+    for record in store.read_records().values():
+        if record["run"]["seed"] == 2:
+            record["run"].update(host="other-host", device="cuda" if record["run"]["impl"] == "torch" else record["run"]["device"])
+            store.write_record(record)
+    store.rebuild_tables(summarize)
+    first = str(pd.read_parquet(folder / "runs.parquet").query("seed == 0")["host"].iloc[0])
+    build_report(str(folder), str(tmp_path / "report"))
+    text = (tmp_path / "report" / "README.md").read_text()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", first)
+    for name in (f"time_breakdown_{slug}.png", "time_breakdown_other-host.png", "step_time_ratios_other-host.png", "performance_profile_other-host.png"):
+        assert f"({name})" in text and (tmp_path / "report" / name).exists(), name
+    box = text.split("## Verdict", 1)[1].split("## Summary", 1)[0]
+    assert f"runs from 2 hosts ({first}, other-host): timings from different hosts are not comparable" in box
+    assert f"| xor on {first} |" in box and "| xor on other-host |" in box
+    assert f"torch: cpu on {first}, cuda on other-host" in text.split("## Environment", 1)[1]
+    html = (tmp_path / "report" / "index.html").read_text()
+    assert 'id="plot-time_breakdown_other-host"' in html and "not comparable" in html

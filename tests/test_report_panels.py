@@ -31,6 +31,12 @@ def test_tasks_sharing_a_spec_and_steps_share_a_panel():
     longer = runs.assign(steps=np.where(runs["task"] == "xor", 200, 100))
     assert panels.task_groups(longer, ["and", "or", "spiral", "xor"]) == [["and", "or"], ["spiral"], ["xor"]]
     assert panels.task_groups(runs.drop(columns="spec"), ["and", "or"]) == [["and"], ["or"]]  # no spec column: no grouping
+    # Each implementation may have its own spec (a convention); the same per implementation groups.
+    own = runs.assign(spec=[s.replace('"lr"', '"convention": "keras", "lr"') if i == "torch" else s for s, i in zip(runs["spec"], runs["impl"])])
+    assert panels.task_groups(own, ["and", "or", "spiral", "xor"]) == [["and", "or", "xor"], ["spiral"]]
+    mixed = own[~((own["task"] == "or") & (own["impl"] == "torch") & (own["seed"] == 1))].copy()
+    mixed.loc[len(mixed)] = dict(task="or", impl="torch", seed=1, steps=100, status="ok", spec=json.dumps(SPEC))  # seeds disagree
+    assert panels.task_groups(mixed, ["and", "or", "xor"]) == [["and", "xor"], ["or"]]
 
 
 def band(label: str, median: list[float]) -> rdata.Band:

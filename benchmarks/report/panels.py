@@ -25,16 +25,18 @@ def _spec_key(spec: object) -> str:
 
 
 def task_groups(runs: pd.DataFrame, tasks: list[str]) -> list[list[str]]:
-    """``tasks`` partitioned, in order: tasks whose runs share one spec (seed aside) and one
-    step count train the same network on data of the same shape, so their charts look
-    alike and share a panel. Without a ``spec`` column every task is its own group."""
+    """``tasks`` partitioned, in order: tasks whose runs give each implementation the same
+    spec (seed aside) and step count train the same network on data of the same shape, so
+    their charts look alike and share a panel. Without a ``spec`` column every task is its
+    own group."""
     if "spec" not in runs or "steps" not in runs or not len(runs):
         return [[t] for t in tasks]
     keys: dict[str, str] = {}
     for task in tasks:
         sub = runs[runs["task"] == task]
-        found = {(_spec_key(s), str(n)) for s, n in zip(sub["spec"], sub["steps"])}
-        keys[task] = repr(sorted(found)) if len(found) == 1 else f"own:{task}"
+        found = {(str(i), _spec_key(s), str(n)) for i, s, n in zip(sub["impl"], sub["spec"], sub["steps"])}
+        impls = [f[0] for f in found]
+        keys[task] = repr(sorted(found)) if len(impls) == len(set(impls)) else f"own:{task}"
     groups: dict[str, list[str]] = {}
     for task in tasks:
         groups.setdefault(keys[task], []).append(task)
