@@ -386,5 +386,6 @@ def test_runs_from_two_hosts_get_speed_per_host(results, tmp_path):
     assert f"runs from 2 hosts ({first}, other-host): timings from different hosts are not comparable" in box
     assert f"| xor on {first} |" in box and "| xor on other-host |" in box
     assert f"torch: cpu on {first}, cuda on other-host" in text.split("## Environment", 1)[1]
+    assert f"**The runs come from 2 hosts ({first}, other-host): the time columns pool them" in text.split("## Summary", 1)[1].split("|", 1)[0]
     html = (tmp_path / "report" / "index.html").read_text()
     assert 'id="plot-time_breakdown_other-host"' in html and "not comparable" in html
