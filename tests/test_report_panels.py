@@ -89,6 +89,11 @@ def test_disagreeing_boundaries_show_a_difference_map_and_the_worst():
     assert len(heatmaps) == 3 and np.array_equal(np.asarray(heatmaps[-1].z), agreement.differ)  # labels, confidence, difference map
 
 
+def test_a_grid_of_another_shape_counts_as_disagreeing_everywhere():
+    agreement = panels.boundary_agreement([boundary("scratch", np.zeros((10, 10), dtype=int)), boundary("torch", np.zeros((5, 5), dtype=int))])
+    assert agreement.worst == ("torch", 1.0) and agreement.differ.shape == (10, 10)
+
+
 def test_merge_tasks_takes_the_median_over_a_group():
     frame = pd.DataFrame({"t_build": [1.0, 3.0, 2.0, 10.0], "t_train": [4.0, 6.0, 5.0, 1.0]},
                          index=pd.MultiIndex.from_tuples([("and", "scratch"), ("or", "scratch"), ("xor", "scratch"), ("spiral", "scratch")]))

@@ -149,7 +149,8 @@ def boundary_agreement(boundaries: list[Boundary]) -> Agreement:
     agreement = Agreement(ref.impl, int(ref.labels.size))
     differ = np.zeros(ref.labels.shape, dtype=int)
     for b in boundaries[1:]:
-        mismatch = b.labels != ref.labels
+        # A grid of another shape (another resolution) cannot be compared point by point.
+        mismatch = b.labels != ref.labels if b.labels.shape == ref.labels.shape else np.ones(ref.labels.shape, dtype=bool)
         agreement.fractions[b.impl] = float(mismatch.mean())
         differ += mismatch
     agreement.differ = differ
