@@ -167,3 +167,22 @@ def test_user_strings_are_plain_text_in_the_charts():
     fig = interactive.step_time_ratios(ratios)
     assert fig.data[0].name == "&lt;b&gt;x&lt;/b&gt;" and list(fig.data[0].x) == ["&lt;i&gt;task&lt;/i&gt;"]
     assert "<b>x" not in interactive.to_div(fig, "plot-t").split("Plotly.newPlot", 1)[1]
+
+
+def test_step_time_by_size_reads_as_lines_per_dtype_and_width(tmp_path):
+    from benchmarks.report import plots
+
+    rdata.use_frameworks({"scratch": {"order": 0}, "torch": {"order": 1}})
+    plots.use_frameworks({"scratch": {"order": 0, "colour": "#1f77b4"}, "torch": {"order": 1, "colour": "#ff7f0e"}})
+    rows = [dict(group=f"step: n={n} width={w} {d}", impl=i, n=n, width=w, dtype=d, median=1e-6 * n * w * (2 if i == "torch" else 1),
+                 q1=0.9e-6 * n * w, q3=1.1e-6 * n * w * (2 if i == "torch" else 1))
+            for d in ("float64", "float32") for w in (256, 64) for n in (3000, 300) for i in ("scratch", "torch")]
+    df = pd.DataFrame(rows)
+    fig = interactive.step_sizes(df)
+    assert [a.text for a in fig.layout.annotations] == [f"{d}, hidden width {w}" for d in ("float32", "float64") for w in (64, 256)]
+    first = fig.data[0]  # float32, width 64, scratch: n ascending, IQR as error bars
+    assert first.name == "scratch" and list(first.x) == [300, 3000] and np.allclose(first.y, [1e-6 * 300 * 64, 1e-6 * 3000 * 64])
+    assert np.allclose(first.error_y.arrayminus, [0.1e-6 * 300 * 64, 0.1e-6 * 3000 * 64])
+    assert len(fig.data) == 8 and sum(bool(t.showlegend) for t in fig.data) == 2
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
+    assert open(plots.step_sizes(df, str(tmp_path / "s.png")), "rb").read(4) == b"\x89PNG"

@@ -242,6 +242,10 @@ BENCH_CAPTION = ("pytest-benchmark, same machine, same run: median seconds per c
                  "(log scale; the buttons switch to linear); ratios are to the scratch network in the same panel.")
 
 
+SIZES_CAPTION = ("pytest-benchmark, same machine, same run: median seconds per training step against the rows per step, one panel per dtype "
+                 "and hidden width, error bars from the first to the third quartile (log-log; the buttons switch to linear).")
+
+
 def _benchmark_section(bench: pd.DataFrame, path: str, out: str, figures: list[dict]) -> dict:
     """pytest-benchmark's ``benchmarks`` table (written beside the report), one figure per
     family of groups, the GFLOP/s table and the training table."""
@@ -257,9 +261,14 @@ def _benchmark_section(bench: pd.DataFrame, path: str, out: str, figures: list[d
             sizes = sub["group"].str.contains("width=")
             parts = [(" on the tasks", sub[~sizes], "_tasks"), (" by data size and width", sub[sizes], "_sizes")]
         for part, frame, suffix in parts:
-            if len(frame):
-                _figure(figures, out, f"bench_{stem}{suffix}.png", title + part, BENCH_CAPTION,
-                        lambda p, f=frame, t=title + part: plots.benchmark_family(f, t, p), lambda f=frame, t=title + part: interactive.benchmark_family(f, t))
+            if not len(frame):
+                continue
+            if suffix == "_sizes" and {"n", "width", "dtype"} <= set(frame):  # a grid of sizes reads as lines
+                _figure(figures, out, f"bench_{stem}{suffix}.png", title + part, SIZES_CAPTION,
+                        lambda p, f=frame: plots.step_sizes(f, p), lambda f=frame: interactive.step_sizes(f))
+                continue
+            _figure(figures, out, f"bench_{stem}{suffix}.png", title + part, BENCH_CAPTION,
+                    lambda p, f=frame, t=title + part: plots.benchmark_family(f, t, p), lambda f=frame, t=title + part: interactive.benchmark_family(f, t))
     gf = gflops_table(bench, data.IMPL_ORDER)
     train = bench[families == "train"]
     info = bench.attrs.get("machine_info", {})

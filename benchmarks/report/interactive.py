@@ -95,11 +95,13 @@ def _finish(fig: go.Figure, height: int, top: int = 90, gap: int = 12) -> go.Fig
     return fig
 
 
-def _subplots(titles: list[str], cols: int, **kw) -> tuple[go.Figure, int]:
+def _subplots(titles: list[str], cols: int, row_px: int = 300, **kw) -> tuple[go.Figure, int]:
+    """A grid of titled panels, ``row_px`` pixels a row; rows are kept ~95 px apart so
+    one row's x-axis title never meets the next row's panel titles."""
     cols = max(1, min(cols, len(titles)))
     rows = -(-len(titles) // cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[esc(t) for t in titles], horizontal_spacing=0.07 if cols > 1 else 0.02,
-                        vertical_spacing=min(0.12, 0.35 / max(rows - 1, 1)) if rows > 1 else 0.1, **kw)
+                        vertical_spacing=min(0.3, 95 / (rows * row_px)) if rows > 1 else 0.1, **kw)
     return fig, cols
 
 
@@ -148,7 +150,8 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame) -> go.Figure:
     look-alike tasks): each implementation's phases stacked on a linear axis, the total
     written at the end of the bar."""
     tasks = list(dict.fromkeys(phases.index.get_level_values(0)))
-    fig, cols = _subplots(["once per process"] + tasks, 3)
+    per = 34 * max(len(one_off), 1) + 110
+    fig, cols = _subplots(["once per process"] + tasks, 3, row_px=per)
     frames = [(one_off, "seconds")] + [(phases.loc[t], "seconds per run (median over seeds)") for t in tasks]
     for k, (frame, xlabel) in enumerate(frames):
         pos = dict(row=k // cols + 1, col=k % cols + 1)
@@ -164,7 +167,6 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame) -> go.Figure:
         fig.update_yaxes(autorange="reversed", **pos)
     fig.update_layout(barmode="stack")
     rows = -(-len(frames) // cols)
-    per = 34 * max(len(one_off), 1) + 110
     return _finish(fig, 100 + per * rows, top=100, gap=30)
 
 
@@ -224,7 +226,7 @@ def equivalence_deviation(deviation: pd.DataFrame, tolerance: float | None = Non
     panel per framework, one line per (task, config): a colour per line, the dash changing
     once the palette is used up; one legend entry toggles a line in every panel."""
     impls = list(dict.fromkeys(deviation["impl"]))
-    fig, cols = _subplots([f"{i} vs scratch" for i in impls], 3, shared_yaxes=True)
+    fig, cols = _subplots([f"{i} vs scratch" for i in impls], 3, row_px=330, shared_yaxes=True)
     keys = list(dict.fromkeys(zip(deviation["task"], deviation["config"])))
     floor = 1e-17
     for k, impl in enumerate(impls):
@@ -255,8 +257,8 @@ def benchmark_family(df: pd.DataFrame, title: str) -> go.Figure:
     interquartile range as error bars (log axis, switchable); every bar named by what
     differs in its group, with its ratio to scratch's and GFLOP/s where counted."""
     groups = list(dict.fromkeys(df["group"]))
-    fig, cols = _subplots(groups, 2 if len(groups) > 1 else 1)
     per = max(len(g) for _, g in df.groupby("group"))
+    fig, cols = _subplots(groups, 2 if len(groups) > 1 else 1, row_px=26 * per + 110)
     for k, group in enumerate(groups):
         pos = dict(row=k // cols + 1, col=k % cols + 1)
         g = df[df["group"] == group]
@@ -352,3 +354,29 @@ def decision_boundary(task: str, boundaries: list[Boundary], X: np.ndarray, y: n
     fig.update_yaxes(title_text="feature 2", range=[float(gy.min()), float(gy.max())])
     fig.update_layout(title=dict(text=esc(task), x=0, font=dict(size=14)))
     return _finish(fig, 450, top=120, gap=30)
+
+
+def step_sizes(df: pd.DataFrame) -> go.Figure:
+    """One training step by data size: a panel per (dtype, width), seconds per step
+    against n (log-log, switchable), a line per implementation with IQR error bars: the
+    timing suite's size grid read as the lines it is."""
+    df = df.assign(n=pd.to_numeric(df["n"]), width=pd.to_numeric(df["width"]))
+    facets = sorted(set(zip(df["dtype"].astype(str), df["width"])))  # a row per dtype, widths growing
+    fig, cols = _subplots([f"{d}, hidden width {int(w)}" for d, w in facets], 3, row_px=290)
+    for k, (dtype, width) in enumerate(facets):
+        pos = dict(row=k // cols + 1, col=k % cols + 1)
+        sub = df[(df["dtype"].astype(str) == dtype) & (df["width"] == width)]
+        for impl, g in sub.groupby("impl", sort=False):
+            g = g.sort_values("n")
+            fig.add_trace(go.Scatter(
+                x=g["n"], y=g["median"], mode="lines+markers", line=dict(color=_color(impl), **_style(impl)), name=esc(impl), legendgroup=esc(impl), showlegend=k == 0,
+                error_y=dict(type="data", array=(g["q3"] - g["median"]).clip(lower=0), arrayminus=(g["median"] - g["q1"]).clip(lower=0), thickness=1, width=3),
+                customdata=np.column_stack([g["q1"], g["q3"]]),
+                hovertemplate=f"{esc(impl)}, n = %{{x}}: %{{y:.3g}} s per step<br>IQR %{{customdata[0]:.3g}}–%{{customdata[1]:.3g}} s<extra></extra>"), **pos)
+    fig.update_xaxes(type="log", title_text="rows per step (n)")
+    fig.update_yaxes(type="log")
+    for r in range(1, -(-len(facets) // cols) + 1):
+        fig.update_yaxes(title_text="seconds per step", row=r, col=1)
+    _scale_switch(fig, "xy")
+    rows = -(-len(facets) // cols)
+    return _finish(fig, 130 + 290 * rows, top=120, gap=30)

@@ -292,3 +292,32 @@ def scaling(df: pd.DataFrame, slopes: pd.DataFrame, path: str) -> str:
     fig.suptitle("Scaling: a 10 -> width -> 3 network, one full-batch step (slope 1 = linear)", fontsize=11)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def step_sizes(df: pd.DataFrame, path: str) -> str:
+    """One training step by data size: a panel per (dtype, width), seconds per step
+    against n on log-log axes, a line per implementation with IQR error bars."""
+    df = df.assign(n=pd.to_numeric(df["n"]), width=pd.to_numeric(df["width"]))
+    facets = sorted(set(zip(df["dtype"].astype(str), df["width"])))  # a row per dtype, widths growing
+    rows, cols = _grid(len(facets))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, sharex=True)
+    for ax, (dtype, width) in zip(axes.flat, facets):
+        sub = df[(df["dtype"].astype(str) == dtype) & (df["width"] == width)]
+        for impl, g in sub.groupby("impl", sort=False):
+            g = g.sort_values("n")
+            err = np.vstack([g["median"] - g["q1"], g["q3"] - g["median"]]).clip(min=0)
+            style = {k: v for k, v in LINES.get(impl, {}).items() if k != "alpha"}
+            ax.errorbar(g["n"], g["median"], yerr=err, color=_color(impl), label=impl, marker="o", ms=3, capsize=2, **style)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{dtype}, hidden width {int(width)}", fontsize=10)
+        ax.set_xlabel("rows per step (n)", fontsize=8)
+        ax.grid(alpha=0.3, which="both", lw=0.4)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("seconds per step (log)")
+    for ax in axes.flat[len(facets) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.07 / rows))
+    fig.tight_layout()
+    return _save(fig, path)
