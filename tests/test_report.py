@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -89,17 +90,18 @@ def test_every_image_exists_and_is_a_png(report):
     for name in images:
         assert (report / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     html = (report / "index.html").read_text()
-    sources = re.findall(r'<img src="([^"]+)"', html)
-    assert len(sources) == len(images)
-    for src in sources:
-        assert src.startswith("data:image/png;base64,")
-        assert base64.b64decode(src.split(",", 1)[1])[:4] == b"\x89PNG"
-    assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing fetched from a network
+    # Every Markdown chart is an interactive one in the page, under its file's name.
+    assert sorted(re.findall(r'<div id="plot-([\w-]+)" class="plotly-graph-div"', html)) == sorted(name[:-4] for name in images)
+    for src in re.findall(r'<img src="([^"]+)"', html):  # any PNG left is inlined
+        assert src.startswith("data:image/png;base64,") and base64.b64decode(src.split(",", 1)[1])[:4] == b"\x89PNG"
+    bundles = [body for body in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S) if len(body) > 1_000_000]
+    assert len(bundles) == 1 and "plotly" in bundles[0][:2000].lower()  # plotly.js inlined exactly once
+    assert not re.search(r"(src|href)=\"(https?:)?//", html.replace(bundles[0], ""))  # the page fetches nothing (the bundle's own links aside)
 
 
 def test_user_strings_are_escaped(report):
     html = (report / "index.html").read_text()
-    assert "<script>" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     text = (report / "README.md").read_text()
     assert "\\| broken" in text  # a pipe cannot break a Markdown table
     failed = markdown_table(text, "## Runs that did not finish")
@@ -288,3 +290,102 @@ def test_step_time_ratio_quartiles_are_same_seed():
     runs = verdict_runs({"scratch": [1.0, 2.0, 1.0, 2.0], "torch": [2.0, 2.0, 4.0, 4.0]})
     q = rdata.step_time_ratio_quartiles(runs)
     assert q["q1"].loc["t", "torch"] == pytest.approx(1.75) and q["q3"].loc["t", "torch"] == pytest.approx(2.5)
+
+
+def chromium_args(tmp_path, name: str, *flags: str) -> list[str]:
+    """Headless Chromium with no network at all (every host name fails to resolve): the
+    page must render from the file alone."""
+    return [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={tmp_path / f'profile_{name}'}",
+            "--virtual-time-budget=20000", *flags]
+
+
+def rendered_dom(page, tmp_path, name: str, *flags: str) -> str:
+    """The page's DOM after its scripts ran (virtual time: no race with a loaded machine)."""
+    proc = subprocess.run(chromium_args(tmp_path, name, "--window-size=1400,900", *flags, "--dump-dom", page.as_uri()), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "</html>" in proc.stdout, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def plot_divs(dom: str) -> dict[str, str]:
+    """Each plot div's rendered markup, by id."""
+    starts = [(m.start(), m.group(1)) for m in re.finditer(r'<div id="(plot-[\w-]+)"', dom)]
+    return {name: dom[start : (starts[k + 1][0] if k + 1 < len(starts) else len(dom))] for k, (start, name) in enumerate(starts)}
+
+
+def test_interactive_charts_render_offline(report, tmp_path):
+    """Opened from disk with no network, every chart's div is drawn by plotly.js: an SVG
+    with its traces (lines, bars or heatmaps) and the axes' tick labels."""
+    source = (report / "index.html").read_text()
+    expected = re.findall(r'<div id="(plot-[\w-]+)" class="plotly-graph-div"', source)
+    assert {"plot-loss_curves", "plot-time_breakdown", "plot-step_time_ratios", "plot-performance_profile", "plot-equivalence_deviation",
+            "plot-boundary_xor", "plot-boundary_spiral"} <= set(expected)
+    divs = plot_divs(rendered_dom(report / "index.html", tmp_path, "light"))
+    assert sorted(divs) == sorted(expected)
+    for name, markup in divs.items():
+        assert "js-plotly-plot" in markup[:300] and 'class="main-svg"' in markup, f"{name} was not drawn"
+        traces = len(re.findall(r'<g class="trace (?:scatter|bars|heatmap)', markup)) + markup.count('class="hm"')
+        assert traces >= 1 and 'class="xtick"' in markup, f"{name}: {traces} traces drawn"
+        assert "updatemenu-button" in markup or name in ("plot-equivalence_deviation", "plot-time_breakdown") or name.startswith("plot-boundary_"), name
+    traces, _ = json.JSONDecoder().raw_decode(source, re.search(r'Plotly\.newPlot\(\s*"plot-loss_curves",\s*', source).end())
+    assert len(traces) >= 2 * 3 and divs["plot-loss_curves"].count('<g class="trace scatter') == len(traces)  # every line and band drawn
+
+
+@pytest.mark.parametrize("scheme, ink", [("light", (0x1D, 0x23, 0x30)), ("dark", (0xE4, 0xE7, 0xEE))])
+def test_chart_text_follows_the_colour_scheme(report, tmp_path, scheme, ink):
+    """The charts' backgrounds are transparent and their text takes the page's ink colour,
+    so they read on the light page and on the dark one."""
+    flags = ("--blink-settings=preferredColorScheme=0", "--force-dark-mode") if scheme == "dark" else ("--blink-settings=preferredColorScheme=1",)
+    dom = rendered_dom(report / "index.html", tmp_path, scheme, *flags)
+    fills = set(re.findall(r'class="ytick"><text[^>]*fill: (rgb\([^)]*\))', dom))
+    assert fills == {"rgb({}, {}, {})".format(*ink)}, f"tick labels drawn in {fills}, the page's ink is rgb{ink}"
+    assert 'class="main-svg"' in dom and "background: rgba(0, 0, 0, 0)" in dom
+
+
+def test_pages_at_desktop_and_phone_width_in_both_schemes(report, tmp_path):
+    """Screenshots kept beside the report for a person to look at, and the page no wider
+    than the screen at 1400 and 400 px (wide charts and tables scroll in their own box).
+    Headless Chromium's window is at least 500 px wide, so the 400 px screen is an iframe
+    of that width; a copy of the page writes its scroll width where the test reads it."""
+    probe = tmp_path / "probe.html"
+    probe.write_text((report / "index.html").read_text().replace("</body>", '<script>window.addEventListener("load", function () { setTimeout(function () {'
+                     ' parent.document.body.setAttribute("data-widths", document.documentElement.scrollWidth + " " + window.innerWidth); }, 0); });</script></body>'))
+    dark = ("--blink-settings=preferredColorScheme=0", "--force-dark-mode")
+    for width in (1400, 400):
+        screen = tmp_path / f"screen_{width}.html"
+        screen.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe src="probe.html" style="width:{width}px;height:2600px;border:0;display:block"></iframe></body></html>')
+        dom = rendered_dom(screen, tmp_path, f"probe{width}", "--allow-file-access-from-files", f"--window-size={max(width, 500)},900")
+        scroll, inner = map(int, re.search(r'data-widths="(\d+) (\d+)"', dom).groups())
+        assert inner == width and scroll <= inner, f"at {width} px the page is {scroll} px wide: something overflows the {inner} px screen"
+        for scheme, flags in (("light", ()), ("dark", dark)):
+            shot = tmp_path / f"page_{width}_{scheme}.png"
+            proc = subprocess.run(chromium_args(tmp_path, f"{width}{scheme}", "--allow-file-access-from-files", f"--window-size={width},2600", "--hide-scrollbars",
+                                                *flags, f"--screenshot={shot}", screen.as_uri()), capture_output=True, text=True, timeout=300)
+            assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
+            shutil.copy(shot, report / f"screenshot_{width}px_{scheme}_for_review.png")
+
+
+def test_runs_from_two_hosts_get_speed_per_host(results, tmp_path):
+    """Seed 2 recorded on another host: each host has its own timing charts and fastest
+    rows, the verdict says timings do not compare across hosts, Environment lists devices."""
+    folder = tmp_path / "two_hosts"
+    shutil.copytree(results, folder)
+    store = ResultsStore(folder)
+    for record in store.read_records().values():
+        if record["run"]["seed"] == 2:
+            record["run"].update(host="other-host", device="cuda" if record["run"]["impl"] == "torch" else record["run"]["device"])
+            store.write_record(record)
+    store.rebuild_tables(summarize)
+    first = str(pd.read_parquet(folder / "runs.parquet").query("seed == 0")["host"].iloc[0])
+    build_report(str(folder), str(tmp_path / "report"))
+    text = (tmp_path / "report" / "README.md").read_text()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", first)
+    for name in (f"time_breakdown_{slug}.png", "time_breakdown_other-host.png", "step_time_ratios_other-host.png", "performance_profile_other-host.png"):
+        assert f"({name})" in text and (tmp_path / "report" / name).exists(), name
+    box = text.split("## Verdict", 1)[1].split("## Summary", 1)[0]
+    assert f"runs from 2 hosts ({first}, other-host): timings from different hosts are not comparable" in box
+    assert f"| xor on {first} |" in box and "| xor on other-host |" in box
+    assert f"torch: cpu on {first}, cuda on other-host" in text.split("## Environment", 1)[1]
+    assert f"**The runs come from 2 hosts ({first}, other-host): the time columns pool them" in text.split("## Summary", 1)[1].split("|", 1)[0]
+    html = (tmp_path / "report" / "index.html").read_text()
+    assert 'id="plot-time_breakdown_other-host"' in html and "not comparable" in html

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..results.store import ResultsStore, atomic_write_text, check_writable, read_benchmark_json, write_table_files
-from . import data, plots, verdict
+from . import data, interactive, panels, plots, verdict
 from .text import ci_text, seconds
 
 
@@ -79,6 +79,7 @@ def build_report(results: str, out: str, check: str | None = None, benchmark_jso
     scale_table = ResultsStore(scale or os.path.join(results, "scale")).read_table("scale")
     validation, validation_table = store.read_json("validation"), store.read_table("validation")
     tasks = list(dict.fromkeys(runs["task"]))
+    environment = store.read_table("environment")
     boundaries = {task: data.decision_boundaries(runs, store.read_boundary, task) for task in tasks}
     check_writable(out)
     figures: list[dict] = []
@@ -86,14 +87,15 @@ def build_report(results: str, out: str, check: str | None = None, benchmark_jso
     boundary_figs = _boundary_figures(boundaries, out)
     if deviation is not None and len(deviation):
         tol = float(equivalence["tol_trajectory"].iloc[0]) if equivalence is not None and len(equivalence) else None
-        _figure(figures, out, "equivalence_deviation.png", "Trajectory difference from scratch", "Largest relative deviation of the loss from the scratch network's so far, per step (log-log); one line per task and configuration.",
-                lambda p: plots.equivalence_deviation(deviation, p, tol))
+        _figure(figures, out, "equivalence_deviation.png", "Trajectory difference from scratch", "Largest relative deviation of the loss from the scratch network's so far, per step (log-log); one line per task and configuration; exact agreement is drawn at 1e-17.",
+                lambda p: plots.equivalence_deviation(deviation, p, tol), lambda: interactive.equivalence_deviation(deviation, tol))
     run_context = _run_context(runs, summary, manifest, frameworks, tasks)
     context = {
         "title": "scratchbench report",
+        "plotly_js": _markup(interactive.plotly_js()),
         "groups": [(g, title) for g, title in GROUPS if g not in ("micro", "scaling") or (g == "micro" and bench is not None)
                    or (g == "scaling" and scale_table is not None and len(scale_table))],
-        "verdict": verdict.verdict(runs, summary, equivalence, validation, validation_table, run_context["complete"], len(run_context["sk_mismatches"])),
+        "verdict": verdict.verdict(runs, summary, equivalence, validation, validation_table, run_context["complete"], len(run_context["sk_mismatches"]), environment),
         **(_benchmark_section(bench, benchmark_json, out, figures) if bench is not None else {}),
         **(_scale_section(scale_table, out, figures) if scale_table is not None and len(scale_table) else {}),
         **run_context,
@@ -119,34 +121,74 @@ def _if_exists(path: str) -> str | None:
     return path if os.path.exists(path) else None
 
 
-def _figure(figures: list[dict], out: str, name: str, title: str, caption: str, draw) -> None:
-    figures.append({"file": name, "title": title, "caption": caption, "path": draw(os.path.join(out, name))})
+def _markup(text: str):
+    """Text the HTML template inlines as it is (plotly.js, plotly's own figure markup)."""
+    from markupsafe import Markup
+
+    return Markup(text)
+
+
+def _figure(figures: list[dict], out: str, name: str, title: str, caption: str, draw, chart=None) -> None:
+    """A figure drawn twice from one computation: ``draw(path)`` writes the Markdown
+    report's PNG, ``chart()`` returns the HTML report's interactive plotly figure."""
+    entry = {"file": name, "title": title, "caption": caption, "path": draw(os.path.join(out, name))}
+    if chart is not None:
+        entry["html"] = _markup(interactive.to_div(chart(), "plot-" + name[:-4]))
+    figures.append(entry)
+
+
+HOST_NOTE = " Timings from different hosts are not comparable, so each host has its own chart."
 
 
 def _run_figures(runs: pd.DataFrame, curves: pd.DataFrame, summary: pd.DataFrame, tasks: list[str], out: str, figures: list[dict]) -> None:
-    """The sweep's figures: loss curves, where the time goes, step-time ratios, profile."""
-    _figure(figures, out, "loss_curves.png", "Loss curves", "Training loss on the whole training set at each evaluation: median over seeds, band from the best to the worst seed. Log scale.",
-            lambda p: plots.loss_curves({t: data.loss_bands(curves, t) for t in tasks}, p))
-    _figure(figures, out, "time_breakdown.png", "Where the time goes",
-            "First panel: paid once per process (importing the framework, its first model). Then one panel per task: each run's build, first step (tracing, compilation) and remaining steps, median over seeds, on a linear axis with the total at the end of each bar.",
-            lambda p: plots.time_breakdown(data.time_breakdown(runs), data.one_off_costs(runs), p))
+    """The sweep's figures: loss curves (look-alike tasks sharing a panel), then, per host,
+    where the time goes, step-time ratios and the performance profile."""
+    groups = panels.task_groups(runs, tasks)
+    loss = panels.loss_panels({t: data.loss_bands(curves, t) for t in tasks}, groups)
+    _figure(figures, out, "loss_curves.png", "Loss curves",
+            "Training loss on the whole training set at each evaluation: median over seeds, band from the best to the worst seed (log scale; the buttons switch to linear). "
+            + panels.grouped_caption(loss, "a colour per task, the line style per implementation, the band of the first"),
+            lambda p: plots.loss_curves(loss, p), lambda: interactive.loss_curves(loss))
+    hosts = panels.by_host(runs)
+    for host, sub in hosts:
+        _host_figures(host, sub, summary if len(hosts) == 1 else panels.step_summary(sub), groups, out, figures)
+
+
+def _host_figures(host: str | None, runs: pd.DataFrame, summary: pd.DataFrame, groups: list[list[str]], out: str, figures: list[dict]) -> None:
+    """The timing figures of one host's runs (file names and titles carry the host when
+    the sweep had several)."""
+    suffix, on = (f"_{re.sub(r'[^A-Za-z0-9]+', '-', host)}", f" on {host}") if host is not None else ("", "")
+    note = HOST_NOTE if host is not None else ""
+    phases, one_off = panels.merge_tasks(data.time_breakdown(runs), groups), data.one_off_costs(runs)
+    merged = [g for g in groups if len(g) > 1]
+    _figure(figures, out, f"time_breakdown{suffix}.png", "Where the time goes" + on,
+            "First panel: paid once per process (importing the framework, its first model). Then one panel per task: each run's build, first step (tracing, compilation) and remaining steps, median over seeds, on a linear axis with the total at the end of each bar."
+            + "".join(f" The tasks {', '.join(g)} train the same network for the same steps: one panel, the median over them." for g in merged) + note,
+            lambda p: plots.time_breakdown(phases, one_off, p), lambda: interactive.time_breakdown(phases, one_off))
     ratios = data.step_time_ratios(summary)
     if not ratios.empty:
-        _figure(figures, out, "step_time_ratios.png", "Step time relative to scratch", "Median seconds per training step after warm-up, divided by the scratch network's, measured in the same sweep; error bars span the interquartile range of the same-seed ratios.",
-                lambda p: plots.step_time_ratios(ratios, p, data.step_time_ratio_quartiles(runs)))
+        quartiles = data.step_time_ratio_quartiles(runs)
+        _figure(figures, out, f"step_time_ratios{suffix}.png", "Step time relative to scratch" + on,
+                "Median seconds per training step after warm-up, divided by the scratch network's, measured in the same sweep; error bars span the interquartile range of the same-seed ratios (log scale; the buttons switch to linear)." + note,
+                lambda p: plots.step_time_ratios(ratios, p, quartiles), lambda: interactive.step_time_ratios(ratios, quartiles))
     taus, profiles = data.performance_profile(runs)
-    _figure(figures, out, "performance_profile.png", "Performance profile", "For each implementation, the fraction of tasks it solves within tau times the fastest implementation's time-to-target (median over seeds; a task missed in half the seeds or more never counts).",
-            lambda p: plots.performance_profile(taus, profiles, p))
+    _figure(figures, out, f"performance_profile{suffix}.png", "Performance profile" + on,
+            "For each implementation, the fraction of tasks it solves within tau times the fastest implementation's time-to-target (median over seeds; a task missed in half the seeds or more never counts)." + note,
+            lambda p: plots.performance_profile(taus, profiles, p), lambda: interactive.performance_profile(taus, profiles))
 
 
 def _boundary_figures(boundaries: dict[str, tuple], out: str) -> list[dict]:
-    """One figure per task whose runs have stored decision-boundary grids (2-D tasks)."""
+    """One figure per task whose runs have stored decision-boundary grids (2-D tasks):
+    one panel when every implementation predicts the same class everywhere, else the
+    reference's panel and a map of where the others differ, with a sentence saying so."""
     figs = []
     for task, (bounds, X, y) in boundaries.items():
         if bounds:
             name = f"boundary_{task}.png"
-            plots.decision_boundary(task, bounds, X, y, os.path.join(out, name))
-            figs.append({"file": name, "title": task})
+            agreement = panels.boundary_agreement(bounds)
+            plots.decision_boundary(task, bounds, X, y, os.path.join(out, name), agreement)
+            figs.append({"file": name, "title": task, "sentence": f"{task}: {agreement.sentence(len(bounds))}.", "agree": agreement.identical,
+                         "html": _markup(interactive.to_div(interactive.decision_boundary(task, bounds, X, y, agreement), "plot-" + name[:-4]))})
     return figs
 
 
@@ -162,6 +204,8 @@ def _run_context(runs: pd.DataFrame, summary: pd.DataFrame, manifest: dict, fram
         "framework_names": [frameworks[i].get("display_name", i) for i in impls if i in frameworks],
         "threads": sorted(set(runs["threads"])) if "threads" in runs else [],
         "parallel": bool((runs.get("parallel_jobs", pd.Series([1])) > 1).any()),
+        "devices": panels.devices(runs),
+        "hosts": list(dict.fromkeys(runs["host"].astype(str))) if "host" in runs else [],
         "n_runs": len(runs), "tasks": tasks, "impls": impls, "seeds": sorted(set(runs["seed"])),
         "summary_header": SUMMARY_HEADER, "summary_rows": summary_rows(summary),
         "problems": [dict(task=r.task, impl=r.impl, seed=r.seed, status=r.status, message=r.message) for r in runs.itertuples() if r.status != "ok"],
@@ -171,11 +215,12 @@ def _run_context(runs: pd.DataFrame, summary: pd.DataFrame, manifest: dict, fram
 
 
 def _render(context: dict, out: str, figures: list[dict]) -> dict[str, str]:
-    """README.md with PNGs beside it; index.html with the same PNGs inlined."""
+    """README.md with PNGs beside it; index.html with the interactive charts (plotly.js inlined once)."""
     md = _jinja().get_template("report.md.j2").render(**context)
     for fig in figures:
-        with open(os.path.join(out, fig["file"]), "rb") as f:
-            fig["data_uri"] = "data:image/png;base64," + base64.b64encode(f.read()).decode()
+        if "html" not in fig:  # a figure with no interactive version shows its PNG
+            with open(os.path.join(out, fig["file"]), "rb") as f:
+                fig["data_uri"] = "data:image/png;base64," + base64.b64encode(f.read()).decode()
     html = _jinja(autoescape=True).get_template("report.html.j2").render(**context)
     return {"markdown": atomic_write_text(os.path.join(out, "README.md"), md), "html": atomic_write_text(os.path.join(out, "index.html"), html)}
 
@@ -193,6 +238,14 @@ FAMILIES = {
 }
 
 
+BENCH_CAPTION = ("pytest-benchmark, same machine, same run: median seconds per call, error bars from the first to the third quartile "
+                 "(log scale; the buttons switch to linear); ratios are to the scratch network in the same panel.")
+
+
+SIZES_CAPTION = ("pytest-benchmark, same machine, same run: median seconds per training step against the rows per step, one panel per dtype "
+                 "and hidden width, error bars from the first to the third quartile (log-log; the buttons switch to linear).")
+
+
 def _benchmark_section(bench: pd.DataFrame, path: str, out: str, figures: list[dict]) -> dict:
     """pytest-benchmark's ``benchmarks`` table (written beside the report), one figure per
     family of groups, the GFLOP/s table and the training table."""
@@ -203,16 +256,19 @@ def _benchmark_section(bench: pd.DataFrame, path: str, out: str, figures: list[d
     for fam in dict.fromkeys(families):
         title, stem = FAMILIES.get(fam, (f"Benchmark: {fam}", re.sub(r"[^a-z0-9]+", "_", fam.lower()).strip("_")))
         sub = bench[families == fam]
+        parts = [("", sub, "")]
         if fam == "step":  # tasks and sizes are two questions
-            for part, mask, suffix in (("on the tasks", ~sub["group"].str.contains("width="), "tasks"), ("by data size and width", sub["group"].str.contains("width="), "sizes")):
-                if mask.any():
-                    name = f"bench_{stem}_{suffix}.png"
-                    figures.append({"file": name, "title": f"{title} {part}", "path": plots.benchmark_family(sub[mask], f"{title} {part}", os.path.join(out, name)),
-                                    "caption": "pytest-benchmark, same machine, same run; ratios are to the scratch network in the same panel."})
-            continue
-        name = f"bench_{stem}.png"
-        figures.append({"file": name, "title": title, "path": plots.benchmark_family(sub, title, os.path.join(out, name)),
-                        "caption": "pytest-benchmark, same machine, same run; ratios are to the scratch network in the same panel."})
+            sizes = sub["group"].str.contains("width=")
+            parts = [(" on the tasks", sub[~sizes], "_tasks"), (" by data size and width", sub[sizes], "_sizes")]
+        for part, frame, suffix in parts:
+            if not len(frame):
+                continue
+            if suffix == "_sizes" and {"n", "width", "dtype"} <= set(frame):  # a grid of sizes reads as lines
+                _figure(figures, out, f"bench_{stem}{suffix}.png", title + part, SIZES_CAPTION,
+                        lambda p, f=frame: plots.step_sizes(f, p), lambda f=frame: interactive.step_sizes(f))
+                continue
+            _figure(figures, out, f"bench_{stem}{suffix}.png", title + part, BENCH_CAPTION,
+                    lambda p, f=frame, t=title + part: plots.benchmark_family(f, t, p), lambda f=frame, t=title + part: interactive.benchmark_family(f, t))
     gf = gflops_table(bench, data.IMPL_ORDER)
     train = bench[families == "train"]
     info = bench.attrs.get("machine_info", {})
@@ -231,8 +287,9 @@ def _benchmark_section(bench: pd.DataFrame, path: str, out: str, figures: list[d
 
 def _scale_section(table: pd.DataFrame, out: str, figures: list[dict]) -> dict:
     sl = data.slopes(table)
-    figures.append({"file": "scaling.png", "title": "Scaling with data size and width", "path": plots.scaling(table, sl, os.path.join(out, "scaling.png")),
-                    "caption": "scratchbench scale: median seconds per full-batch step and peak memory added while stepping, each size in a fresh process; the legend gives each line's fitted log-log slope (1 = linear)."})
+    _figure(figures, out, "scaling.png", "Scaling with data size and width",
+            "scratchbench scale: median seconds per full-batch step and peak memory added while stepping, each size in a fresh process; the legend gives each line's fitted log-log slope (1 = linear); the buttons switch the axes between log and linear.",
+            lambda p: plots.scaling(table, sl, p), lambda: interactive.scaling(table, sl))
     return {"scale_slopes": [{"impl": r.impl, "sweep": r.sweep, "slope": f"{r.slope:.2f}"} for r in sl.itertuples()]}
 
 

@@ -14,7 +14,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
 from .text import seconds  # noqa: E402
-from .data import Band, Boundary, bar_labels  # noqa: E402
+from .data import Boundary, bar_labels  # noqa: E402
+from .panels import Agreement, LossPanel  # noqa: E402
 
 # Each implementation's colour comes from its adapter's facts, stored in the results
 # (``use_frameworks``). Implementations that agree draw the same curve: distinct widths and
@@ -51,26 +52,33 @@ def _grid(n: int, cols: int = 3) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
-def loss_curves(bands_by_task: dict[str, list[Band]], path: str, ylabel: str = "training loss (log scale)") -> str:
-    """One panel per task; one colour per implementation: median over seeds and the band
-    between the best and worst seed."""
-    tasks = [t for t, b in bands_by_task.items() if b]
-    rows, cols = _grid(len(tasks))
+def loss_curves(panels: list[LossPanel], path: str, ylabel: str = "training loss (log scale)") -> str:
+    """One panel per task, one colour per implementation: median over seeds and the band
+    between the best and worst seed. A panel of look-alike tasks has a colour per task,
+    the line style per implementation and the first implementation's band."""
+    rows, cols = _grid(len(panels))
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.3 * rows), squeeze=False)
-    for ax, task in zip(axes.flat, tasks):
-        for band in bands_by_task[task]:
-            x = np.maximum(band.x, 0)
-            ax.plot(x, band.median, color=_color(band.label), label=band.label, **LINES.get(band.label, dict(lw=1.5)))
-            ax.fill_between(x, band.low, band.high, color=_color(band.label), alpha=0.07, lw=0)
+    for ax, panel in zip(axes.flat, panels):
+        for j, (task, bands) in enumerate(panel.bands.items()):
+            for i, band in enumerate(bands):
+                x = np.maximum(band.x, 0)
+                color = _color(band.label) if not panel.grouped else CLASS_COLORS[j % len(CLASS_COLORS)]
+                label = band.label if not panel.grouped else (task if i == 0 else None)
+                ax.plot(x, band.median, color=color, label=label, **LINES.get(band.label, dict(lw=1.5)))
+                if i == 0 or not panel.grouped:
+                    ax.fill_between(x, band.low, band.high, color=color, alpha=0.07, lw=0)
         ax.set_yscale("log")
-        ax.set_title(task, fontsize=11)
+        ax.set_title(panel.title, fontsize=11 if not panel.grouped else 9)
         ax.set_xlabel("optimizer step")
         ax.grid(alpha=0.3, which="both", lw=0.5)
-    for ax in axes.flat[len(tasks) :]:
+        if panel.grouped:
+            ax.legend(fontsize=7, ncol=2, frameon=False)
+    for ax in axes.flat[len(panels) :]:
         ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    single = [ax for ax, p in zip(axes.flat, panels) if not p.grouped]
+    handles, labels = single[0].get_legend_handles_labels() if single else ([], [])
     handles.append(plt.Rectangle((0, 0), 1, 1, color="#777", alpha=0.25, lw=0))
     labels.append("band: best to worst seed")
     fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.04 / rows))
@@ -79,18 +87,29 @@ def loss_curves(bands_by_task: dict[str, list[Band]], path: str, ylabel: str = "
     return _save(fig, path)
 
 
-def decision_boundary(task: str, boundaries: list[Boundary], X: np.ndarray, y: np.ndarray, path: str) -> str:
-    """One panel per implementation, the same class colours everywhere; shading is the
-    predicted class, paler where the model is less sure."""
-    n = len(boundaries)
-    fig, axes = plt.subplots(1, n, figsize=(3.3 * n, 3.3), squeeze=False)
+def decision_boundary(task: str, boundaries: list[Boundary], X: np.ndarray, y: np.ndarray, path: str, agreement: Agreement) -> str:
+    """The reference implementation's predicted class over the plane, paler where it is
+    less sure, with the training points; where the others disagree, a second panel maps
+    how many of them predict another class at each grid point."""
+    ref = boundaries[0]
+    panels = 1 if agreement.identical else 2
+    fig, axes = plt.subplots(1, panels, figsize=(3.6 * panels + 0.6 * (panels - 1), 3.4), squeeze=False)
     k = int(max(y.max(), max(b.labels.max() for b in boundaries))) + 1
     cmap = ListedColormap(CLASS_COLORS[:k])
-    for ax, b in zip(axes.flat, boundaries):
-        ax.imshow(b.labels, origin="lower", extent=(b.xx.min(), b.xx.max(), b.yy.min(), b.yy.max()), cmap=cmap,
-                  vmin=-0.5, vmax=k - 0.5, alpha=0.25 + 0.35 * (b.confidence - 1 / k) / (1 - 1 / k), aspect="auto", interpolation="nearest")
+    extent = (ref.xx.min(), ref.xx.max(), ref.yy.min(), ref.yy.max())
+    ax = axes[0, 0]
+    ax.imshow(ref.labels, origin="lower", extent=extent, cmap=cmap, vmin=-0.5, vmax=k - 0.5,
+              alpha=0.25 + 0.35 * (ref.confidence - 1 / k) / (1 - 1 / k), aspect="auto", interpolation="nearest")
+    ax.set_title(f"{ref.impl}: train accuracy {ref.accuracy:.1%}" + (" (all agree)" if agreement.identical else ""), fontsize=10)
+    if not agreement.identical:
+        n = len(boundaries) - 1
+        shown = np.ma.masked_equal(agreement.differ, 0)
+        im = axes[0, 1].imshow(shown, origin="lower", extent=extent, cmap="Reds", vmin=0, vmax=max(n, 1), aspect="auto", interpolation="nearest")
+        fig.colorbar(im, ax=axes[0, 1], label=f"of {n} predict another class", ticks=range(n + 1))
+        impl, frac = agreement.worst
+        axes[0, 1].set_title(f"disagreement with {ref.impl} (most: {impl}, {frac:.2%})", fontsize=9)
+    for ax in axes.flat:
         ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=40 if len(X) < 20 else 12, edgecolors="black", linewidths=0.5)
-        ax.set_title(f"{b.impl}: train accuracy {b.accuracy:.1%}", fontsize=10)
         ax.tick_params(labelsize=7)
     fig.suptitle(task, fontsize=12)
     fig.tight_layout()
@@ -271,5 +290,34 @@ def scaling(df: pd.DataFrame, slopes: pd.DataFrame, path: str) -> str:
             ax.grid(alpha=0.3, which="both", lw=0.4)
             ax.legend(fontsize=8)
     fig.suptitle("Scaling: a 10 -> width -> 3 network, one full-batch step (slope 1 = linear)", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def step_sizes(df: pd.DataFrame, path: str) -> str:
+    """One training step by data size: a panel per (dtype, width), seconds per step
+    against n on log-log axes, a line per implementation with IQR error bars."""
+    df = df.assign(n=pd.to_numeric(df["n"]), width=pd.to_numeric(df["width"]))
+    facets = sorted(set(zip(df["dtype"].astype(str), df["width"])))  # a row per dtype, widths growing
+    rows, cols = _grid(len(facets))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, sharex=True)
+    for ax, (dtype, width) in zip(axes.flat, facets):
+        sub = df[(df["dtype"].astype(str) == dtype) & (df["width"] == width)]
+        for impl, g in sub.groupby("impl", sort=False):
+            g = g.sort_values("n")
+            err = np.vstack([g["median"] - g["q1"], g["q3"] - g["median"]]).clip(min=0)
+            style = {k: v for k, v in LINES.get(impl, {}).items() if k != "alpha"}
+            ax.errorbar(g["n"], g["median"], yerr=err, color=_color(impl), label=impl, marker="o", ms=3, capsize=2, **style)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{dtype}, hidden width {int(width)}", fontsize=10)
+        ax.set_xlabel("rows per step (n)", fontsize=8)
+        ax.grid(alpha=0.3, which="both", lw=0.4)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("seconds per step (log)")
+    for ax in axes.flat[len(facets) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.07 / rows))
     fig.tight_layout()
     return _save(fig, path)

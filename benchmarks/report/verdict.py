@@ -9,9 +9,12 @@ import numpy as np
 import pandas as pd
 
 from .data import impls_in
+from .panels import step_summary
 
 STATUSES = ("pass", "amplified", "not expressible", "fail", "error")
 NOISY_IQR = 0.5  # a run whose step-time IQR exceeds half its median was measured under noise
+LOADED = 0.75  # a 1-minute load average above 0.75 x the CPU count: the runs shared the machine
+LOAD_COLUMNS = ("load_1m_before", "load_1m_after", "cpu_count")
 
 
 def equivalence_line(eq: pd.DataFrame | None) -> dict | None:
@@ -78,7 +81,52 @@ def success(runs: pd.DataFrame) -> list[dict]:
     return out
 
 
-def warnings(runs: pd.DataFrame, complete: bool, sk_mismatches: int) -> list[str]:
+def load_readings(runs: pd.DataFrame, environment: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per run, the 1-minute load average before and after it and the CPU count, from the
+    runs table or, where it lacks them, from the environment table (joined on the columns
+    both share, or taken whole when it has one row). Empty when neither records them."""
+    cols = [c for c in LOAD_COLUMNS if c in runs]
+    readings = runs[cols].copy()
+    if environment is not None and len(environment) and len(cols) < len(LOAD_COLUMNS):
+        extra = [c for c in LOAD_COLUMNS if c in environment and c not in cols]
+        keys = [c for c in environment.columns if c in runs.columns and c not in LOAD_COLUMNS]
+        if extra and keys:
+            joined = runs[keys].merge(environment[keys + extra].drop_duplicates(keys), on=keys, how="left")
+            readings[extra] = joined[extra].to_numpy()
+        elif extra and len(environment) == 1:
+            readings[extra] = environment[extra].iloc[0].to_numpy()
+    if "cpu_count" not in readings and "env_cpu_count" in runs:
+        readings["cpu_count"] = runs["env_cpu_count"]
+    if "cpu_count" not in readings or not {"load_1m_before", "load_1m_after"} & set(readings):
+        return pd.DataFrame(columns=["load", "cpu_count"])
+    load = readings[[c for c in ("load_1m_before", "load_1m_after") if c in readings]].apply(pd.to_numeric, errors="coerce").max(axis=1)
+    return pd.DataFrame({"load": load, "cpu_count": pd.to_numeric(readings["cpu_count"], errors="coerce")}, index=runs.index)
+
+
+def load_warning(runs: pd.DataFrame, environment: pd.DataFrame | None = None) -> str | None:
+    """A warning when any run's timings were taken with the 1-minute load average above
+    ``LOADED`` times the CPU count (before or after the run), with the numbers."""
+    readings = load_readings(runs, environment).dropna()
+    loaded = readings[readings["load"] > LOADED * readings["cpu_count"]]
+    if loaded.empty:
+        return None
+    worst = loaded.loc[(loaded["load"] / loaded["cpu_count"]).idxmax()]
+    cpus = int(worst["cpu_count"])
+    return (f"timings taken under load: in {len(loaded)} of {len(readings)} runs the 1-minute load average reached up to "
+            f"{worst['load']:.2f} on {cpus} CPU{'s' if cpus != 1 else ''} (above {LOADED} x {cpus} = {LOADED * cpus:.2f}); "
+            "other work shared the machine, so rerun on a quiet one before trusting the speed ratios")
+
+
+def hosts_warning(runs: pd.DataFrame) -> str | None:
+    """More than one host: timings compare only within one (the report splits them)."""
+    hosts = list(dict.fromkeys(runs["host"].astype(str))) if "host" in runs else []
+    if len(hosts) < 2:
+        return None
+    return (f"runs from {len(hosts)} hosts ({', '.join(hosts)}): timings from different hosts are not comparable, so speed is shown "
+            "per host; accuracy, convergence and equivalence are comparable across them")
+
+
+def warnings(runs: pd.DataFrame, complete: bool, sk_mismatches: int, environment: pd.DataFrame | None = None) -> list[str]:
     """What a reader should distrust, most serious first; empty when nothing is wrong."""
     out = []
     if not complete:
@@ -98,15 +146,29 @@ def warnings(runs: pd.DataFrame, complete: bool, sk_mismatches: int) -> list[str
         if noisy:
             out.append(f"noisy timings: in {noisy} of {len(ok)} runs the step-time IQR exceeds {NOISY_IQR:.0%} of the median "
                        "(a loaded machine?); rerun on a quiet one before trusting the speed ratios")
+    out += [w for w in (load_warning(runs, environment), hosts_warning(runs)) if w]
     return out
 
 
+def fastest_by_host(runs: pd.DataFrame, summary: pd.DataFrame) -> list[dict]:
+    """``fastest`` for one host; with several, per host, each row naming its host (speed
+    never compares across hosts)."""
+    hosts = list(dict.fromkeys(runs["host"].astype(str))) if "host" in runs else []
+    if len(hosts) < 2:
+        return fastest(runs, summary)
+    rows = []
+    for host in hosts:
+        sub = runs[runs["host"].astype(str) == host]
+        rows += [dict(r, task=f"{r['task']} on {host}") for r in fastest(sub, step_summary(sub))]
+    return rows
+
+
 def verdict(runs: pd.DataFrame, summary: pd.DataFrame, equivalence: pd.DataFrame | None, validation: dict | None,
-            validation_table: pd.DataFrame | None, complete: bool, sk_mismatches: int) -> dict:
+            validation_table: pd.DataFrame | None, complete: bool, sk_mismatches: int, environment: pd.DataFrame | None = None) -> dict:
     return {
         "equivalence": equivalence_line(equivalence),
         "validation": validation_line(validation, validation_table),
-        "fastest": fastest(runs, summary),
+        "fastest": fastest_by_host(runs, summary),
         "success": success(runs),
-        "warnings": warnings(runs, complete, sk_mismatches),
+        "warnings": warnings(runs, complete, sk_mismatches, environment),
     }
