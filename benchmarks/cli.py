@@ -124,7 +124,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one")
-    cfg = cfgmod.load(args.config) if args.config else cfgmod.SweepConfig()
+    if args.config and args.grid:
+        raise UsageError(f"--grid {args.grid} and --config {args.config}: a config file states the whole sweep; give one of them")
+    cfg = cfgmod.load(args.config) if args.config else cfgmod.grid(args.grid or "quick")
+    grid = f"config {args.config}" if args.config else args.grid or "quick"
     overrides = {key: getattr(args, key) for key in ("tasks", "impls", "seeds", "epochs", "threads", "eval_every") if getattr(args, key) is not None}
     cfg = cfgmod.from_mapping(overrides, base=cfg)
     parse_tasks(",".join(cfg.tasks))
@@ -150,7 +153,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 bar.update(job, completed=i, total=n, description=f"done: {what}")
 
             results = run_sweep(cfg, args.out, resume=args.resume, overwrite=args.overwrite, jobs=args.jobs, progress=progress,
-                                backend=args.backend, scheduler=args.scheduler, device=args.device,
+                                backend=args.backend, scheduler=args.scheduler, device=args.device, grid=grid,
                                 argv=["scratchbench", *args.argv], notify=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False))
     except KeyboardInterrupt as exc:
         how = "terminated" if isinstance(exc, Terminated) else "interrupted"
@@ -214,7 +217,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"results folder {args.results!r} does not exist; create it with: scratchbench run --out {args.results}")
     store = ResultsStore(args.results)
     if store.tables_stale():  # after a killed sweep: the records are the truth
-        runs, _, _ = store.rebuild_tables(summarize)
+        runs = store.rebuild_tables(summarize)["runs"]
         print(f"rebuilt the tables of {args.results} from its {len(runs)} records", file=sys.stderr)
     paths = build_report(args.results, args.out, check=args.check, benchmark_json=args.benchmark_json, scale=args.scale)
     print(f"wrote {paths['markdown']} and {paths['html']}")
@@ -299,11 +302,16 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tasks", help="comma-separated tasks, 'gates' or 'all' (default: the six gates and spiral)")
+    from .harness.config import GRIDS
+
+    p.add_argument("--grid", choices=tuple(GRIDS),
+                   help="the sweep to start from (default quick: xor and spiral, 3 seeds, shortened epochs, about a minute with "
+                        "make report; full: the six gates and spiral, 5 seeds, each task's own epochs); flags override it")
+    p.add_argument("--tasks", help="comma-separated tasks, 'gates' or 'all' (default: the grid's)")
     p.add_argument("--impls", help="comma-separated implementations or 'all' (default: all of them)")
-    p.add_argument("--seeds", type=int, help="number of seeds, 0..N-1 (default 5)")
-    p.add_argument("--config", help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see README)")
-    p.add_argument("--epochs", type=int, help="epochs for every task (default: each task's own)")
+    p.add_argument("--seeds", type=int, help="number of seeds, 0..N-1 (default: the grid's, 3 quick, 5 full)")
+    p.add_argument("--config", help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see README); instead of --grid")
+    p.add_argument("--epochs", type=int, help="epochs for every task (default: the grid's; full: each task's own)")
     p.add_argument("--threads", type=int, help="threads for every framework, pinned alike (default 1)")
     p.add_argument("--eval-every", dest="eval_every", type=int, help="evaluate every N epochs (default: ~100 evaluations per run)")
     p.add_argument("--out", default="results", help="folder for the tables (default: results)")

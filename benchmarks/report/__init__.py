@@ -34,6 +34,7 @@ def md_code(text: object) -> str:
 
 def summary_rows(summary: pd.DataFrame) -> list[dict]:
     """The summary table's cells (text), with the best value of each task marked."""
+    summary = data.target_accuracy(summary)
     marks = data.best_marks(summary)
     rows = []
     for r in summary.itertuples():
@@ -43,10 +44,11 @@ def summary_rows(summary: pd.DataFrame) -> list[dict]:
         rows.append({
             "task": r.task, "impl": r.impl,
             "cells": [
-                cell("final_accuracy_median", ci_text(r.final_accuracy_median, r.final_accuracy_ci_low, r.final_accuracy_ci_high, ".3f")),
+                cell("target_accuracy_median", ci_text(r.target_accuracy_median, r.target_accuracy_ci_low, r.target_accuracy_ci_high, ".3f")
+                     + f" ({r.accuracy_split})"),
                 cell("success_rate", f"{r.success_rate:.0%} of {r.runs}"),
                 cell("steps_to_target_median", ci_text(r.steps_to_target_median, r.steps_to_target_ci_low, r.steps_to_target_ci_high, ".0f")),
-                cell("time_to_target_median", seconds(r.time_to_target_median)),
+                cell("t_to_target_median", seconds(r.t_to_target_median)),
                 cell("t_step_median", seconds(r.t_step_median)),
                 cell("sk_check_ok", "-" if not np.isfinite(r.sk_check_ok) else f"{r.sk_check_ok:.0%}"),
             ],
@@ -155,7 +157,7 @@ def _run_context(runs: pd.DataFrame, summary: pd.DataFrame, manifest: dict, fram
     impls = data.impls_in(runs)
     return {
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": manifest.get("command", ""),
+        "command": manifest.get("command", ""), "grid_note": data.grid_note(manifest),
         "complete": manifest.get("complete", True),
         "software": manifest.get("software", {}),
         "framework_versions": [frameworks[i].get("version", i) for i in impls if i in frameworks],
