@@ -93,11 +93,41 @@ def test_compare_fails_on_accuracy_drop(quick_profile, tmp_path):
     doctored.write_text(json.dumps(data))
     args = ["benchmarks/suite/bench_training.py", "-k", "xor and scratch", *QUICK, f"--benchmark-storage=file://{storage}", "--benchmark-compare=0099"]
     failing = pytest_run(*args, "--accuracy-compare-fail=0.01")
-    assert failing.returncode == 1 and "Accuracy regression: " in failing.stdout and "1.0000 < 1.5000 - 0.01" in failing.stdout
+    assert failing.returncode == 1 and "regression(s) against the compared run" in failing.stdout, failing.stdout[-3000:]
+    assert "accuracy: " in failing.stdout and "1.0000 < 1.5000 - 0.01" in failing.stdout
     passing = pytest_run(*args, "--accuracy-compare-fail=1.0")
     assert passing.returncode == 0, passing.stdout[-2000:]
     usage = pytest_run("benchmarks/suite/bench_peak.py", *QUICK, "--accuracy-compare-fail=0.1")
     assert usage.returncode != 0 and "--accuracy-compare-fail needs --benchmark-compare" in usage.stderr
+
+
+def test_time_and_accuracy_regressions_are_one_block_and_the_csv_is_written(quick_profile, tmp_path):
+    """The README's own flags, a run slower and less accurate than the saved one: both
+    regressions reported together, no traceback, the accuracy table and CSV still written."""
+    out, _ = quick_profile
+    storage = out / "storage"
+    data = json.loads(sorted(storage.rglob("*.json"))[0].read_text())
+    for b in data["benchmarks"]:
+        if b["group"].startswith("train: xor"):
+            b["extra_info"]["accuracy"] = 1.5
+            b["stats"] = {k: (v * 1e-6 if isinstance(v, float) and k not in ("rounds", "iterations") else v) for k, v in b["stats"].items()}
+    (storage.rglob("*.json").__next__().parent / "0098_faster.json").write_text(json.dumps(data))
+    csv = tmp_path / "b.csv"
+    proc = pytest_run("benchmarks/suite/bench_training.py", "-k", "xor and scratch", *QUICK, f"--benchmark-storage=file://{storage}",
+                      "--benchmark-compare=0098", "--benchmark-compare-fail=median:10%", "--accuracy-compare-fail=0.01", f"--scratchbench-csv={csv}")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output[-3000:]
+    assert "Traceback" not in output and "PerformanceRegression" not in output
+    block = output.split("2 regression(s) against the compared run", 1)[1]
+    assert "time: " in block and "median" in block and "accuracy: " in block and "1.0000 < 1.5000 - 0.01" in block
+    assert "benchmarks that train: timing beside accuracy and final loss" in output
+    assert len(pd.read_csv(csv)) == 1 and f"wrote {csv}" in output
+
+
+def test_benchmark_only_deselects_other_tests_instead_of_skipping_them():
+    proc = pytest_run("benchmarks/suite/bench_peak.py", "tests/test_cli_help.py", *QUICK, "-rs")
+    assert proc.returncode == 0 and "deselected" in proc.stdout, proc.stdout[-2000:]
+    assert "SKIPPED" not in proc.stdout and "skipped" not in proc.stdout and "2 passed" in proc.stdout
 
 
 def test_accuracy_drops():
