@@ -208,6 +208,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     import os
 
+    if args.baseline and not os.path.isfile(args.baseline):
+        raise UsageError(f"--baseline file {args.baseline!r} does not exist; give an earlier pytest --benchmark-json file (or one "
+                         "--benchmark-autosave kept under .benchmarks/)")
+    if args.results.endswith(".json"):
+        return _report_against_baseline(args)
     for flag, folder in (("--check", args.check), ("--scale", args.scale)):
         if folder and not os.path.isdir(folder):
             raise UsageError(f"{flag} folder {folder!r} does not exist; give the folder written by scratchbench {flag[2:]} --out, or leave {flag} out")
@@ -219,7 +224,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if store.tables_stale():  # after a killed sweep: the records are the truth
         runs = store.rebuild_tables(summarize)["runs"]
         print(f"rebuilt the tables of {args.results} from its {len(runs)} records", file=sys.stderr)
-    paths = build_report(args.results, args.out, check=args.check, benchmark_json=args.benchmark_json, scale=args.scale)
+    if args.baseline and not (args.benchmark_json or os.path.isfile(os.path.join(args.results, "benchmarks.json"))):
+        raise UsageError(f"--baseline needs the current timing-suite run: {args.results}/benchmarks.json (make bench) or --benchmark-json FILE")
+    paths = build_report(args.results, args.out, check=args.check, benchmark_json=args.benchmark_json, scale=args.scale, baseline=args.baseline)
+    print(f"wrote {paths['markdown']} and {paths['html']}")
+    return 0
+
+
+def _report_against_baseline(args: argparse.Namespace) -> int:
+    """``scratchbench report --baseline OLD.json CURRENT.json``: the comparison alone."""
+    from .report.baseline import write_comparison
+    from .results.store import read_benchmark_json
+
+    if not args.baseline:
+        raise UsageError(f"{args.results} is a file: give a results folder, or compare two timing-suite runs with --baseline OLD.json {args.results}")
+    paths = write_comparison(read_benchmark_json(args.baseline), read_benchmark_json(args.results), args.out, (args.baseline, args.results))
+    print(paths["headline"])
     print(f"wrote {paths['markdown']} and {paths['html']}")
     return 0
 
@@ -327,7 +347,8 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", help="a folder written by scratchbench run")
+    p.add_argument("results", help="a folder written by scratchbench run, or with --baseline a pytest --benchmark-json file (CURRENT.json)")
+    p.add_argument("--baseline", help="an earlier pytest --benchmark-json file: time and accuracy of every benchmark against it, side by side")
     p.add_argument("--out", default="reports/latest", help="folder for the report (default: reports/latest)")
     p.add_argument("--check", help="a folder written by scratchbench check --out (default: RESULTS/check if present)")
     p.add_argument("--benchmark-json", dest="benchmark_json", help="pytest --benchmark-json output (default: RESULTS/benchmarks.json if present)")

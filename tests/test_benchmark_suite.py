@@ -130,6 +130,40 @@ def test_benchmark_only_deselects_other_tests_instead_of_skipping_them():
     assert "SKIPPED" not in proc.stdout and "skipped" not in proc.stdout and "2 passed" in proc.stdout
 
 
+def test_baseline_comparison_of_two_tables():
+    from benchmarks.report.baseline import compare, headline, only_in
+
+    old = pd.DataFrame({"group": "g", "name": ["a", "b", "gone"], "impl": "scratch", "median": [1.0, 2.0, 1.0], "accuracy": [0.9, np.nan, np.nan]})
+    new = pd.DataFrame({"group": "g", "name": ["a", "b", "new"], "impl": "scratch", "median": [1.5, 1.0, 1.0], "accuracy": [0.8, np.nan, np.nan]})
+    table = compare(old, new)
+    assert table["name"].tolist() == ["a", "b"] and table["time_ratio"].tolist() == [1.5, 0.5]
+    np.testing.assert_allclose(table["accuracy_change"].to_numpy(), [-0.1, np.nan])
+    assert only_in(old, new) == (["gone"], ["new"])
+    assert headline(table).startswith("2 benchmarks in both runs: 1 more than 10% slower, 1 more than 10% faster, 1 with lower accuracy")
+
+
+def test_report_baseline_shows_time_and_accuracy_side_by_side(quick_profile, tmp_path):
+    out, _ = quick_profile
+    current = json.loads((out / "b.json").read_text())
+    old = json.loads(json.dumps(current))
+    for b in old["benchmarks"]:  # a baseline twice as fast and more accurate on xor
+        b["stats"]["median"] /= 2
+        if b["group"].startswith("train: xor"):
+            b["extra_info"]["accuracy"] = 1.25
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    proc = run(scratchbench(), "report", "--baseline", str(tmp_path / "old.json"), str(out / "b.json"), "--out", str(tmp_path / "cmp"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    n = len(current["benchmarks"])
+    assert f"{n} benchmarks in both runs: {n} more than 10% slower" in proc.stdout
+    text = (tmp_path / "cmp" / "README.md").read_text()
+    rows = [ln for ln in text.splitlines() if ln.startswith("| train: xor")]
+    assert len(rows) == 4 and all("**2.00×**" in r and "1.2500" in r and "**-0.2500**" in r for r in rows), rows
+    html = (tmp_path / "cmp" / "index.html").read_text()
+    assert html.count('<tr class="worse">') == n and "//" not in html.split("<body>", 1)[1]
+    missing = run(scratchbench(), "report", "--baseline", str(tmp_path / "nope.json"), str(out / "b.json"))
+    assert missing.returncode == 2 and "--baseline file" in missing.stderr and "Traceback" not in missing.stderr
+
+
 def test_accuracy_drops():
     now = {"t[x]": {"extra_info": {"accuracy": 0.90}}, "t[y]": {"extra_info": {"accuracy": 1.0}}, "t[z]": {"extra_info": {}}}
     before = {"t[x]": {"extra_info": {"accuracy": 0.95}}, "t[y]": {"extra_info": {"accuracy": 1.0}}}
@@ -174,3 +208,7 @@ def test_report_includes_benchmarks_and_scaling(quick_profile, tmp_path):
     for name in ("bench_train.png", "bench_peak.png", "bench_step_tasks.png", "scaling.png"):
         assert (report / name).exists() and f"({name})" in text
     assert len(pd.read_csv(report / "benchmarks.csv")) == len(json.loads((out / "b.json").read_text())["benchmarks"])
+    build_report(str(results), str(tmp_path / "against"), benchmark_json=str(out / "b.json"), baseline=str(out / "b.json"))
+    text = (tmp_path / "against" / "README.md").read_text()
+    assert "### Against the baseline b.json" in text and "0 more than 10% slower" in text and "| train: xor" in text.split("### Against", 1)[1]
+    assert "Against the baseline b.json</h2>" in (tmp_path / "against" / "index.html").read_text()
