@@ -37,6 +37,18 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def say(args: argparse.Namespace, line: str, file=None) -> None:
+    """Print an informative line unless ``-q`` asked for only errors and the final line."""
+    if not getattr(args, "quiet", False):
+        print(line, file=file)
+
+
+def _verbosity_arguments(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true", help="print only errors and the final line (no progress bar or tables)")
+    group.add_argument("-v", "--verbose", action="store_true", help="also print a line per finished run (run)")
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .harness.demo import print_demo, run_demo
 
@@ -63,21 +75,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
         store.check_writable()
     from rich.progress import Progress
 
-    from .harness.check import environment, print_table, run_check
+    from .harness.check import environment, print_table, run_check, summary_lines
 
-    with Progress(transient=True) as bar:
+    with Progress(transient=True, disable=args.quiet) as bar:
         job = bar.add_task("comparing", total=len(tasks) * len(impls) * len(configs))
 
         def progress(i: int, n: int, what: str) -> None:
             bar.update(job, completed=i, description=f"comparing {what}")
 
         table, deviation = run_check(tasks, impls, configs, args.steps, args.dtype, seed=args.seed, progress=progress)
-    print_table(table)
+    if not args.quiet:
+        print_table(table)
     if store:
         for name, df in (("equivalence", table), ("deviation", deviation)):
             for path in store.write_table(name, df):
-                print(f"wrote {path}")
-        print(f"wrote {store.write_json('check_environment', environment(impls))}")
+                say(args, f"wrote {path}")
+        say(args, f"wrote {store.write_json('check_environment', environment(impls))}")
+    if args.quiet:
+        print("check: " + summary_lines(table)[0] + (f"; tables in {args.out}" if store else ""))
     return 1 if table["status"].isin(["fail", "error"]).any() else 0
 
 
@@ -146,11 +161,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        with Progress(*columns, console=console, transient=True) as bar:
+        with Progress(*columns, console=console, transient=True, disable=args.quiet) as bar:
             job = bar.add_task("starting", total=None)
 
             def progress(i: int, n: int, what: str) -> None:
                 bar.update(job, completed=i, total=n, description=f"done: {what}")
+                if args.verbose:
+                    bar.console.print(f"[{i}/{n}] {what}", highlight=False, markup=False)
 
             results = run_sweep(cfg, args.out, resume=args.resume, overwrite=args.overwrite, jobs=args.jobs, progress=progress,
                                 backend=args.backend, scheduler=args.scheduler, device=args.device, grid=grid,
@@ -162,9 +179,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
-    print_summary(results.summary, results.runs)
+    if not args.quiet:
+        print_summary(results.summary, results.runs)
     if args.out:
-        print(f"tables written to {args.out}/ (runs, curves, summary as .parquet and .csv; manifest.json)")
+        print(f"{len(results.runs)} runs; tables written to {args.out}/ (runs, curves, summary, confusion, environment as .parquet and .csv; manifest.json)")
     failed = int((results.runs["status"] == "failed").sum()) if len(results.runs) else 0
     if failed:
         print(f"scratchbench run: {failed} of {len(results.runs)} runs failed (their messages are above and in the runs table); "
@@ -190,13 +208,13 @@ def _cmd_scale(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-width must be at least 64, got {args.max_width}")
     store = ResultsStore(args.out)
     store.check_writable()
-    table = run_scale(impls, args.dtype, args.threads, args.max_n, args.max_width, progress=lambda what: print(f"measured {what}", file=sys.stderr))
+    table = run_scale(impls, args.dtype, args.threads, args.max_n, args.max_width, progress=lambda what: say(args, f"measured {what}", file=sys.stderr))
     store.write_table("scale", table)
     for r in slopes(table).itertuples():
-        print(f"{r.impl:8s} step time grows with {r.sweep:5s} as {r.sweep}^{r.slope:.2f}")
+        say(args, f"{r.impl:8s} step time grows with {r.sweep:5s} as {r.sweep}^{r.slope:.2f}")
     largest = table.sort_values("n").groupby("impl").tail(1)
     for r in largest.itertuples():
-        print(f"{r.impl:8s} n={r.n:,} width={r.width}: {seconds(r.step_median)} per step, {r.peak_mb:.0f} MiB added")
+        say(args, f"{r.impl:8s} n={r.n:,} width={r.width}: {seconds(r.step_median)} per step, {r.peak_mb:.0f} MiB added")
     print(f"wrote {args.out}/scale.parquet and .csv")
     return 0
 
@@ -416,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
         # ``scratchbench COMMAND --help`` opens with what the command does, as the list says.
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description or cmd.help[:1].upper() + cmd.help[1:] + ".")
         cmd.arguments(p)
+        _verbosity_arguments(p)
         p.set_defaults(func=cmd.run)
     return parser
 

@@ -127,3 +127,16 @@ def test_readme_appendix_is_generated_from_the_schema():
     appendix = readme.split("## Appendix: every column", 1)[1]
     generated = appendix[appendix.index("**`runs`**"):]
     assert generated.strip() == markdown().strip(), "regenerate the appendix: python -m benchmarks.results.schema"
+
+
+def test_quiet_prints_only_the_final_line_and_verbose_a_line_per_run(tmp_path):
+    args = ["run", "--tasks", "xor", "--impls", "scratch", "--seeds", "2", "--epochs", "5"]
+    quiet = run(scratchbench(), *args, "-q", "--out", str(tmp_path / "q"))
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    assert quiet.stdout.strip().splitlines() == [f"2 runs; tables written to {tmp_path / 'q'}/ (runs, curves, summary, confusion, "
+                                                 "environment as .parquet and .csv; manifest.json)"]
+    loud = run(scratchbench(), *args, "-v", "--out", str(tmp_path / "v"))
+    assert loud.returncode == 0 and "[1/2] xor scratch seed 0" in loud.stderr and "[2/2] xor scratch seed 1" in loud.stderr
+    assert "Summary over seeds" in loud.stdout
+    both = run(scratchbench(), *args, "-q", "-v")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr and len(both.stderr.strip().splitlines()) == 1
