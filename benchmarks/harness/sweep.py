@@ -145,7 +145,7 @@ def _sweep(config: SweepConfig, out: str | None, resume: bool, overwrite: bool, 
            argv: list[str] | None, notify: Callable[[str], None] | None, cluster, device: str = "cpu", grid: str = "") -> Results:
     notify = notify or (lambda line: print(line, file=sys.stderr))
     # The fresh-interpreter import timings run beside this process's own (untimed) imports.
-    imports_timed = start_import_timing(tuple(config.impls)) if cluster is None else (lambda: None)
+    imports_timed = start_import_timing(tuple(config.impls)) if cluster is None and jobs <= 1 else (lambda: None)
     job_list = make_jobs(config, jobs, device)
     imports_timed()
     if not out:
