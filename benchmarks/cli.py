@@ -37,6 +37,18 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def say(args: argparse.Namespace, line: str, file=None) -> None:
+    """Print an informative line unless ``-q`` asked for only errors and the final line."""
+    if not getattr(args, "quiet", False):
+        print(line, file=file)
+
+
+def _verbosity_arguments(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true", help="print only errors and the final line (no progress bar or tables)")
+    group.add_argument("-v", "--verbose", action="store_true", help="also print a line per finished run (run)")
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .harness.demo import print_demo, run_demo
 
@@ -63,21 +75,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
         store.check_writable()
     from rich.progress import Progress
 
-    from .harness.check import environment, print_table, run_check
+    from .harness.check import environment, print_table, run_check, summary_lines
 
-    with Progress(transient=True) as bar:
+    with Progress(transient=True, disable=args.quiet) as bar:
         job = bar.add_task("comparing", total=len(tasks) * len(impls) * len(configs))
 
         def progress(i: int, n: int, what: str) -> None:
             bar.update(job, completed=i, description=f"comparing {what}")
 
         table, deviation = run_check(tasks, impls, configs, args.steps, args.dtype, seed=args.seed, progress=progress)
-    print_table(table)
+    if not args.quiet:
+        print_table(table)
     if store:
         for name, df in (("equivalence", table), ("deviation", deviation)):
             for path in store.write_table(name, df):
-                print(f"wrote {path}")
-        print(f"wrote {store.write_json('check_environment', environment(impls))}")
+                say(args, f"wrote {path}")
+        say(args, f"wrote {store.write_json('check_environment', environment(impls))}")
+    if args.quiet:
+        print("check: " + summary_lines(table)[0] + (f"; tables in {args.out}" if store else ""))
     return 1 if table["status"].isin(["fail", "error"]).any() else 0
 
 
@@ -124,7 +139,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one")
-    cfg = cfgmod.load(args.config) if args.config else cfgmod.SweepConfig()
+    if args.config and args.grid:
+        raise UsageError(f"--grid {args.grid} and --config {args.config}: a config file states the whole sweep; give one of them")
+    cfg = cfgmod.load(args.config) if args.config else cfgmod.grid(args.grid or "quick")
+    grid = f"config {args.config}" if args.config else args.grid or "quick"
     overrides = {key: getattr(args, key) for key in ("tasks", "impls", "seeds", "epochs", "threads", "eval_every") if getattr(args, key) is not None}
     cfg = cfgmod.from_mapping(overrides, base=cfg)
     parse_tasks(",".join(cfg.tasks))
@@ -143,14 +161,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        with Progress(*columns, console=console, transient=True) as bar:
+        with Progress(*columns, console=console, transient=True, disable=args.quiet) as bar:
             job = bar.add_task("starting", total=None)
 
             def progress(i: int, n: int, what: str) -> None:
                 bar.update(job, completed=i, total=n, description=f"done: {what}")
+                if args.verbose:
+                    bar.console.print(f"[{i}/{n}] {what}", highlight=False, markup=False)
 
             results = run_sweep(cfg, args.out, resume=args.resume, overwrite=args.overwrite, jobs=args.jobs, progress=progress,
-                                backend=args.backend, scheduler=args.scheduler, device=args.device,
+                                backend=args.backend, scheduler=args.scheduler, device=args.device, grid=grid,
                                 argv=["scratchbench", *args.argv], notify=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False))
     except KeyboardInterrupt as exc:
         how = "terminated" if isinstance(exc, Terminated) else "interrupted"
@@ -159,9 +179,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
-    print_summary(results.summary, results.runs)
+    if not args.quiet:
+        print_summary(results.summary, results.runs)
     if args.out:
-        print(f"tables written to {args.out}/ (runs, curves, summary as .parquet and .csv; manifest.json)")
+        print(f"{len(results.runs)} runs; tables written to {args.out}/ (runs, curves, summary, confusion, environment as .parquet and .csv; manifest.json)")
     failed = int((results.runs["status"] == "failed").sum()) if len(results.runs) else 0
     if failed:
         print(f"scratchbench run: {failed} of {len(results.runs)} runs failed (their messages are above and in the runs table); "
@@ -187,13 +208,13 @@ def _cmd_scale(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-width must be at least 64, got {args.max_width}")
     store = ResultsStore(args.out)
     store.check_writable()
-    table = run_scale(impls, args.dtype, args.threads, args.max_n, args.max_width, progress=lambda what: print(f"measured {what}", file=sys.stderr))
+    table = run_scale(impls, args.dtype, args.threads, args.max_n, args.max_width, progress=lambda what: say(args, f"measured {what}", file=sys.stderr))
     store.write_table("scale", table)
     for r in slopes(table).itertuples():
-        print(f"{r.impl:8s} step time grows with {r.sweep:5s} as {r.sweep}^{r.slope:.2f}")
+        say(args, f"{r.impl:8s} step time grows with {r.sweep:5s} as {r.sweep}^{r.slope:.2f}")
     largest = table.sort_values("n").groupby("impl").tail(1)
     for r in largest.itertuples():
-        print(f"{r.impl:8s} n={r.n:,} width={r.width}: {seconds(r.step_median)} per step, {r.peak_mb:.0f} MiB added")
+        say(args, f"{r.impl:8s} n={r.n:,} width={r.width}: {seconds(r.step_median)} per step, {r.peak_mb:.0f} MiB added")
     print(f"wrote {args.out}/scale.parquet and .csv")
     return 0
 
@@ -205,6 +226,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     import os
 
+    if args.baseline and not os.path.isfile(args.baseline):
+        raise UsageError(f"--baseline file {args.baseline!r} does not exist; give an earlier pytest --benchmark-json file (or one "
+                         "--benchmark-autosave kept under .benchmarks/)")
+    if args.results.endswith(".json"):
+        return _report_against_baseline(args)
     for flag, folder in (("--check", args.check), ("--scale", args.scale)):
         if folder and not os.path.isdir(folder):
             raise UsageError(f"{flag} folder {folder!r} does not exist; give the folder written by scratchbench {flag[2:]} --out, or leave {flag} out")
@@ -214,9 +240,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"results folder {args.results!r} does not exist; create it with: scratchbench run --out {args.results}")
     store = ResultsStore(args.results)
     if store.tables_stale():  # after a killed sweep: the records are the truth
-        runs, _, _ = store.rebuild_tables(summarize)
+        runs = store.rebuild_tables(summarize)["runs"]
         print(f"rebuilt the tables of {args.results} from its {len(runs)} records", file=sys.stderr)
-    paths = build_report(args.results, args.out, check=args.check, benchmark_json=args.benchmark_json, scale=args.scale)
+    if args.baseline and not (args.benchmark_json or os.path.isfile(os.path.join(args.results, "benchmarks.json"))):
+        raise UsageError(f"--baseline needs the current timing-suite run: {args.results}/benchmarks.json (make bench) or --benchmark-json FILE")
+    paths = build_report(args.results, args.out, check=args.check, benchmark_json=args.benchmark_json, scale=args.scale, baseline=args.baseline)
+    print(f"wrote {paths['markdown']} and {paths['html']}")
+    return 0
+
+
+def _report_against_baseline(args: argparse.Namespace) -> int:
+    """``scratchbench report --baseline OLD.json CURRENT.json``: the comparison alone."""
+    from .report.baseline import write_comparison
+    from .results.store import read_benchmark_json
+
+    if not args.baseline:
+        raise UsageError(f"{args.results} is a file: give a results folder, or compare two timing-suite runs with --baseline OLD.json {args.results}")
+    paths = write_comparison(read_benchmark_json(args.baseline), read_benchmark_json(args.results), args.out, (args.baseline, args.results))
+    print(paths["headline"])
     print(f"wrote {paths['markdown']} and {paths['html']}")
     return 0
 
@@ -299,11 +340,16 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tasks", help="comma-separated tasks, 'gates' or 'all' (default: the six gates and spiral)")
+    from .harness.config import GRIDS
+
+    p.add_argument("--grid", choices=tuple(GRIDS),
+                   help="the sweep to start from (default quick: xor and spiral, 3 seeds, shortened epochs, about a minute with "
+                        "make report; full: the six gates and spiral, 5 seeds, each task's own epochs); flags override it")
+    p.add_argument("--tasks", help="comma-separated tasks, 'gates' or 'all' (default: the grid's)")
     p.add_argument("--impls", help="comma-separated implementations or 'all' (default: all of them)")
-    p.add_argument("--seeds", type=int, help="number of seeds, 0..N-1 (default 5)")
-    p.add_argument("--config", help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see README)")
-    p.add_argument("--epochs", type=int, help="epochs for every task (default: each task's own)")
+    p.add_argument("--seeds", type=int, help="number of seeds, 0..N-1 (default: the grid's, 3 quick, 5 full)")
+    p.add_argument("--config", help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see README); instead of --grid")
+    p.add_argument("--epochs", type=int, help="epochs for every task (default: the grid's; full: each task's own)")
     p.add_argument("--threads", type=int, help="threads for every framework, pinned alike (default 1)")
     p.add_argument("--eval-every", dest="eval_every", type=int, help="evaluate every N epochs (default: ~100 evaluations per run)")
     p.add_argument("--out", default="results", help="folder for the tables (default: results)")
@@ -319,7 +365,8 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", help="a folder written by scratchbench run")
+    p.add_argument("results", help="a folder written by scratchbench run, or with --baseline a pytest --benchmark-json file (CURRENT.json)")
+    p.add_argument("--baseline", help="an earlier pytest --benchmark-json file: time and accuracy of every benchmark against it, side by side")
     p.add_argument("--out", default="reports/latest", help="folder for the report (default: reports/latest)")
     p.add_argument("--check", help="a folder written by scratchbench check --out (default: RESULTS/check if present)")
     p.add_argument("--benchmark-json", dest="benchmark_json", help="pytest --benchmark-json output (default: RESULTS/benchmarks.json if present)")
@@ -387,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
         # ``scratchbench COMMAND --help`` opens with what the command does, as the list says.
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description or cmd.help[:1].upper() + cmd.help[1:] + ".")
         cmd.arguments(p)
+        _verbosity_arguments(p)
         p.set_defaults(func=cmd.run)
     return parser
 

@@ -93,11 +93,75 @@ def test_compare_fails_on_accuracy_drop(quick_profile, tmp_path):
     doctored.write_text(json.dumps(data))
     args = ["benchmarks/suite/bench_training.py", "-k", "xor and scratch", *QUICK, f"--benchmark-storage=file://{storage}", "--benchmark-compare=0099"]
     failing = pytest_run(*args, "--accuracy-compare-fail=0.01")
-    assert failing.returncode == 1 and "Accuracy regression: " in failing.stdout and "1.0000 < 1.5000 - 0.01" in failing.stdout
+    assert failing.returncode == 1 and "regression(s) against the compared run" in failing.stdout, failing.stdout[-3000:]
+    assert "accuracy: " in failing.stdout and "1.0000 < 1.5000 - 0.01" in failing.stdout
     passing = pytest_run(*args, "--accuracy-compare-fail=1.0")
     assert passing.returncode == 0, passing.stdout[-2000:]
     usage = pytest_run("benchmarks/suite/bench_peak.py", *QUICK, "--accuracy-compare-fail=0.1")
     assert usage.returncode != 0 and "--accuracy-compare-fail needs --benchmark-compare" in usage.stderr
+
+
+def test_time_and_accuracy_regressions_are_one_block_and_the_csv_is_written(quick_profile, tmp_path):
+    """The README's own flags, a run slower and less accurate than the saved one: both
+    regressions reported together, no traceback, the accuracy table and CSV still written."""
+    out, _ = quick_profile
+    storage = out / "storage"
+    data = json.loads(sorted(storage.rglob("*.json"))[0].read_text())
+    for b in data["benchmarks"]:
+        if b["group"].startswith("train: xor"):
+            b["extra_info"]["accuracy"] = 1.5
+            b["stats"] = {k: (v * 1e-6 if isinstance(v, float) and k not in ("rounds", "iterations") else v) for k, v in b["stats"].items()}
+    (storage.rglob("*.json").__next__().parent / "0098_faster.json").write_text(json.dumps(data))
+    csv = tmp_path / "b.csv"
+    proc = pytest_run("benchmarks/suite/bench_training.py", "-k", "xor and scratch", *QUICK, f"--benchmark-storage=file://{storage}",
+                      "--benchmark-compare=0098", "--benchmark-compare-fail=median:10%", "--accuracy-compare-fail=0.01", f"--scratchbench-csv={csv}")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output[-3000:]
+    assert "Traceback" not in output and "PerformanceRegression" not in output
+    block = output.split("2 regression(s) against the compared run", 1)[1]
+    assert "time: " in block and "median" in block and "accuracy: " in block and "1.0000 < 1.5000 - 0.01" in block
+    assert "benchmarks that train: timing beside accuracy and final loss" in output
+    assert len(pd.read_csv(csv)) == 1 and f"wrote {csv}" in output
+
+
+def test_benchmark_only_deselects_other_tests_instead_of_skipping_them():
+    proc = pytest_run("benchmarks/suite/bench_peak.py", "tests/test_cli_help.py", *QUICK, "-rs")
+    assert proc.returncode == 0 and "deselected" in proc.stdout, proc.stdout[-2000:]
+    assert "SKIPPED" not in proc.stdout and "skipped" not in proc.stdout and "2 passed" in proc.stdout
+
+
+def test_baseline_comparison_of_two_tables():
+    from benchmarks.report.baseline import compare, headline, only_in
+
+    old = pd.DataFrame({"group": "g", "name": ["a", "b", "gone"], "impl": "scratch", "median": [1.0, 2.0, 1.0], "accuracy": [0.9, np.nan, np.nan]})
+    new = pd.DataFrame({"group": "g", "name": ["a", "b", "new"], "impl": "scratch", "median": [1.5, 1.0, 1.0], "accuracy": [0.8, np.nan, np.nan]})
+    table = compare(old, new)
+    assert table["name"].tolist() == ["a", "b"] and table["time_ratio"].tolist() == [1.5, 0.5]
+    np.testing.assert_allclose(table["accuracy_change"].to_numpy(), [-0.1, np.nan])
+    assert only_in(old, new) == (["gone"], ["new"])
+    assert headline(table).startswith("2 benchmarks in both runs: 1 more than 10% slower, 1 more than 10% faster, 1 with lower accuracy")
+
+
+def test_report_baseline_shows_time_and_accuracy_side_by_side(quick_profile, tmp_path):
+    out, _ = quick_profile
+    current = json.loads((out / "b.json").read_text())
+    old = json.loads(json.dumps(current))
+    for b in old["benchmarks"]:  # a baseline twice as fast and more accurate on xor
+        b["stats"]["median"] /= 2
+        if b["group"].startswith("train: xor"):
+            b["extra_info"]["accuracy"] = 1.25
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    proc = run(scratchbench(), "report", "--baseline", str(tmp_path / "old.json"), str(out / "b.json"), "--out", str(tmp_path / "cmp"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    n = len(current["benchmarks"])
+    assert f"{n} benchmarks in both runs: {n} more than 10% slower" in proc.stdout
+    text = (tmp_path / "cmp" / "README.md").read_text()
+    rows = [ln for ln in text.splitlines() if ln.startswith("| train: xor")]
+    assert len(rows) == 4 and all("**2.00×**" in r and "1.2500" in r and "**-0.2500**" in r for r in rows), rows
+    html = (tmp_path / "cmp" / "index.html").read_text()
+    assert html.count('<tr class="worse">') == n and "//" not in html.split("<body>", 1)[1]
+    missing = run(scratchbench(), "report", "--baseline", str(tmp_path / "nope.json"), str(out / "b.json"))
+    assert missing.returncode == 2 and "--baseline file" in missing.stderr and "Traceback" not in missing.stderr
 
 
 def test_accuracy_drops():
@@ -144,3 +208,7 @@ def test_report_includes_benchmarks_and_scaling(quick_profile, tmp_path):
     for name in ("bench_train.png", "bench_peak.png", "bench_step_tasks.png", "scaling.png"):
         assert (report / name).exists() and f"({name})" in text
     assert len(pd.read_csv(report / "benchmarks.csv")) == len(json.loads((out / "b.json").read_text())["benchmarks"])
+    build_report(str(results), str(tmp_path / "against"), benchmark_json=str(out / "b.json"), baseline=str(out / "b.json"))
+    text = (tmp_path / "against" / "README.md").read_text()
+    assert "### Against the baseline b.json" in text and "0 more than 10% slower" in text and "| train: xor" in text.split("### Against", 1)[1]
+    assert "Against the baseline b.json</h2>" in (tmp_path / "against" / "index.html").read_text()

@@ -19,7 +19,7 @@ from benchmarks.results.store import ResultsStore
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is a dependency of the dask backend")
 
-TIMING = ("t_", "time_to_target", "host", "parallel_jobs", "env_")
+TIMING = ("t_", "host", "parallel_jobs", "env_", "load_1m_")
 
 
 @pytest.fixture(scope="module")

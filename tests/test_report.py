@@ -77,7 +77,9 @@ def test_markdown_summary_parses_back_and_matches_the_tables(report, results):
     summary = pd.read_parquet(results / "summary.parquet")
     assert table["task"].tolist() == summary["task"].tolist() and table["impl"].tolist() == summary["impl"].tolist()
     medians = table["final accuracy (median [95% CI])"].str.extract(r"^([\d.]+)")[0].astype(float)
-    np.testing.assert_allclose(medians, summary["final_accuracy_median"].round(3), atol=1e-9)
+    picked = np.where(summary["target_metric"] == "test_accuracy", summary["final_test_accuracy_median"], summary["final_train_accuracy_median"])
+    np.testing.assert_allclose(medians, picked.round(3), atol=1e-9)
+    assert (table["final accuracy (median [95% CI])"].str.endswith("(train)") == (summary["target_metric"] == "train_accuracy")).all()
     assert table["success"].str.endswith("of 3").all()
 
 
@@ -196,7 +198,7 @@ def test_a_stored_validation_reaches_the_verdict(results, tmp_path):
 def test_performance_profile_counts_misses_as_never():
     runs = pd.DataFrame({
         "task": ["a", "a", "b", "b"], "impl": ["scratch", "torch"] * 2, "seed": [0] * 4,
-        "reached_target": [True, True, True, False], "time_to_target": [1.0, 2.0, 3.0, np.nan],
+        "reached_target": [True, True, True, False], "t_to_target": [1.0, 2.0, 3.0, np.nan],
     })
     taus, prof = rdata.performance_profile(runs, np.array([1.0, 1.9, 2.0, 4.0]))
     assert prof["scratch"].tolist() == [1.0, 1.0, 1.0, 1.0]
@@ -208,11 +210,11 @@ def test_loss_bands_and_best_marks():
                            "train_loss": [1.0, 2.0, 3.0, 0.1, 0.2, 0.6]})
     (band,) = rdata.loss_bands(curves, "t")
     assert band.x.tolist() == [0, 5] and band.median.tolist() == [2.0, 0.2] and band.low.tolist() == [1.0, 0.1] and band.high.tolist() == [3.0, 0.6]
-    summary = pd.DataFrame({"task": "t", "impl": ["scratch", "torch"], "final_accuracy_median": [1.0, 1.0], "success_rate": [1.0, 0.8],
-                            "steps_to_target_median": [10.0, 10.0], "time_to_target_median": [0.1, 0.3], "t_step_median": [2e-4, 1e-4]})
+    summary = pd.DataFrame({"task": "t", "impl": ["scratch", "torch"], "target_accuracy_median": [1.0, 1.0], "success_rate": [1.0, 0.8],
+                            "steps_to_target_median": [10.0, 10.0], "t_to_target_median": [0.1, 0.3], "t_step_median": [2e-4, 1e-4]})
     marks = rdata.best_marks(summary)
-    assert not marks.get(("t", "scratch", "final_accuracy_median")) and not marks.get(("t", "torch", "final_accuracy_median"))
-    assert marks[("t", "scratch", "success_rate")] and marks[("t", "scratch", "time_to_target_median")] and marks[("t", "torch", "t_step_median")]
+    assert not marks.get(("t", "scratch", "target_accuracy_median")) and not marks.get(("t", "torch", "target_accuracy_median"))
+    assert marks[("t", "scratch", "success_rate")] and marks[("t", "scratch", "t_to_target_median")] and marks[("t", "torch", "t_step_median")]
 
 
 def chromium() -> str:
@@ -281,7 +283,7 @@ def test_every_benchmark_bar_is_named_by_what_differs():
 
 
 def test_performance_profile_reaches_the_slowest_solver():
-    runs = pd.DataFrame({"task": "a", "impl": ["scratch", "keras"], "seed": 0, "reached_target": True, "time_to_target": [1.0, 30.0]})
+    runs = pd.DataFrame({"task": "a", "impl": ["scratch", "keras"], "seed": 0, "reached_target": True, "t_to_target": [1.0, 30.0]})
     taus, prof = rdata.performance_profile(runs)
     assert taus[-1] >= 30 and prof["keras"][-1] == 1.0 and prof["keras"][0] == 0.0
 

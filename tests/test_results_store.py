@@ -175,3 +175,27 @@ def test_other_commands_write_and_read_named_tables(tmp_path):
     assert store.read_table("absent") is None
     with pytest.raises(ResultsError, match="must be letters"):
         store.write_table("../escape", df)
+
+
+def test_records_of_an_older_version_are_read_under_the_new_names(swept):
+    """A folder written before the tidy tables: environment columns on every run, the
+    confusion matrix as a JSON string, ``time_to_target`` / ``train_seconds``. Rebuilt, it
+    gives the same tables as this version writes."""
+    store = ResultsStore(swept)
+    new = {t: store.read_table(t) for t in ("runs", "curves", "confusion", "environment")}
+    env = new["environment"].iloc[0].to_dict()
+    for path in sorted((swept / "records").glob("*.json")):
+        rec = json.loads(path.read_text())
+        row = rec["run"]
+        row.pop("env_id")
+        row.update({k: (str(v) if k == "env_cpu_count" else v) for k, v in env.items() if k != "env_id"})
+        row["time_to_target"] = row.pop("t_to_target")
+        row["sk_confusion_matrix"] = json.dumps(rec.pop("confusion"))
+        rec.pop("environment")
+        rec["curves"] = [{("train_seconds" if k == "t_train_so_far" else k): v for k, v in c.items()} for c in rec["curves"]]
+        path.write_text(json.dumps(rec))
+    (swept / "confusion.parquet").unlink()  # as an older folder: no such table yet
+    proc = run(scratchbench(), "report", str(swept), "--out", str(swept / "report"))
+    assert proc.returncode == 0 and "rebuilt the tables" in proc.stderr, proc.stderr[-2000:]
+    for name, df in new.items():
+        pd.testing.assert_frame_equal(store.read_table(name), df, check_exact=False)

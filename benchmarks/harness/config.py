@@ -36,6 +36,17 @@ MAX_SEEDS = 10_000  # a count of seeds beyond this is a typo (or a seed given as
 SEED_LIMIT = 2**32  # seeds are NumPy seeds: 0 .. 2**32 - 1
 TOP_KEYS = ("tasks", "impls", "seeds", "epochs", "threads", "eval_every", "warmup_steps", "spec", "task")
 
+# Named grids for ``scratchbench run --grid NAME`` (settings as a config file states them).
+# ``quick`` (the command's default, what ``make report`` runs) is one gate and the spiral,
+# three seeds, epochs cut to a few times what each needs to reach its target (xor: ~15
+# steps, spiral: ~100), evaluated 10-30 times per run: about 10 s of runs on a quiet
+# core. ``full`` is every default task with its own epochs and five seeds (``make
+# example``, configs/full.toml): tens of times longer.
+GRIDS: dict[str, dict[str, Any]] = {
+    "quick": {"tasks": ["xor", "spiral"], "seeds": 3, "eval_every": 10, "task": {"xor": {"epochs": 100}, "spiral": {"epochs": 300}}},
+    "full": {},
+}
+
 
 @dataclass(frozen=True)
 class TaskPlan:
@@ -177,12 +188,21 @@ def from_mapping(data: dict[str, Any], base: SweepConfig | None = None) -> Sweep
     cfg = dict(vars(base or SweepConfig()))
     if "tasks" in data:
         cfg["tasks"] = _once_each([t.name for t in parse_tasks(",".join(_names(data["tasks"], "tasks")))], "tasks")
+        # The base's settings (a grid's epochs) of tasks this mapping leaves out no longer
+        # apply; a mapping's own [task.NAME] for a task it leaves out is still refused.
+        cfg["task_settings"] = {k: v for k, v in cfg["task_settings"].items() if k in cfg["tasks"]}
     if "task" in data:
         cfg["task_settings"] = _task_settings(data["task"])
     if "impls" in data:
         cfg["impls"] = parse_impls(",".join(_once_each(_names(data["impls"], "impls"), "impls")))
     if "seeds" in data:
         cfg["seeds"] = parse_seeds(data["seeds"])
+    if "epochs" in data and "task" not in data:
+        # Epochs for every task replace a base's (a grid's) per-task epochs and the
+        # evaluation period chosen for them.
+        cfg["task_settings"] = {k: {kk: vv for kk, vv in v.items() if kk != "epochs"} for k, v in cfg["task_settings"].items()}
+        cfg["task_settings"] = {k: v for k, v in cfg["task_settings"].items() if v}
+        cfg["eval_every"] = None
     for key in ("epochs", "eval_every"):
         if key in data:
             cfg[key] = _positive_int(data[key], key)
@@ -196,6 +216,13 @@ def from_mapping(data: dict[str, Any], base: SweepConfig | None = None) -> Sweep
     if "spec" in data:
         cfg["spec"] = _spec_changes(data["spec"], "[spec]")
     return SweepConfig(**cfg)
+
+
+def grid(name: str) -> SweepConfig:
+    """The named grid of ``GRIDS`` as a config (an unknown name is one SpecError line)."""
+    if name not in GRIDS:
+        raise SpecError(f"unknown grid {name!r}; choose from: {', '.join(GRIDS)}")
+    return from_mapping(GRIDS[name])
 
 
 def load(path: str) -> SweepConfig:

@@ -4,7 +4,9 @@ evaluate on a paused clock, and cross-check the final metrics with scikit-learn.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import socket
 import time
 
@@ -49,6 +51,7 @@ def execute(job: Job) -> dict:
     that keep one, its decision-boundary grid (``boundary``, arrays, stored beside it)."""
     pin_threads(job.threads, (job.impl,))
     run = Run(job)
+    run.row.update(load_1m_before=machine_load(), cpu_count=os.cpu_count() or 1)
     # Overflow is detected and recorded as divergence; NumPy's warnings would only repeat it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
@@ -59,7 +62,17 @@ def execute(job: Job) -> dict:
             run.row.update(status="diverged", message=str(exc), steps=getattr(run, "done", 0))
         except Exception as exc:  # recorded; the sweep goes on
             run.row.update(status="failed", message=f"{type(exc).__name__}: {exc}")
-    return {"run": run.row, "curves": run.curves, "boundary": run.boundary}
+    run.row["load_1m_after"] = machine_load()
+    return {"run": run.row, "curves": run.curves, "boundary": run.boundary, "confusion": run.confusion}
+
+
+def machine_load() -> float:
+    """The machine's 1-minute load average (runnable processes, all users): recorded
+    before and after each run, so a report can tell timings taken on a busy machine."""
+    try:
+        return float(os.getloadavg()[0])
+    except OSError:  # not available on this platform
+        return float("nan")
 
 
 def failed(job: Job, message: str) -> dict:
@@ -78,15 +91,16 @@ class Run:
         self.kind = "mse" if job.spec.loss == "mse" else "ce"
         self.curves: list[dict] = []
         self.boundary: dict | None = None
+        self.confusion: list[list[int]] | None = None  # the test confusion matrix, true x predicted
         self.t_eval = 0.0
         self.row = {
             "run_id": job.run_id, "task": job.task.name, "impl": job.impl, "seed": job.seed, "status": "ok", "message": "",
             "epochs": job.epochs, "steps": 0, "batch_size": np.nan, "dtype": job.spec.dtype, "optimizer": job.spec.optimizer,
             "convention": job.spec.convention, "target_metric": job.task.target_metric, "target": job.task.target,
-            "reached_target": False, "steps_to_target": np.nan, "epochs_to_target": np.nan, "time_to_target": np.nan,
+            "reached_target": False, "steps_to_target": np.nan, "epochs_to_target": np.nan, "t_to_target": np.nan,
             "t_import": import_seconds(job.impl), "warmup_steps": job.warmup_steps, "threads": job.threads,
             "parallel_jobs": job.parallel_jobs, "host": socket.gethostname(), "device": job.device,
-            "spec": job.spec.to_json(),
+            "spec": json.dumps(job.spec.to_dict(), separators=(",", ":")),
         }
 
     def train(self) -> None:
@@ -151,7 +165,7 @@ class Run:
         self.curves.append({
             "run_id": job.run_id, "task": self.task.name, "impl": job.impl, "seed": job.seed, "step": step,
             "epoch": step / self.per_epoch, "step_loss": float(np.mean(self.losses[self.since : step])) if step else np.nan,
-            **values, "train_seconds": float(self.seconds[:step].sum()),
+            **values, "t_train_so_far": float(self.seconds[:step].sum()),
         })
         self.since = step
         return values
@@ -160,7 +174,7 @@ class Run:
         if not self.row["reached_target"] and values[self.task.target_metric] >= self.task.target:
             done = self.done
             self.row.update(reached_target=True, steps_to_target=done, epochs_to_target=done / self.per_epoch,
-                            time_to_target=float(self.seconds[:done].sum()))
+                            t_to_target=float(self.seconds[:done].sum()))
 
     def _finish(self, values: dict[str, float] | None) -> None:
         """Timings, final metrics, the sklearn cross-check and the boundary grid."""
@@ -178,6 +192,8 @@ class Run:
             return
         self.row.update({f"final_{k}": v for k, v in values.items()})
         proba = self.model.predict_proba(self.data.X_test)
-        self.row.update(metrics.sklearn_cross_check(self.kind, self.data.y_test, proba, self.spec.sizes[-1]))
+        checked = metrics.sklearn_cross_check(self.kind, self.data.y_test, proba, self.spec.sizes[-1])
+        self.confusion = checked.pop("sk_confusion_matrix")
+        self.row.update(checked)
         if self.job.keep_boundary:
             self.boundary = decision_grid(self.model, self.data.X_train, self.data.y_train)

@@ -9,7 +9,6 @@ frameworks and against scikit-learn exactly.
 from __future__ import annotations
 
 import inspect
-import json
 
 import numpy as np
 
@@ -51,7 +50,9 @@ def confusion(y: np.ndarray, proba: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def sklearn_cross_check(kind: str, y: np.ndarray, proba: np.ndarray, n_classes: int) -> dict:
-    """scikit-learn's metrics on the same predictions, and where they disagree with ours."""
+    """scikit-learn's metrics on the same predictions, and where they disagree with ours.
+    ``sk_confusion_matrix`` is a nested list (true x predicted; None for regression): the
+    run's record keeps it apart and the store writes it as the long ``confusion`` table."""
     from sklearn import metrics as skm
 
     if kind == "mse":
@@ -59,7 +60,7 @@ def sklearn_cross_check(kind: str, y: np.ndarray, proba: np.ndarray, n_classes: 
         sk_mse = float(skm.mean_squared_error(target, np.asarray(proba, np.float64)))
         ours = loss(kind, y, proba)
         check = "ok" if abs(sk_mse - ours) <= CROSS_CHECK_TOL * max(1.0, abs(ours)) else f"mse {ours!r} vs sklearn {sk_mse!r}"
-        return {"sk_accuracy": np.nan, "sk_log_loss": sk_mse, "sk_f1_macro": np.nan, "sk_confusion_matrix": "", "sk_check": check}
+        return {"sk_accuracy": np.nan, "sk_log_loss": sk_mse, "sk_f1_macro": np.nan, "sk_confusion_matrix": None, "sk_check": check}
     y = np.asarray(y).reshape(-1)
     pred = predictions(proba)
     labels = list(range(max(n_classes, 2)))
@@ -69,7 +70,7 @@ def sklearn_cross_check(kind: str, y: np.ndarray, proba: np.ndarray, n_classes: 
         "sk_accuracy": float(skm.accuracy_score(y, pred)),
         "sk_log_loss": float(skm.log_loss(y, labels=labels, **kw)),
         "sk_f1_macro": float(skm.f1_score(y, pred, average="macro", labels=labels, zero_division=0)),
-        "sk_confusion_matrix": json.dumps(skm.confusion_matrix(y, pred, labels=labels).tolist()),
+        "sk_confusion_matrix": skm.confusion_matrix(y, pred, labels=labels).tolist(),
     }
     problems = []
     ours_acc, ours_loss = accuracy(y, proba), loss("ce", y, proba)
@@ -77,7 +78,7 @@ def sklearn_cross_check(kind: str, y: np.ndarray, proba: np.ndarray, n_classes: 
         problems.append(f"accuracy {ours_acc!r} vs sklearn {sk['sk_accuracy']!r}")
     if abs(sk["sk_log_loss"] - ours_loss) > CROSS_CHECK_TOL * max(1.0, abs(ours_loss)):
         problems.append(f"log loss {ours_loss!r} vs sklearn {sk['sk_log_loss']!r}")
-    if json.loads(sk["sk_confusion_matrix"]) != confusion(y, proba, len(labels)).tolist():
+    if sk["sk_confusion_matrix"] != confusion(y, proba, len(labels)).tolist():
         problems.append("confusion matrix differs")
     sk["sk_check"] = "; ".join(problems) or "ok"
     return sk

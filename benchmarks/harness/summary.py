@@ -30,20 +30,23 @@ def median_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:
 
 
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per (task, impl); columns documented in ``schema.SUMMARY``."""
+    """One row per (task, impl); columns documented in ``schema.SUMMARY``. Final accuracy
+    is given for both splits (``target_metric`` says which one the target is judged on);
+    ``not expressible`` runs are counted apart from ``failed`` ones."""
     if runs.empty:
         return pd.DataFrame(columns=list(SUMMARY))
     rows = []
     for (task, impl), g in runs.groupby(["task", "impl"], sort=False):
         ok = g[g["status"] == "ok"]
-        metric = ok["target_metric"].iloc[0] if len(ok) else "train_accuracy"
-        acc = ok.get(f"final_{metric}", pd.Series(dtype=float))
         reached = ok[ok["reached_target"].astype(bool)]
-        row = {"task": task, "impl": impl, "runs": len(g), "ok": len(ok), "diverged": int((g["status"] == "diverged").sum()),
-               "failed": int(g["status"].isin(["failed", "not expressible"]).sum()),
-               "success_rate": float(g["reached_target"].astype(bool).mean())}
-        for name, values in (("final_accuracy", acc), ("steps_to_target", reached["steps_to_target"]), ("time_to_target", reached["time_to_target"])):
-            row[f"{name}_median"], row[f"{name}_ci_low"], row[f"{name}_ci_high"] = median_ci(values)
+        status = g["status"].value_counts()
+        row = {"task": task, "impl": impl, "target_metric": g["target_metric"].iloc[0], "runs": len(g), "ok": len(ok),
+               "diverged": int(status.get("diverged", 0)), "failed": int(status.get("failed", 0)),
+               "not_expressible": int(status.get("not expressible", 0)), "success_rate": float(g["reached_target"].astype(bool).mean())}
+        for name, values in (("final_train_accuracy", ok.get("final_train_accuracy", pd.Series(dtype=float))),
+                             ("final_test_accuracy", ok.get("final_test_accuracy", pd.Series(dtype=float))),
+                             ("steps_to_target", reached["steps_to_target"]), ("t_to_target", reached["t_to_target"])):
+            row[f"{name}_median"], row[f"{name}_ci_low"], row[f"{name}_ci_high"] = median_ci(values.astype(float))
         for col in ("t_step_median", "t_build", "t_compile"):
             key = col if col == "t_step_median" else f"{col}_median"
             row[key] = float(ok[col].median()) if len(ok) and col in ok else np.nan

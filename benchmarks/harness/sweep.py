@@ -16,9 +16,9 @@ from reference_impls import NotExpressible, build, facts, pin_threads
 from reference_impls.spec import SpecError
 
 from ..results.schema import ENV_PREFIX
-from ..results.store import ResultsStore, fingerprint, tables_from_records
+from ..results.store import ResultsStore, environment_id, fingerprint, tables_from_records, with_dtypes
 from .config import SweepConfig
-from .environment import software
+from .environment import software, start_import_timing
 from .execute import execute
 from .jobs import Job, make_jobs
 from .summary import summarize
@@ -29,11 +29,19 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass
 class Results:
+    """A sweep's tables (columns: ``benchmarks.results.schema``) and how it ended."""
+
     runs: pd.DataFrame
     curves: pd.DataFrame
     summary: pd.DataFrame
     complete: bool = True
     moved_aside: list[str] = field(default_factory=list)  # corrupt records moved to records/corrupt/
+    confusion: pd.DataFrame = field(default_factory=pd.DataFrame)  # test confusion matrices, long
+    environment: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per runs.env_id
+
+
+def _results(tables: dict[str, pd.DataFrame], complete: bool = True, moved: list[str] | None = None) -> Results:
+    return Results(tables["runs"], tables["curves"], tables["summary"], complete, moved or [], tables["confusion"], tables["environment"])
 
 
 def config_key(config: SweepConfig) -> dict[str, Any]:
@@ -93,7 +101,7 @@ def effective_jobs(asked: int, pending: int, notify: Callable[[str], None]) -> i
 def run_sweep(
     config: SweepConfig, out: str | None = None, *, resume: bool = False, overwrite: bool = False, jobs: int = 1,
     progress: Progress | None = None, argv: list[str] | None = None, notify: Callable[[str], None] | None = None,
-    backend: str = "local", scheduler: str | None = None, device: str = "cpu",
+    backend: str = "local", scheduler: str | None = None, device: str = "cpu", grid: str = "",
 ) -> Results:
     """Run every (task, impl, seed) of ``config``; returns the tables. With ``out``, each
     run is recorded there as it finishes and the tables (rebuilt from every record in the
@@ -103,7 +111,9 @@ def run_sweep(
     failed runs; ``overwrite`` replaces it. ``notify`` receives one-line notices (corrupt
     records moved aside). ``backend="dask"`` executes the runs on the Dask cluster at
     ``scheduler`` (or on a local cluster of ``jobs`` workers started for the sweep); the
-    records still come back here and only this process writes ``out``."""
+    records still come back here and only this process writes ``out``. ``grid`` names
+    where the configuration came from (``quick``, ``full``, ``config FILE``) for the
+    manifest, so the report can say which sweep it shows."""
     if resume and overwrite:
         raise SpecError("--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one")
     if jobs < 1:
@@ -127,14 +137,17 @@ def run_sweep(
         from .cluster import client, n_workers
 
         with client(scheduler, jobs) as c:
-            return _sweep(config, out, resume, overwrite, n_workers(c), progress, argv, notify, c, device)
-    return _sweep(config, out, resume, overwrite, jobs, progress, argv, notify, None, device)
+            return _sweep(config, out, resume, overwrite, n_workers(c), progress, argv, notify, c, device, grid)
+    return _sweep(config, out, resume, overwrite, jobs, progress, argv, notify, None, device, grid)
 
 
 def _sweep(config: SweepConfig, out: str | None, resume: bool, overwrite: bool, jobs: int, progress: Progress | None,
-           argv: list[str] | None, notify: Callable[[str], None] | None, cluster, device: str = "cpu") -> Results:
+           argv: list[str] | None, notify: Callable[[str], None] | None, cluster, device: str = "cpu", grid: str = "") -> Results:
     notify = notify or (lambda line: print(line, file=sys.stderr))
+    # The fresh-interpreter import timings run beside this process's own (untimed) imports.
+    imports_timed = start_import_timing(tuple(config.impls)) if cluster is None and jobs <= 1 else (lambda: None)
     job_list = make_jobs(config, jobs, device)
+    imports_timed()
     if not out:
         jobs = jobs if cluster is not None else effective_jobs(jobs, len(job_list), notify)
         job_list = [dataclasses.replace(j, parallel_jobs=jobs) for j in job_list]
@@ -144,8 +157,8 @@ def _sweep(config: SweepConfig, out: str | None, resume: bool, overwrite: bool, 
         for i, rec in enumerate(_iterate(job_list, jobs, cluster)):
             records[rec["run"]["run_id"]] = _record(rec, config, {j.run_id: k for k, j in enumerate(job_list)})
             _tell(progress, i + 1, len(job_list), rec)
-        runs, curves = tables_from_records(records.values())
-        return Results(runs, curves, summarize(runs))
+        tables = tables_from_records(records.values())
+        return _results({**tables, "summary": with_dtypes(summarize(tables["runs"]), "summary")})
     store = ResultsStore(out)
     with store.lock():
         kept, moved = _open_folder(store, config, resume, overwrite)
@@ -156,7 +169,7 @@ def _sweep(config: SweepConfig, out: str | None, resume: bool, overwrite: bool, 
         job_list = [dataclasses.replace(j, parallel_jobs=jobs) for j in job_list]
         if jobs <= 1 and cluster is None:
             pin_threads(config.threads, tuple(config.impls))
-        return _run_into(store, config, job_list, kept, jobs, progress, argv, moved, cluster)
+        return _run_into(store, config, job_list, kept, jobs, progress, argv, moved, cluster, grid)
 
 
 def _open_folder(store: ResultsStore, config: SweepConfig, resume: bool, overwrite: bool) -> tuple[dict[str, dict], list[str]]:
@@ -182,10 +195,14 @@ def _open_folder(store: ResultsStore, config: SweepConfig, resume: bool, overwri
 
 
 def _record(rec: dict, config: SweepConfig, order: dict[str, int]) -> dict:
-    """An ``execute`` result as a stored record: environment columns, sweep order, fingerprint."""
+    """An ``execute`` result as a stored record: its environment (this process's software
+    and machine; the run keeps the join key ``env_id``), the test confusion matrix, sweep
+    order and fingerprint."""
     run = rec["run"]
-    run.update({ENV_PREFIX + k: v for k, v in software(tuple(config.impls)).items()})
-    return {"run": run, "curves": rec["curves"], "order": order[run["run_id"]], "fingerprint": fingerprint(config_key(config))}
+    environment = {ENV_PREFIX + k: v for k, v in software(tuple(config.impls)).items()}
+    run["env_id"] = environment_id(environment)
+    return {"run": run, "curves": rec["curves"], "confusion": rec.get("confusion"), "environment": environment,
+            "order": order[run["run_id"]], "fingerprint": fingerprint(config_key(config))}
 
 
 def _tell(progress: Progress | None, i: int, n: int, rec: dict) -> None:
@@ -195,10 +212,10 @@ def _tell(progress: Progress | None, i: int, n: int, rec: dict) -> None:
 
 
 def _run_into(store: ResultsStore, config: SweepConfig, job_list: list[Job], kept: dict[str, dict], jobs: int,
-              progress: Progress | None, argv: list[str] | None, moved: list[str], cluster=None) -> Results:
+              progress: Progress | None, argv: list[str] | None, moved: list[str], cluster=None, grid: str = "") -> Results:
     order = {j.run_id: k for k, j in enumerate(job_list)}
     pending = [j for j in job_list if j.run_id not in kept]
-    manifest = _manifest(config, job_list, jobs, argv)
+    manifest = {**_manifest(config, job_list, jobs, argv), "grid": grid or "python API"}
     store.write_manifest({**manifest, "complete": False, "runs_recorded": len(kept)})  # a killed sweep keeps its config
     complete = False
     try:
@@ -210,10 +227,10 @@ def _run_into(store: ResultsStore, config: SweepConfig, job_list: list[Job], kep
             _tell(progress, len(job_list) - len(pending) + i + 1, len(job_list), rec)
         complete = True
     finally:
-        runs, curves, summary = store.rebuild_tables(summarize)
+        tables = store.rebuild_tables(summarize)
         finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        store.write_manifest({**manifest, "complete": complete, "runs_recorded": len(runs), "finished": finished})
-    return Results(runs, curves, summary, complete, moved)
+        store.write_manifest({**manifest, "complete": complete, "runs_recorded": len(tables["runs"]), "finished": finished})
+    return _results(tables, complete, moved)
 
 
 def _manifest(config: SweepConfig, job_list: list[Job], jobs: int, argv: list[str] | None) -> dict[str, Any]:

@@ -34,6 +34,7 @@ def md_code(text: object) -> str:
 
 def summary_rows(summary: pd.DataFrame) -> list[dict]:
     """The summary table's cells (text), with the best value of each task marked."""
+    summary = data.target_accuracy(summary)
     marks = data.best_marks(summary)
     rows = []
     for r in summary.itertuples():
@@ -43,10 +44,11 @@ def summary_rows(summary: pd.DataFrame) -> list[dict]:
         rows.append({
             "task": r.task, "impl": r.impl,
             "cells": [
-                cell("final_accuracy_median", ci_text(r.final_accuracy_median, r.final_accuracy_ci_low, r.final_accuracy_ci_high, ".3f")),
+                cell("target_accuracy_median", ci_text(r.target_accuracy_median, r.target_accuracy_ci_low, r.target_accuracy_ci_high, ".3f")
+                     + f" ({r.accuracy_split})"),
                 cell("success_rate", f"{r.success_rate:.0%} of {r.runs}"),
                 cell("steps_to_target_median", ci_text(r.steps_to_target_median, r.steps_to_target_ci_low, r.steps_to_target_ci_high, ".0f")),
-                cell("time_to_target_median", seconds(r.time_to_target_median)),
+                cell("t_to_target_median", seconds(r.t_to_target_median)),
                 cell("t_step_median", seconds(r.t_step_median)),
                 cell("sk_check_ok", "-" if not np.isfinite(r.sk_check_ok) else f"{r.sk_check_ok:.0%}"),
             ],
@@ -57,7 +59,8 @@ def summary_rows(summary: pd.DataFrame) -> list[dict]:
 SUMMARY_HEADER = ["task", "impl", "final accuracy (median [95% CI])", "success", "steps to target", "time to target", "step time", "sklearn agrees"]
 
 
-def build_report(results: str, out: str, check: str | None = None, benchmark_json: str | None = None, scale: str | None = None) -> dict[str, str]:
+def build_report(results: str, out: str, check: str | None = None, benchmark_json: str | None = None, scale: str | None = None,
+                 baseline: str | None = None) -> dict[str, str]:
     """Build ``out/README.md`` (+ PNGs) and ``out/index.html``; returns their paths.
 
     Everything is read through the results store: ``results`` is a ``scratchbench run``
@@ -76,6 +79,7 @@ def build_report(results: str, out: str, check: str | None = None, benchmark_jso
     equivalence, deviation = check_store.read_table("equivalence"), check_store.read_table("deviation")
     benchmark_json = benchmark_json or _if_exists(os.path.join(results, "benchmarks.json"))
     bench = read_benchmark_json(benchmark_json) if benchmark_json else None
+    against = _baseline_section(read_benchmark_json(baseline), bench, baseline, benchmark_json) if baseline and bench is not None else {}
     scale_table = ResultsStore(scale or os.path.join(results, "scale")).read_table("scale")
     validation, validation_table = store.read_json("validation"), store.read_table("validation")
     tasks = list(dict.fromkeys(runs["task"]))
@@ -96,7 +100,7 @@ def build_report(results: str, out: str, check: str | None = None, benchmark_jso
         "groups": [(g, title) for g, title in GROUPS if g not in ("micro", "scaling") or (g == "micro" and bench is not None)
                    or (g == "scaling" and scale_table is not None and len(scale_table))],
         "verdict": verdict.verdict(runs, summary, equivalence, validation, validation_table, run_context["complete"], len(run_context["sk_mismatches"]), environment),
-        **(_benchmark_section(bench, benchmark_json, out, figures) if bench is not None else {}),
+        **(_benchmark_section(bench, benchmark_json, out, figures) if bench is not None else {}), **against,
         **(_scale_section(scale_table, out, figures) if scale_table is not None and len(scale_table) else {}),
         **run_context,
         "figures": [f.update(group=_group(f["file"])) or f for f in figures], "boundaries": boundary_figs, "equivalence": _equivalence_rows(equivalence),
@@ -197,7 +201,7 @@ def _run_context(runs: pd.DataFrame, summary: pd.DataFrame, manifest: dict, fram
     impls = data.impls_in(runs)
     return {
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": manifest.get("command", ""),
+        "command": manifest.get("command", ""), "grid_note": data.grid_note(manifest),
         "complete": manifest.get("complete", True),
         "software": manifest.get("software", {}),
         "framework_versions": [frameworks[i].get("version", i) for i in impls if i in frameworks],
@@ -283,6 +287,15 @@ def _benchmark_section(bench: pd.DataFrame, path: str, out: str, figures: list[d
             for r in train.itertuples()
         ],
     }
+
+
+def _baseline_section(old: pd.DataFrame, bench: pd.DataFrame, old_path: str, path: str) -> dict:
+    """The timing suite against a baseline run (``--baseline``), as Markdown and HTML."""
+    from . import baseline
+
+    table, missing = baseline.compare(old, bench), baseline.only_in(old, bench)
+    title = f"Against the baseline {os.path.basename(old_path)}"
+    return {"baseline_md": baseline.markdown(table, missing, title, "###"), "baseline_html": baseline.html_section(table, missing, title)}
 
 
 def _scale_section(table: pd.DataFrame, out: str, figures: list[dict]) -> dict:

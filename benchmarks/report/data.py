@@ -19,6 +19,18 @@ def use_frameworks(frameworks: dict[str, dict]) -> None:
     IMPL_ORDER[:] = sorted(frameworks, key=lambda name: frameworks[name].get("order", 99))
 
 
+def grid_note(manifest: dict) -> str:
+    """Which sweep the report shows (the manifest's ``grid``) and how to get the full one;
+    empty for a sweep whose origin was not recorded."""
+    grid = manifest.get("grid", "")
+    if grid == "quick":
+        return ("Grid: quick (the default: two tasks, 3 seeds, epochs cut to a few times what each task needs); "
+                "for the full grid run scratchbench run --grid full --out results/full (make example does, with the timing suite and the scaling study).")
+    if grid == "full":
+        return "Grid: full (every default task with its own epochs, 5 seeds)."
+    return f"Grid: {grid}." if grid else ""
+
+
 def impls_in(df: pd.DataFrame) -> list[str]:
     present = set(df["impl"]) if len(df) else set()
     return [i for i in IMPL_ORDER if i in present] + sorted(present - set(IMPL_ORDER))
@@ -48,10 +60,23 @@ def loss_bands(curves: pd.DataFrame, task: str, column: str = "train_loss") -> l
     return out
 
 
+def target_accuracy(summary: pd.DataFrame) -> pd.DataFrame:
+    """``summary`` with ``target_accuracy_median`` / ``_ci_low`` / ``_ci_high`` and
+    ``accuracy_split``: each row's final accuracy on the split its task's target is judged
+    on (``target_metric``: train or test), the accuracy the report shows and ranks."""
+    out = summary.copy()
+    split = out["target_metric"].astype(str).str.replace("_accuracy", "", regex=False) if "target_metric" in out else pd.Series("train", out.index)
+    out["accuracy_split"] = split.where(split.isin(["train", "test"]), "train")
+    for part in ("median", "ci_low", "ci_high"):
+        train, test = (out.get(f"final_{s}_accuracy_{part}", pd.Series(np.nan, out.index)).astype(float) for s in ("train", "test"))
+        out[f"target_accuracy_{part}"] = np.where(out["accuracy_split"] == "test", test, train)
+    return out
+
+
 def time_to_target_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Median time-to-target per (task, impl) with misses counted as never (+inf): a
     task an implementation solves in fewer than half its seeds has no time."""
-    t = runs.assign(ttt=np.where(runs["reached_target"].astype(bool), runs["time_to_target"], np.inf))
+    t = runs.assign(ttt=np.where(runs["reached_target"].astype(bool), runs["t_to_target"].astype(float), np.inf))
     return t.groupby(["task", "impl"], sort=False)["ttt"].median().unstack("impl")
 
 
@@ -153,10 +178,11 @@ def slopes(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def best_marks(summary: pd.DataFrame) -> dict[tuple[str, str, str], bool]:
-    """Which (task, impl, column) holds the best value of its task: highest accuracy and
+    """Which (task, impl, column) holds the best value of its task (``summary`` as
+    ``target_accuracy`` returns it): highest accuracy and
     success rate, lowest steps, time and step time. Ties for best are all marked; where
     every implementation ties there is no winner and nothing is marked."""
-    rules = {"final_accuracy_median": max, "success_rate": max, "steps_to_target_median": min, "time_to_target_median": min, "t_step_median": min}
+    rules = {"target_accuracy_median": max, "success_rate": max, "steps_to_target_median": min, "t_to_target_median": min, "t_step_median": min}
     marks = {}
     for task, g in summary.groupby("task", sort=False):
         for col, pick in rules.items():

@@ -8,7 +8,7 @@ RUNS: dict[str, str] = {
     "task": "task name",
     "impl": "implementation: scratch, keras, torch or sklearn",
     "seed": "seed of the data split and the initial weights (the same for every impl)",
-    "status": "ok; diverged (a loss became NaN or inf: recorded, the sweep goes on); failed (an error, see message)",
+    "status": "ok; diverged (a loss became NaN or inf: recorded, the sweep goes on); failed (an error, see message); not expressible (the impl cannot express the spec)",
     "message": "the error or divergence message; empty when ok",
     "epochs": "epochs asked for",
     "steps": "optimizer steps taken",
@@ -19,9 +19,9 @@ RUNS: dict[str, str] = {
     "target_metric": "train_accuracy or test_accuracy: what the task's target is measured on",
     "target": "the value of target_metric that counts as solved",
     "reached_target": "whether target_metric reached target at some evaluation",
-    "steps_to_target": "optimizer steps until the first evaluation at which the target was met (NaN if never)",
-    "epochs_to_target": "steps_to_target in epochs",
-    "time_to_target": "training seconds (first step included, evaluation excluded) until then (NaN if never)",
+    "steps_to_target": "optimizer steps until the first evaluation at which the target was met (<NA> if never)",
+    "epochs_to_target": "steps_to_target in epochs (NaN if never)",
+    "t_to_target": "training seconds (first step included, evaluation excluded) until then (NaN if never)",
     "final_train_accuracy": "accuracy on the training set after the last step (harness's count)",
     "final_test_accuracy": "accuracy on the test set after the last step",
     "final_train_loss": "loss on the training set after the last step, from the impl's probabilities (mse for regression)",
@@ -30,8 +30,7 @@ RUNS: dict[str, str] = {
     "sk_accuracy": "sklearn.metrics.accuracy_score on the final test predictions",
     "sk_log_loss": "sklearn.metrics.log_loss on the final test probabilities (mean_squared_error for regression)",
     "sk_f1_macro": "sklearn.metrics.f1_score(average='macro') on the final test predictions",
-    "sk_confusion_matrix": "sklearn.metrics.confusion_matrix of the test predictions, as JSON",
-    "sk_check": "ok, or what disagrees by more than 1e-12 between sklearn's metrics and the harness's own",
+    "sk_check": "ok, or what disagrees by more than 1e-12 between sklearn's metrics (confusion matrix included: see confusion) and the harness's own",
     "t_import": "seconds to import the impl's framework, measured once per sweep in a fresh interpreter",
     "t_init": "seconds of the framework's one-time start-up in this process (first build, step and prediction of a tiny model), paid before any timed run",
     "t_build": "seconds to build the model, load the initial weights and compile (after t_init)",
@@ -44,20 +43,48 @@ RUNS: dict[str, str] = {
     "eval_every": "evaluation period, in steps",
     "threads": "threads given to every framework (BLAS, torch, TensorFlow intra- and inter-op)",
     "parallel_jobs": "runs executed side by side; timings with more than 1 share the CPU and are flagged",
+    "load_1m_before": "the machine's 1-minute load average (os.getloadavg) just before the run: above cpu_count, the run shared the CPU",
+    "load_1m_after": "the same just after the run",
+    "cpu_count": "logical CPUs of the machine the run executed on (os.cpu_count)",
     "device": "where the implementation ran: cpu, or cuda for torch and Keras with --device cuda",
     "host": "machine the run executed on (a cluster's worker): timings from different hosts are not comparable",
-    "spec": "the full ModelSpec of the run, as JSON",
+    "env_id": "the run's software and machine: join key of the environment table",
+    "spec": "the full ModelSpec of the run, as one line of JSON",
+    "p_*": "one column per ModelSpec field (p_lr, p_optimizer, p_sizes, p_batch_size, ...; benchopt's convention): "
+           "numbers and names as they are, lists as one-line JSON ('[2,64,3]'), unset values missing",
 }
-# Environment columns (one value per sweep) are added with an env_ prefix: python, numpy,
-# scipy, pandas, blas, cpu, cpu_count, platform, and what each implementation of the sweep
-# declares about itself (its adapter's ``environment()``: versions, settings).
+SPEC_PREFIX = "p_"
+
+ENVIRONMENT: dict[str, str] = {
+    "env_id": "hash of the values below (runs.env_id joins each run to its row)",
+    "env_python": "Python version",
+    "env_numpy": "NumPy version (also numpy, scipy, pandas: env_scipy, env_pandas)",
+    "env_blas": "NumPy's BLAS, from its build configuration",
+    "env_cpu": "CPU model",
+    "env_cpu_count": "logical CPUs",
+    "env_platform": "operating system and architecture",
+    "env_*": "whatever each implementation of the sweep declares about itself (its adapter's environment(): versions, settings)",
+}
+# Environment values are one per sweep (the driver's machine and software), so they live in
+# their own table, one row per env_id, instead of being repeated on every run.
 ENV_PREFIX = "env_"
 
-CURVES: dict[str, str] = {
+RUN_KEY: dict[str, str] = {  # the columns that name a run in the tables beside runs
     "run_id": "the run (see runs)",
     "task": "task name",
     "impl": "implementation",
     "seed": "seed",
+}
+
+CONFUSION: dict[str, str] = {
+    **RUN_KEY,
+    "true": "true class of the test rows",
+    "predicted": "class the run predicted for them",
+    "count": "test rows with that (true, predicted) pair (sklearn.metrics.confusion_matrix; zeros included)",
+}
+
+CURVES: dict[str, str] = {
+    **RUN_KEY,
     "step": "optimizer steps taken at this evaluation (0: the initial weights)",
     "epoch": "step / steps per epoch",
     "step_loss": "mean of the losses the framework reported since the previous evaluation (NaN at step 0)",
@@ -65,26 +92,31 @@ CURVES: dict[str, str] = {
     "train_accuracy": "accuracy on the training set",
     "test_loss": "loss on the test set",
     "test_accuracy": "accuracy on the test set",
-    "train_seconds": "training seconds so far (first step included, evaluation excluded)",
+    "t_train_so_far": "training seconds so far (first step included, evaluation excluded)",
 }
 
 SUMMARY: dict[str, str] = {
     "task": "task name",
     "impl": "implementation",
+    "target_metric": "train_accuracy or test_accuracy: the split success_rate and the task's target are judged on",
     "runs": "runs recorded (one per seed)",
     "ok": "runs with status ok",
     "diverged": "runs that diverged",
-    "failed": "runs that failed",
+    "failed": "runs that failed (an error)",
+    "not_expressible": "runs the implementation could not express (not counted as failed)",
     "success_rate": "fraction of runs that reached the target",
-    "final_accuracy_median": "median over seeds of the final target-metric accuracy",
-    "final_accuracy_ci_low": "bootstrap 95% CI of that median, lower end (scipy.stats.bootstrap, percentile)",
-    "final_accuracy_ci_high": "upper end",
+    "final_train_accuracy_median": "median over seeds of the final training-set accuracy",
+    "final_train_accuracy_ci_low": "bootstrap 95% CI of that median, lower end (scipy.stats.bootstrap, percentile)",
+    "final_train_accuracy_ci_high": "upper end",
+    "final_test_accuracy_median": "median over seeds of the final test-set accuracy",
+    "final_test_accuracy_ci_low": "bootstrap 95% CI, lower end",
+    "final_test_accuracy_ci_high": "upper end",
     "steps_to_target_median": "median steps to target over the runs that reached it",
     "steps_to_target_ci_low": "bootstrap 95% CI, lower end",
     "steps_to_target_ci_high": "upper end",
-    "time_to_target_median": "median seconds to target over the runs that reached it",
-    "time_to_target_ci_low": "bootstrap 95% CI, lower end",
-    "time_to_target_ci_high": "upper end",
+    "t_to_target_median": "median seconds to target over the runs that reached it",
+    "t_to_target_ci_low": "bootstrap 95% CI, lower end",
+    "t_to_target_ci_high": "upper end",
     "t_step_median": "median over runs of each run's median seconds per step",
     "t_build_median": "median seconds to build",
     "t_compile_median": "median seconds of the first step",
@@ -172,16 +204,55 @@ VALIDATION: dict[str, str] = {
     "ok": "deviation <= tolerance",
 }
 
-TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY, "equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "scale": SCALE,
-          "validation": VALIDATION}
+TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY, "confusion": CONFUSION, "environment": ENVIRONMENT,
+          "equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "scale": SCALE, "validation": VALIDATION}
+
+# Column dtypes that pandas would otherwise guess differently from sweep to sweep (an
+# integer column with a missing value becomes float64, an empty one object): applied by
+# the store before every write, so Parquet holds them exactly and the CSV copy reads back
+# the same with ``pd.read_csv(path, dtype=schema.csv_dtypes(name))``. Columns not named
+# here are float64 (numbers) or strings.
+_INT = "Int64"  # pandas' nullable integer: a missing value is <NA>, the rest stay integers
+_STR = "str"  # Python strings (Parquet string); documented, left as they are
+DTYPES: dict[str, dict[str, str]] = {
+    "runs": {**{c: _STR for c in ("run_id", "task", "impl", "status", "message", "dtype", "optimizer", "convention", "target_metric",
+                                  "sk_check", "device", "host", "env_id", "spec")},
+             "p_*": "as the field's values", "p_batch_size": _INT, "p_seed": _INT, "seed": _INT, "epochs": _INT, "steps": _INT, "batch_size": _INT, "steps_to_target": _INT, "warmup_steps": _INT,
+             "eval_every": _INT, "threads": _INT, "parallel_jobs": _INT, "cpu_count": _INT, "reached_target": "boolean",
+             "target": "float64", "epochs_to_target": "float64", "t_to_target": "float64", "load_1m_before": "float64",
+             "load_1m_after": "float64",
+             **{c: "float64" for c in RUNS if c.startswith(("final_", "t_")) or c in ("sk_accuracy", "sk_log_loss", "sk_f1_macro")}},
+    "curves": {**{c: _STR for c in ("run_id", "task", "impl")}, "seed": _INT, "step": _INT, **{c: "float64" for c in CURVES if c not in ("run_id", "task", "impl", "seed", "step")}},
+    "summary": {**{c: _STR for c in ("task", "impl", "target_metric")}, **{c: _INT for c in ("runs", "ok", "diverged", "failed", "not_expressible")},
+                **{c: "float64" for c in SUMMARY if c.endswith(("_median", "_low", "_high", "_rate", "_ok")) or c == "t_import"}},
+    "confusion": {**{c: _STR for c in ("run_id", "task", "impl")}, "seed": _INT, "true": _INT, "predicted": _INT, "count": _INT},
+    "environment": {**{c: _STR for c in ENVIRONMENT}, "env_cpu_count": _INT},
+}
+
+# Old names of renamed columns, read from results folders written before the rename
+# (seconds are t_* everywhere): the store renames them on reading.
+RENAMED: dict[str, dict[str, str]] = {
+    "runs": {"time_to_target": "t_to_target"},
+    "curves": {"train_seconds": "t_train_so_far"},
+    "summary": {"time_to_target_median": "t_to_target_median", "time_to_target_ci_low": "t_to_target_ci_low",
+                "time_to_target_ci_high": "t_to_target_ci_high"},
+}
+
+
+def csv_dtypes(table: str) -> dict[str, str]:
+    """``dtype=`` for ``pd.read_csv`` of a table's CSV copy: the dtypes its Parquet file
+    has (strings as ``str``; ``p_*`` and ``env_*`` columns are left to pandas)."""
+    return {c: d for c, d in DTYPES.get(table, {}).items() if "*" not in c}
 
 
 def markdown() -> str:
-    """The column reference as Markdown tables (pasted into the README; a test keeps them in step)."""
+    """The column reference as Markdown tables: the README's appendix is exactly this
+    (``python -m benchmarks.results.schema`` prints it; a test keeps them in step)."""
     parts = []
     for name, columns in TABLES.items():
-        parts.append(f"**`{name}`**\n\n| column | meaning |\n| --- | --- |")
-        parts += [f"| `{col}` | {text.replace('|', '/')} |" for col, text in columns.items()]
+        parts.append(f"**`{name}`**\n\n| column | dtype | meaning |\n| --- | --- | --- |")
+        dtypes = DTYPES.get(name, {})
+        parts += [f"| `{col}` | {dtypes.get(col, '')} | {text.replace('|', '/')} |" for col, text in columns.items()]
         parts.append("")
     return "\n".join(parts)
 

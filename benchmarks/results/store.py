@@ -6,7 +6,8 @@ A folder written by ``scratchbench run`` holds::
     records/<run_id>.json    one finished run: its ``runs`` row and ``curves`` rows
     records/corrupt/         unreadable records, moved aside by ``run --resume`` (never deleted)
     boundaries/<run_id>.npz  decision-boundary grids the harness computed when the run ended
-    runs, curves, summary    .parquet + .csv, always rebuilt from every record
+    runs, curves, summary,   .parquet + .csv, always rebuilt from every record (confusion:
+    confusion, environment   the test confusion matrices, long; environment: one row per env_id)
     <name>.parquet/.csv      any other named table (``write_table``): equivalence, scale, ...
     .lock                    held (``filelock``) by whichever command is writing
 
@@ -40,9 +41,9 @@ from filelock import FileLock, Timeout
 
 from . import ResultsError
 from .benchjson import benchmark_table
-from .schema import CURVES, RUNS
+from .schema import CONFUSION, CURVES, DTYPES, ENV_PREFIX, ENVIRONMENT, RENAMED, RUNS, SPEC_PREFIX
 
-RUN_TABLES = ("runs", "curves", "summary")
+RUN_TABLES = ("runs", "curves", "summary", "confusion", "environment")
 TABLE_WAIT = 60.0  # seconds a table writer waits for a folder another command is writing
 
 
@@ -131,14 +132,101 @@ def differing_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 # ---- tables from records ------------------------------------------------------------------
-def tables_from_records(records: Iterable[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``runs`` and ``curves`` from run records, in sweep order, the schema's columns first."""
-    recs = sorted(records, key=lambda r: (r.get("order", 0), r["run"]["run_id"]))
-    runs = pd.DataFrame([r["run"] for r in recs])
-    if len(runs):
-        runs = runs[[c for c in RUNS if c in runs] + sorted(c for c in runs if c not in RUNS)]
-    curves = pd.DataFrame([c for r in recs for c in r["curves"]], columns=list(CURVES))
-    return runs, curves
+def environment_id(environment: dict[str, Any]) -> str:
+    """The join key of one environment (its values, canonical JSON): ``runs.env_id``."""
+    return fingerprint(environment)[:12]
+
+
+def upgrade_record(rec: dict) -> dict:
+    """A record as this version writes it, from any earlier one: renamed columns under
+    their new names (``schema.RENAMED``), the environment columns an older record carried
+    on its run moved to ``environment`` (with ``env_id``), and a confusion matrix stored as a
+    JSON string in ``sk_confusion_matrix`` moved to ``confusion``."""
+    run = {RENAMED["runs"].get(k, k): v for k, v in rec["run"].items()}
+    curves = [{RENAMED["curves"].get(k, k): v for k, v in c.items()} for c in rec["curves"]]
+    environment = rec.get("environment") or {k: run.pop(k) for k in list(run) if k.startswith(ENV_PREFIX) and k != "env_id"}
+    if str(environment.get("env_cpu_count", "")).isdigit():  # older versions wrote it as a string
+        environment["env_cpu_count"] = int(environment["env_cpu_count"])
+    if environment and "env_id" not in run:
+        run["env_id"] = environment_id(environment)
+    confusion, old = rec.get("confusion"), run.pop("sk_confusion_matrix", None)
+    if confusion is None and isinstance(old, str) and old:
+        confusion = json.loads(old)
+    return {**rec, "run": run, "curves": curves, "environment": environment, "confusion": confusion}
+
+
+def _spec_columns(run: dict) -> dict:
+    """``spec`` as one line of JSON and each of its fields as a ``p_*`` column (lists as
+    one-line JSON, so a column holds one value per run that pandas can group by)."""
+    try:
+        spec = json.loads(run.get("spec") or "{}")
+    except (TypeError, json.JSONDecodeError):
+        return {}
+    flat = {SPEC_PREFIX + k: json.dumps(v, separators=(",", ":")) if isinstance(v, (list, dict)) else v for k, v in spec.items()}
+    return {"spec": json.dumps(spec, separators=(",", ":")), **flat}
+
+
+def _inferred_dtype(values: pd.Series) -> str | None:
+    """Nullable integers, booleans or floats for a column of mixed Python values (a spec
+    field that is unset in some runs); None: leave it (strings)."""
+    present = [v for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
+    if present and all(isinstance(v, (bool, np.bool_)) for v in present):
+        return "boolean"
+    if present and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in present):
+        return "Int64"
+    if present and all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in present):
+        return "float64"
+    return None
+
+
+def with_dtypes(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """``df`` with the dtypes ``schema.DTYPES`` names for ``table`` (and inferred ones for
+    its ``p_*`` / ``env_*`` columns): the same in every sweep, in Parquet and in CSV."""
+    dtypes = DTYPES.get(table, {})
+    out = df.copy()
+    for col in out.columns:
+        wanted = dtypes.get(col)
+        if wanted is None and col.startswith((SPEC_PREFIX, ENV_PREFIX)):
+            wanted = _inferred_dtype(out[col])
+        if wanted in (None, "str") or "*" in wanted or str(out[col].dtype) == wanted:
+            continue
+        series = out[col]
+        if wanted in ("Int64", "float64") and series.dtype == object:
+            series = pd.to_numeric(series, errors="coerce")
+        out[col] = series.astype(wanted)
+    return out
+
+
+def _ordered(rows: list[dict], documented: Iterable[str]) -> pd.DataFrame:
+    """Rows as a frame, the documented columns first (in the schema's order), then the rest."""
+    df = pd.DataFrame(rows)
+    if len(df):
+        known = [c for c in documented if c in df]
+        df = df[known + [c for c in df if c not in known]]
+    return df
+
+
+def tables_from_records(records: Iterable[dict]) -> dict[str, pd.DataFrame]:
+    """``runs``, ``curves``, ``confusion`` and ``environment`` from run records (of any
+    version: see ``upgrade_record``), in sweep order, the schema's columns first and its
+    dtypes applied."""
+    recs = [upgrade_record(r) for r in sorted(records, key=lambda r: (r.get("order", 0), r["run"]["run_id"]))]
+    runs = []
+    for r in recs:
+        row = {**r["run"], **_spec_columns(r["run"])}
+        runs.append({k: row[k] for k in [*(c for c in RUNS if c in row), *(c for c in row if c.startswith(SPEC_PREFIX)),
+                                         *sorted(c for c in row if c not in RUNS and not c.startswith(SPEC_PREFIX))]})
+    keys = ("run_id", "task", "impl", "seed")
+    confusion = [{**{k: r["run"].get(k) for k in keys}, "true": i, "predicted": j, "count": n}
+                 for r in recs if r.get("confusion") for i, row in enumerate(r["confusion"]) for j, n in enumerate(row)]
+    environments = {r["run"]["env_id"]: {"env_id": r["run"]["env_id"], **r["environment"]} for r in recs if r.get("environment")}
+    tables = {
+        "runs": pd.DataFrame(runs),
+        "curves": pd.DataFrame([c for r in recs for c in r["curves"]], columns=list(CURVES)),
+        "confusion": pd.DataFrame(confusion, columns=list(CONFUSION)),
+        "environment": _ordered(list(environments.values()), [c for c in ENVIRONMENT if "*" not in c]),
+    }
+    return {name: with_dtypes(df, name) for name, df in tables.items()}
 
 
 def _valid_record(rec: Any) -> bool:
@@ -302,15 +390,17 @@ class ResultsStore:
             return write_table_files(df, self.folder / name)
 
     def read_table(self, name: str) -> pd.DataFrame | None:
-        """The table ``name`` (from Parquet), or None when this folder has none."""
+        """The table ``name`` (from Parquet), or None when this folder has none; columns
+        an older version wrote under another name come back under their new one."""
         _check_name(name)
         path = self.folder / f"{name}.parquet"
         if not path.exists():
             return None
         try:
-            return pd.read_parquet(path)
+            df = pd.read_parquet(path)
         except Exception as exc:  # pyarrow's errors have no common base worth naming
             raise ResultsError(f"{path} is not a readable Parquet table ({type(exc).__name__}: {exc})") from None
+        return df.rename(columns=RENAMED.get(name, {}))
 
     def write_json(self, name: str, data: Any, wait: float = TABLE_WAIT) -> str:
         """``<name>.json`` under the lock (manifests, environment records)."""
@@ -350,26 +440,28 @@ class ResultsStore:
             return True
         return set(runs["run_id"]) != set(records)
 
-    def rebuild_tables(self, summarize: Callable[[pd.DataFrame], pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """``runs``, ``curves`` and ``summary`` (``summarize(runs)``) rebuilt from every
-        record and written, under the lock. Refuses, changing nothing, if a record is
-        corrupt or if the current tables list runs whose records are gone."""
+    def rebuild_tables(self, summarize: Callable[[pd.DataFrame], pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """Every run table (``RUN_TABLES``; ``summary`` is ``summarize(runs)``) rebuilt
+        from every record and written, under the lock; returns them by name. Refuses,
+        changing nothing, if a record is corrupt or if the current tables list runs whose
+        records are gone."""
         with self.lock(TABLE_WAIT):
             records = self.read_records()
             lost = self.missing_records()
             if lost:
                 raise ResultsError(f"{self.folder / 'runs.parquet'} lists {len(lost)} run(s) with no record in {self.records_dir}/ "
                                    "(deleted?); refusing to rebuild the tables without them: restore the records, or start again with --overwrite")
-            runs, curves = tables_from_records(records.values())
-            summary = summarize(runs)
-            if len(runs):
-                for name, df in (("runs", runs), ("curves", curves), ("summary", summary)):
-                    write_table_files(df, self.folder / name)
-            return runs, curves, summary
+            tables = tables_from_records(records.values())
+            tables["summary"] = with_dtypes(summarize(tables["runs"]), "summary")
+            if len(tables["runs"]):
+                for name in RUN_TABLES:
+                    write_table_files(tables[name], self.folder / name)
+            return {name: tables[name] for name in RUN_TABLES}
 
     def read_run_tables(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """``runs``, ``curves`` and ``summary``, refusing in one line if they are absent or
-        miss recorded runs (``scratchbench report`` rebuilds them first)."""
+        """``runs``, ``curves`` and ``summary``, refusing in one line if they (or the
+        other run tables) are absent or miss recorded runs (``scratchbench report``
+        rebuilds them first). ``confusion`` and ``environment``: ``read_table``."""
         tables = [self.read_table(t) for t in RUN_TABLES]
         if any(t is None for t in tables):
             if self.records_dir.is_dir() and any(self.records_dir.glob("*.json")):

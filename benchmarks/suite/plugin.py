@@ -2,13 +2,18 @@
 
 - Plain ``pytest`` runs each benchmark once as an ordinary test (pytest-benchmark's
   ``--benchmark-disable``), so the suite is also checked for correctness and nothing is
-  skipped; ``pytest --benchmark-only`` (or ``--benchmark-enable``) times them.
+  skipped; ``pytest --benchmark-only`` (or ``--benchmark-enable``) times them, and
+  deselects the tests that are not benchmarks (one "N deselected" in the summary instead of
+  a SKIPPED line for each).
 - Benchmarks that train to a target record ``accuracy`` and ``final_loss`` in
   ``extra_info``. pytest-benchmark cannot show custom metrics in its table, so this plugin
   prints them beside the timings after its tables, writes every benchmark with its
   ``extra_info`` to ``--scratchbench-csv``, and with ``--benchmark-compare`` fails the run
   when an accuracy dropped by more than ``--accuracy-compare-fail`` (as
   ``--benchmark-compare-fail`` does for time).
+- Regressions of both kinds are reported together, in one block after the tables, and
+  fail the run (exit 1) without pytest-benchmark's ``PerformanceRegression`` traceback;
+  the CSV and the accuracy table are written whichever fails first.
 """
 
 from __future__ import annotations
@@ -37,6 +42,19 @@ def pytest_configure(config) -> None:
         opt.benchmark_disable = True
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under ``--benchmark-only``, deselect the tests that take no ``benchmark`` fixture
+    (before pytest-benchmark marks each one skipped)."""
+    if not getattr(config.option, "benchmark_only", False):
+        return
+    keep = [item for item in items if "benchmark" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if "benchmark" not in getattr(item, "fixturenames", ())]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 def _benchmarks(config) -> list:
     session = getattr(config, "_benchmarksession", None)
     return [b for b in (session.benchmarks if session else []) if b and getattr(b, "has_error", False) is False and b.stats]
@@ -44,9 +62,11 @@ def _benchmarks(config) -> list:
 
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """After pytest-benchmark's tables: the training benchmarks' accuracy beside their
+    time, then every regression (time and accuracy) in one block."""
+    tr = terminalreporter
     benches = [b for b in _benchmarks(config) if any(k in b.extra_info for k in METRICS)]
     if benches:
-        tr = terminalreporter
         tr.write_sep("-", "benchmarks that train: timing beside accuracy and final loss")
         width = max(len(b.name) for b in benches)
         tr.write_line(f"{'name':<{width}}  {'median (s)':>11}  {'iqr (s)':>9}  {'rounds':>6}  {'accuracy':>8}  {'final loss':>10}  reached target")
@@ -54,14 +74,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
             s = b.stats
             acc, loss = b.extra_info.get("accuracy", float("nan")), b.extra_info.get("final_loss", float("nan"))
             tr.write_line(f"{b.name:<{width}}  {s.median:>11.4g}  {s.iqr:>9.3g}  {s.rounds:>6}  {acc:>8.4f}  {loss:>10.4g}  {b.extra_info.get('reached_target', '')}")
-    _write_csv(config)
+    lines = getattr(config, "_scratchbench_regressions", [])
+    if lines:
+        tr.write_sep("=", f"{len(lines)} regression(s) against the compared run", red=True)
+        for line in lines:
+            tr.write_line(line, red=True)
+    path = getattr(config, "_scratchbench_csv_written", None)
+    if path:
+        tr.write_line(f"wrote {path}")
 
 
-def _write_csv(config) -> None:
+def _write_csv(config) -> str | None:
+    """``--scratchbench-csv``: every benchmark's statistics and ``extra_info``; its path."""
     path = config.getoption("scratchbench_csv")
     benches = _benchmarks(config)
     if not path or not benches:
-        return
+        return None
     extra_keys = sorted({k for b in benches for k in b.extra_info})
     stats = ("min", "max", "mean", "stddev", "median", "iqr", "ops", "rounds", "iterations")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -71,6 +99,7 @@ def _write_csv(config) -> None:
         for b in benches:
             values = [getattr(b.stats, k) if hasattr(b.stats, k) else getattr(b, k, "") for k in stats]
             writer.writerow([b.group, b.name, *values, *(b.extra_info.get(k, "") for k in extra_keys)])
+    return path
 
 
 def accuracy_drops(current: dict[str, dict], compared: dict[str, dict], tol: float) -> list[str]:
@@ -86,17 +115,23 @@ def accuracy_drops(current: dict[str, dict], compared: dict[str, dict], tol: flo
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus) -> None:
+    """After pytest-benchmark has compared the run (its ``finish``), before anything is
+    displayed: write the CSV, collect the time regressions it found (taking them from it,
+    so that it does not raise ``PerformanceRegression`` with a traceback mid-report) and
+    the accuracy drops, and fail the run when there are any."""
     config = session.config
-    tol = config.getoption("accuracy_compare_fail")
+    config._scratchbench_csv_written = _write_csv(config)
     bsession = getattr(config, "_benchmarksession", None)
-    if tol is None or bsession is None:
-        return
-    if not getattr(bsession, "compared_mapping", None):
-        raise pytest.UsageError("--accuracy-compare-fail needs --benchmark-compare (a saved run to compare with)")
-    current = {b.fullname: {"extra_info": b.extra_info} for b in _benchmarks(config)}
-    drops = [d for mapping in bsession.compared_mapping.values() for d in accuracy_drops(current, mapping, tol)]
-    if drops:
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        for line in drops:
-            reporter.write_line(f"Accuracy regression: {line}", red=True)
+    tol = config.getoption("accuracy_compare_fail")
+    lines = []
+    if bsession is not None:
+        lines += [f"time: {name}: {fail}" for name, fail in bsession.performance_regressions]
+        bsession.performance_regressions = []
+    if tol is not None and bsession is not None:
+        if not getattr(bsession, "compared_mapping", None):
+            raise pytest.UsageError("--accuracy-compare-fail needs --benchmark-compare (a saved run to compare with)")
+        current = {b.fullname: {"extra_info": b.extra_info} for b in _benchmarks(config)}
+        lines += [f"accuracy: {d}" for mapping in bsession.compared_mapping.values() for d in accuracy_drops(current, mapping, tol)]
+    config._scratchbench_regressions = lines
+    if lines:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
