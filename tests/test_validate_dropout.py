@@ -6,36 +6,29 @@ not scale kept units, must be caught."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from reference_impls import SpecError, validate
 from validation_nets import blobs
 
-
-class Dense:
-    def __init__(self, n_in, n_out):
-        self.weights = 0.1 * np.random.randn(n_in, n_out)
-        self.biases = np.zeros((1, n_out))
-
-    def forward(self, inputs, training=True):
-        self.inputs = inputs
-        self.output = inputs @ self.weights + self.biases
-
-    def backward(self, dvalues):
-        self.dweights = self.inputs.T @ dvalues
-        self.dbiases = dvalues.sum(axis=0, keepdims=True)
-        self.dinputs = dvalues @ self.weights.T
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+import nnfs_book_style  # noqa: E402
 
 
-class ReLU:
-    def forward(self, inputs, training=True):
-        self.inputs = inputs
-        self.output = np.maximum(0, inputs)
+class Dense(nnfs_book_style.Layer_Dense):
+    """The book's dense layer as its later chapters write forward: with a training flag."""
 
-    def backward(self, dvalues):
-        self.dinputs = dvalues.copy()
-        self.dinputs[self.inputs <= 0] = 0
+    def forward(self, inputs, training):
+        super().forward(inputs)
+
+
+class ReLU(nnfs_book_style.Activation_ReLU):
+    def forward(self, inputs, training):
+        super().forward(inputs)
 
 
 class Dropout:
@@ -43,7 +36,7 @@ class Dropout:
         self.rate = 1 - rate  # the book keeps the success (keep) probability
         self.mistake = mistake
 
-    def forward(self, inputs, training=True):
+    def forward(self, inputs, training):
         self.inputs = inputs
         mask = np.random.binomial(1, self.rate, size=inputs.shape)
         self.binary_mask = mask if self.mistake == "unscaled" else mask / self.rate

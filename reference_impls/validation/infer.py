@@ -32,7 +32,8 @@ PROBE_ROWS = 7
 
 
 def _run(obj: Any, method: str, *args: Any) -> Any:
-    out = getattr(obj, method)(*args)
+    fn = getattr(obj, method)
+    out = fn(*args, **(training_kwargs(fn) if method == "forward" else {}))
     return out if out is not None else getattr(obj, "output", None)
 
 
