@@ -147,7 +147,7 @@ class Group:
     @property
     def cost(self) -> int:
         """Rows per step, the order in which groups are handed out (largest first)."""
-        batch = self.specs[0][1].batch_size
+        batch = self.specs[0][1].batch_size if self.specs else 0
         return len(self.X) if batch is None else min(batch, len(self.X))
 
 
@@ -191,13 +191,15 @@ def _local_groups(groups: list[Group], n_workers: int, pin: tuple[str, ...]) -> 
 
 
 def _dask_groups(groups: list[Group], scheduler: str | None, n_workers: int, pin: tuple[str, ...]) -> Iterator[tuple[Group, list[Comparison]]]:
+    import uuid
     from functools import partial
 
     from .cluster import client, dask_map
 
+    run = uuid.uuid4().hex[:12]  # task keys unique to this check, should others share the scheduler
     with client(scheduler, n_workers) as c:
         yield from dask_map(c, partial(_tagged, pin=pin), groups, lambda group, reason: (group, _error_group(group, reason)),
-                            key=lambda group: f"scratchbench-check-{group.index}")
+                            key=lambda group: f"scratchbench-check-{run}-{group.index}")
 
 
 def _tagged(group: Group, pin: tuple[str, ...]) -> tuple[Group, list[Comparison]]:
