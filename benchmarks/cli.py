@@ -68,6 +68,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
                          f"([task.{external[0]}] path = ... with scratchbench run --config FILE); check the other tasks")
     if args.steps < 1:
         raise UsageError(f"--steps must be at least 1, got {args.steps}")
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler needs --backend dask (comparisons then run on that cluster); add --backend dask, or drop --scheduler")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     impls = check_impls(args.impls)
     configs = parse_configs(args.configs or ",".join(DEFAULT_CONFIGS))
     store = ResultsStore(args.out) if args.out else None
@@ -83,7 +87,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         def progress(i: int, n: int, what: str) -> None:
             bar.update(job, completed=i, description=f"comparing {what}")
 
-        table, deviation = run_check(tasks, impls, configs, args.steps, args.dtype, seed=args.seed, progress=progress)
+        table, deviation = run_check(tasks, impls, configs, args.steps, args.dtype, seed=args.seed, progress=progress,
+                                     workers=args.jobs, backend=args.backend, scheduler=args.scheduler)
     if not args.quiet:
         print_table(table)
     if store:
@@ -337,6 +342,11 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
                    help="floating-point type of every implementation (default float64; float32 is judged with its own tolerances)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data and the initial weights (default 0)")
     p.add_argument("--out", help="folder for the equivalence and deviation tables (Parquet + CSV)")
+    p.add_argument("--jobs", type=int, help="worker processes, one thread each (default: $SCRATCHBENCH_CHECK_JOBS, else one per core, "
+                   "at most 4); with --backend dask and no --scheduler, the size of the local cluster")
+    p.add_argument("--backend", choices=("local", "dask"), default="local",
+                   help="where comparisons run: local processes, or a Dask cluster (the tables come back here)")
+    p.add_argument("--scheduler", help="the Dask scheduler's address (tcp://host:8786) for --backend dask (default: a local cluster)")
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:

@@ -256,10 +256,11 @@ class Implementation(ABC):
         n, Xn, yn = prepared
         losses = np.empty(int(steps))
         clock = time.perf_counter
+        has_dropout = self.spec.shared_dropout  # asked once: a property over every layer (native dropout draws its own)
         for k in range(int(steps)):
             rows = self._batch(n, self.steps_taken)
             start = clock()
-            if self.spec.shared_dropout:
+            if has_dropout:
                 self.masks = self.next_masks(len(range(n)[rows]) if isinstance(rows, slice) else len(rows))
             losses[k] = self._step(self._take(Xn, rows), self._take(yn, rows))
             if seconds is not None:

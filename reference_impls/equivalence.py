@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -120,15 +121,56 @@ class Comparison:
         return max(self.one_step_loss, self.one_step_grads, self.one_step_weights)
 
 
-def _one_step(a, b, X, y) -> tuple[tuple[float, float, float], tuple[float, float]]:
-    """Take one step on the first batch with both: the deviations of (loss, gradients,
-    updated weights), and the two step losses."""
-    rows = a.spec.batches(len(X), 0)[0]
-    la, ga = a.gradients(X[rows], y[rows])
-    lb, gb = b.gradients(X[rows], y[rows])
-    step_a, step_b = a.train(X, y, 1)[0], b.train(X, y, 1)[0]
-    loss = max(rel_dev(la, lb), rel_dev(step_a, step_b))
-    return (loss, gradients_dev(ga, gb), weights_dev(a.get_weights(), b.get_weights())), (step_a, step_b)
+@dataclass
+class FirstStep:
+    """One network's step from given weights on the first batch: the loss and gradients
+    before it (``gradients``, no update), the step's own reported loss, and the weights after."""
+
+    loss: float
+    grads: Weights | None
+    step_loss: float
+    weights: Weights
+
+
+def _first_step(model, X, y, gradients: bool = True) -> FirstStep:
+    rows = model.spec.batches(len(X), 0)[0]
+    loss, grads = model.gradients(X[rows], y[rows]) if gradients else (math.nan, None)
+    step_loss = model.train(X, y, 1)[0]
+    return FirstStep(loss, grads, step_loss, model.get_weights())
+
+
+def _one_step_devs(a: FirstStep, b: FirstStep) -> tuple[float, float, float]:
+    """Deviations of (loss, gradients, updated weights) between two first steps."""
+    return max(rel_dev(a.loss, b.loss), rel_dev(a.step_loss, b.step_loss)), gradients_dev(a.grads, b.grads), weights_dev(a.weights, b.weights)
+
+
+@dataclass
+class Reference:
+    """The scratch twin's side of a comparison, computed once for every implementation that
+    shares its spec (``reference``): its first step, its loss at every step (the first
+    included), its final weights and its re-sync step from them."""
+
+    first: FirstStep
+    losses: np.ndarray
+    final: Weights
+    resync: FirstStep
+    seconds: float
+
+
+def reference(spec: ModelSpec, X: np.ndarray, y: np.ndarray, steps: int, weights: Weights | None = None) -> Reference:
+    """Train the scratch twin of ``spec`` for ``steps`` steps from ``weights`` (default:
+    ``spec.init_weights()``) as ``compare`` does; its result serves any implementation
+    whose native spec equals ``spec`` (the convention included: the momentum forms agree
+    in exact arithmetic, not in round-off)."""
+    start = time.perf_counter()
+    weights = spec.init_weights() if weights is None else weights
+    ref = build("scratch", spec, weights)
+    first = _first_step(ref, X, y)
+    # The one-step check took step 1; the trajectory continues from there.
+    losses = np.concatenate([[first.step_loss], ref.train(X, y, steps - 1)])
+    final = ref.get_weights()
+    resync = _first_step(build("scratch", spec, final), X, y, gradients=False)
+    return Reference(first, losses, final, resync, time.perf_counter() - start)
 
 
 def roundoff(dtype: str) -> float:
@@ -148,8 +190,14 @@ def _growth(curve: list[tuple[int, float]], floor: float) -> float:
     return float(10 ** (np.polyfit(k, logd, 1)[0] * 100))
 
 
-def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int, weights: Weights | None = None) -> Comparison:
-    """Train ``impl`` and its scratch twin from the same weights; measure every deviation."""
+def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int, weights: Weights | None = None,
+            twin: Callable[[], Reference] | None = None) -> Comparison:
+    """Train ``impl`` and its scratch twin from the same weights; measure every deviation.
+
+    ``twin``: returns the twin's side, as ``reference`` computes it for this very native
+    spec, data, steps and weights (``check`` shares one among the frameworks whose spec
+    is the same); called only once ``impl`` is known to express the spec. Without it the
+    twin is trained here. ``seconds`` includes the twin's time."""
     spec = native_spec(spec, impl)
     result = Comparison(impl, spec, int(steps))
     start = time.perf_counter()
@@ -165,13 +213,14 @@ def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int
         stat = compare_native_dropout(spec, impl, X, y, steps)
         result.status, result.note, result.seconds = stat.status, stat.note, time.perf_counter() - start
         return result
+    twin_seconds = 0.0
     try:
-        ref = build("scratch", spec, weights)
-        devs, (first_a, first_b) = _one_step(ref, other, X, y)
-        result.one_step_loss, result.one_step_grads, result.one_step_weights = devs
-        # The one-step check took step 1; the trajectory continues from there.
-        la = np.concatenate([[first_a], ref.train(X, y, steps - 1)])
-        lb = np.concatenate([[first_b], other.train(X, y, steps - 1)])
+        ref = reference(spec, X, y, steps, weights) if twin is None else twin()
+        twin_seconds = ref.seconds if twin is not None else 0.0
+        first = _first_step(other, X, y)
+        result.one_step_loss, result.one_step_grads, result.one_step_weights = _one_step_devs(ref.first, first)
+        la = ref.losses
+        lb = np.concatenate([[first.step_loss], other.train(X, y, steps - 1)])
         diff = np.abs(la - lb)
         scale = float(np.max(np.abs(la)))
         # Each step's difference over that step's loss: a loss that shrinks by 1e5 would
@@ -182,19 +231,20 @@ def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int
         result.loss_max_rel = float(np.max(diff) / scale)
         result.loss_step_rel = float(running[-1])
         result.deviation_curve = [(k, float(running[k - 1])) for k in checkpoints(steps)]
-        wa, wb = ref.get_weights(), other.get_weights()
+        wa, wb = ref.final, other.get_weights()
         result.weights_max_abs, result.weights_max_rel = weights_abs(wa, wb), weights_dev(wa, wb)
         floor = roundoff(spec.dtype)
         result.growth_per_100_steps = _growth(result.deviation_curve, floor)
         result.max_step_growth = float(np.max(running[1:] / np.maximum(running[:-1], floor), initial=1.0))
-        (_, _, updated), (ra, rb) = _one_step(build("scratch", spec, wa), build(impl, spec, wa), X, y)
-        result.resync = max(abs(ra - rb) / scale, updated)
+        # The re-sync step from the twin's final weights compares its loss and updated weights.
+        resync = _first_step(build(impl, spec, wa), X, y, gradients=False)
+        result.resync = max(abs(ref.resync.step_loss - resync.step_loss) / scale, weights_dev(ref.resync.weights, resync.weights))
         if not (np.all(np.isfinite(la)) and np.all(np.isfinite(lb))):
             result.note = "a loss became NaN or inf"
         result.status = _status(result)
     except Exception as exc:  # recorded in the table, the sweep goes on
         result.status, result.note = "error", f"{type(exc).__name__}: {exc}"
-    result.seconds = time.perf_counter() - start
+    result.seconds = time.perf_counter() - start + twin_seconds
     return result
 
 

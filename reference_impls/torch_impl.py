@@ -113,6 +113,7 @@ class TorchImplementation(Implementation):
         self.loss_fn = LOSSES[spec.loss](reduction=spec.loss_reduction) if self.fused or spec.loss == "mse" else \
             _clipped_loss(spec.loss, spec.loss_reduction, spec.sizes[-1])
         self.loss_scale = float(spec.loss_scale)
+        self.regularized = spec.regularized  # asked once, not per step (~30 us on a gate)
         self.linears = [m for m in self.body if isinstance(m, nn.Linear)]
         self.optimizer = OPTIMIZER_CLASSES[spec.optimizer](
             self.body.parameters(), lr=float(spec.lr), weight_decay=spec.weight_decay, **OPTIMIZERS[spec.optimizer](spec)
@@ -178,7 +179,7 @@ class TorchImplementation(Implementation):
                     self.rng_state = torch.get_rng_state()
             else:
                 loss = self._loss(X, y)
-            (loss + self._penalty() if self.spec.regularized else loss).backward()
+            (loss + self._penalty() if self.regularized else loss).backward()
         finally:
             for module in self.dropouts:
                 module.mask, module.active = None, False

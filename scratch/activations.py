@@ -12,21 +12,32 @@ from ._registry import lookup
 
 
 class Activation:
-    """Base: stores ``inputs`` and ``output`` for the backward pass."""
+    """Base: stores ``output``, and ``inputs`` where the derivative needs them
+    (``keeps_inputs``; those whose derivative is a function of the output leave ``inputs``
+    None, so the layer before them need not keep its pre-activation array alive).
+
+    ``backward(dvalues, in_place=True)`` may write ``dL/dX`` into ``dvalues`` (then also
+    ``dinputs``): for a caller that owns ``dvalues`` and reads it no more (``Sequential``'s
+    training step), it saves one ``(n, k)`` array."""
 
     name = "activation"
+    keeps_inputs = True
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        self.inputs = X
+        self.inputs = X if self.keeps_inputs else None
         self.output = self._f(X)
         return self.output
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray:
-        self.dinputs = self._df(dvalues)
+    def backward(self, dvalues: np.ndarray, in_place: bool = False) -> np.ndarray:
+        self.dinputs = self._df_(dvalues) if in_place else self._df(dvalues)
         return self.dinputs
+
+    def _df_(self, dvalues: np.ndarray) -> np.ndarray:
+        """``_df`` into ``dvalues`` (the same numbers); by default not in place."""
+        return self._df(dvalues)
 
     def params(self) -> list:
         """Activations have nothing to train."""
@@ -53,18 +64,25 @@ class Linear(Activation):
 
 
 class ReLU(Activation):
-    """``y = max(0, x)``; ``dy/dx = 1 if x > 0 else 0``."""
+    """``y = max(0, x)``; ``dy/dx = 1 if x > 0 else 0``, i.e. where ``y > 0`` (the same
+    test: no ``inputs`` kept)."""
 
     name = "relu"
+    keeps_inputs = False
     _f = staticmethod(lambda X: np.maximum(0, X))
 
+    def _positive(self, like) -> np.ndarray:
+        return np.greater(self.output, 0, out=self._buffer("_mask", like, bool))
+
     def _df(self, dvalues):
-        # dvalues * (x > 0): the same numbers as np.where(x > 0, dvalues, 0) (up to the
+        # dvalues * (y > 0): the same numbers as np.where(x > 0, dvalues, 0) (up to the
         # sign of a zero) at ~1/16 of its time, since the multiply has no data-dependent
         # branch. Mask and result go into arrays reused across steps (so ``dinputs`` is
         # overwritten by the next backward pass; copy it to keep it).
-        mask = np.greater(self.inputs, 0, out=self._buffer("_mask", dvalues, bool))
-        return np.multiply(dvalues, mask, out=self._buffer("_dinputs", dvalues))
+        return np.multiply(dvalues, self._positive(dvalues), out=self._buffer("_dinputs", dvalues))
+
+    def _df_(self, dvalues):
+        return np.multiply(dvalues, self._positive(dvalues), out=dvalues)
 
 
 class LeakyReLU(Activation):
@@ -85,6 +103,10 @@ class LeakyReLU(Activation):
     def _df(self, dvalues):
         return np.where(self.inputs > 0, dvalues, self.alpha * dvalues)
 
+    def _df_(self, dvalues):
+        # alpha * d where x is not > 0 (NaN included, as np.where), d elsewhere, in place
+        return np.multiply(dvalues, self.alpha, out=dvalues, where=~(self.inputs > 0))
+
 
 class Sigmoid(Activation):
     """``y = 1 / (1 + exp(-x))``; ``dy/dx = y (1 - y)``.
@@ -94,6 +116,7 @@ class Sigmoid(Activation):
     """
 
     name = "sigmoid"
+    keeps_inputs = False
 
     @staticmethod
     def _f(X):
@@ -103,15 +126,23 @@ class Sigmoid(Activation):
     def _df(self, dvalues):
         return dvalues * self.output * (1 - self.output)
 
+    def _df_(self, dvalues):
+        np.multiply(dvalues, self.output, out=dvalues)  # (d * y) * (1 - y), in _df's order
+        return np.multiply(dvalues, 1 - self.output, out=dvalues)
+
 
 class Tanh(Activation):
     """``y = tanh(x)``; ``dy/dx = 1 - y^2``."""
 
     name = "tanh"
+    keeps_inputs = False
     _f = staticmethod(np.tanh)
 
     def _df(self, dvalues):
         return dvalues * (1 - self.output**2)
+
+    def _df_(self, dvalues):
+        return np.multiply(dvalues, 1 - self.output**2, out=dvalues)
 
 
 class Softmax(Activation):
@@ -122,6 +153,7 @@ class Softmax(Activation):
     """
 
     name = "softmax"
+    keeps_inputs = False
 
     @staticmethod
     def _f(X):

@@ -146,16 +146,39 @@ class Sequential:
         """Run layers ``[:upto]`` (all by default) on ``X: (n, n_in)``, after checking X."""
         return self._forward(self._check_X(X), upto)
 
-    def _forward(self, out: np.ndarray, upto: int | None = None) -> np.ndarray:
+    def _forward(self, out: np.ndarray, upto: int | None = None, lean: bool = False) -> np.ndarray:
+        """``lean`` (a training step): a Dense layer's ``output`` is released once the
+        activation after it has run, when that activation keeps only its own output."""
+        before = None
         for layer in self.layers[:upto]:
             out = layer.forward(out)
+            if lean and isinstance(before, Dense) and not getattr(layer, "keeps_inputs", True):
+                before.output = None
+            before = layer
         return out
 
-    def backward(self, dvalues: np.ndarray, upto: int | None = None) -> np.ndarray:
-        """Back-propagate ``dL/d(output of layer upto-1)`` to the inputs; returns ``dL/dX``."""
+    def backward(self, dvalues: np.ndarray, upto: int | None = None, lean: bool = False) -> np.ndarray:
+        """Back-propagate ``dL/d(output of layer upto-1)`` to the inputs; returns ``dL/dX``.
+        ``lean`` (a training step): an activation under a Dense layer writes its gradient
+        into that layer's fresh ``dinputs`` (then released from the Dense: None)."""
+        above = None
         for layer in reversed(self.layers[:upto]):
-            dvalues = layer.backward(dvalues)
+            if lean and isinstance(above, Dense) and isinstance(layer, Activation):
+                dvalues = layer.backward(dvalues, in_place=True)
+                above.dinputs = None
+            else:
+                dvalues = layer.backward(dvalues)
+            above = layer
         return dvalues
+
+    def _release(self) -> None:
+        """Drop the last step's activations and gradients (``inputs``, ``output``,
+        ``dinputs``) before a training step makes new ones, so two steps' arrays never
+        coexist (the buffers a layer reuses across steps stay)."""
+        for layer in self.layers:
+            for name in ("inputs", "output", "dinputs"):
+                if name in vars(layer):
+                    setattr(layer, name, None)
 
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """All ``(parameter, gradient)`` pairs, first layer first."""
@@ -176,16 +199,18 @@ class Sequential:
         gradients are left in each Dense layer's ``dweights`` / ``dbiases``."""
         return self._gradients(self._check_X(X), y)
 
-    def _gradients(self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True) -> tuple[float, np.ndarray | None]:
+    def _gradients(self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True,
+                   lean: bool = False) -> tuple[float, np.ndarray | None]:
         """Forward, loss and backward: (loss, outputs). The loss and its gradient come from
         one call (one pass for the fused losses); ``outputs=False`` skips the output
-        activation a fused loss absorbed (training needs only the logits)."""
+        activation a fused loss absorbed (training needs only the logits). ``lean``: keep
+        only what the backward pass reads (see ``_forward`` and ``backward``)."""
         loss_fn, absorbed = self._loss_plan()
         body = len(self.layers) - absorbed
-        z = self._forward(X, upto=body)
+        z = self._forward(X, upto=body, lean=lean)
         loss, grad = loss_fn.loss_and_gradient(z, y, check=check)
         out = self._forward_from(z, body) if outputs or not absorbed else None
-        self.backward(grad, upto=body)
+        self.backward(grad, upto=body, lean=lean)
         return loss, out
 
     def _forward_from(self, out: np.ndarray, start: int) -> np.ndarray:
@@ -202,18 +227,26 @@ class Sequential:
 
     def _step(self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True) -> tuple[float, np.ndarray | None]:
         """train_step on checked inputs: (loss, outputs, or None without ``outputs``).
-        The hot path of ``fit`` and ``run_steps``."""
+        The hot path of ``fit`` and ``run_steps``.
+
+        It keeps only what back-propagation reads, so the peak memory of a step is about
+        two ``(n, width)`` arrays, not five: the last step's arrays are released first;
+        a Dense layer's pre-activation ``output`` is not kept when the activation after
+        it differentiates from its own output (ReLU, sigmoid, tanh: ``inputs`` None
+        there too); such an activation's ``dinputs`` overwrites the Dense layer's
+        ``dinputs`` above it (left None). The arithmetic is the same, bit for bit."""
         if self.optimizer is None:
             raise ValueError("the model needs an optimizer: call compile(loss, optimizer)")
+        self._release()
         dropouts = self.dropout_layers
         if not dropouts:
-            loss, out = self._gradients(X, y, outputs=outputs, check=check)
+            loss, out = self._gradients(X, y, outputs=outputs, check=check, lean=True)
         else:
             for d, width in dropouts:  # a mask for this step, unless one was given
                 if d.mask is None and d.rate:
                     d.mask = d.draw((len(X), width), X.dtype)
             try:
-                loss, out = self._gradients(X, y, outputs=outputs, check=check)
+                loss, out = self._gradients(X, y, outputs=outputs, check=check, lean=True)
             finally:
                 for d, _ in dropouts:
                     d.mask = None

@@ -121,8 +121,8 @@ def test_check_exits_one_on_a_mismatch(monkeypatch, capsys):
 
     real = check.compare
 
-    def doctored(spec, impl, X, y, steps, weights=None):
-        result = real(spec, impl, X, y, steps, weights)
+    def doctored(spec, impl, X, y, steps, weights=None, **shared):
+        result = real(spec, impl, X, y, steps, weights, **shared)
         if impl == "torch":
             result.status, result.note = "fail", "injected for the test"
         return result

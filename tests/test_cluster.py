@@ -140,3 +140,25 @@ def test_device_cuda_without_a_gpu_is_one_line_before_any_run(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "--device cuda: torch sees no CUDA device here" in err[0], err
     assert not (tmp_path / "g" / "records").exists()
+
+
+def test_check_on_the_cluster_gives_the_local_table(cluster):
+    """``check --backend dask``: the comparisons run on the cluster's worker processes and
+    the equivalence and deviation tables equal a local run's, number for number."""
+    from benchmarks.harness.check import parse_configs, run_check
+    from benchmarks.tasks import TASKS
+
+    args = ([TASKS["xor"], TASKS["and"]], ["torch", "sklearn"], parse_configs("sgd-full,momentum-minibatch"), 30)
+    local, dev_local = run_check(*args, workers=1)
+    remote, dev_remote = run_check(*args, backend="dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(local.drop(columns="seconds"), remote.drop(columns="seconds"))
+    pd.testing.assert_frame_equal(dev_local, dev_remote)
+    assert len(remote) == 8 and set(remote["status"]) <= {"pass", "amplified"}
+
+
+def test_check_scheduler_without_dask_backend_is_one_line(capsys):
+    from benchmarks.cli import main
+
+    assert main(["check", "--tasks", "xor", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--scheduler needs --backend dask" in err[0]

@@ -24,7 +24,11 @@ def test_dtype_end_to_end(dtype):
     model = spiral_model(dtype)
     model.fit(X, y, epochs=3, batch_size=16)  # X is float64: cast once, never upcast after
     arrays = [p for p, _ in model.params()] + [g for _, g in model.params()]
-    arrays += [layer.output for layer in model.layers] + [layer.dinputs for layer in model.layers[:-1]]  # softmax is fused
+    # softmax is fused; a training step keeps no pre-activation Dense output, and the ReLU's
+    # gradient overwrites the Dense dinputs above it (None: not kept)
+    kept = [layer.output for layer in model.layers] + [layer.dinputs for layer in model.layers[:-1]]
+    assert model.layers[0].output is None and model.layers[2].dinputs is None
+    arrays += [a for a in kept if a is not None]
     arrays += [v for st in model.optimizer.state.values() for v in st.values()]
     assert {a.dtype for a in arrays} == {np.dtype(dtype)}
     assert model.predict_proba(X).dtype == np.dtype(dtype)
@@ -119,3 +123,29 @@ def test_string_layers_and_add():
     model.add("sigmoid")
     model.compile("binary_crossentropy", "sgd")
     assert [type(layer) for layer in model.layers] == [Dense, Tanh, Dense, Sigmoid]
+
+
+@pytest.mark.parametrize("act", ["relu", "leaky_relu", "sigmoid", "tanh", "linear"])
+def test_lean_training_step_is_the_plain_one_bit_for_bit(act):
+    """A training step keeps fewer arrays and back-propagates in place (``Sequential._step``);
+    its losses and weights equal those of the plain forward/backward, bit for bit."""
+    from scratch import get_activation
+
+    X, y = spiral(40, 3, rng=np.random.default_rng(1))
+
+    def model():
+        rng = np.random.default_rng(2)
+        return Sequential([Dense(2, 16, rng=rng), get_activation(act), Dense(16, 16, rng=rng), get_activation(act),
+                           Dense(16, 3, rng=rng), Softmax()], loss="categorical_crossentropy", optimizer=SGD(lr=0.5, momentum=0.9))
+
+    lean, plain = model(), model()
+    ours = [lean.train_step(X, y) for _ in range(30)]
+    theirs = []
+    for _ in range(30):  # the unabridged step: every array kept, nothing in place
+        loss, _ = plain.loss_and_gradients(X, y)
+        plain.optimizer.step(plain.params())
+        theirs.append(loss)
+    np.testing.assert_array_equal(ours, theirs, err_msg="lean step (ours) vs plain step (theirs)")
+    for (Wa, ba), (Wb, bb) in zip(lean.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(Wa, Wb)
+        np.testing.assert_array_equal(ba, bb)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
 from reference_impls import equivalence as _equivalence
-from reference_impls.equivalence import TOLERANCES, Comparison, compare
+from reference_impls.equivalence import TOLERANCES, Comparison, compare, native_spec
 from reference_impls.spec import SpecError
 
 from .config import parse_impls
@@ -117,75 +117,145 @@ def check_workers(n_jobs: int, workers: int | None = None) -> int:
     return max(1, min(int(workers), n_jobs))
 
 
-def _init_worker(impls: tuple[str, ...]) -> None:
-    """A worker: one BLAS/framework thread each (the workers share the cores; pinning
-    imports each framework, once, for all the comparisons this worker takes)."""
+_pinned: set[str] = set()  # what this process has pinned: "blas", and frameworks
+
+
+def _pin(impls: tuple[str, ...]) -> None:
+    """One BLAS/framework thread per worker (the workers share the cores); pinning imports
+    each framework, once per process, for every group this process takes."""
     from reference_impls import pin_threads
 
-    pin_threads(1, impls)
+    missing = [i for i in ("blas", *impls) if i not in _pinned]
+    if missing:
+        pin_threads(1, [i for i in missing if i != "blas"])
+        _pinned.update(missing)
 
 
-def _compare_job(spec, impl: str, X: np.ndarray, y: np.ndarray, steps: int) -> Comparison:
-    return compare(spec, impl, X, y, steps)
+@dataclass(frozen=True)
+class Group:
+    """The comparisons of one (task, config): every framework against scratch on the same
+    data. The scratch twin's run is shared by the frameworks whose spec gives it the same
+    numbers (the same native spec, its optimizer convention included), so a group trains
+    two twins (Keras's and scikit-learn's convention, PyTorch's) instead of one per framework."""
+
+    index: int
+    specs: tuple  # (impl, spec) pairs, in the table's order
+    X: np.ndarray
+    y: np.ndarray
+    steps: int
+
+    @property
+    def cost(self) -> int:
+        """Rows per step, the order in which groups are handed out (largest first)."""
+        batch = self.specs[0][1].batch_size if self.specs else 0
+        return len(self.X) if batch is None else min(batch, len(self.X))
+
+
+def compare_group(group: Group, pin: tuple[str, ...] = ()) -> list[Comparison]:
+    """Every comparison of ``group``, in order (in a worker: ``pin`` its frameworks first)."""
+    if pin:
+        _pin(pin)
+    twins: dict = {}
+
+    def twin_of(spec):
+        def twin():
+            if spec not in twins:
+                twins[spec] = _equivalence.reference(spec, group.X, group.y, group.steps)
+            return twins[spec]
+
+        return twin
+
+    return [compare(spec, impl, group.X, group.y, group.steps, twin=twin_of(native_spec(spec, impl))) for impl, spec in group.specs]
+
+
+def _error_group(group: Group, reason: str) -> list[Comparison]:
+    """A group whose worker could not finish it: every comparison recorded as an error."""
+    return [Comparison(impl, native_spec(spec, impl), group.steps, status="error", note=reason) for impl, spec in group.specs]
+
+
+def _local_groups(groups: list[Group], n_workers: int, pin: tuple[str, ...]) -> Iterator[tuple[Group, list[Comparison]]]:
+    if n_workers == 1:
+        for group in groups:
+            yield group, compare_group(group)
+        return
+    import multiprocessing
+
+    # spawn: a fresh interpreter per worker (forking a process that holds TensorFlow or
+    # torch threads is unsafe); each worker lives for the whole check and keeps its imports.
+    with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending = {pool.submit(compare_group, group, pin): group for group in groups}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield pending.pop(future), future.result()
+
+
+def _dask_groups(groups: list[Group], scheduler: str | None, n_workers: int, pin: tuple[str, ...]) -> Iterator[tuple[Group, list[Comparison]]]:
+    import uuid
+    from functools import partial
+
+    from .cluster import client, dask_map
+
+    run = uuid.uuid4().hex[:12]  # task keys unique to this check, should others share the scheduler
+    with client(scheduler, n_workers) as c:
+        yield from dask_map(c, partial(_tagged, pin=pin), groups, lambda group, reason: (group, _error_group(group, reason)),
+                            key=lambda group: f"scratchbench-check-{run}-{group.index}")
+
+
+def _tagged(group: Group, pin: tuple[str, ...]) -> tuple[Group, list[Comparison]]:
+    return group, compare_group(group, pin)
 
 
 def run_check(
     tasks: Iterable[Task], impls: Iterable[str], configs: Iterable[CheckConfig], steps: int, dtype: str = "float64",
-    seed: int = 0, progress=None, workers: int | None = None,
+    seed: int = 0, progress=None, workers: int | None = None, backend: str = "local", scheduler: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Compare every (task, config, impl); returns the ``equivalence`` and ``deviation`` tables.
 
-    The comparisons are independent; with more than one worker (``check_workers``) they run
-    in that many processes, each importing the frameworks once and pinned to one thread,
-    and the tables come back in the same order as a serial run's."""
+    The comparisons of one (task, config) form a ``Group`` sharing its scratch twins. With
+    more than one worker (``check_workers``) the groups run in that many long-lived
+    processes, each importing the frameworks once and pinned to one thread;
+    ``backend="dask"`` runs them on the Dask cluster at ``scheduler`` (or on a local
+    cluster of ``workers`` processes). The tables come back in a serial run's order."""
     if dtype not in TOLERANCES:
         raise SpecError(f"dtype must be float64 or float32, got {dtype!r}")
     if steps < 1:
         raise SpecError(f"--steps must be at least 1, got {steps}")
+    if backend not in ("local", "dask"):
+        raise SpecError(f"unknown backend {backend!r}; choose local or dask")
+    if scheduler and backend != "dask":
+        raise SpecError("--scheduler needs --backend dask")
     tasks, impls, configs = list(tasks), list(impls), list(configs)
     data_of = {task.name: task.data(seed) for task in tasks}  # drawn once per task
-    jobs = [(t, c, i, t.spec.replace(dtype=dtype, seed=seed, **c.spec_changes(t))) for t in tasks for c in configs for i in impls]
-    results: list[Comparison | None] = [None] * len(jobs)
+    cells = [(t, c) for t in tasks for c in configs]
+    groups = [Group(n, tuple((i, t.spec.replace(dtype=dtype, seed=seed, **c.spec_changes(t))) for i in impls),
+                    data_of[t.name].X_train, data_of[t.name].y_train, int(steps)) for n, (t, c) in enumerate(cells)]
+    results: list[list[Comparison] | None] = [None] * len(groups)
+    n_jobs = len(groups) * max(len(impls), 1)
+    pin = tuple(dict.fromkeys(impls))
     # Workers import reference_impls.equivalence afresh: a compare patched here (a test
     # doctoring results) would not reach them, so it runs in this process.
     patched = compare is not _equivalence.compare
-    n_workers = 1 if patched else check_workers(len(jobs), workers)
-    if n_workers == 1:
-        for n, (task, config, impl, spec) in enumerate(jobs):
-            if progress:
-                progress(n, len(jobs), f"{task.name} {config.name} {impl}")
-            data = data_of[task.name]
-            results[n] = compare(spec, impl, data.X_train, data.y_train, steps)
+    by_cost = sorted(groups, key=lambda g: -g.cost)  # the slowest handed out first
+    if backend == "dask":
+        finished = _dask_groups(by_cost, scheduler, check_workers(len(groups), workers), pin)
     else:
-        import multiprocessing
-
-        # spawn: a fresh interpreter per worker (forking a process that holds TensorFlow or
-        # torch threads is unsafe); the slowest comparisons (most rows) are handed out first.
-        order = sorted(range(len(jobs)), key=lambda n: -len(data_of[jobs[n][0].name].X_train) * (jobs[n][1].minibatch + 1))
-        with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-                                 initargs=(tuple(dict.fromkeys(impls)),)) as pool:
-            pending = {}
-            for n in order:
-                task, config, impl, spec = jobs[n]
-                data = data_of[task.name]
-                pending[pool.submit(_compare_job, spec, impl, data.X_train, data.y_train, steps)] = n
-            done_count = 0
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    n = pending.pop(future)
-                    results[n] = future.result()
-                    done_count += 1
-                    if progress:
-                        task, config, impl, _ = jobs[n]
-                        progress(done_count, len(jobs), f"{task.name} {config.name} {impl}")
+        finished = _local_groups(groups if patched else by_cost, 1 if patched else check_workers(len(groups), workers), pin)
+    done = 0
+    for group, comparisons in finished:
+        results[group.index] = comparisons
+        done += len(comparisons)
+        if progress:
+            task, config = cells[group.index]
+            progress(done, n_jobs, f"{task.name} {config.name}")
     rows, curves = [], []
-    for (task, config, impl, _), r in zip(jobs, results):
-        rows.append(_row(task, config, r, len(data_of[task.name].X_train)))
-        curves += [
-            {"task": task.name, "impl": impl, "dtype": dtype, "config": config.name, "step": k, "loss_rel_deviation": d}
-            for k, d in r.deviation_curve
-        ]
+    for (task, config), comparisons in zip(cells, results):
+        for r in comparisons:
+            rows.append(_row(task, config, r, len(data_of[task.name].X_train)))
+            curves += [
+                {"task": task.name, "impl": r.impl, "dtype": dtype, "config": config.name, "step": k, "loss_rel_deviation": d}
+                for k, d in r.deviation_curve
+            ]
     return pd.DataFrame(rows), pd.DataFrame(curves, columns=["task", "impl", "dtype", "config", "step", "loss_rel_deviation"])
 
 

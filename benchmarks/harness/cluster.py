@@ -41,12 +41,13 @@ def n_workers(c) -> int:
     return max(1, len(c.scheduler_info().get("workers", {})))
 
 
-def dask_map(c, function: Callable, jobs: list, failed: Callable[[object, str], dict]) -> Iterator[dict]:
+def dask_map(c, function: Callable, jobs: list, failed: Callable[[object, str], object],
+             key: Callable[[object], str] = lambda job: f"scratchbench-run-{job.run_id}") -> Iterator:
     """``function(job)`` for every job on the cluster, results as they finish; a job that
-    cannot finish yields ``failed(job, reason)``."""
+    cannot finish yields ``failed(job, reason)``. ``key`` names each job's task (unique)."""
     from distributed import as_completed
 
-    futures = {c.submit(function, job, key=f"scratchbench-run-{job.run_id}", pure=False, retries=RETRIES): job for job in jobs}
+    futures = {c.submit(function, job, key=key(job), pure=False, retries=RETRIES): job for job in jobs}
     try:
         for future in as_completed(futures):
             try:
