@@ -74,6 +74,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     impls = check_impls(args.impls)
     configs = parse_configs(args.configs or ",".join(DEFAULT_CONFIGS))
+    from .harness.jobs import require_device
+
+    require_device(impls, args.device)  # before anything is written
     store = ResultsStore(args.out) if args.out else None
     if store:
         store.check_writable()
@@ -88,7 +91,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             bar.update(job, completed=i, description=f"comparing {what}")
 
         table, deviation = run_check(tasks, impls, configs, args.steps, args.dtype, seed=args.seed, progress=progress,
-                                     workers=args.jobs, backend=args.backend, scheduler=args.scheduler)
+                                     workers=args.jobs, backend=args.backend, scheduler=args.scheduler, device=args.device)
     if not args.quiet:
         print_table(table)
     if store:
@@ -347,6 +350,8 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=("local", "dask"), default="local",
                    help="where comparisons run: local processes, or a Dask cluster (the tables come back here)")
     p.add_argument("--scheduler", help="the Dask scheduler's address (tcp://host:8786) for --backend dask (default: a local cluster)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="where torch and Keras run against the scratch twin (on the CPU); each row records it (default cpu)")
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:

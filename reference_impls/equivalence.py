@@ -115,6 +115,7 @@ class Comparison:
     max_step_growth: float = math.nan
     deviation_curve: list[tuple[int, float]] = field(default_factory=list)
     seconds: float = math.nan
+    device: str = "cpu"  # where ``impl`` ran (the scratch twin: always the CPU)
 
     @property
     def one_step(self) -> float:
@@ -191,7 +192,7 @@ def _growth(curve: list[tuple[int, float]], floor: float) -> float:
 
 
 def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int, weights: Weights | None = None,
-            twin: Callable[[], Reference] | None = None) -> Comparison:
+            twin: Callable[[], Reference] | None = None, device: str = "cpu") -> Comparison:
     """Train ``impl`` and its scratch twin from the same weights; measure every deviation.
 
     ``twin``: returns the twin's side, as ``reference`` computes it for this very native
@@ -199,11 +200,11 @@ def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int
     is the same); called only once ``impl`` is known to express the spec. Without it the
     twin is trained here. ``seconds`` includes the twin's time."""
     spec = native_spec(spec, impl)
-    result = Comparison(impl, spec, int(steps))
+    result = Comparison(impl, spec, int(steps), device=device)
     start = time.perf_counter()
     weights = spec.init_weights() if weights is None else weights
     try:
-        other = build(impl, spec, weights)
+        other = build(impl, spec, weights, device=device)
     except NotExpressible as exc:
         result.status, result.note = "not expressible", exc.feature
         return result

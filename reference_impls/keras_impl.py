@@ -336,6 +336,9 @@ class KerasImplementation(Implementation):
 
         if self.device == "cuda" and not tf.config.list_physical_devices("GPU"):
             raise ValueError("--device cuda: TensorFlow sees no GPU here; use --device cpu")
+        if self.device == "cuda":  # TensorFlow's deterministic kernels; no TF32 rounding of float32 products
+            tf.config.experimental.enable_op_determinism()
+            tf.config.experimental.enable_tensor_float_32_execution(False)
         return tf.device("/GPU:0" if self.device == "cuda" else "/CPU:0")
 
     def gradients(self, X, y):

@@ -24,6 +24,8 @@ Conventions, named once:
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 from torch import nn
@@ -267,4 +269,10 @@ def _device(name: str) -> torch.device:
     """``cpu`` or ``cuda``; asking for CUDA where there is none is one clear error."""
     if name == "cuda" and not torch.cuda.is_available():
         raise ValueError("--device cuda: torch sees no CUDA device here (torch.cuda.is_available() is False); use --device cpu")
+    if name == "cuda":
+        # PyTorch's deterministic settings: cuBLAS needs a fixed workspace for repeatable sums,
+        # and TF32 would round float32 products to 10 mantissa bits.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     return torch.device(name)

@@ -140,6 +140,24 @@ def test_device_cuda_without_a_gpu_is_one_line_before_any_run(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "--device cuda: torch sees no CUDA device here" in err[0], err
     assert not (tmp_path / "g" / "records").exists()
+    code = main(["check", "--tasks", "xor", "--impls", "torch", "--steps", "5", "--device", "cuda", "--out", str(tmp_path / "c")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "--device cuda: torch sees no CUDA device here" in err[0], err
+    assert not (tmp_path / "c").exists()
+
+
+def test_check_records_each_frameworks_device():
+    """--device reaches every comparison and the table says where each ran: cuda for torch
+    and Keras (on a GPU machine), the CPU for scikit-learn, which has no GPU path."""
+    import torch
+
+    from benchmarks.harness.check import parse_configs, run_check
+    from benchmarks.tasks import TASKS
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    table, _ = run_check([TASKS["xor"]], ["torch", "sklearn"], parse_configs("sgd-full"), 20, device=device, workers=1)
+    assert dict(zip(table.impl, table.device)) == {"torch": device, "sklearn": "cpu"}, table[["impl", "device"]]
+    assert (table.status == "pass").all(), table[["impl", "status", "note"]]
 
 
 def test_check_on_the_cluster_gives_the_local_table(cluster):

@@ -20,9 +20,10 @@ from reference_impls import equivalence as _equivalence
 from reference_impls.equivalence import TOLERANCES, Comparison, compare, native_spec
 from reference_impls.spec import SpecError
 
-from .config import parse_impls
-from .jobs import batch_rows
 from ..tasks import Task
+from .config import parse_impls
+from .jobs import batch_rows, require_device
+
 
 @dataclass(frozen=True)
 class CheckConfig:
@@ -78,6 +79,7 @@ def _row(task: Task, config: CheckConfig, r: Comparison, n_samples: int) -> dict
     return {
         "task": task.name,
         "impl": r.impl,
+        "device": r.device,
         "reference": "scratch",
         "dtype": r.spec.dtype,
         "config": config.name,
@@ -143,6 +145,7 @@ class Group:
     X: np.ndarray
     y: np.ndarray
     steps: int
+    device: str = "cpu"  # where the frameworks run (scratch and scikit-learn: the CPU)
 
     @property
     def cost(self) -> int:
@@ -165,7 +168,15 @@ def compare_group(group: Group, pin: tuple[str, ...] = ()) -> list[Comparison]:
 
         return twin
 
-    return [compare(spec, impl, group.X, group.y, group.steps, twin=twin_of(native_spec(spec, impl))) for impl, spec in group.specs]
+    return [compare(spec, impl, group.X, group.y, group.steps, twin=twin_of(native_spec(spec, impl)), device=_device_of(impl, group.device))
+            for impl, spec in group.specs]
+
+
+def _device_of(impl: str, device: str) -> str:
+    """``device`` for an implementation that runs there, else the CPU (as the sweep does)."""
+    from reference_impls import implementation_class
+
+    return device if device in implementation_class(impl).devices else "cpu"
 
 
 def _error_group(group: Group, reason: str) -> list[Comparison]:
@@ -209,6 +220,7 @@ def _tagged(group: Group, pin: tuple[str, ...]) -> tuple[Group, list[Comparison]
 def run_check(
     tasks: Iterable[Task], impls: Iterable[str], configs: Iterable[CheckConfig], steps: int, dtype: str = "float64",
     seed: int = 0, progress=None, workers: int | None = None, backend: str = "local", scheduler: str | None = None,
+    device: str = "cpu",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Compare every (task, config, impl); returns the ``equivalence`` and ``deviation`` tables.
 
@@ -226,10 +238,11 @@ def run_check(
     if scheduler and backend != "dask":
         raise SpecError("--scheduler needs --backend dask")
     tasks, impls, configs = list(tasks), list(impls), list(configs)
+    require_device(impls, device)
     data_of = {task.name: task.data(seed) for task in tasks}  # drawn once per task
     cells = [(t, c) for t in tasks for c in configs]
     groups = [Group(n, tuple((i, t.spec.replace(dtype=dtype, seed=seed, **c.spec_changes(t))) for i in impls),
-                    data_of[t.name].X_train, data_of[t.name].y_train, int(steps)) for n, (t, c) in enumerate(cells)]
+                    data_of[t.name].X_train, data_of[t.name].y_train, int(steps), device) for n, (t, c) in enumerate(cells)]
     results: list[list[Comparison] | None] = [None] * len(groups)
     n_jobs = len(groups) * max(len(impls), 1)
     pin = tuple(dict.fromkeys(impls))

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 
 from reference_impls.equivalence import native_spec
-from reference_impls.spec import ModelSpec
+from reference_impls.spec import ModelSpec, SpecError
 
 from ..tasks import Task
 from .config import SweepConfig
@@ -59,3 +59,18 @@ def make_jobs(config: SweepConfig, parallel_jobs: int = 1, device: str = "cpu") 
                 jobs.append(Job(plan.task, impl, seed, spec, plan.epochs, config.eval_every, config.warmup_steps, config.threads, parallel_jobs,
                                 keep, where))
     return jobs
+
+def require_device(impls, device: str) -> None:
+    """One clear error, before anything runs, when ``device`` is unknown or absent for one
+    of ``impls`` that would run there (the others stay on the CPU and say so per run)."""
+    if device not in ("cpu", "cuda"):
+        raise SpecError(f"unknown device {device!r}; choose cpu or cuda")
+    if device == "cpu":
+        return
+    from reference_impls import implementation_class
+
+    for impl in impls:
+        cls = implementation_class(impl)
+        problem = cls.device_problem(device) if device in cls.devices else None
+        if problem:
+            raise SpecError(f"--device {device}: {problem}; use --device cpu, or run where there is a GPU")

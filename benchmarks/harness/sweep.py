@@ -20,7 +20,7 @@ from ..results.store import ResultsStore, environment_id, fingerprint, tables_fr
 from .config import SweepConfig
 from .environment import software, start_import_timing
 from .execute import execute
-from .jobs import Job, make_jobs
+from .jobs import Job, make_jobs, require_device
 from .summary import summarize
 from .workers import parallel_map, usable_cores
 
@@ -119,16 +119,7 @@ def run_sweep(
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
     check_tasks(config)  # before any worker starts
-    if device not in ("cpu", "cuda"):
-        raise SpecError(f"unknown device {device!r}; choose cpu or cuda")
-    if device != "cpu":
-        from reference_impls import implementation_class
-
-        for impl in config.impls:
-            cls = implementation_class(impl)
-            problem = cls.device_problem(device) if device in cls.devices else None
-            if problem:
-                raise SpecError(f"--device {device}: {problem}; use --device cpu, or run where there is a GPU")
+    require_device(config.impls, device)
     if backend not in ("local", "dask"):
         raise SpecError(f"unknown backend {backend!r}; choose local or dask")
     if scheduler and backend != "dask":
