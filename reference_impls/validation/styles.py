@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -74,43 +75,63 @@ def to_user(canonical: np.ndarray, like: np.ndarray, layout: str, is_weight: boo
     return np.asarray(value, dtype=like.dtype).reshape(like.shape)
 
 
+_WEIGHT_NAME = re.compile(r"(^|[^a-z])(w|weights?|kernel|theta)")
+_BIAS_NAME = re.compile(r"(^|[^a-z])(b|bias(es)?|intercept)")
+
+
+def _assign(named: list[tuple[str, np.ndarray]], spec: ModelSpec, layout: str) -> tuple[list[tuple[str, str | None]], int] | str:
+    """Layers' (W, b) names for one weight layout, and how many names look like what they
+    were taken for (the tie-break between layouts); or why no assignment exists."""
+    shapes = list(zip(spec.sizes, spec.sizes[1:]))
+    used: set[str] = set()
+    score, ws = 0, []
+
+    def pick(shapes_wanted: tuple, pattern: re.Pattern) -> str | None:
+        nonlocal score
+        for shape in shapes_wanted:
+            cands = [nm for nm, a in named if nm not in used and a.shape == shape]
+            if cands:  # a name that says what it is first, else the first defined
+                nm = next((c for c in cands if pattern.search(c.lower())), cands[0])
+                score += bool(pattern.search(nm.lower()))
+                used.add(nm)
+                return nm
+        return None
+
+    for layer, (fan_in, fan_out) in enumerate(shapes):  # every weight matrix first, then the biases
+        w = pick(((fan_in, fan_out),) if layout == "in_out" else ((fan_out, fan_in),), _WEIGHT_NAME)
+        if w is None:
+            return (f"no array of shape ({fan_in}, {fan_out}) or ({fan_out}, {fan_in}) for layer {layer}'s weights; "
+                    f"arrays found: {', '.join(f'{nm} {a.shape}' for nm, a in named) or 'none'}. Name them with weights=[...]")
+        ws.append(w)
+    pairs: list[tuple[str, str | None]] = []
+    for layer, (w, (_, fan_out)) in enumerate(zip(ws, shapes)):
+        b = None
+        if spec.use_bias:
+            # Row vectors go with (in, out) weights, column vectors with (out, in) ones.
+            order = ((1, fan_out), (fan_out,), (fan_out, 1)) if layout == "in_out" else ((fan_out, 1), (fan_out,), (1, fan_out))
+            b = pick(order, _BIAS_NAME)
+            if b is None:
+                return f"no bias array of {fan_out} values for layer {layer}; set use_bias=False in the spec if it has none"
+        pairs.append((w, b))
+    return pairs, score
+
+
 def find_by_shape(named: list[tuple[str, np.ndarray]], spec: ModelSpec) -> tuple[list[tuple[str, str | None]], str, list[str]]:
     """Assign arrays to layers by shape, in the order the user defined them: returns
     ``[(W name, b name or None), ...]``, the weight layout ("in_out" or "out_in") and notes.
-    The layout is read off any non-square weight; all-square networks are assumed (in, out)."""
-    shapes = list(zip(spec.sizes, spec.sizes[1:]))
-    used: set[str] = set()
-    layout_votes: set[str] = set()
-    ws: list[str] = []
-    for layer, (fan_in, fan_out) in enumerate(shapes):  # every weight matrix first, then the biases
-        w = next((nm for nm, a in named if nm not in used and a.ndim == 2 and a.shape in ((fan_in, fan_out), (fan_out, fan_in))), None)
-        if w is None:
-            raise SpecError(
-                f"no array of shape ({fan_in}, {fan_out}) or ({fan_out}, {fan_in}) for layer {layer}'s weights; "
-                f"arrays found: {', '.join(f'{nm} {a.shape}' for nm, a in named) or 'none'}. Name them with weights=[...]"
-            )
-        used.add(w)
-        ws.append(w)
-        if fan_in != fan_out:
-            layout_votes.add("in_out" if dict(named)[w].shape == (fan_in, fan_out) else "out_in")
-    pairs: list[tuple[str, str | None]] = []
-    for layer, (w, (fan_in, fan_out)) in enumerate(zip(ws, shapes)):
-        b = None
-        if spec.use_bias:
-            for shape in ((1, fan_out), (fan_out,), (fan_out, 1)):  # row vectors first: (out, 1) is rarer
-                b = next((nm for nm, a in named if nm not in used and a.shape == shape), None)
-                if b is not None:
-                    break
-            if b is None:
-                raise SpecError(f"no bias array of {fan_out} values for layer {layer}; set use_bias=False in the spec if it has none")
-            used.add(b)
-        pairs.append((w, b))
-    if len(layout_votes) > 1:
-        raise SpecError("the weight matrices mix (in, out) and (out, in) layouts; name them with weights=[...]")
-    layout = layout_votes.pop() if layout_votes else "in_out"
+    Both layouts are tried (a bias of shape (out, 1) can look like a weight of the next
+    layer); the one that fits, or whose names fit better, wins. All-square networks are
+    assumed (in, out) unless their names say otherwise."""
+    tried = {layout: _assign(named, spec, layout) for layout in ("in_out", "out_in")}
+    fits = {layout: r for layout, r in tried.items() if not isinstance(r, str)}
+    if not fits:
+        raise SpecError(tried["in_out"])
+    layout = max(fits, key=lambda k: (fits[k][1], k == "in_out"))
+    pairs = fits[layout][0]
+    square = all(a == b for a, b in zip(spec.sizes, spec.sizes[1:]))
     notes = ["weights found by shape: " + "; ".join(f"layer {i}: {w}" + (f", {b}" if b else "") for i, (w, b) in enumerate(pairs))
              + (", stored as (out, in)" if layout == "out_in" else "")]
-    if not layout_votes and all(a == b for a, b in shapes):
+    if square:
         notes.append("every weight matrix is square: assumed (in, out); pass weight_layout='out_in' if yours is (out, in)")
     return pairs, layout, notes
 
