@@ -36,7 +36,7 @@ report: $(STAMP)
 	echo "== done in $$((t3 - t0)) s (sweep $$((t1 - t0)), check $$((t2 - t1)), report $$((t3 - t2))): reports/latest/index.html"; \
 	exit $$status
 
-# The committed example, regenerated on purpose (tens of minutes on 2 cores): the full
+# The committed example, regenerated on purpose (about 13 minutes on 2 cores): the full
 # grid (configs/full.toml), the timing suite, the scaling study, the full 1000-step check,
 # then the report, built beside reports/example and swapped in only once it is complete.
 example: $(STAMP)
