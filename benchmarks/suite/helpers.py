@@ -41,9 +41,10 @@ def flops_step(sizes: tuple[int, ...], n: int) -> int:
     return 2 * n * (2 * sum(pairs) + sum(pairs[1:]))
 
 
-def warm_model(impl: str, spec: ModelSpec, X: np.ndarray, y: np.ndarray):
-    """A built model, its prepared data, and two untimed warm-up steps taken."""
-    model = build(impl, native_spec(spec, impl))  # scratch follows any convention
+def warm_model(impl: str, spec: ModelSpec, X: np.ndarray, y: np.ndarray, mode: str = "harness"):
+    """A built model driven in ``mode`` (one of its ``modes()``), its prepared data, and two
+    untimed warm-up steps taken (tracing and compiling happen there)."""
+    model = build(impl, native_spec(spec, impl)).use_mode(mode)  # scratch follows any convention
     prepared = model.prepare(X, y)
     model.run_steps(prepared, 2)
     return model, prepared
