@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from benchmarks.tasks import TASKS
-from reference_impls import IMPLEMENTATIONS, NotExpressible, SpecError, build
-from reference_impls import implementation_class
-from reference_impls.equivalence import native_spec
+from benchmarks.suite.helpers import warm_model, warm_model_or_skip
+from reference_impls import IMPLEMENTATIONS, SpecError, build, implementation_class
 
 STEPS = 20
 MODES = [(impl, mode) for impl in IMPLEMENTATIONS for mode in implementation_class(impl).modes()]
@@ -31,7 +30,8 @@ def harness_losses(xor):
 
     def losses(impl: str) -> np.ndarray:
         if impl not in cache:
-            cache[impl] = build(impl, native_spec(spec, impl)).train(X, y, STEPS)
+            model, prepared = warm_model(impl, spec, X, y)
+            cache[impl] = model.run_steps(prepared, STEPS)
         return cache[impl]
 
     return losses
@@ -48,22 +48,14 @@ def test_every_adapter_declares_the_harness_mode_first_with_a_description():
 @pytest.mark.parametrize("impl,mode", MODES, ids=[f"{i}-{m}" for i, m in MODES])
 def test_mode_trains_like_the_harness(xor, harness_losses, impl, mode):
     spec, X, y = xor
-    spec = native_spec(spec, impl)
-    model = build(impl, spec).use_mode(mode)
-    try:
-        ours = model.train(X, y, STEPS)
-    except NotExpressible as exc:
-        pytest.skip(str(exc))
-    except Exception as exc:  # a compiler this machine cannot run (torch.compile needs a C++ toolchain)
-        if mode in type(model).exact_modes:
-            raise
-        pytest.skip(f"{impl} {mode} does not run here: {type(exc).__name__}: {str(exc)[:200]}")
+    model, prepared = warm_model_or_skip(impl, spec, X, y, mode)  # two untimed steps, then STEPS more
+    ours = model.run_steps(prepared, STEPS)
     theirs = harness_losses(impl)
     assert model.mode == mode and np.all(np.isfinite(ours)) and ours[-1] < ours[0], f"{impl} {mode} losses {ours}"
     if mode in type(model).exact_modes:
         np.testing.assert_array_equal(ours, theirs, err_msg=f"{impl} {mode} (ours) against the harness (theirs)")
     else:  # fused/reordered arithmetic: round-off of the spec's dtype, grown over STEPS steps
-        rtol = 1e-4 if spec.dtype == "float32" else 1e-9
+        rtol = 1e-4 if model.spec.dtype == "float32" else 1e-9
         np.testing.assert_allclose(ours, theirs, rtol=rtol, err_msg=f"{impl} {mode} (ours) against the harness (theirs)")
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.suite.helpers import check_losses, flops_step, info, pin, warm_model
+from benchmarks.suite.helpers import check_losses, flops_step, info, pin, warm_model_or_skip
 from benchmarks.tasks import TASKS
-from reference_impls import IMPLEMENTATIONS, NotExpressible, implementation_class
+from reference_impls import IMPLEMENTATIONS, implementation_class
 
 TASK = TASKS["spiral"]
 MODES = [(impl, mode) for impl in IMPLEMENTATIONS for mode in implementation_class(impl).modes()]
@@ -26,14 +26,7 @@ def data():
 def test_mode_step(benchmark, data, impl, mode):
     """One training step of ``impl`` driven in ``mode``."""
     pin()
-    try:
-        model, prepared = warm_model(impl, TASK.spec, *data, mode=mode)
-    except NotExpressible as exc:
-        pytest.skip(str(exc))
-    except Exception as exc:  # a compiler this machine cannot run (torch.compile needs a C++ toolchain)
-        if mode in implementation_class(impl).exact_modes:
-            raise
-        pytest.skip(f"{impl} {mode} does not run here: {type(exc).__name__}: {str(exc)[:200]}")
+    model, prepared = warm_model_or_skip(impl, TASK.spec, *data, mode=mode)
     benchmark.group = "modes: spiral (one step = one epoch)"
     info(benchmark, impl=impl, mode=mode, mode_description=implementation_class(impl).modes()[mode], task="spiral",
          n=len(data[0]), width=TASK.spec.sizes[1], dtype=TASK.spec.dtype, flops=flops_step(TASK.spec.sizes, len(data[0])))

@@ -88,32 +88,30 @@ def test_stream_triad(benchmark):
         benchmark.extra_info["bytes_per_s"] = triad_bytes(STREAM_ELEMENTS) / benchmark.stats.stats.median
 
 
+def _full_batch_step(benchmark, regime: str, label: str, sizes: tuple[int, ...], rows: int, dtype: str, impl: str,
+                     memory_bound: bool = False) -> None:
+    """One timed full-batch step on synthetic data, its rates against the measured limits."""
+    pin()
+    spec = _spec(sizes, dtype)
+    X, y = synthetic(rows, sizes[0], sizes[-1])
+    model, prepared = warm_model(impl, spec, X, y)
+    benchmark.group = f"regime {regime}: {label} {'-'.join(map(str, sizes))} n={rows} {dtype}"
+    flops, traffic = flops_step(sizes, rows), bytes_step(sizes, rows, np.dtype(dtype).itemsize)
+    info(benchmark, impl=impl, mode="harness", task="synthetic", n=rows, width=sizes[1], dtype=dtype, flops=flops,
+         **({"bytes": traffic} if memory_bound else {}))
+    check_losses(benchmark(model.run_steps, prepared, 1))
+    _rates(benchmark, flops, dtype, traffic=traffic if memory_bound else None)
+
+
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_thin_network_step(benchmark, dtype, impl):
     """Memory-bound: a full-batch step of a thin network on many rows."""
-    pin()
-    spec = _spec(THIN_SIZES, dtype)
-    X, y = synthetic(THIN_ROWS, THIN_SIZES[0], THIN_SIZES[-1])
-    model, prepared = warm_model(impl, spec, X, y)
-    benchmark.group = f"regime memory: thin {'-'.join(map(str, THIN_SIZES))} n={THIN_ROWS} {dtype}"
-    flops = flops_step(spec.sizes, THIN_ROWS)
-    info(benchmark, impl=impl, mode="harness", task="synthetic", n=THIN_ROWS, width=THIN_SIZES[1], dtype=dtype, flops=flops,
-         bytes=bytes_step(spec.sizes, THIN_ROWS, np.dtype(dtype).itemsize))
-    check_losses(benchmark(model.run_steps, prepared, 1))
-    _rates(benchmark, flops, dtype, traffic=bytes_step(spec.sizes, THIN_ROWS, np.dtype(dtype).itemsize))
+    _full_batch_step(benchmark, "memory", "thin", THIN_SIZES, THIN_ROWS, dtype, impl, memory_bound=True)
 
 
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_wide_network_step(benchmark, dtype, impl):
     """Compute-bound: a full-batch step of a wide network."""
-    pin()
-    spec = _spec(WIDE_SIZES, dtype)
-    X, y = synthetic(WIDE_ROWS, WIDE_SIZES[0], WIDE_SIZES[-1])
-    model, prepared = warm_model(impl, spec, X, y)
-    benchmark.group = f"regime compute: wide {'-'.join(map(str, WIDE_SIZES))} n={WIDE_ROWS} {dtype}"
-    flops = flops_step(spec.sizes, WIDE_ROWS)
-    info(benchmark, impl=impl, mode="harness", task="synthetic", n=WIDE_ROWS, width=WIDE_SIZES[1], dtype=dtype, flops=flops)
-    check_losses(benchmark(model.run_steps, prepared, 1))
-    _rates(benchmark, flops, dtype)
+    _full_batch_step(benchmark, "compute", "wide", WIDE_SIZES, WIDE_ROWS, dtype, impl)

@@ -57,6 +57,24 @@ def warm_model(impl: str, spec: ModelSpec, X: np.ndarray, y: np.ndarray, mode: s
     return model, prepared
 
 
+def warm_model_or_skip(impl: str, spec: ModelSpec, X: np.ndarray, y: np.ndarray, mode: str):
+    """``warm_model`` in ``mode``, or the calling test skipped with the reason: the spec is
+    not expressible in that mode, or a non-exact (compiling) mode cannot run on this machine
+    (torch.compile needs a C++ toolchain). A failing exact mode is an error, not a skip."""
+    import pytest
+
+    from reference_impls import NotExpressible, implementation_class
+
+    try:
+        return warm_model(impl, spec, X, y, mode=mode)
+    except NotExpressible as exc:
+        pytest.skip(str(exc))
+    except Exception as exc:
+        if mode in implementation_class(impl).exact_modes:
+            raise
+        pytest.skip(f"{impl} {mode} does not run here: {type(exc).__name__}: {str(exc)[:200]}")
+
+
 def task_data(name: str):
     """A task and its seed-0 draw: ``(Task, Dataset)``."""
     from ..tasks import TASKS
