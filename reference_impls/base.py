@@ -133,6 +133,37 @@ class Implementation(ABC):
         first = next(iter(cls.distributions.values()), None)
         return f"{cls.display_name} {_installed(first)}" if first else cls.display_name
 
+    # ---- execution modes: how the framework's step is driven ----------------------------
+    #: the modes whose losses equal the harness's bit for bit (the same arithmetic, driven
+    #: differently); the others (compilers that fuse and reorder) agree to round-off only
+    exact_modes: ClassVar[frozenset[str]] = frozenset({"harness"})
+    mode: str = "harness"
+
+    @classmethod
+    def modes(cls) -> dict[str, str]:
+        """Every way this framework's training step can be driven, name -> one line on what
+        it is: ``"harness"`` (how ``run_steps`` drives it, always present) first, then the
+        framework's own faster documented modes, so benchmarks time each side by side
+        without naming a framework."""
+        return {"harness": f"{cls.display_name} as the harness drives it"}
+
+    def use_mode(self, mode: str) -> "Implementation":
+        """Drive this model's later steps in ``mode`` (a key of ``modes()``), same weights and
+        optimizer state; returns the model. Raises ``SpecError`` for an unknown mode and
+        ``NotExpressible`` where this spec cannot run in it. A compiling mode compiles on
+        the first step (time it after a warm-up step)."""
+        known = self.modes()
+        if mode not in known:
+            raise SpecError(f"{self.name} has no mode {mode!r}; choose one of: {', '.join(known)}")
+        if mode != self.mode:
+            self._use_mode(mode)
+            self.mode = mode
+        return self
+
+    def _use_mode(self, mode: str) -> None:
+        """Switch the step to ``mode`` (only called for a declared mode other than the current)."""
+        raise NotImplementedError(f"{self.name} declares mode {mode!r} but does not implement it")
+
     @abstractmethod
     def _build(self) -> None:
         """Create the network and optimizer from ``self.spec``."""

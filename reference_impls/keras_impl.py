@@ -54,7 +54,7 @@ import contextlib  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .base import Implementation  # noqa: E402
+from .base import Implementation, NotExpressible  # noqa: E402
 from .spec import ELEMENTWISE_LOSSES, Weights, penalty  # noqa: E402
 
 ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear", "softmax": "softmax"}
@@ -314,6 +314,30 @@ class KerasImplementation(Implementation):
         given = [m for m in masks or [] if m is not None]
         return [X, *given] if given else X
 
+    exact_modes = frozenset({"harness", "fit", "tf.function"})
+
+    @classmethod
+    def modes(cls) -> dict[str, str]:
+        return {
+            "harness": "Keras's own train step (compute_loss, apply_gradients) as one tf.function, bit for bit train_on_batch",
+            "fit": "model.fit for one epoch on the step's batch, as a Keras user would write it",
+            "tf.function": "a bare tf.function step: the loss on the training model, GradientTape, optimizer.apply",
+            "xla": "the bare tf.function step compiled by XLA (jit_compile=True)",
+        }
+
+    def _use_mode(self, mode: str) -> None:
+        if keras.backend.backend() != "tensorflow":
+            raise NotExpressible(self.name, f"the {mode} mode (it needs the TensorFlow backend, not {keras.backend.backend()})")
+        if mode in ("tf.function", "xla") and self.penalised:
+            raise NotExpressible(self.name, f"the {mode} mode with penalties (the bare step leaves Keras's regularizers out)")
+        if mode == "harness":
+            self._train_step = _tf_train_step(self.train_model)
+        elif mode == "fit":
+            fit = self.train_model.fit
+            self._train_step = lambda x, y: fit(x, y, batch_size=len(y), epochs=1, shuffle=False, verbose=0).history["loss"][0]
+        else:
+            self._train_step = _tf_bare_step(self.train_model, self.optimizer, self.loss_fn, jit=mode == "xla")
+
     def _step(self, X, y) -> float:
         penalty = self._penalty() if self.penalised else 0.0
         with floatx(self.spec.dtype), self._placement():
@@ -380,6 +404,22 @@ def _tf_train_step(model):
             loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
         variables = model.trainable_weights
         model.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    return step
+
+
+def _tf_bare_step(model, optimizer, loss_fn, jit: bool):
+    """The shortest TensorFlow training step for an unpenalised model: the loss of the
+    forward pass, the tape's gradients, ``optimizer.apply``; with ``jit``, compiled by XLA."""
+    import tensorflow as tf
+
+    @tf.function(jit_compile=jit, reduce_retracing=True)
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        variables = model.trainable_variables
+        optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 
     return step

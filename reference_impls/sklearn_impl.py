@@ -91,6 +91,10 @@ class SklearnImplementation(Implementation):
         if len(l2) > 1:
             yield "different L2 per layer (scikit-learn lacks it: one alpha for every layer)"
 
+    @classmethod
+    def modes(cls) -> dict[str, str]:
+        return {"harness": "MLPClassifier/MLPRegressor.partial_fit on each batch (scikit-learn's own incremental step)"}
+
     def _build(self) -> None:
         spec = self.spec
         self.c, self.n_seen = gradient_scale(spec, 1), None

@@ -93,6 +93,17 @@ class TorchImplementation(Implementation):
         loss += "" if spec.loss_scale == 1 else f" x {spec.loss_scale:g}"
         return f"{loss} and torch.optim.{OPTIMIZER_CLASSES[spec.optimizer].__name__}(lr={spec.lr:g})"
 
+    @classmethod
+    def modes(cls) -> dict[str, str]:
+        return {"harness": "PyTorch eager: forward, backward and optimizer.step op by op",
+                "compile": "torch.compile of the forward pass and loss (its backward compiled with it); the optimizer step eager"}
+
+    def _use_mode(self, mode: str) -> None:
+        if mode == "compile":
+            self._loss = torch.compile(type(self)._loss.__get__(self))
+        else:
+            self.__dict__.pop("_loss", None)  # the class's eager _loss again
+
     def _build(self) -> None:
         spec = self.spec
         self.tdtype = TORCH_DTYPES[spec.dtype]

@@ -212,3 +212,26 @@ def test_report_includes_benchmarks_and_scaling(quick_profile, tmp_path):
     text = (tmp_path / "against" / "README.md").read_text()
     assert "### Against the baseline b.json" in text and "0 more than 10% slower" in text and "| train: xor" in text.split("### Against", 1)[1]
     assert "Against the baseline b.json</h2>" in (tmp_path / "against" / "index.html").read_text()
+
+
+def test_regime_groups_report_fractions_of_the_measured_limits(tmp_path):
+    """The regime groups (quick profile, a cheap subset): each achieved rate beside the
+    limit measured in the same run, the fraction being their ratio."""
+    out = tmp_path / "r.json"
+    proc = pytest_run("benchmarks/suite/bench_regimes.py", "-k", "(moons and 32) or triad or (thin and float64 and scratch)", *QUICK,
+                      f"--benchmark-json={out}")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    benches = {b["name"]: b for b in json.loads(out.read_text())["benchmarks"]}
+    assert len(benches) == 6, sorted(benches)
+    for b in benches.values():
+        e, median = b["extra_info"], b["stats"]["median"]
+        if e["task"] == "triad":
+            np.testing.assert_allclose(e["bytes_per_s"], e["bytes"] / median)
+            continue
+        np.testing.assert_allclose(e["gflops"], e["flops"] / median / 1e9)
+        np.testing.assert_allclose(e["peak_fraction"], e["gflops"] / e["matmul_peak_gflops"])
+        assert 0 < e["peak_fraction"] < 1.5 and e["mode"] == "harness", (b["name"], e)
+    thin = benches["test_thin_network_step[float64-scratch]"]["extra_info"]
+    np.testing.assert_allclose(thin["bandwidth_fraction"], thin["bytes_per_s"] / thin["stream_bytes_per_s"])
+    assert thin["bytes"] > 0 and 0 < thin["bandwidth_fraction"] < 1.5, thin
+    assert {b["group"] for b in benches.values() if b["extra_info"]["task"] == "moons"} == {"regime overhead: moons batch=32"}
