@@ -140,7 +140,8 @@ class _EpochBug(TorchImplementation):
 def test_the_check_catches_real_mismatches(bug, spiral_data, monkeypatch):
     X, y = spiral_data
     real_build = eq.build
-    monkeypatch.setattr(eq, "build", lambda name, spec, w=None: bug(spec, w) if name == "torch" else real_build(name, spec, w))
+    monkeypatch.setattr(eq, "build", lambda name, spec, w=None, device="cpu": bug(spec, w, device=device) if name == "torch"
+                        else real_build(name, spec, w, device=device))
     spec = TASKS["spiral"].spec.replace(lr=0.3, batch_size=32, shuffle=True)
     r = eq.compare(spec, "torch", X, y, 40)
     assert r.status == "fail", (r.one_step, r.loss_max_rel, r.max_step_growth)
