@@ -22,7 +22,7 @@ from reference_impls.spec import SpecError
 
 from ..tasks import Task
 from .config import parse_impls
-from .jobs import batch_rows, require_device
+from .jobs import batch_rows, device_for, require_device
 
 
 @dataclass(frozen=True)
@@ -168,15 +168,8 @@ def compare_group(group: Group, pin: tuple[str, ...] = ()) -> list[Comparison]:
 
         return twin
 
-    return [compare(spec, impl, group.X, group.y, group.steps, twin=twin_of(native_spec(spec, impl)), device=_device_of(impl, group.device))
+    return [compare(spec, impl, group.X, group.y, group.steps, twin=twin_of(native_spec(spec, impl)), device=device_for(impl, group.device))
             for impl, spec in group.specs]
-
-
-def _device_of(impl: str, device: str) -> str:
-    """``device`` for an implementation that runs there, else the CPU (as the sweep does)."""
-    from reference_impls import implementation_class
-
-    return device if device in implementation_class(impl).devices else "cpu"
 
 
 def _error_group(group: Group, reason: str) -> list[Comparison]:

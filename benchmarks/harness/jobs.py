@@ -44,20 +44,25 @@ def batch_rows(spec: ModelSpec, n_samples: int) -> int:
     return n_samples if spec.batch_size is None else min(spec.batch_size, n_samples)
 
 
-def make_jobs(config: SweepConfig, parallel_jobs: int = 1, device: str = "cpu") -> list[Job]:
-    """The sweep's runs, task-major (so a progress bar moves through tasks in order). Each
-    framework runs on ``device`` where it can (``devices`` of its adapter), else on the CPU."""
+def device_for(impl: str, device: str) -> str:
+    """Where ``impl`` runs when ``device`` is asked for: there if its adapter can (its
+    ``devices``), else on the CPU (scratch and scikit-learn)."""
     from reference_impls import implementation_class
 
+    return device if device in implementation_class(impl).devices else "cpu"
+
+
+def make_jobs(config: SweepConfig, parallel_jobs: int = 1, device: str = "cpu") -> list[Job]:
+    """The sweep's runs, task-major (so a progress bar moves through tasks in order). Each
+    framework runs on ``device`` where it can (``device_for``)."""
     jobs = []
     for plan in config.plans():
         for seed in config.seeds:
             for impl in config.impls:
                 spec = native_spec(plan.spec.replace(seed=seed), impl)  # scratch follows any convention: unchanged
                 keep = "2d" in plan.task.tags and seed == config.seeds[0]
-                where = device if device in implementation_class(impl).devices else "cpu"
                 jobs.append(Job(plan.task, impl, seed, spec, plan.epochs, config.eval_every, config.warmup_steps, config.threads, parallel_jobs,
-                                keep, where))
+                                keep, device_for(impl, device)))
     return jobs
 
 def require_device(impls, device: str) -> None:
