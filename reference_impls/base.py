@@ -137,6 +137,9 @@ class Implementation(ABC):
     #: the modes whose losses equal the harness's bit for bit (the same arithmetic, driven
     #: differently); the others (compilers that fuse and reorder) agree to round-off only
     exact_modes: ClassVar[frozenset[str]] = frozenset({"harness"})
+    #: the exact mode ``check`` drives this framework in: the harness's very steps (bit for
+    #: bit, ``tests/test_lean_steps.py``), at less cost per step where the adapter has one
+    check_mode: ClassVar[str] = "harness"
     mode: str = "harness"
 
     @classmethod

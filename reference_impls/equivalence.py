@@ -191,6 +191,11 @@ def _growth(curve: list[tuple[int, float]], floor: float) -> float:
     return float(10 ** (np.polyfit(k, logd, 1)[0] * 100))
 
 
+def _checked(model):
+    """``model`` driven in its adapter's ``check_mode`` (an exact mode: the same numbers)."""
+    return model.use_mode(type(model).check_mode)
+
+
 def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int, weights: Weights | None = None,
             twin: Callable[[], Reference] | None = None, device: str = "cpu") -> Comparison:
     """Train ``impl`` and its scratch twin from the same weights; measure every deviation.
@@ -204,7 +209,7 @@ def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int
     start = time.perf_counter()
     weights = spec.init_weights() if weights is None else weights
     try:
-        other = build(impl, spec, weights, device=device)
+        other = _checked(build(impl, spec, weights, device=device))
     except NotExpressible as exc:
         result.status, result.note = "not expressible", exc.feature
         return result
@@ -238,7 +243,7 @@ def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int
         result.growth_per_100_steps = _growth(result.deviation_curve, floor)
         result.max_step_growth = float(np.max(running[1:] / np.maximum(running[:-1], floor), initial=1.0))
         # The re-sync step from the twin's final weights compares its loss and updated weights.
-        resync = _first_step(build(impl, spec, wa), X, y, gradients=False)
+        resync = _first_step(_checked(build(impl, spec, wa, device=device)), X, y, gradients=False)
         result.resync = max(abs(ref.resync.step_loss - resync.step_loss) / scale, weights_dev(ref.resync.weights, resync.weights))
         if not (np.all(np.isfinite(la)) and np.all(np.isfinite(lb))):
             result.note = "a loss became NaN or inf"

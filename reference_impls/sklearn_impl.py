@@ -91,9 +91,17 @@ class SklearnImplementation(Implementation):
         if len(l2) > 1:
             yield "different L2 per layer (scikit-learn lacks it: one alpha for every layer)"
 
+    exact_modes = frozenset({"harness", "backprop"})
+    check_mode = "backprop"
+
     @classmethod
     def modes(cls) -> dict[str, str]:
-        return {"harness": "MLPClassifier/MLPRegressor.partial_fit on each batch (scikit-learn's own incremental step)"}
+        return {"harness": "MLPClassifier/MLPRegressor.partial_fit on each batch (scikit-learn's own incremental step)",
+                "backprop": "the loop body partial_fit runs for one batch: its _backprop and optimizer update_params, "
+                            "without re-validating and re-binarizing the labels (private API; bit for bit partial_fit)"}
+
+    def _use_mode(self, mode: str) -> None:
+        self._lean = mode == "backprop"
 
     def _build(self) -> None:
         spec = self.spec
@@ -184,10 +192,14 @@ class SklearnImplementation(Implementation):
         mean = 2.0 * sklearn_loss if self.spec.loss == "mse" else sklearn_loss / self.spec.sizes[-1] if self.multilabel else sklearn_loss
         return mean * self.spec.loss_factor(n_samples)
 
+    _lean = False
+
     def _step(self, X, y) -> float:
         self.est.batch_size = len(X)
         self._rescale(len(X))
         before = self._alpha_penalty(len(X))  # sklearn's loss_ is computed before its update
+        if self._lean:
+            return self._reported(self._backprop_step(X, y) - before, len(X))
         # Its classes were given at the throwaway first call, so none are passed again (sklearn
         # would re-derive and compare them each step); the step's arguments are the adapter's
         # own, already checked arrays, so sklearn's parameter and finiteness checks are skipped
@@ -198,6 +210,50 @@ class SklearnImplementation(Implementation):
             else:
                 self.est.partial_fit(X, y[:, 0] if y.shape[1] == 1 else y)
         return self._reported(float(self.est.loss_) - before, len(X))
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        """What partial_fit trains on: labels as its LabelBinarizer's 0/1 matrix (as bool,
+        like sklearn; one column for two classes), regression targets as ``(n, k)``."""
+        if not self.classifier:
+            return y
+        if self.multilabel:
+            return y.astype(bool)
+        classes = self.est.classes_
+        return (y[:, None] == classes[1:]) if len(classes) == 2 else (y[:, None] == classes)
+
+    def _backprop_step(self, X: np.ndarray, y: np.ndarray) -> float:
+        """One ``partial_fit`` on a batch as sklearn's ``_fit_stochastic`` takes it (one
+        epoch of one batch): ``_backprop``, ``update_params``, the epoch's bookkeeping and
+        ``_fit``'s finiteness check; returns sklearn's ``loss_``, computed as it does."""
+        from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
+
+        est, n = self.est, len(X)
+        params = est.coefs_ + est.intercepts_
+        if not hasattr(est, "_optimizer"):  # as partial_fit creates it after set_weights
+            est._optimizer = (SGDOptimizer(params, est.learning_rate_init, est.learning_rate, est.momentum, est.nesterovs_momentum, est.power_t)
+                              if est.solver == "sgd" else AdamOptimizer(params, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon))
+        layers = len(self.spec.sizes)
+        activations, deltas = [X] + [None] * (layers - 1), [None] * (layers - 1)
+        coef_grads = [np.empty_like(W) for W in est.coefs_]
+        intercept_grads = [np.empty_like(b) for b in est.intercepts_]
+        args = (X, self._targets(y), None) if self._backprop_weights else (X, self._targets(y))
+        batch_loss, coef_grads, intercept_grads = est._backprop(*args, activations, deltas, coef_grads, intercept_grads)
+        accumulated = 0.0
+        accumulated += batch_loss * n  # the epoch's running sum, then its mean: as sklearn rounds it
+        est._optimizer.update_params(params, coef_grads + intercept_grads)
+        est.n_iter_, est.loss_ = 1, accumulated / n
+        est.t_ += n
+        est.loss_curve_.append(est.loss_)
+        est._update_no_improvement_count(False, None, None, None)
+        est._optimizer.iteration_ends(est.t_)
+        if not all(np.isfinite(w).all() for w in params):
+            raise ValueError("Solver produced non-finite parameter weights. The input data may contain large values and need to be preprocessed.")
+        return float(est.loss_)
+
+    @property
+    def _backprop_weights(self) -> bool:
+        """Whether this scikit-learn's ``_backprop`` takes ``sample_weight`` (1.6 on)."""
+        return "sample_weight" in inspect.signature(self.est._backprop).parameters
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
         if not self.classifier:
@@ -217,7 +273,7 @@ class SklearnImplementation(Implementation):
         deltas = [None] * (n_layers - 1)
         coef_grads = [np.empty_like(W) for W in est.coefs_]
         intercept_grads = [np.empty_like(b) for b in est.intercepts_]
-        args = [X, target, None] if "sample_weight" in inspect.signature(est._backprop).parameters else [X, target]
+        args = [X, target, None] if self._backprop_weights else [X, target]
         loss, coef_grads, intercept_grads = est._backprop(*args, activations, deltas, coef_grads, intercept_grads)
         return self._reported(float(loss) - self._alpha_penalty(len(X)), len(X)), [(dW / self.c, db / self.c) for dW, db in zip(coef_grads, intercept_grads)]
 

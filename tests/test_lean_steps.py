@@ -53,6 +53,66 @@ def test_keras_lean_step_is_train_on_batch(name):
     assert _same_weights(lean.get_weights(), plain.get_weights())
 
 
+# scikit-learn's problems: softmax, one logistic unit, k independent logistic units, and
+# MLPRegressor; L2 (alpha), float32, and a sum-reduced loss whose scale changes with the
+# last short batch of an epoch.
+SKLEARN_PROBLEMS = {
+    "spiral-sgd-full": ("spiral", dict(lr=0.5)),
+    "spiral-adam-minibatch": ("spiral", dict(optimizer="adam", lr=0.01, batch_size=32, shuffle=True)),
+    "spiral-nesterov-l2-float32": ("spiral", dict(lr=0.05, momentum=0.9, nesterov=True, l2=1e-3, dtype="float32", batch_size=64)),
+    "spiral-sum-short-batch": ("spiral", dict(lr=0.001, loss_reduction="sum", batch_size=70)),
+    "xor-binary": ("xor", dict(lr=0.5)),
+    "xor-multilabel": ("xor", dict(sizes=(2, 8, 2), activations=("tanh", "sigmoid"), lr=0.5)),
+    "xor-mse": ("xor", dict(sizes=(2, 8, 1), loss="mse", activations=("tanh", "linear"), optimizer="adam", lr=0.01)),
+}
+
+
+def _sklearn_problem(name: str):
+    task, changes = SKLEARN_PROBLEMS[name]
+    data = TASKS[task].data(0)
+    y = data.y_train
+    if changes.get("sizes") == (2, 8, 2):  # two labels per row: the gate and its negation
+        y = np.stack([y, 1 - y], axis=1)
+    return TASKS[task].spec.replace(convention="keras", **changes), data.X_train, y
+
+
+@pytest.mark.parametrize("name", SKLEARN_PROBLEMS)
+@pytest.mark.parametrize("mode", ["harness", "backprop"])
+def test_sklearn_lean_steps_are_documented_partial_fit(name, mode):
+    """Both exact modes against ``partial_fit`` as documented: classes and every check on
+    each call. ``backprop`` (what check runs) replays partial_fit's loop body."""
+    spec, X, y = _sklearn_problem(name)
+    lean, plain = build("sklearn", spec).use_mode(mode), build("sklearn", spec)
+    ours = lean.train(X, y, 40)
+    assert lean.train(X, y, 3).shape == (3,)  # a second call continues the same optimizer
+    n, Xn, yn = plain.prepare(X, y)
+    theirs = []
+    for k in range(43):  # partial_fit as documented: classes on every call, every check on
+        rows = plain._batch(n, k)
+        Xb, yb = Xn[rows], yn[rows]
+        plain.est.batch_size = len(Xb)
+        plain._rescale(len(Xb))
+        before = plain._alpha_penalty(len(Xb))
+        if plain.classifier:
+            plain.est.partial_fit(Xb, yb, classes=np.arange(plain.n_classes))
+        else:
+            plain.est.partial_fit(Xb, yb[:, 0] if yb.shape[1] == 1 else yb)
+        theirs.append(plain._reported(float(plain.est.loss_) - before, len(Xb)))
+    np.testing.assert_array_equal(ours, np.array(theirs[:40]), err_msg=f"sklearn {mode} (ours) vs documented partial_fit (theirs)")
+    assert _same_weights(lean.get_weights(), plain.get_weights())
+
+
+def test_sklearn_backprop_mode_refuses_non_finite_weights_as_partial_fit_does():
+    spec, X, y = _sklearn_problem("xor-mse")
+    lean, plain = build("sklearn", spec.replace(optimizer="sgd", lr=1e200)).use_mode("backprop"), build("sklearn", spec.replace(optimizer="sgd", lr=1e200))
+    errors = []
+    for model in (lean, plain):
+        with pytest.raises(ValueError) as info, np.errstate(all="ignore"):
+            model.train(X * 1e200, y, 5)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]
+
+
 @pytest.mark.parametrize("name", ["sgd-full", "adam-minibatch"])
 def test_sklearn_lean_partial_fit_is_the_checked_call(name):
     spec, X, y = _spiral(SPECS[name])
