@@ -391,6 +391,25 @@ def _pair(impl: KerasImplementation, arrays: list[np.ndarray]) -> tuple[np.ndarr
     return W, arrays[1] if len(arrays) > 1 else np.zeros(W.shape[1], impl.dtype)
 
 
+class _Concrete:
+    """A ``tf.function`` called through its concrete function for the arguments' shapes
+    and dtypes: the very graph ``fn`` would run, without the per-call matching of
+    arguments to traces that costs a small step more than its arithmetic (~0.6 ms)."""
+
+    def __init__(self, fn):
+        self.fn, self.traces = fn, {}
+
+    def __call__(self, x, y):
+        import tensorflow as tf
+
+        args = tf.nest.map_structure(tf.convert_to_tensor, (x, y))
+        key = tuple((tuple(a.shape), a.dtype) for a in tf.nest.flatten(args))
+        trace = self.traces.get(key)
+        if trace is None:
+            trace = self.traces[key] = self.fn.get_concrete_function(*args)
+        return trace(*args)
+
+
 def _tf_train_step(model):
     """Keras's TensorFlow train step (``keras/src/backend/tensorflow/trainer.py``) as one
     ``tf.function`` returning the loss: forward with ``training=True``, ``compute_loss``
@@ -406,7 +425,7 @@ def _tf_train_step(model):
         model.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
-    return step
+    return _Concrete(step)
 
 
 def _tf_bare_step(model, optimizer, loss_fn, jit: bool):
@@ -422,7 +441,7 @@ def _tf_bare_step(model, optimizer, loss_fn, jit: bool):
         optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 
-    return step
+    return _Concrete(step)
 
 
 def _tf_gradients(impl: KerasImplementation, X, y, variables):
