@@ -180,6 +180,13 @@ class Implementation(ABC):
         for re-synchronising a twin with another network mid-training."""
         self.set_weights(weights)
 
+    def restart(self, weights: Weights) -> "Implementation":
+        """This model as ``build`` would return it anew from ``weights``, in the same mode:
+        fresh optimizer state, step 0 (the equivalence check's re-sync step). The default
+        builds it again; an adapter whose build is costly (tracing, compiling) resets the
+        state of the one it has, to the same numbers."""
+        return type(self)(self.spec, weights, device=self.device).use_mode(self.mode)
+
     @abstractmethod
     def get_weights(self) -> Weights:
         """Copies of the current weights as NumPy arrays, the layout of ``set_weights``."""

@@ -243,7 +243,7 @@ def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int
         result.growth_per_100_steps = _growth(result.deviation_curve, floor)
         result.max_step_growth = float(np.max(running[1:] / np.maximum(running[:-1], floor), initial=1.0))
         # The re-sync step from the twin's final weights compares its loss and updated weights.
-        resync = _first_step(_checked(build(impl, spec, wa, device=device)), X, y, gradients=False)
+        resync = _first_step(other.restart(wa), X, y, gradients=False)
         result.resync = max(abs(ref.resync.step_loss - resync.step_loss) / scale, weights_dev(ref.resync.weights, resync.weights))
         if not (np.all(np.isfinite(la)) and np.all(np.isfinite(lb))):
             result.note = "a loss became NaN or inf"

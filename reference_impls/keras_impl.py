@@ -278,6 +278,21 @@ class KerasImplementation(Implementation):
             self.train_model.make_train_function()
             self._train_step = _tf_train_step(self.train_model) if keras.backend.backend() == "tensorflow" else None
             self.penalised = bool(spec.weight_decay or spec.regularized)  # Keras's loss includes regularizers
+            # The optimizer's state as built (step count, slots; a learning-rate schedule
+            # reads the step count): what restart() puts back.
+            self._fresh_optimizer = [np.array(v) for v in self.optimizer.variables]
+
+    def restart(self, weights: Weights) -> "KerasImplementation":
+        """The optimizer's variables back to their values as built, the weights loaded, step
+        0: a fresh build's state without building and tracing again. Keras's own dropout
+        keeps a seed generator's state in the model, so that spec is built anew."""
+        if self.spec.native_dropout:
+            return super().restart(weights)
+        for variable, value in zip(self.optimizer.variables, self._fresh_optimizer):
+            variable.assign(value)
+        self.set_weights(weights)
+        self.steps_taken, self._epoch_cache, self.masks = 0, None, None
+        return self
 
     def set_weights(self, weights: Weights) -> None:
         for layer, (W, b) in zip(self.dense, weights):

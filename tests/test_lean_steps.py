@@ -129,3 +129,34 @@ def test_sklearn_lean_partial_fit_is_the_checked_call(name):
         theirs.append(plain._reported(float(plain.est.loss_), len(Xb)))
     np.testing.assert_array_equal(ours, np.array(theirs), err_msg="lean partial_fit (ours) vs checked partial_fit (theirs)")
     assert _same_weights(lean.get_weights(), plain.get_weights())
+
+
+RESTART_SPECS = {
+    "momentum-full": dict(lr=0.1, momentum=0.9),
+    "nesterov-minibatch": dict(lr=0.05, momentum=0.9, nesterov=True, batch_size=32, shuffle=True),
+    "adam-decay-divide": dict(optimizer="adam", lr=0.01, lr_decay=1e-2),
+    "adam-decay-multiply": dict(optimizer="adam", lr=0.01, lr_decay=1e-2, lr_decay_form="multiply"),
+    "rmsprop-momentum-l2": dict(optimizer="rmsprop", lr=0.001, momentum=0.5, l2=1e-3),
+    "adagrad-dropout": dict(optimizer="adagrad", lr=0.05, dropout=0.2, batch_size=50),
+}
+
+
+@pytest.mark.parametrize("impl", ["keras", "torch", "sklearn"])
+@pytest.mark.parametrize("name", RESTART_SPECS)
+def test_restart_is_a_fresh_build(impl, name):
+    """check's re-sync step restarts the trained model; it must take the steps a newly
+    built one takes from those weights (optimizer state, step count, schedule, masks)."""
+    from reference_impls import NotExpressible
+    from reference_impls.equivalence import native_spec
+
+    spec, X, y = _spiral(RESTART_SPECS[name])
+    spec = native_spec(spec, impl)
+    try:
+        trained = build(impl, spec)
+    except NotExpressible as exc:
+        pytest.skip(str(exc))
+    trained.train(X, y, 30)
+    weights = trained.get_weights()
+    restarted, fresh = trained.restart(weights), build(impl, spec, weights)
+    np.testing.assert_array_equal(restarted.train(X, y, 5), fresh.train(X, y, 5), err_msg="restarted (ours) vs fresh build (theirs)")
+    assert _same_weights(restarted.get_weights(), fresh.get_weights())
