@@ -28,6 +28,7 @@ are clipped at machine epsilon in the reported loss only (the gradient is ``p - 
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Iterator
 
@@ -250,7 +251,7 @@ class SklearnImplementation(Implementation):
             raise ValueError("Solver produced non-finite parameter weights. The input data may contain large values and need to be preprocessed.")
         return float(est.loss_)
 
-    @property
+    @functools.cached_property
     def _backprop_weights(self) -> bool:
         """Whether this scikit-learn's ``_backprop`` takes ``sample_weight`` (1.6 on)."""
         return "sample_weight" in inspect.signature(self.est._backprop).parameters

@@ -9,6 +9,7 @@ differently, the spec's ``convention`` names the form (see ``scratch.optimizers`
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import tomllib
@@ -38,6 +39,18 @@ class SpecError(ValueError):
 
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
+
+
+def _draw_order(seed: int, n_samples: int, epoch: int) -> np.ndarray:
+    """Epoch ``epoch``'s permutation of the rows, from ``(seed, epoch)`` alone."""
+    return np.random.default_rng((seed, 0x5EED, epoch)).permutation(n_samples)
+
+
+# Every implementation of a comparison (and its twin) draws the same epochs, and a small
+# data set's epoch is a few steps long: those permutations are drawn once per process
+# (shared arrays: the batches index with them and never write to them).
+_CACHED_ROWS = 16_384
+_epoch_order = functools.lru_cache(maxsize=4096)(_draw_order)
 
 
 @dataclass(frozen=True)
@@ -266,7 +279,7 @@ class ModelSpec:
         size = n_samples if self.batch_size is None else min(self.batch_size, n_samples)
         if not self.shuffle:
             return [slice(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
-        order = np.random.default_rng((self.seed, 0x5EED, epoch)).permutation(n_samples)
+        order = _epoch_order(self.seed, n_samples, epoch) if n_samples <= _CACHED_ROWS else _draw_order(self.seed, n_samples, epoch)
         return [order[start : start + size] for start in range(0, n_samples, size)]
 
     def batch_stream(self, n_samples: int) -> Iterator[slice | np.ndarray]:
