@@ -174,6 +174,37 @@ def test_check_on_the_cluster_gives_the_local_table(cluster):
     assert len(remote) == 8 and set(remote["status"]) <= {"pass", "amplified"}
 
 
+def test_worker_killed_mid_check_loses_no_comparison(cluster):
+    """A worker killed while the check runs: its group is resubmitted (or, should its
+    workers keep dying, recorded as errors with the reason); no comparison goes missing."""
+    from benchmarks.harness.check import parse_configs, run_check
+    from benchmarks.tasks import TASKS
+
+    args = ([TASKS[t] for t in ("xor", "and", "or", "nand")], ["torch"], parse_configs("sgd-full,momentum-minibatch"), 1000)
+    first_done, result = threading.Event(), {}
+
+    def check() -> None:
+        result["tables"] = run_check(*args, backend="dask", scheduler=cluster.scheduler_address, progress=lambda *_: first_done.set())
+
+    thread = threading.Thread(target=check)
+    thread.start()
+    assert first_done.wait(timeout=600), "no comparison finished on the cluster"
+    pids = _worker_pids(cluster)
+    assert pids, "no worker process to kill"
+    os.kill(pids[0], signal.SIGKILL)  # Dask's nanny restarts it; the group it held is resubmitted
+    thread.join(timeout=1200)
+    assert not thread.is_alive(), "the check did not finish"
+    table, _ = result["tables"]
+    assert len(table) == 8 and not table[["task", "config", "impl"]].duplicated().any()
+    errors = table[table["status"] == "error"]
+    assert errors["note"].str.contains("on the cluster").all(), errors[["task", "config", "note"]]
+    local, _ = run_check(*args, workers=1)
+    finished = table["status"] != "error"
+    assert finished.any()
+    pd.testing.assert_frame_equal(table[finished].drop(columns="seconds").reset_index(drop=True),
+                                  local[finished].drop(columns="seconds").reset_index(drop=True))
+
+
 def test_check_scheduler_without_dask_backend_is_one_line(capsys):
     from benchmarks.cli import main
 

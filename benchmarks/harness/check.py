@@ -137,8 +137,9 @@ def _pin(impls: tuple[str, ...]) -> None:
 class Group:
     """The comparisons of one (task, config): every framework against scratch on the same
     data. The scratch twin's run is shared by the frameworks whose spec gives it the same
-    numbers (the same native spec, its optimizer convention included), so a group trains
-    two twins (Keras's and scikit-learn's convention, PyTorch's) instead of one per framework."""
+    numbers (the same native spec, its optimizer convention included; ``twin_key``), so a
+    group trains two twins (Keras's and scikit-learn's convention, PyTorch's), or one for
+    plain SGD, instead of one per framework."""
 
     index: int
     specs: tuple  # (impl, spec) pairs, in the table's order
@@ -154,6 +155,12 @@ class Group:
         return len(self.X) if batch is None else min(batch, len(self.X))
 
 
+def twin_key(spec):
+    """Native specs whose scratch twins compute the very same numbers share one twin: the
+    convention picks an optimizer's form, and plain SGD (no momentum) has a single form."""
+    return spec.replace(convention="pytorch") if spec.optimizer == "sgd" and not spec.momentum else spec
+
+
 def compare_group(group: Group, pin: tuple[str, ...] = ()) -> list[Comparison]:
     """Every comparison of ``group``, in order (in a worker: ``pin`` its frameworks first)."""
     if pin:
@@ -161,10 +168,12 @@ def compare_group(group: Group, pin: tuple[str, ...] = ()) -> list[Comparison]:
     twins: dict = {}
 
     def twin_of(spec):
+        key = twin_key(spec)
+
         def twin():
-            if spec not in twins:
-                twins[spec] = _equivalence.reference(spec, group.X, group.y, group.steps)
-            return twins[spec]
+            if key not in twins:
+                twins[key] = _equivalence.reference(spec, group.X, group.y, group.steps)
+            return twins[key]
 
         return twin
 
