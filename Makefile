@@ -57,7 +57,8 @@ test: $(STAMP) chromium
 
 setup: $(STAMP)
 
-# The timing suite (pytest-benchmark): 513 s wall (157 s CPU) measured on 2 shared cores at load 8; make report then
+# The timing suite (pytest-benchmark): 247 benchmarks, 755 s wall (482 s CPU) measured on 2 cores shared with a test
+# run (513 s before every framework mode joined the task and size-grid groups, at load 8); make report then
 # includes its JSON. bench-quick is the one-round profile CI runs; it leaves out the benchmarks
 # of compiling execution modes (marker `compiles`: torch.compile, XLA): their warm-ups compile,
 # measured per group at 0.5-3.7 s for XLA and 0.03-8 s for torch.compile (35 s the first time
