@@ -94,7 +94,16 @@ def test_fastest_mode_is_any_framework_in_any_mode_of_the_same_group(run):
     assert small["theirs"] == "keras (xla)" and small["value"] == pytest.approx(2 / 1.6) and small["status"] == "missed"
     assert small["verdict"] == "missed by 0.25x (25%)"
     assert large["theirs"] == "torch" and large["value"] == pytest.approx(10 / 11) and large["status"] == "reached"
-    assert large["verdict"].endswith("fastest of the modes measured; not in this group: keras (xla)")
+    assert large["verdict"].endswith("fastest of the modes measured; not measured in this group: keras (xla)")
+
+
+def test_declared_modes_left_out_of_the_run_are_named(run):
+    for b in run["benchmarks"]:
+        if b["extra_info"]["impl"] == "torch":
+            b["extra_info"]["declared_modes"] = "harness,compile"
+    rows = by_instance(targets.targets_table(benchmark_table(run)))
+    assert rows["step: n=300 width=64 float32"]["verdict"].endswith("not measured in this group: torch (compile)")
+    assert rows["step: n=3000 width=64 float32"]["verdict"].endswith("not measured in this group: keras (xla), torch (compile)")
 
 
 def test_peak_fraction_and_its_spread(run):
@@ -142,8 +151,12 @@ def test_markdown_and_html_render_every_row(run):
 
 
 def test_bad_extra_info_values_are_not_numbers_not_a_traceback(run):
-    run["benchmarks"][0]["extra_info"].update(flops="many", bytes=None)
-    assert np.isnan(benchmark_table(run)["gflops"].iloc[0])
+    run["benchmarks"][0]["extra_info"].update(flops="many", bytes=None, n="abc", width=64.5, impl=5)
+    run["benchmarks"][1]["group"] = 7
+    table = benchmark_table(run)
+    assert np.isnan(table["gflops"].iloc[0]) and table["n"].isna().iloc[0] and table["width"].isna().iloc[0]
+    assert table["impl"].iloc[0] == "5" and table["group"].iloc[1] == "7"
+    assert len(targets.targets_table(table)) == 8  # still one row per target instance
     del run["benchmarks"][0]["stats"]["q3"]
     with pytest.raises(ResultsError, match="lacks stats q3"):
         benchmark_table(run)

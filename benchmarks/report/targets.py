@@ -123,13 +123,21 @@ def _eager_rows(bench: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def _declared(rows: pd.DataFrame) -> set[str]:
+    """Every (implementation, mode) the rows' implementations declare, as ``series_label`` names them."""
+    if "declared_modes" not in rows:
+        return set()
+    pairs = {(impl, mode) for impl, modes in zip(rows["impl"], rows["declared_modes"].fillna("")) for mode in str(modes).split(",") if mode}
+    return set(series_label(pd.DataFrame(sorted(pairs), columns=["impl", "mode"]))) if pairs else set()
+
+
 def _fastest_rows(bench: pd.DataFrame) -> list[dict]:
     """Per size-grid group: scratch against the fastest framework row (any mode) measured
     in it; the modes measured elsewhere in the grid but not in this group are named."""
     grid = bench[bench["group"].str.match(SIZE_GRID)]
     if not len(grid):
         return [_row(FASTEST, "size grid (step: n=... width=... dtype)", "fastest framework mode", why="no size-grid group in this run")]
-    everywhere = set(series_label(grid[framework_rows(grid)]))
+    everywhere = set(series_label(grid[framework_rows(grid)])) | _declared(grid[framework_rows(grid)])
     rows = []
     order = grid.assign(_n=pd.to_numeric(grid["n"]), _w=pd.to_numeric(grid["width"])).sort_values(["dtype", "_w", "_n"], kind="stable")
     for name in dict.fromkeys(order["group"]):
@@ -139,7 +147,7 @@ def _fastest_rows(bench: pd.DataFrame) -> list[dict]:
             rows.append(_row(FASTEST, name, "fastest framework mode", why=f"no {'scratch' if ours is None else 'framework'} benchmark in the group"))
             continue
         absent = sorted(everywhere - set(series_label(frameworks)))
-        why = f"fastest of the modes measured; not in this group: {', '.join(absent)}" if absent else ""
+        why = f"fastest of the modes measured; not measured in this group: {', '.join(absent)}" if absent else ""
         rows.append(_compare(FASTEST, name, ours, frameworks.loc[frameworks["median"].idxmin()], why))
     return rows
 
@@ -158,8 +166,9 @@ def _peak_rows(bench: pd.DataFrame) -> list[dict]:
             rows.append(_row(PEAK, name, f"matmul peak ({dtype})", why=why))
             continue
         value = ours["peak_fraction"]
+        why = "above the limit: the peak measured in this process was below this step's rate (a busy machine?)" if value > 1 else ""
         rows.append(_row(PEAK, name, f"matmul peak {ours['matmul_peak_gflops']:.3g} GFLOP/s", value, value * ours["median"] / ours["q3"],
-                         value * ours["median"] / ours["q1"], ours["rounds"]))
+                         value * ours["median"] / ours["q1"], ours["rounds"], why))
     return rows
 
 

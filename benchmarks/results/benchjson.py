@@ -23,6 +23,12 @@ def _number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _text(extra: dict, key: str) -> str:
+    """``extra[key]`` as a label: a string as it is, anything else as its text, absent as ''."""
+    value = extra.get(key)
+    return "" if value is None else str(value)
+
+
 def _float(extra: dict, key: str) -> float:
     """``extra[key]`` as a float; NaN when absent or not a number (a hand-edited JSON)."""
     value = extra.get(key)
@@ -45,9 +51,9 @@ def benchmark_table(data: object, source: str = "benchmark JSON") -> pd.DataFram
             raise ResultsError(f"{source}: benchmark {name!r} lacks {'stats ' + ', '.join(missing) if missing else 'a name'}; {fix}")
         e = b.get("extra_info") if isinstance(b.get("extra_info"), dict) else {}
         rows.append({
-            "group": b.get("group") or "", "name": b["name"], "impl": e.get("impl", ""), "mode": e.get("mode", ""),
-            "task": e.get("task", ""), "n": e.get("n", np.nan), "width": e.get("width", np.nan), "dtype": e.get("dtype", ""),
-            "threads": e.get("threads", np.nan), "median": s["median"], "iqr": s["iqr"], "q1": s["q1"], "q3": s["q3"],
+            "group": str(b.get("group") or ""), "name": b["name"], "impl": _text(e, "impl"), "mode": _text(e, "mode"), "declared_modes": _text(e, "declared_modes"),
+            "task": _text(e, "task"), "n": _float(e, "n"), "width": _float(e, "width"), "dtype": _text(e, "dtype"),
+            "threads": _float(e, "threads"), "median": s["median"], "iqr": s["iqr"], "q1": s["q1"], "q3": s["q3"],
             "mean": s["mean"], "min": s["min"], "rounds": s["rounds"], "flops": np.nan_to_num(_float(e, "flops")),
             "bytes": _float(e, "bytes"), "matmul_peak_gflops": _float(e, "matmul_peak_gflops"),
             "stream_bytes_per_s": _float(e, "stream_bytes_per_s"),
@@ -55,7 +61,7 @@ def benchmark_table(data: object, source: str = "benchmark JSON") -> pd.DataFram
         })
     df = pd.DataFrame(rows, columns=[*COLUMNS, "_peak"])
     for col in ("n", "width", "threads"):
-        df[col] = df[col].astype("Int64")
+        df[col] = df[col].where(df[col] == df[col].round()).astype("Int64")  # a count that is not a whole number: missing
     df["gflops"] = np.where(df["flops"] > 0, df["flops"] / df["median"] / 1e9, np.nan)
     peaks = df[df["_peak"]].groupby("dtype")["gflops"].max()
     df["matmul_peak_gflops"] = df["matmul_peak_gflops"].fillna(df["dtype"].map(peaks))

@@ -159,6 +159,7 @@ BENCHMARKS: dict[str, str] = {
     "name": "test name with its parameters",
     "impl": "implementation (numpy for the matmul peak)",
     "mode": "how the implementation was driven: harness, or a framework's faster mode (Implementation.modes()); empty if not recorded",
+    "declared_modes": "every mode the implementation declares, comma-separated (step benchmarks; empty elsewhere): the report names those a run left out",
     "task": "task, layer or loss measured",
     "n": "rows per call",
     "width": "hidden width",

@@ -95,10 +95,13 @@ def mode_params() -> list:
 
 
 def mode_info(impl: str, mode: str) -> dict[str, str]:
-    """The ``extra_info`` fields naming how ``impl`` was driven: ``mode`` and its one-line description."""
+    """The ``extra_info`` fields naming how ``impl`` was driven: ``mode``, its one-line
+    description, and every mode ``impl`` declares (comma-separated: a report can then name
+    the modes a run left out, such as the quick profile's compiling ones)."""
     from reference_impls import implementation_class
 
-    return {"mode": mode, "mode_description": implementation_class(impl).modes()[mode]}
+    modes = implementation_class(impl).modes()
+    return {"mode": mode, "mode_description": modes[mode], "declared_modes": ",".join(modes)}
 
 
 def task_data(name: str):
