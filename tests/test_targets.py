@@ -147,7 +147,7 @@ def test_markdown_and_html_render_every_row(run):
     assert f"{len(table)} target instances: 2 reached, 4 missed, 2 not measured." in text
     assert "| scratch at most 0.45x torch eager | step: spiral (default model, full batch) | torch | 0.50x | 0.41x-0.61x | at most 0.45x | missed by 0.05x (11%) |" in text
     page = targets.html_section(table, regimes)
-    assert page.count('class="l fail"') == 4 and page.count('class="l ok"') == 2 and "<script" not in page
+    assert page.count('class="l wrap fail"') == 4 and page.count('class="l wrap ok"') == 2 and "<script" not in page
 
 
 def test_bad_extra_info_values_are_not_numbers_not_a_traceback(run):

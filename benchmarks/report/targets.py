@@ -274,12 +274,14 @@ def _md_table(header: list[str], rows: list[dict]) -> list[str]:
 
 
 def _html_table(header: list[str], rows: list[dict], left: int, verdict: bool = False) -> str:
-    """A table in the report page's styles: the first ``left`` columns left-aligned, and
-    with ``verdict`` the last too, green where the row's target was reached, red where missed."""
+    """A table in the report page's styles (scrolling sideways on a phone): the first
+    ``left`` columns left-aligned, and with ``verdict`` the last too, green where
+    the row's target was reached, red where missed (the target and verdict sentences wrap)."""
     e, last = html.escape, len(header) - 1
 
     def cls(k: int, status: str | None) -> str:
         names = ["l"] if k < left or (verdict and k == last) else []
+        names += ["wrap"] if verdict and k in (0, 1, last) else []  # the sentences and group names wrap; the numbers stay on one line
         names += [STATUS_CLASS[status]] if verdict and k == last and status in STATUS_CLASS else []
         return f' class="{" ".join(names)}"' if names else ""
 
