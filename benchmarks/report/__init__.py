@@ -6,7 +6,6 @@ present, the equivalence check's, the timing suite's and the scaling study's tab
 from __future__ import annotations
 
 import base64
-import html
 import os
 import re
 from datetime import datetime, timezone
@@ -16,15 +15,7 @@ import pandas as pd
 
 from ..results.store import ResultsStore, atomic_write_text, check_writable, read_benchmark_json, write_table_files
 from . import data, interactive, panels, plots, verdict
-from .text import ci_text, seconds
-
-
-def md_escape(text: object) -> str:
-    """Text for a Markdown table cell, heading or list line: Markdown viewers render raw
-    HTML, so ``<``, ``>`` and ``&`` become entities (a results folder's strings are the
-    user's, and a ``<script>`` in a task name or message must stay text); ``|`` would end a
-    cell, a newline the line."""
-    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+from .text import ci_text, md_escape, seconds
 
 
 def md_code(text: object) -> str:
@@ -101,6 +92,7 @@ def build_report(results: str, out: str, check: str | None = None, benchmark_jso
                    or (g == "scaling" and scale_table is not None and len(scale_table))],
         "verdict": verdict.verdict(runs, summary, equivalence, validation, validation_table, run_context["complete"], len(run_context["sk_mismatches"]), environment),
         **(_benchmark_section(bench, benchmark_json, out, figures) if bench is not None else {}), **against,
+        **(_targets_section(bench, scale_table, out) if bench is not None else {}),
         **(_scale_section(scale_table, out, figures) if scale_table is not None and len(scale_table) else {}),
         **run_context,
         "figures": [f.update(group=_group(f["file"])) or f for f in figures], "boundaries": boundary_figs, "equivalence": _equivalence_rows(equivalence),
@@ -287,6 +279,16 @@ def _benchmark_section(bench: pd.DataFrame, path: str, out: str, figures: list[d
             for r in train.itertuples()
         ],
     }
+
+
+def _targets_section(bench: pd.DataFrame, scale: pd.DataFrame | None, out: str) -> dict:
+    """The performance targets (written beside the report as ``targets``) and the regime
+    groups against the machine's limits, as Markdown and HTML."""
+    from . import targets
+
+    table, regimes = targets.targets_table(bench, scale), targets.regime_table(bench)
+    write_table_files(table, os.path.join(out, "targets"))
+    return {"targets_md": targets.markdown(table, regimes), "targets_html": _markup(targets.html_section(table, regimes))}
 
 
 def _baseline_section(old: pd.DataFrame, bench: pd.DataFrame, old_path: str, path: str) -> dict:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..results.store import atomic_write_text, check_writable
-from .text import seconds
+from .text import md_escape, seconds
 
 COLUMNS = ["group", "name", "impl", "median_baseline", "median_current", "time_ratio", "accuracy_baseline", "accuracy_current", "accuracy_change"]
 HEADER = ["group", "benchmark", "impl", "baseline median", "current median", "time, current / baseline", "baseline accuracy",
@@ -67,16 +67,13 @@ def headline(table: pd.DataFrame) -> str:
 
 def markdown(table: pd.DataFrame, missing: tuple[list[str], list[str]], title: str, level: str = "#") -> str:
     """The comparison as Markdown (a heading at ``level``, the headline, the table)."""
-    def cell(text: object) -> str:
-        return html.escape(str(text), quote=False).replace("|", "\\|")
-
-    lines = [f"{level} {cell(title)}", "", headline(table), "", "| " + " | ".join(HEADER) + " |", "|" + " --- |" * len(HEADER)]
+    lines = [f"{level} {md_escape(title)}", "", headline(table), "", "| " + " | ".join(HEADER) + " |", "|" + " --- |" * len(HEADER)]
     for row in cells(table):
-        texts = [cell(c) for c in row["cells"]]
+        texts = [md_escape(c) for c in row["cells"]]
         lines.append("| " + " | ".join(f"**{t}**" if row["worse"] and k in (5, 8) else t for k, t in enumerate(texts)) + " |")
     for what, names in (("only in the baseline", missing[0]), ("only in the current run", missing[1])):
         if names:
-            lines += ["", f"{len(names)} benchmark(s) {what}: " + ", ".join(cell(n) for n in names)]
+            lines += ["", f"{len(names)} benchmark(s) {what}: " + ", ".join(md_escape(n) for n in names)]
     return "\n".join(lines) + "\n"
 
 

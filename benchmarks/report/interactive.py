@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..results.benchjson import series_label
 from .data import Band, Boundary, bar_labels
 from .panels import Agreement, LossPanel
 from .plots import CLASS_COLORS, COLORS, LINES
@@ -358,21 +359,22 @@ def decision_boundary(task: str, boundaries: list[Boundary], X: np.ndarray, y: n
 
 def step_sizes(df: pd.DataFrame) -> go.Figure:
     """One training step by data size: a panel per (dtype, width), seconds per step
-    against n (log-log, switchable), a line per implementation with IQR error bars: the
-    timing suite's size grid read as the lines it is."""
+    against n (log-log, switchable), a line per implementation and mode (other modes than
+    ``harness`` dotted) with IQR error bars: the timing suite's size grid read as the lines it is."""
     df = df.assign(n=pd.to_numeric(df["n"]), width=pd.to_numeric(df["width"]))
     facets = sorted(set(zip(df["dtype"].astype(str), df["width"])))  # a row per dtype, widths growing
     fig, cols = _subplots([f"{d}, hidden width {int(w)}" for d, w in facets], 3, row_px=290)
     for k, (dtype, width) in enumerate(facets):
         pos = dict(row=k // cols + 1, col=k % cols + 1)
         sub = df[(df["dtype"].astype(str) == dtype) & (df["width"] == width)]
-        for impl, g in sub.groupby("impl", sort=False):
+        for (impl, label), g in sub.assign(series=series_label(sub)).groupby(["impl", "series"], sort=False):
             g = g.sort_values("n")
+            line = _style(impl) if label == impl else {"width": 1.0, "dash": "dot"}
             fig.add_trace(go.Scatter(
-                x=g["n"], y=g["median"], mode="lines+markers", line=dict(color=_color(impl), **_style(impl)), name=esc(impl), legendgroup=esc(impl), showlegend=k == 0,
+                x=g["n"], y=g["median"], mode="lines+markers", line=dict(color=_color(impl), **line), name=esc(label), legendgroup=esc(label), showlegend=k == 0,
                 error_y=dict(type="data", array=(g["q3"] - g["median"]).clip(lower=0), arrayminus=(g["median"] - g["q1"]).clip(lower=0), thickness=1, width=3),
                 customdata=np.column_stack([g["q1"], g["q3"]]),
-                hovertemplate=f"{esc(impl)}, n = %{{x}}: %{{y:.3g}} s per step<br>IQR %{{customdata[0]:.3g}}–%{{customdata[1]:.3g}} s<extra></extra>"), **pos)
+                hovertemplate=f"{esc(label)}, n = %{{x}}: %{{y:.3g}} s per step<br>IQR %{{customdata[0]:.3g}}–%{{customdata[1]:.3g}} s<extra></extra>"), **pos)
     fig.update_xaxes(type="log", title_text="rows per step (n)")
     fig.update_yaxes(type="log")
     for r in range(1, -(-len(facets) // cols) + 1):

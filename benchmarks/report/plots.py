@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
+from ..results.benchjson import series_label  # noqa: E402
 from .text import seconds  # noqa: E402
 from .data import Boundary, bar_labels  # noqa: E402
 from .panels import Agreement, LossPanel  # noqa: E402
@@ -296,18 +297,20 @@ def scaling(df: pd.DataFrame, slopes: pd.DataFrame, path: str) -> str:
 
 def step_sizes(df: pd.DataFrame, path: str) -> str:
     """One training step by data size: a panel per (dtype, width), seconds per step
-    against n on log-log axes, a line per implementation with IQR error bars."""
+    against n on log-log axes, a line per implementation and mode (other modes than
+    ``harness`` dotted, in their implementation's colour) with IQR error bars."""
     df = df.assign(n=pd.to_numeric(df["n"]), width=pd.to_numeric(df["width"]))
     facets = sorted(set(zip(df["dtype"].astype(str), df["width"])))  # a row per dtype, widths growing
     rows, cols = _grid(len(facets))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, sharex=True)
     for ax, (dtype, width) in zip(axes.flat, facets):
         sub = df[(df["dtype"].astype(str) == dtype) & (df["width"] == width)]
-        for impl, g in sub.groupby("impl", sort=False):
+        for (impl, label), g in sub.assign(series=series_label(sub)).groupby(["impl", "series"], sort=False):
             g = g.sort_values("n")
             err = np.vstack([g["median"] - g["q1"], g["q3"] - g["median"]]).clip(min=0)
-            style = {k: v for k, v in LINES.get(impl, {}).items() if k != "alpha"}
-            ax.errorbar(g["n"], g["median"], yerr=err, color=_color(impl), label=impl, marker="o", ms=3, capsize=2, **style)
+            harness = label == impl
+            style = {k: v for k, v in LINES.get(impl, {}).items() if k != "alpha"} if harness else dict(lw=1.0, ls=":")
+            ax.errorbar(g["n"], g["median"], yerr=err, color=_color(impl), label=label, marker="o" if harness else "s", ms=3, capsize=2, **style)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(f"{dtype}, hidden width {int(width)}", fontsize=10)

@@ -3,8 +3,18 @@ summary as a terminal table."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
+
+
+def md_escape(text: object) -> str:
+    """Text for a Markdown table cell, heading or list line: Markdown viewers render raw
+    HTML, so ``<``, ``>`` and ``&`` become entities (a results folder's strings are the
+    user's, and a ``<script>`` in a task name or message must stay text); ``|`` would end a
+    cell, a newline the line."""
+    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def ci_text(med: float, lo: float, hi: float, fmt: str) -> str:

@@ -158,7 +158,8 @@ BENCHMARKS: dict[str, str] = {
     "group": "pytest-benchmark group (one question: a task, a size, a mode)",
     "name": "test name with its parameters",
     "impl": "implementation (numpy for the matmul peak)",
-    "mode": "how the framework was driven (modes groups), else empty",
+    "mode": "how the implementation was driven: harness, or a framework's faster mode (Implementation.modes()); empty if not recorded",
+    "declared_modes": "every mode the implementation declares, comma-separated (step benchmarks; empty elsewhere): the report names those a run left out",
     "task": "task, layer or loss measured",
     "n": "rows per call",
     "width": "hidden width",
@@ -173,10 +174,32 @@ BENCHMARKS: dict[str, str] = {
     "rounds": "timed rounds",
     "flops": "floating-point operations per call (matrix products only)",
     "gflops": "flops / median / 1e9",
-    "peak_fraction": "gflops over the suite's measured NumPy matmul GFLOP/s of the same dtype",
+    "matmul_peak_gflops": "the machine's matmul GFLOP/s in this dtype: measured in the benchmark's own process (regime groups), else the suite's NumPy matmul peak benchmark",
+    "peak_fraction": "gflops / matmul_peak_gflops",
+    "bytes": "bytes moved per call, a lower bound on the traffic (memory-bound groups and the triad), else NaN",
+    "bytes_per_s": "bytes / median",
+    "stream_bytes_per_s": "the machine's memory bandwidth, bytes/s of a STREAM-style NumPy triad: measured in the benchmark's own process, else the suite's triad benchmark (NaN without bytes)",
+    "bandwidth_fraction": "bytes_per_s / stream_bytes_per_s",
     "ratio_to_scratch": "median over the scratch network's median in the same group",
+    "ratio_to_fastest": "median over the fastest framework row's median (any framework, any mode) in the same group: on scratch's row, scratch against the fastest framework mode; NaN where the group has no framework row",
     "accuracy": "accuracy reached (training benchmarks)",
     "final_loss": "final training loss (training benchmarks)",
+}
+
+TARGETS: dict[str, str] = {
+    "target": "the goal as a sentence (issue 15): scratch at most 0.45x torch eager; at most 1.0x the fastest framework mode; at least 70% of matmul peak; peak memory at most the leanest framework's",
+    "instance": "where it was measured: the benchmark group (a task, a size-grid group, the compute-bound group of a dtype) or the scaling study's size",
+    "ours": "what is measured against the goal: scratch (its mode in parentheses when not harness)",
+    "theirs": "what it is compared with: an implementation (its mode in parentheses when not harness), the matmul peak, the leanest framework with both memories",
+    "value": "the measured ratio, median over median (the peak target: a fraction of the peak; the memory target: peak_mb over peak_mb); NaN when not measured",
+    "low": "lower end of the spread: scratch's q1 over the other's q3 (the peak target: GFLOP/s at scratch's q3 time over the peak); NaN without one",
+    "high": "upper end: scratch's q3 over the other's q1 (the peak target: at its q1 time)",
+    "goal": "the goal's value (0.45, 1.0, 0.70, 1.0)",
+    "direction": "at most or at least",
+    "rounds": "timed rounds of the side with fewer (1: no spread)",
+    "status": "reached, missed (judged on value) or not measured (a benchmark it needs is not in the run)",
+    "gap": "how far value is on the wrong side of the goal (value - goal for at most, goal - value for at least; negative: inside it)",
+    "verdict": "the row in words: reached, missed by how much (absolute and relative to the goal), or not measured and why",
 }
 
 SCALE: dict[str, str] = {
@@ -205,7 +228,7 @@ VALIDATION: dict[str, str] = {
 }
 
 TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY, "confusion": CONFUSION, "environment": ENVIRONMENT,
-          "equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "scale": SCALE, "validation": VALIDATION}
+          "equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "targets": TARGETS, "scale": SCALE, "validation": VALIDATION}
 
 # Column dtypes that pandas would otherwise guess differently from sweep to sweep (an
 # integer column with a missing value becomes float64, an empty one object): applied by

@@ -11,7 +11,7 @@ machine measured in the same process (``helpers.matmul_peak``, ``helpers.stream_
 
 Each benchmark's ``extra_info`` holds the achieved rate, the measured limit and their ratio
 (``peak_fraction`` for GFLOP/s, ``bandwidth_fraction`` for bytes/s). Every implementation is
-driven as the harness drives it; ``bench_modes.py`` times the frameworks' faster modes.
+driven as the harness drives it; ``bench_steps.py`` times the frameworks' faster modes.
 """
 
 from __future__ import annotations

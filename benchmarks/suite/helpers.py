@@ -75,6 +75,35 @@ def warm_model_or_skip(impl: str, spec: ModelSpec, X: np.ndarray, y: np.ndarray,
         pytest.skip(f"{impl} {mode} does not run here: {type(exc).__name__}: {str(exc)[:200]}")
 
 
+def mode_params() -> list:
+    """Every implementation's every declared execution mode as ``pytest.param(impl, mode)``,
+    in ``IMPLEMENTATIONS`` order: the id is the implementation alone for ``harness`` (the
+    names benchmarks had before modes, so baselines still match) and ``impl-mode`` for the
+    others. A mode that is not exact (a compiler: its warm-up compiles, seconds per group)
+    carries the ``compiles`` marker, which the quick profile deselects."""
+    import pytest
+
+    from reference_impls import implementation_class
+
+    params = []
+    for impl in IMPLEMENTATIONS:
+        cls = implementation_class(impl)
+        for mode in cls.modes():
+            marks = () if mode in cls.exact_modes else (pytest.mark.compiles,)
+            params.append(pytest.param(impl, mode, id=impl if mode == "harness" else f"{impl}-{mode}", marks=marks))
+    return params
+
+
+def mode_info(impl: str, mode: str) -> dict[str, str]:
+    """The ``extra_info`` fields naming how ``impl`` was driven: ``mode``, its one-line
+    description, and every mode ``impl`` declares (comma-separated: a report can then name
+    the modes a run left out, such as the quick profile's compiling ones)."""
+    from reference_impls import implementation_class
+
+    modes = implementation_class(impl).modes()
+    return {"mode": mode, "mode_description": modes[mode], "declared_modes": ",".join(modes)}
+
+
 def task_data(name: str):
     """A task and its seed-0 draw: ``(Task, Dataset)``."""
     from ..tasks import TASKS

@@ -36,7 +36,10 @@ def pytest_addoption(parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config) -> None:
-    """Before pytest-benchmark reads its options: time only when asked to."""
+    """Before pytest-benchmark reads its options: time only when asked to. Registers the
+    suite's ``compiles`` marker (benchmarks of compiling execution modes, whose warm-ups
+    compile for seconds: ``-m "not compiles"`` leaves them out)."""
+    config.addinivalue_line("markers", "compiles: a benchmark of a compiling execution mode (warm-up compiles for seconds; -m 'not compiles' leaves it out)")
     opt = config.option
     if hasattr(opt, "benchmark_disable") and not (getattr(opt, "benchmark_only", False) or getattr(opt, "benchmark_enable", False)):
         opt.benchmark_disable = True
