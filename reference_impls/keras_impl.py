@@ -280,7 +280,7 @@ class KerasImplementation(Implementation):
             self.penalised = bool(spec.weight_decay or spec.regularized)  # Keras's loss includes regularizers
             # The optimizer's state as built (step count, slots; a learning-rate schedule
             # reads the step count): what restart() puts back.
-            self._fresh_optimizer = [np.array(v) for v in self.optimizer.variables]
+            self._fresh_optimizer = [np.array(v.numpy()) for v in self.optimizer.variables]
 
     def restart(self, weights: Weights) -> "KerasImplementation":
         """The optimizer's variables back to their values as built, the weights loaded, step

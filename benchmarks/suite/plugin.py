@@ -48,7 +48,16 @@ def pytest_configure(config) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
     """Under ``--benchmark-only``, deselect the tests that take no ``benchmark`` fixture
-    (before pytest-benchmark marks each one skipped)."""
+    (before pytest-benchmark marks each one skipped). A plain test run (timing off)
+    deselects the ``compiles`` benchmarks unless ``-m`` names markers: run once untimed
+    they would only compile (tens of seconds), and ``tests/test_modes.py`` already trains
+    every compiling mode against the harness."""
+    timing = getattr(config.option, "benchmark_only", False) or getattr(config.option, "benchmark_enable", False)
+    if not timing and not config.option.markexpr:
+        compiling = [item for item in items if item.get_closest_marker("compiles")]
+        if compiling:
+            config.hook.pytest_deselected(items=compiling)
+            items[:] = [item for item in items if not item.get_closest_marker("compiles")]
     if not getattr(config.option, "benchmark_only", False):
         return
     keep = [item for item in items if "benchmark" in getattr(item, "fixturenames", ())]
