@@ -113,24 +113,6 @@ def test_sklearn_backprop_mode_refuses_non_finite_weights_as_partial_fit_does():
     assert errors[0] == errors[1]
 
 
-@pytest.mark.parametrize("name", ["sgd-full", "adam-minibatch"])
-def test_sklearn_lean_partial_fit_is_the_checked_call(name):
-    spec, X, y = _spiral(SPECS[name])
-    lean, plain = build("sklearn", spec), build("sklearn", spec)
-    ours = lean.train(X, y, 40)
-    n, Xn, yn = plain.prepare(X, y)
-    theirs = []
-    for k in range(40):  # partial_fit as documented: classes on every call, every check on
-        rows = plain._batch(n, k)
-        Xb, yb = Xn[rows], yn[rows]
-        plain.est.batch_size = len(Xb)
-        plain._rescale(len(Xb))
-        plain.est.partial_fit(Xb, yb, classes=np.arange(plain.n_classes))
-        theirs.append(plain._reported(float(plain.est.loss_), len(Xb)))
-    np.testing.assert_array_equal(ours, np.array(theirs), err_msg="lean partial_fit (ours) vs checked partial_fit (theirs)")
-    assert _same_weights(lean.get_weights(), plain.get_weights())
-
-
 RESTART_SPECS = {
     "momentum-full": dict(lr=0.1, momentum=0.9),
     "nesterov-minibatch": dict(lr=0.05, momentum=0.9, nesterov=True, batch_size=32, shuffle=True),
