@@ -140,6 +140,10 @@ class Implementation(ABC):
     #: the exact mode ``check`` drives this framework in: the harness's very steps (bit for
     #: bit, ``tests/test_lean_steps.py``), at less cost per step where the adapter has one
     check_mode: ClassVar[str] = "harness"
+    #: the mode that is this framework's op-by-op eager step where it is the yardstick of
+    #: per-step overhead on small tasks (the performance target "scratch at most 0.45x the
+    #: eager baseline"); None for the others
+    eager_baseline: ClassVar[str | None] = None
     mode: str = "harness"
 
     @classmethod

@@ -93,6 +93,8 @@ class TorchImplementation(Implementation):
         loss += "" if spec.loss_scale == 1 else f" x {spec.loss_scale:g}"
         return f"{loss} and torch.optim.{OPTIMIZER_CLASSES[spec.optimizer].__name__}(lr={spec.lr:g})"
 
+    eager_baseline = "harness"  # PyTorch eager: the usual yardstick of a hand-written network's per-step cost
+
     @classmethod
     def modes(cls) -> dict[str, str]:
         return {"harness": "PyTorch eager: forward, backward and optimizer.step op by op (evaluation under inference_mode)",

@@ -26,7 +26,7 @@ def bench(group: str, impl: str, median: float, spread: float = 0.1, mode: str =
 
 def task_group(task: str, scratch: float, torch: float, **others: float) -> list[dict]:
     group = f"step: {task} (default model, full batch)"
-    rows = [bench(group, "scratch", scratch, task=task), bench(group, "torch", torch, task=task)]
+    rows = [bench(group, "scratch", scratch, task=task), bench(group, "torch", torch, task=task, eager_baseline=True)]
     return rows + [bench(group, impl, t, task=task) for impl, t in others.items()]
 
 
@@ -88,6 +88,27 @@ def test_an_absent_benchmark_is_not_measured_and_says_why(run):
     assert fp64["status"] == "not measured" and "no compute-bound float64 group" in fp64["verdict"]
 
 
+def test_the_eager_baseline_is_the_row_marked_so_not_a_name(run):
+    for b in run["benchmarks"]:
+        if b["extra_info"].get("eager_baseline"):  # another framework declares itself the baseline
+            b["extra_info"].update(impl="jax", eager_baseline=True)
+    row = by_instance(targets.targets_table(benchmark_table(run)))["step: xor (default model, full batch)"]
+    assert row["theirs"] == "jax" and row["value"] == pytest.approx(0.25)
+    for b in run["benchmarks"]:
+        b["extra_info"].pop("eager_baseline", None)  # results written before the mark existed
+    row = by_instance(targets.targets_table(benchmark_table(run)))["step: xor (default model, full batch)"]
+    assert row["status"] == "not measured" and "no benchmark marked as the eager baseline" in row["verdict"]
+
+
+def test_the_suite_marks_the_declared_baseline_only():
+    from benchmarks.suite.helpers import mode_info
+    from reference_impls import IMPLEMENTATIONS, implementation_class
+
+    marked = [(impl, mode) for impl in IMPLEMENTATIONS for mode in implementation_class(impl).modes() if mode_info(impl, mode)["eager_baseline"]]
+    assert marked == [(impl, cls.eager_baseline) for impl in IMPLEMENTATIONS if (cls := implementation_class(impl)).eager_baseline]
+    assert len(marked) == 1, f"exactly one implementation mode should be the eager baseline, got {marked}"
+
+
 def test_fastest_mode_is_any_framework_in_any_mode_of_the_same_group(run):
     rows = by_instance(targets.targets_table(benchmark_table(run)))
     small, large = rows["step: n=300 width=64 float32"], rows["step: n=3000 width=64 float32"]
@@ -145,7 +166,7 @@ def test_markdown_and_html_render_every_row(run):
     text = targets.markdown(table, regimes)
     assert text.startswith("### Performance targets") and "### Against the machine's limits" in text
     assert f"{len(table)} target instances: 2 reached, 4 missed, 2 not measured." in text
-    assert "| scratch at most 0.45x torch eager | step: spiral (default model, full batch) | torch | 0.50x | 0.41x-0.61x | at most 0.45x | missed by 0.05x (11%) |" in text
+    assert "| scratch at most 0.45x the eager baseline | step: spiral (default model, full batch) | torch | 0.50x | 0.41x-0.61x | at most 0.45x | missed by 0.05x (11%) |" in text
     page = targets.html_section(table, regimes)
     assert page.count('class="l wrap fail"') == 4 and page.count('class="l wrap ok"') == 2 and "<script" not in page
 

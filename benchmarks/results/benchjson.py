@@ -52,6 +52,7 @@ def benchmark_table(data: object, source: str = "benchmark JSON") -> pd.DataFram
         e = b.get("extra_info") if isinstance(b.get("extra_info"), dict) else {}
         rows.append({
             "group": str(b.get("group") or ""), "name": b["name"], "impl": _text(e, "impl"), "mode": _text(e, "mode"), "declared_modes": _text(e, "declared_modes"),
+            "eager_baseline": e.get("eager_baseline") is True,
             "task": _text(e, "task"), "n": _float(e, "n"), "width": _float(e, "width"), "dtype": _text(e, "dtype"),
             "threads": _float(e, "threads"), "median": s["median"], "iqr": s["iqr"], "q1": s["q1"], "q3": s["q3"],
             "mean": s["mean"], "min": s["min"], "rounds": s["rounds"], "flops": np.nan_to_num(_float(e, "flops")),

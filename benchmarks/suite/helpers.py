@@ -97,11 +97,13 @@ def mode_params() -> list:
 def mode_info(impl: str, mode: str) -> dict[str, str]:
     """The ``extra_info`` fields naming how ``impl`` was driven: ``mode``, its one-line
     description, and every mode ``impl`` declares (comma-separated: a report can then name
-    the modes a run left out, such as the quick profile's compiling ones)."""
+    the modes a run left out, such as the quick profile's compiling ones), and whether this is
+    the eager baseline of the small-task target (``Implementation.eager_baseline``)."""
     from reference_impls import implementation_class
 
-    modes = implementation_class(impl).modes()
-    return {"mode": mode, "mode_description": modes[mode], "declared_modes": ",".join(modes)}
+    cls = implementation_class(impl)
+    modes = cls.modes()
+    return {"mode": mode, "mode_description": modes[mode], "declared_modes": ",".join(modes), "eager_baseline": mode == cls.eager_baseline}
 
 
 def task_data(name: str):
