@@ -17,9 +17,11 @@ class Activation:
     (``keeps_inputs``; those whose derivative is a function of the output leave ``inputs``
     None, so the layer before them need not keep its pre-activation array alive).
 
-    ``backward(dvalues, in_place=True)`` may write ``dL/dX`` into ``dvalues`` (then also
-    ``dinputs``): for a caller that owns ``dvalues`` and reads it no more (``Sequential``'s
-    training step), it saves one ``(n, k)`` array."""
+    For a caller that owns the arrays and reads them no more (``Sequential``'s training
+    step), each saving one ``(n, k)`` array: ``forward(X, in_place=True)`` may write ``output``
+    into ``X``; ``backward(dvalues, in_place=True)`` may write ``dL/dX`` into ``dvalues`` (then
+    also ``dinputs``); ``release_output()`` hands ``output`` over to be overwritten, keeping
+    what ``backward`` needs in a smaller form where there is one (ReLU's 1-byte mask)."""
 
     name = "activation"
     keeps_inputs = True
@@ -27,10 +29,19 @@ class Activation:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-    def forward(self, X: np.ndarray) -> np.ndarray:
+    def forward(self, X: np.ndarray, in_place: bool = False) -> np.ndarray:
         self.inputs = X if self.keeps_inputs else None
-        self.output = self._f(X)
+        self.output = self._f_(X) if in_place else self._f(X)
         return self.output
+
+    def _f_(self, X: np.ndarray) -> np.ndarray:
+        """``_f`` into ``X`` (the same numbers); by default not in place."""
+        return self._f(X)
+
+    def release_output(self) -> np.ndarray | None:
+        """``output``, handed over to be overwritten (then None here), where ``backward``
+        can do without it; None (and ``output`` kept) where the derivative reads it."""
+        return None
 
     def backward(self, dvalues: np.ndarray, in_place: bool = False) -> np.ndarray:
         self.dinputs = self._df_(dvalues) if in_place else self._df(dvalues)
@@ -73,9 +84,18 @@ class ReLU(Activation):
     # max(X, 0.0), not the tutorials' max(0, X): the same numbers (up to the sign of a zero),
     # ~1.5x faster, since NumPy's vectorised loop wants the array first and a float scalar.
     _f = staticmethod(lambda X: np.maximum(X, 0.0))
+    _f_ = staticmethod(lambda X: np.maximum(X, 0.0, out=X))
 
     def _positive(self, like) -> np.ndarray:
+        """The mask ``y > 0``, from ``output``, or as taken when ``output`` was released."""
+        if self.output is None:
+            return self._mask
         return np.greater(self.output, 0, out=self._buffer("_mask", like, bool))
+
+    def release_output(self):
+        self._positive(self.output)  # backward needs only y > 0: one byte per entry, not eight
+        out, self.output = self.output, None
+        return out
 
     def _df(self, dvalues):
         # dvalues * (y > 0): the same numbers as np.where(x > 0, dvalues, 0) (up to the
@@ -126,6 +146,13 @@ class Sigmoid(Activation):
         with np.errstate(over="ignore"):
             return 1 / (1 + np.exp(-X))
 
+    @staticmethod
+    def _f_(X):
+        with np.errstate(over="ignore"):  # _f's operations in its order, each into X
+            np.exp(np.negative(X, out=X), out=X)
+            X += 1
+            return np.divide(1, X, out=X)
+
     def _df(self, dvalues):
         return dvalues * self.output * (1 - self.output)
 
@@ -140,6 +167,7 @@ class Tanh(Activation):
     name = "tanh"
     keeps_inputs = False
     _f = staticmethod(np.tanh)
+    _f_ = staticmethod(lambda X: np.tanh(X, out=X))
 
     def _df(self, dvalues):
         return dvalues * (1 - self.output**2)

@@ -77,21 +77,29 @@ class Dense:
             self.output += self.biases  # in place: the same sum without a second (n, n_neurons) array
         return self.output
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray:
-        """``dL/dY: (n, n_neurons) -> dL/dX: (n, n_inputs)``; stores ``dweights``, ``dbiases``."""
+    def backward(self, dvalues: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``dL/dY: (n, n_neurons) -> dL/dX: (n, n_inputs)``; stores ``dweights``, ``dbiases``.
+        ``out`` (shaped like ``inputs``) receives ``dL/dX``; it may be ``inputs`` itself,
+        which is read first and then dropped (``inputs`` None: it holds the gradient now)."""
         self.dweights = self._matmul(self.inputs.T, dvalues)
         self.dbiases = dvalues.sum(axis=0, keepdims=True) if self.use_bias else np.zeros_like(self.biases)
-        self.dinputs = self._matmul(dvalues, self.weights.T) if self.input_gradient else None
+        self.dinputs = self._matmul(dvalues, self.weights.T, out) if self.input_gradient else None
+        if out is not None and out is self.inputs:
+            self.inputs = None
         if self.l1 or self.l2:
             self.dweights += _penalty_gradient(self.weights, self.l1, self.l2)
         if self.l1_bias or self.l2_bias:
             self.dbiases += _penalty_gradient(self.biases, self.l1_bias, self.l2_bias)
         return self.dinputs
 
-    def _matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def _matmul(self, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if self.accumulate == "native" or a.dtype == np.float64:
-            return a @ b
-        return (a.astype(np.float64) @ b.astype(np.float64)).astype(a.dtype)
+            return np.matmul(a, b, out=out)
+        product = (a.astype(np.float64) @ b.astype(np.float64)).astype(a.dtype)
+        if out is None:
+            return product
+        out[...] = product
+        return out
 
     def penalty(self) -> float:
         """The regularisation term this layer adds to the loss."""

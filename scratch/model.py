@@ -147,25 +147,32 @@ class Sequential:
         return self._forward(self._check_X(X), upto)
 
     def _forward(self, out: np.ndarray, upto: int | None = None, lean: bool = False) -> np.ndarray:
-        """``lean`` (a training step): a Dense layer's ``output`` is released once the
-        activation after it has run, when that activation keeps only its own output."""
+        """``lean`` (a training step): an activation that keeps only its own output writes it
+        over the output of the Dense layer before it (then None there: nothing reads it)."""
         before = None
         for layer in self.layers[:upto]:
-            out = layer.forward(out)
-            if lean and isinstance(before, Dense) and not getattr(layer, "keeps_inputs", True):
+            if lean and isinstance(before, Dense) and isinstance(layer, Activation) and not layer.keeps_inputs:
+                out = layer.forward(out, in_place=True)
                 before.output = None
+            else:
+                out = layer.forward(out)
             before = layer
         return out
 
     def backward(self, dvalues: np.ndarray, upto: int | None = None, lean: bool = False) -> np.ndarray:
         """Back-propagate ``dL/d(output of layer upto-1)`` to the inputs; returns ``dL/dX``.
-        ``lean`` (a training step): an activation under a Dense layer writes its gradient
-        into that layer's fresh ``dinputs`` (then released from the Dense: None)."""
+        ``lean`` (a training step): a Dense layer writes its ``dinputs`` over the output of
+        the activation under it where that activation can release it (ReLU, keeping its
+        mask), and the activation then writes its gradient into that same array (the Dense
+        keeps no ``dinputs``: None)."""
+        layers = self.layers[:upto]
         above = None
-        for layer in reversed(self.layers[:upto]):
+        for below, layer in reversed(list(zip([None, *layers], layers))):
             if lean and isinstance(above, Dense) and isinstance(layer, Activation):
                 dvalues = layer.backward(dvalues, in_place=True)
                 above.dinputs = None
+            elif lean and isinstance(layer, Dense) and isinstance(below, Activation) and below.output is layer.inputs:
+                dvalues = layer.backward(dvalues, out=below.release_output())
             else:
                 dvalues = layer.backward(dvalues)
             above = layer
@@ -229,12 +236,14 @@ class Sequential:
         """train_step on checked inputs: (loss, outputs, or None without ``outputs``).
         The hot path of ``fit`` and ``run_steps``.
 
-        It keeps only what back-propagation reads, so the peak memory of a step is about
-        two ``(n, width)`` arrays, not five: the last step's arrays are released first;
-        a Dense layer's pre-activation ``output`` is not kept when the activation after
-        it differentiates from its own output (ReLU, sigmoid, tanh: ``inputs`` None
-        there too); such an activation's ``dinputs`` overwrites the Dense layer's
-        ``dinputs`` above it (left None). The arithmetic is the same, bit for bit."""
+        It keeps only what back-propagation reads, so a ReLU network's step peaks at about
+        one ``(n, width)`` array (plus ReLU's 1-byte mask), not five: the last step's arrays
+        are released first; an activation that differentiates from its own output (ReLU,
+        sigmoid, tanh) computes it over the Dense layer's pre-activation ``output`` (None
+        there after); going back, the Dense above a ReLU writes its ``dinputs`` over the
+        ReLU's output once the mask ``y > 0`` is taken, and the ReLU its gradient into the
+        same array (``output`` and the Dense's ``inputs``, ``dinputs`` None after). The
+        arithmetic is the same, bit for bit."""
         if self.optimizer is None:
             raise ValueError("the model needs an optimizer: call compile(loss, optimizer)")
         self._release()
