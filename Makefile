@@ -36,7 +36,7 @@ report: $(STAMP)
 	echo "== done in $$((t3 - t0)) s (sweep $$((t1 - t0)), check $$((t2 - t1)), report $$((t3 - t2))): reports/latest/index.html"; \
 	exit $$status
 
-# The committed example, regenerated on purpose (about 13 minutes on 2 cores): the full
+# The committed example, regenerated on purpose (about 10 minutes on 2 free cores): the full
 # grid (configs/full.toml), the timing suite, the scaling study, the full 1000-step check,
 # then the report, built beside reports/example and swapped in only once it is complete.
 example: $(STAMP)
@@ -57,8 +57,8 @@ test: $(STAMP) chromium
 
 setup: $(STAMP)
 
-# The timing suite (pytest-benchmark): 247 benchmarks, 755 s wall (482 s CPU) measured on 2 cores shared with a test
-# run (513 s before every framework mode joined the task and size-grid groups, at load 8); make report then
+# The timing suite (pytest-benchmark): 268 benchmarks, 344 s wall on 2 free cores (755 s on 2 cores shared with a
+# test run); make report then
 # includes its JSON. bench-quick is the one-round profile CI runs; it leaves out the benchmarks
 # of compiling execution modes (marker `compiles`: torch.compile, XLA): their warm-ups compile,
 # measured per group at 0.5-3.7 s for XLA and 0.03-8 s for torch.compile (35 s the first time
