@@ -169,6 +169,8 @@ def test_markdown_and_html_render_every_row(run):
     assert "| scratch at most 0.45x the eager baseline | step: spiral (default model, full batch) | torch | 0.50x | 0.41x-0.61x | at most 0.45x | missed by 0.05x (11%) |" in text
     page = targets.html_section(table, regimes)
     assert page.count('class="l wrap fail"') == 4 and page.count('class="l wrap ok"') == 2 and "<script" not in page
+    assert page.count('<table class="cards">') == 1  # the targets table turns into cards on a phone, the limits table scrolls
+    assert page.count('data-label="verdict"') == len(table) and page.count('data-label="measured"') == len(table)
 
 
 def test_bad_extra_info_values_are_not_numbers_not_a_traceback(run):

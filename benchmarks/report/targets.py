@@ -278,7 +278,8 @@ def _md_table(header: list[str], rows: list[dict]) -> list[str]:
 def _html_table(header: list[str], rows: list[dict], left: int, verdict: bool = False) -> str:
     """A table in the report page's styles (scrolling sideways on a phone): the first
     ``left`` columns left-aligned, and with ``verdict`` the last too, green where
-    the row's target was reached, red where missed (the target and verdict sentences wrap)."""
+    the row's target was reached, red where missed (the target and verdict sentences wrap),
+    and on a phone one card per row, each cell labelled with its column (``data-label``)."""
     e, last = html.escape, len(header) - 1
 
     def cls(k: int, status: str | None) -> str:
@@ -288,8 +289,11 @@ def _html_table(header: list[str], rows: list[dict], left: int, verdict: bool = 
         return f' class="{" ".join(names)}"' if names else ""
 
     head = "".join(f"<th{cls(k, None)}>{e(h)}</th>" for k, h in enumerate(header))
-    body = "".join("<tr>" + "".join(f"<td{cls(k, row['status'])}>{e(str(c))}</td>" for k, c in enumerate(row["cells"])) + "</tr>" for row in rows)
-    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    label = (lambda k: f' data-label="{e(header[k])}"') if verdict else (lambda k: "")
+    body = "".join("<tr>" + "".join(f"<td{cls(k, row['status'])}{label(k)}>{e(str(c))}</td>" for k, c in enumerate(row["cells"])) + "</tr>"
+                   for row in rows)
+    table = '<table class="cards">' if verdict else "<table>"
+    return f'<div class="wide">{table}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 TARGETS_CAPTION = ("Each target measured side by side in one run of the timing suite (the memory target: the scaling study). "
