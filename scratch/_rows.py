@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-FEW_COLUMNS = 32  # up to this many columns the transposed reduction wins (measured at k = 2..64)
+FEW_COLUMNS = 32  # measured: ~5x faster at k = 3 and 10, level at k = 64; 32 lies between, unmeasured
 LEFT_TO_RIGHT = 8  # NumPy's pairwise sum adds fewer than this many terms one after another
 
 
