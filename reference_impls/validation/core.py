@@ -27,17 +27,18 @@ from scratch import get_loss
 
 from .. import build, implementation_class
 from ..base import NotExpressible
-from ..equivalence import MAX_JUMP, rel_dev
+from ..equivalence import MAX_JUMP
 from ..spec import ModelSpec, SpecError, Weights, penalty
 from . import diagnose as dx
 from .arrays import BlackBox, Functional
 from .infer import infer_spec
-from .styles import LayerObjects, Observed, UserNetwork
+from .loops import repeated_steps
+from .judge import TOLERANCES, deviation, floor, term_scales
+from .layered import LayerObjects
+from .styles import Observed, UserNetwork, flat_samples
 from .usercode import Caller, UserCodeError
 
 DEFAULT_AGAINST = ("torch", "keras")
-#: relative deviation allowed per tensor and step: float64 near round-off, float32 looser
-TOLERANCES = {"float64": 1e-10, "float32": 1e-4}
 PHASES = ("forward", "loss", "gradient", "update")
 
 
@@ -131,10 +132,44 @@ def _spec_changes(old: ModelSpec, new: ModelSpec) -> str:
     return "spec.replace(" + ", ".join(f"{k}={v!r}" for k, v in changes.items()) + ")"
 
 
+def shortest(value: Any) -> Any:
+    """A float (or each float of a list or tuple) in the fewest significant digits that stay
+    within 1e-9 of it: float noise such as 1.4999999999999944 is 1.5."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(shortest(v) for v in value)
+    if not isinstance(value, float) or not math.isfinite(value) or value == 0:
+        return value
+    for digits in range(1, 17):
+        short = float(f"{value:.{digits}g}")
+        if abs(short - value) <= 1e-9 * abs(value):
+            return short
+    return value
+
+
+def rounded(old: ModelSpec, new: ModelSpec) -> ModelSpec:
+    """``new`` with the fields it changes from ``old`` in their shortest form."""
+    changes = {k: shortest(getattr(new, k)) for k, v in new.to_dict().items() if old.to_dict()[k] != v}
+    try:
+        return new.replace(**changes)
+    except SpecError:
+        return new
+
+
+def in_user_layout(raw: np.ndarray, ours: np.ndarray | None, theirs: np.ndarray) -> np.ndarray:
+    """The framework's tensor laid out as the user's is: transposed or reshaped as the user's
+    own array was to reach the frameworks' layout."""
+    raw, theirs = np.asarray(raw), np.asarray(theirs)
+    if ours is None or raw.shape == theirs.shape:
+        return theirs
+    if ours.ndim == 2 and ours.T.shape == raw.shape and np.array_equal(ours.T, raw, equal_nan=True):
+        return theirs.T
+    return theirs.reshape(raw.shape) if theirs.size == raw.size else theirs
+
+
 # ---- data ------------------------------------------------------------------------------------
 def canonical_data(spec: ModelSpec, X: Any, y: Any, samples_as: str) -> tuple[np.ndarray, np.ndarray]:
     """The user's (X, y) in the frameworks' layout: X (n, features), y labels or targets."""
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = flat_samples(np.asarray(X)), flat_samples(np.asarray(y))
     if samples_as == "columns":
         X, y = X.T, (y.T if y.ndim == 2 else y)
     n = len(X)
@@ -151,9 +186,9 @@ def canonical_data(spec: ModelSpec, X: Any, y: Any, samples_as: str) -> tuple[np
 
 def detect_samples_as(spec: ModelSpec, X: Any) -> str:
     """"rows" when X is (n, features), "columns" when it is (features, n) (seed 001)."""
-    shape = np.shape(X)
+    shape = np.shape(flat_samples(np.asarray(X)))
     if len(shape) != 2:
-        raise SpecError(f"X must be a 2-d array, got shape {shape}")
+        raise SpecError(f"X must be a 2-d array (or (n, 1, features): one row per sample), got shape {np.shape(X)}")
     if shape[1] == spec.sizes[0]:
         return "rows"
     if shape[0] == spec.sizes[0]:
@@ -179,10 +214,13 @@ class Twin:
         self.prepared = self.model.prepare(X, y)
         self.X, self.y = self.model.check_data(X, y)
 
-    def step(self, rows, wanted: set[str], start: Weights | None = None, masks: list | None = None) -> dict[tuple, Any]:
-        """Tensors of the next step on ``rows`` (the twin's own next batch), from ``start``
-        when given (re-synchronised: the twin's optimizer state is kept), with ``masks``
-        (the user's dropout masks of this step) when given."""
+    def step(self, rows, wanted: set[str], start: Weights | None = None, masks: list | None = None,
+             repeat: int = 1) -> dict[tuple, Any]:
+        """Tensors of the next step on ``rows`` (the batch the user's code was handed), from
+        ``start`` when given (re-synchronised: the twin's optimizer state is kept), with
+        ``masks`` (the user's dropout masks of this step) when given; ``repeat`` updates on
+        that batch (a training call that loops over it by itself)."""
+        self.model._batch = lambda n, t: rows  # the twin trains on exactly the rows the user's code was handed
         self.model.given_masks = None if masks is None else [None if m is None else np.asarray(m, self.model.dtype) for m in masks]
         if start is not None:
             self.model.load_weights([(np.asarray(W, self.model.dtype), np.asarray(b, self.model.dtype)) for W, b in start])
@@ -195,25 +233,10 @@ class Twin:
             out[("loss",)] = np.asarray(loss)
             for l, (dW, db) in enumerate(grads):
                 out[("gradient", "W", l)], out[("gradient", "b", l)] = dW, db
-        self.model.run_steps(self.prepared, 1)
+        self.model.run_steps(self.prepared, repeat)
         for l, (W, b) in enumerate(self.model.get_weights()):
             out[("update", "W", l)], out[("update", "b", l)] = W, b
         return out
-
-
-def _deviation(o: Observed, theirs: Any, floor: float = 0.0) -> float:
-    """``rel_dev`` of ours and theirs; inf when ours did not map to their shape or is not finite."""
-    if o.value is None or not np.all(np.isfinite(o.value)):
-        return math.inf
-    return rel_dev(o.value, theirs, floor)
-
-
-def _floor(key: tuple, ref: dict) -> float:
-    """A gradient is measured against the largest gradient of its layer: a bias gradient is
-    a sum over the batch that can cancel to nearly 0, where relative round-off is unbounded."""
-    if key[0] != "gradient":
-        return 0.0
-    return max(float(np.max(np.abs(ref[("gradient", w, key[2])]), initial=0)) for w in ("W", "b"))
 
 
 # ---- the loop ---------------------------------------------------------------------------------
@@ -225,6 +248,7 @@ class _Run:
     steps_done: int
     per_step: list[float]
     loss_forms: dict[str, set] = field(default_factory=dict)  # steps whose loss matched only in another form (LOSS_FORMS)
+    stop: str | None = None  # why the run stopped before its last step
 
 
 def _loss_of_output(spec: ModelSpec, seen: list[Observed], yb: np.ndarray, n: int) -> list[Observed]:
@@ -304,18 +328,19 @@ def _run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: 
             error, seen = exc, list(getattr(exc, "seen", []))
         seen = sorted(seen + _loss_of_output(spec, seen, yc[rows], nb), key=_order)
         wanted = {o.key[0] for o in seen}
+        scales = term_scales(spec, before, Xc[rows], yc[rows], lr_history[-1])
         worst = 0.0
         loss_ok = True
         for twin in twins:
-            ref = twin.step(rows, wanted, before if resync else None, net.masks)
+            ref = twin.step(rows, wanted, before if resync else None, net.masks, net.steps_per_call)
             for o in seen:
                 if o.key not in ref:
                     continue
-                dev = _deviation(o, ref[o.key], _floor(o.key, ref))
+                dev = deviation(o.value, ref[o.key], floor(o.key, scales, ref))
                 if o.key == ("loss",) and not dev <= tol:
                     for form, theirs in _loss_forms(spec, ref, yc[rows], before).items():
-                        if _deviation(o, theirs) <= tol:
-                            dev = _deviation(o, theirs)
+                        if deviation(o.value, theirs) <= tol:
+                            dev = deviation(o.value, theirs)
                             loss_forms.setdefault(form, set()).add(k)
                             break
                 worst = max(worst, dev)
@@ -329,12 +354,18 @@ def _run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: 
                                      {key: v for key, v in ref.items() if key[0] == "forward"}, list(lr_history),
                                      loss_matched=any(x.key == ("loss",) and not x.derived for x in seen) and loss_ok,
                                      lr_given=net.takes_lr)
-                    first = (Divergence(k, o.key[0], o.name, twin.impl, o.raw, np.asarray(ref[o.key]), dev, tol), ctx)
+                    theirs = np.asarray(ref[o.key])
+                    shown = in_user_layout(o.raw, o.value, theirs)
+                    first = (Divergence(k, o.key[0], o.worst_name(theirs), twin.impl, o.raw, shown, dev, tol), ctx)
         if error is not None:
             return _Run(rows_out, first, error, k - 1, per_step, loss_forms)
         per_step.append(worst)
-        if any(o.value is not None and not np.all(np.isfinite(o.value)) for o in seen):
-            return _Run(rows_out, first, None, k, per_step, loss_forms)
+        bad = next((o for o in seen if o.value is not None and not np.all(np.isfinite(o.value))), None)
+        if bad is not None:
+            run = _Run(rows_out, first, None, k, per_step, loss_forms)
+            what = "NaN" if np.isnan(bad.value).any() else "inf"
+            run.stop = f"stopped after step {k} of {steps}: your {bad.name} became {what} there ({bad.key[0]}), so later steps compare nothing"
+            return run
         if not net.trains:
             return _Run(rows_out, first, None, k, per_step, loss_forms)
     return _Run(rows_out, first, None, steps, per_step, loss_forms)
@@ -391,10 +422,13 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
     result = ValidationResult(ok=False, first_divergence=None, diagnosis=[], table=table, spec=spec, style=net.style,
                               steps=run.steps_done, tolerance=tol, against=tuple(against), not_expressible=skipped,
                               notes=list(net.notes))
+    if run.stop:
+        result.notes.append(run.stop)
     for form, at in run.loss_forms.items():
         result.notes.append(f"at {len(at)} step(s) your loss matched only {LOSS_FORMS[form]}")
     if not net.trains:
-        result.notes.append("forward-only network (no backward or optimizer): compared the forward pass and the loss at its weights")
+        why = net.untrained_because() if hasattr(net, "untrained_because") else "no backward or optimizer"
+        result.notes.append(f"forward-only network ({why}): compared the forward pass and the loss at its weights")
     if run.error is not None:
         result.error = str(run.error)
         result.diagnosis = run.error.hints or [f"fix the error in {run.error.where} and run again"]
@@ -413,7 +447,7 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
     if _amplified(run, tol):
         # Round-off grows through chaotic dynamics; whether each step is right is asked
         # again with the twins re-synchronised to the user's weights before every step.
-        fresh = net.fresh()
+        fresh = _fresh(net)
         twins, _ = _build_twins(spec, against, weights, Xc, yc)
         again = _run(fresh, spec, X, y, Xc, yc, twins, steps, tol, resync=True)
         if again.first is None and again.error is None:
@@ -427,7 +461,7 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
         run = again
         result.first_divergence, ctx = again.first
         result.notes.append("the deviation grew gradually; re-synchronised before every step, one step still departs (below)")
-    findings = dx.diagnose(ctx)
+    findings = repeated_steps(ctx, net.call_name) or dx.diagnose(ctx)
     result.findings = [f for f in findings if not f.tentative]
     result.diagnosis = [f.text for f in result.findings]
     if suggest:
@@ -437,12 +471,20 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
     return result
 
 
+def _fresh(net: UserNetwork) -> UserNetwork:
+    """An untouched copy of ``net``, driven the same way."""
+    fresh = net.fresh()
+    fresh.samples_as, fresh.steps_per_call = net.samples_as, net.steps_per_call
+    return fresh
+
+
 def _try_suggestions(result: ValidationResult, net: UserNetwork, X, y, steps: int, against, tolerance, findings: list) -> None:
     """Run each suggested spec on a fresh copy of the network; keep the first that passes."""
     for finding in findings:
         if finding.spec is None:
             continue
-        fresh = net.fresh()
+        finding.spec = rounded(result.spec, finding.spec)
+        fresh = _fresh(net)
         fresh.spec = finding.spec
         try:
             trial = run_network(fresh, X, y, steps, against, tolerance, suggest=False)
@@ -484,9 +526,10 @@ def as_network(*, layers=None, loss=None, optimizer=None, step=None, params=None
     if weight_layout not in (None, "in_out", "out_in"):
         raise SpecError(f"weight_layout must be 'in_out' or 'out_in', got {weight_layout!r}")
     if layers is not None:
-        net: UserNetwork = LayerObjects(layers, loss, optimizer, spec)
+        net: UserNetwork = LayerObjects(layers, loss, optimizer, spec, weight_layout, np.shape(X)[:2])
         if spec is None:
-            net.spec, inferred = infer_spec(net, y)
+            per_sample = np.ndim(X) == 3  # (n, 1, features): data kept one sample at a time, trained one at a time
+            net.spec, inferred = infer_spec(net, flat_samples(np.asarray(y)), per_sample)
             net.notes += [f"inferred {note}" for note in inferred]
     elif step is not None and model is None:
         if params is None:
@@ -500,10 +543,33 @@ def as_network(*, layers=None, loss=None, optimizer=None, step=None, params=None
     return net
 
 
+def labels_as(y: Any, labels: str | None, classes: int | None, samples_as: str | None = None) -> Any:
+    """``y`` as the user's code wants its labels: ``"onehot"`` turns class indices into one
+    row per sample (a column per sample with ``samples_as="columns"``), ``"sparse"`` turns
+    one-hot rows into class indices, None leaves ``y`` as given."""
+    if labels is None:
+        return y
+    if labels not in ("onehot", "sparse"):
+        raise SpecError(f"labels must be 'onehot' or 'sparse', got {labels!r}")
+    a = np.asarray(y)
+    if labels == "onehot":
+        if a.ndim == 2 and a.shape[1] > 1 or a.ndim == 2 and samples_as == "columns" and a.shape[0] > 1:
+            return y  # already one-hot
+        idx = a.reshape(-1)
+        if not np.issubdtype(idx.dtype, np.integer) and not np.array_equal(idx, np.round(idx)):
+            raise SpecError("labels='onehot' needs class indices in y (0, 1, 2, ...)")
+        k = int(classes or idx.max() + 1)
+        out = np.eye(k)[idx.astype(np.int64)]
+        return out.T if samples_as == "columns" else out
+    if a.ndim == 2 and min(a.shape) > 1:
+        return (a.argmax(axis=0) if samples_as == "columns" else a.argmax(axis=1)).astype(np.int64)
+    return y
+
+
 def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAULT_AGAINST, tolerance: float | None = None,
              layers=None, loss=None, optimizer=None, step=None, params=None, model=None, spec: ModelSpec | None = None,
-             forward=None, returns: str = "auto", weights: Sequence[str] | None = None, weight_layout: str | None = None,
-             data_layout: str | None = None) -> ValidationResult:
+             forward=None, returns: str = "auto", weights: Sequence[Any] | None = None, weight_layout: str | None = None,
+             data_layout: str | None = None, labels: str | None = None, steps_per_call: int = 1) -> ValidationResult:
     """Check a hand-written network against the frameworks, step by step.
 
     Three ways in (exactly one):
@@ -517,7 +583,11 @@ def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAU
       ``step=fn(model, X, y)``) trains it; ``weights=[names]`` or found by shape.
 
     ``X``, ``y`` are the user's own data, samples as rows or as columns (detected, or
-    ``data_layout=``). Batches follow ``spec.batch_size`` (full batch by default). Returns a
+    ``data_layout=``), or as (n, 1, features) per-sample rows; ``labels="onehot"`` hands the
+    user's code one-hot rows made from class indices (``"sparse"``: the reverse). Batches
+    follow ``spec.batch_size`` (full batch by default; 1 for code that trains one sample per
+    call); ``steps_per_call=k`` for a training call that makes k updates on the batch it is
+    handed (an epoch count hard-coded inside it). Returns a
     ``ValidationResult``; errors in the user's code are reported in it, bad arguments raise
     ``SpecError`` with one line saying what to change.
     """
@@ -525,8 +595,13 @@ def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAU
         raise SpecError(f"steps must be a positive integer, got {steps!r}")
     if isinstance(against, str):
         against = [a for a in against.split(",") if a]
+    classes = spec.sizes[-1] if spec is not None else None
+    y = labels_as(y, labels, classes, data_layout)
     net = as_network(layers=layers, loss=loss, optimizer=optimizer, step=step, params=params, model=model, spec=spec,
                      forward=forward, returns=returns, weights=weights, weight_layout=weight_layout, X=X, y=y, data_layout=data_layout)
+    if not (isinstance(steps_per_call, int) and steps_per_call >= 1):
+        raise SpecError(f"steps_per_call must be a positive integer, got {steps_per_call!r}")
+    net.steps_per_call = steps_per_call
     return run_network(net, X, y, steps, tuple(against), tolerance)
 
 
