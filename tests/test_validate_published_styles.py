@@ -76,3 +76,20 @@ def test_book_network_in_lists_needs_no_names():
     result = validate(**kwargs, steps=5, against=("torch",))
     assert result.ok, str(result)
     assert "layer 0: weights[0], biases[0]; layer 1: weights[1], biases[1], stored as (out, in)" in " ".join(result.notes)
+
+
+def test_a_training_call_that_redraws_its_weights_is_described_not_misnamed():
+    """A from-scratch library's fit() that draws its weights again on every call: no step
+    explains the change, and the finding says what was seen and what does that."""
+    from tests.styles import style_mlfromscratch as sm
+
+    kwargs = sm.glue(None)
+
+    def fit_redrawing(model, X, y):
+        model._initialize_weights(X, y)  # the published fit() begins by initialising
+        return model.fit(X, y)
+
+    kwargs.update(step=fit_redrawing, steps=2)
+    result = validate(**kwargs, against=("torch",))
+    assert not result.ok and [f.kind for f in result.findings] == ["replaced"], str(result)
+    assert "re-draw its weights" in result.diagnosis[0]

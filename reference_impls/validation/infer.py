@@ -29,7 +29,14 @@ from scratch import ACTIVATIONS, get_loss, get_optimizer
 
 from ..base import optimizer_kwargs
 from ..spec import ModelSpec, SpecError
-from .layered import GRAD_NAMES, LayerObjects, LossView, bias_attr, forward_of, weight_attr
+from .layered import (
+    GRAD_NAMES,
+    LayerObjects,
+    LossView,
+    bias_attr,
+    forward_of,
+    weight_attr,
+)
 from .usercode import Caller, describe
 
 PROBE_ROWS = 7

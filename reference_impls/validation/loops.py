@@ -11,11 +11,12 @@ tensor is reproduced to round-off.
 from __future__ import annotations
 
 import numpy as np
+
 from scratch import get_optimizer
 
 from ..base import optimizer_kwargs
 from . import oracle
-from .diagnose import Context, Finding, close
+from .diagnose import Context, Finding, close, factor_of
 
 MAX_UPDATES = 5000  # a hard-coded 1000 epochs over 4 samples is 4000
 
@@ -66,3 +67,23 @@ def repeated_steps(ctx: Context, where: str) -> list[Finding]:
                             "count a parameter and have the step validate calls run one "
                             "(e.g. step=lambda net, X, y: net.train(X, y, epochs=1))", "repeated_steps")]
     return []
+
+
+def replaced(ctx: Context, where: str) -> list[Finding]:
+    """What is seen when a call's update does not follow from the weights before it at all,
+    once no hypothesis explains it (said as what was seen, not as a named cause): the change
+    is many times one step's and not a multiple of it, as when a training call re-draws its
+    weights first."""
+    if ctx.phase != "update" or ctx.ours is None or ctx.step != 1:
+        return []
+    l, which = ctx.key[2], 0 if ctx.key[1] == "W" else 1
+    start = np.asarray(ctx.before[l][which], np.float64)
+    ours, theirs = (np.asarray(ctx.ours, np.float64) - start).ravel(), (np.asarray(ctx.theirs, np.float64) - start).ravel()
+    size, step = float(np.max(np.abs(ours))), float(np.max(np.abs(theirs)))
+    if not step or size < 20 * step or factor_of(ours, theirs) is not None:
+        return []
+    return [Finding(f"one call of {where} changed {ctx.name} by up to {size:.3g} where one step from the same weights moves it "
+                    f"by up to {step:.3g} ({size / step:.0f}x), and not along it: no update from the weights before the call "
+                    "gives this; does the call re-draw its weights first (an initializer inside fit)? validate needs each "
+                    "call to continue from the weights the last one left", "replaced")]
+
