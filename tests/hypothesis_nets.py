@@ -139,7 +139,8 @@ class Optimizer:
                 continue
             key = (layer.l, which)
             st = {} if m.get("reset_state") else self.state.setdefault(key, {})
-            new = getattr(layer, p) - lr * self.direction(st, getattr(layer, g))
+            grad = getattr(layer, g) + s.weight_decay * getattr(layer, p)  # PyTorch's coupled weight decay
+            new = getattr(layer, p) - lr * self.direction(st, grad)
             setattr(layer, p, new)
 
     def direction(self, st, g):
@@ -148,7 +149,9 @@ class Optimizer:
         if s.optimizer == "sgd":
             if not s.momentum:
                 return g
-            if "v" not in st:
+            if m.get("momentum_average"):  # the courses' exponential average, from zero
+                st["v"] = s.momentum * st.get("v", 0) + (1 - s.momentum) * g
+            elif "v" not in st:
                 st["v"] = g.copy()
             else:
                 st["v"] = s.momentum * st["v"] + (1 - (0.5 if m.get("dampening") else 0.0)) * g

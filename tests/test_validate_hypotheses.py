@@ -50,6 +50,7 @@ CASES = [
     ("skip-bias-output", RELU_CE, {"skip_bias": {2}}, 1, "update", 2, "b", "update_skipped"),
     ("momentum-reset", dict(RELU_CE, momentum=0.9), {"reset_state": True}, 2, "update", 0, "W", "momentum_lost"),
     ("momentum-dampening", dict(RELU_CE, momentum=0.9), {"dampening": True}, 2, "update", 0, "W", "dampening"),
+    ("momentum-average", dict(RELU_CE, momentum=0.9), {"momentum_average": True}, 1, "update", 0, "W", "momentum_average"),
     ("adam-1-minus-b1", ADAM, {"adam_1_minus_b1": True}, 2, "update", 0, "W", "adam_bias_correction"),
     ("adam-no-correction", ADAM, {"adam_no_correction": True}, 1, "update", 0, "W", "adam_bias_correction"),
     ("adam-t-from-0", ADAM, {"adam_t0": True}, 1, "update", 0, "W", "adam_bias_correction"),
@@ -64,8 +65,8 @@ STYLES = ["layers", "black-box"]
 BLACK_BOX_KIND = {"factor": "convention"}
 
 
-def _run(fields: dict, mistakes: dict, l2: float, style: str, steps: int = 4):
-    spec = ModelSpec(**fields, l2=l2, seed=1)
+def _run(fields: dict, mistakes: dict, l2: float, style: str, steps: int = 4, weight_decay: float = 0.0):
+    spec = ModelSpec(**fields, l2=l2, weight_decay=weight_decay, seed=1)
     net = Net(spec, mistakes, l2)
     X, y = data(spec)
     how = net.as_layers() if style == "layers" else BlackBox(net).as_black_box()
@@ -100,11 +101,28 @@ def test_mistake_is_located_and_named_by_recomputation(case, l2, style):
         assert "reproduces every tensor" in " ".join(result.diagnosis), str(result)
 
 
+WEIGHT_DECAY = [c for c in CASES if c[0] in ("on-pre-all", "relu-unmasked-all", "updated-before-backprop", "sum-not-mean",
+                                              "momentum-dampening", "adam-1-minus-b1", "adam-no-sqrt")]
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("case", WEIGHT_DECAY, ids=[c[0] for c in WEIGHT_DECAY])
+def test_recomputation_holds_with_weight_decay_and_l2(case, style):
+    """PyTorch's weight_decay (g += wd * p in the optimizer) on top of the l2 penalty."""
+    _, fields, mistakes, step, phase, layer, which, kind = case
+    result = _run(fields, mistakes, 1e-3, style, weight_decay=1e-2)
+    d = result.first_divergence
+    phase = "update" if style == "black-box" else phase
+    assert (d.step, d.phase, d.tensor) == (step, phase, _name(style, phase, layer, which)), str(result)
+    kind = BLACK_BOX_KIND.get(kind, kind) if style == "black-box" else kind
+    assert kind in [f.kind for f in result.findings], str(result)
+
+
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("fields", [SIGMOID_MSE, RELU_CE, TANH_BCE, SQUARE, ADAM, dict(RELU_CE, momentum=0.9)],
                          ids=["sigmoid-mse", "relu-ce", "tanh-bce", "square", "adam", "momentum"])
 def test_the_correct_network_passes(fields, style):
-    result = _run(fields, {}, 1e-3, style)
+    result = _run(fields, {}, 1e-3, style, weight_decay=1e-2)
     assert result.ok, str(result)
 
 

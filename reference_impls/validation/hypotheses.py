@@ -25,6 +25,7 @@ from .context import Context, Finding
 from .conventions import convention_candidates, convention_words, reduction_words
 from .oracle import Hooks, activate, derivative_from_output, output_delta
 from .replay import Trial, correct_gradient, implied_gradient, optimizer_for, ratio, reproduces, steps_to_check
+from .update_forms import ADAM_FORMS, FORMS, adagrad_no_sqrt, adam_update, corrected, dampened, rms_no_sqrt
 
 BOTH = ("gradient", "update")
 
@@ -194,7 +195,8 @@ def _known_factors(ctx: Context) -> list[tuple[float, str]]:
                    "(divide the loss gradient by the batch size)"),
         (1 / m, "off by 1 / the number of terms: the loss gradient is divided by the batch size once too often "
                 "(or where the loss sums)"),
-        (2.0, "off by 2: the loss has a 1/2 the gradient lacks" if square else "off by 2: an extra factor 2 in the loss gradient"),
+        (2.0, "off by 2: the loss has a 1/2 the gradient lacks" if square
+         else "off by 2: an extra factor 2 in the loss gradient"),
         (0.5, "off by 1/2: the derivative of the square (y_hat - y)^2 is 2 (y_hat - y); the 2 is missing" if square
          else "off by 1/2: an extra 1/2 in the loss gradient"),
     ]
@@ -235,7 +237,8 @@ def _loss_factor(ctx: Context) -> Iterator[Trial]:
     m = _terms(spec, n) / c
     if abs(m - round(m)) < 1e-6 * m and round(m) >= 1:
         M = round(m)
-        yield Trial(f"{head(c)}: your backward divides by {M} whatever the batch's size ({_terms(spec, n)} terms at this step): "
+        unit = "terms" if spec.loss == "mse" else "rows"
+        yield Trial(f"{head(c)}: your backward divides by {M} whatever the batch's size ({_terms(spec, n)} {unit} at this step): "
                     "divide by the batch's own size", _scaled(lambda nb, M=M: _terms(spec, nb) / M))
     yield Trial(f"{head(c)} at every element: the loss gradient is scaled by a constant", _scaled(c), fitted=True)
 
@@ -263,46 +266,12 @@ def _state_lost(ctx: Context) -> Iterator[Trial]:
     yield Trial(f"{_at(ctx)} {what}", reset_state=True)
 
 
-def _adam_update(c1: Callable[[float, int], float], c2: Callable[[float, int], float], root: Callable = np.sqrt):
-    """Adam's ``_update`` with its bias corrections (and square root) as a hand-written one has them."""
-    def _update(self, state, p, g, lr):
-        b1, b2, t = self.beta1, self.beta2, self.iterations + 1
-        m, v = state.setdefault("m", np.zeros_like(p)), state.setdefault("v", np.zeros_like(p))
-        m += (1 - b1) * (g - m)
-        v *= b2
-        v += (1 - b2) * g * g
-        k1, k2 = np.float64(c1(b1, t)), np.float64(c2(b2, t))
-        if self.convention == "pytorch":
-            p -= (lr / k1) * m / (root(v) / root(k2) + self.eps)
-        else:
-            p -= (lr * root(k2) / k1) * m / (root(v) + self.eps)
-    return _update
-
-
-def _corrected(b: float, t: int) -> float:
-    return 1 - b**t
-
-
-ADAM_FORMS = (
-    ("m is corrected by (1 - b1) instead of (1 - b1**t)", lambda b, t: 1 - b, _corrected),
-    ("m and v are corrected by (1 - b1) and (1 - b2) instead of (1 - b1**t) and (1 - b2**t)",
-     lambda b, t: 1 - b, lambda b, t: 1 - b),
-    ("the bias correction is missing: m and v are used uncorrected", lambda b, t: 1.0, lambda b, t: 1.0),
-    ("the step count t starts at 0: the first step divides by 1 - b1**0 = 0",
-     lambda b, t: 1 - b**(t - 1), lambda b, t: 1 - b**(t - 1)),
-    ("the step count t is counted twice per step", lambda b, t: 1 - b**(2 * t), lambda b, t: 1 - b**(2 * t)),
-    ("the step count t is counted twice per step (from 0)", lambda b, t: 1 - b**(2 * t - 1), lambda b, t: 1 - b**(2 * t - 1)),
-    ("the step count t is one ahead (incremented before use and started at 1)", lambda b, t: 1 - b**(t + 1),
-     lambda b, t: 1 - b**(t + 1)),
-)
-
-
 def _adam(ctx: Context) -> Iterator[Trial]:
     if ctx.spec.optimizer != "adam":
         return
     for words, c1, c2 in ADAM_FORMS:
         yield Trial(f"{_at(ctx)} is Adam's update when {words}: use m / (1 - b1**t) and v / (1 - b2**t) with t = 1 at the first "
-                    "step", update=_adam_update(c1, c2))
+                    "step", update=adam_update(c1, c2))
 
 
 def _no_sqrt(ctx: Context) -> Iterator[Trial]:
@@ -310,38 +279,23 @@ def _no_sqrt(ctx: Context) -> Iterator[Trial]:
     fix = "divide by sqrt(v_hat) + eps"
     if spec.optimizer == "adam":
         yield Trial(f"{_at(ctx)} is Adam's update without the square root: m_hat / (v_hat + eps); {fix}",
-                    update=_adam_update(_corrected, _corrected, root=lambda x: x))
+                    update=adam_update(corrected, corrected, root=lambda x: x))
     elif spec.optimizer == "rmsprop" and not spec.momentum:
         yield Trial(f"{_at(ctx)} is RMSprop's update without the square root: g / (s + eps); divide by sqrt(s) + eps",
-                    update=_rms_no_sqrt)
+                    update=rms_no_sqrt)
     elif spec.optimizer == "adagrad":
         yield Trial(f"{_at(ctx)} is Adagrad's update without the square root: g / (G + eps); divide by sqrt(G) + eps",
-                    update=_adagrad_no_sqrt)
+                    update=adagrad_no_sqrt)
 
 
-def _rms_no_sqrt(self, state, p, g, lr):
-    s = state.setdefault("square_avg", np.zeros_like(p))
-    s *= self.rho
-    s += (1 - self.rho) * g * g
-    p -= lr * g / (s + self.eps)
-
-
-def _adagrad_no_sqrt(self, state, p, g, lr):
-    G = state.setdefault("sum", np.full_like(p, self.initial_accumulator))
-    G += g * g
-    p -= lr * g / (G + self.eps)
-
-
-def _dampened(d: float):
-    """PyTorch's SGD momentum with ``dampening=d``: the first step's buffer is g itself."""
-    def _update(self, state, p, g, lr):
-        if "velocity" not in state:
-            state["velocity"] = np.array(g, copy=True)
-        else:
-            state["velocity"] *= self.momentum
-            state["velocity"] += (1 - d) * g
-        p -= lr * state["velocity"]
-    return _update
+def _momentum_average(ctx: Context) -> Iterator[Trial]:
+    spec = ctx.spec
+    if spec.optimizer != "sgd" or not spec.momentum or spec.nesterov or ctx.phase != "update":
+        return
+    mu, lr = spec.momentum, short(spec.lr * (1 - spec.momentum))
+    yield Trial(f"{_at(ctx)} is SGD with momentum written as an average, v = mu v + (1 - mu) g from v = 0: every step is "
+                f"(1 - mu) = {_fmt(1 - mu)} times PyTorch's v = mu v + g; drop the (1 - mu), or state lr={lr}",
+                lr=lambda opt, now: (1 - mu) * now, convention="pytorch", spec=spec.replace(lr=lr))
 
 
 def _dampening(ctx: Context) -> Iterator[Trial]:
@@ -360,19 +314,7 @@ def _dampening(ctx: Context) -> Iterator[Trial]:
     yield Trial(f"{_at(ctx)} is SGD with momentum and dampening {_fmt(d)}: v = mu v + (1 - {_fmt(d)}) g (PyTorch's "
                 f"SGD(dampening={_fmt(d)}), the first step undampened). Not expressible in the spec: momentum with dampening "
                 "(the spec has no dampening field, so no framework twin here follows it); with v = mu v + g the network "
-                "follows the spec", update=_dampened(1 - keep), convention="pytorch", fitted=True)
-
-
-FORMS = {
-    ("sgd", "pytorch"): "v = mu v + g; w -= lr v (PyTorch)",
-    ("sgd", "keras"): "v = mu v - lr g; w += v (Keras, the book's)",
-    ("rmsprop", "pytorch"): "g / (sqrt(s) + eps): eps outside the square root (PyTorch)",
-    ("rmsprop", "keras"): "g / sqrt(s + eps): eps inside the square root (Keras)",
-    ("adagrad", "pytorch"): "g / (sqrt(G) + eps): eps outside the square root (PyTorch)",
-    ("adagrad", "keras"): "g / sqrt(G + eps): eps inside the square root (Keras)",
-    ("adam", "pytorch"): "m_hat / (sqrt(v_hat) + eps) (PyTorch)",
-    ("adam", "keras"): "lr sqrt(1 - b2**t) / (1 - b1**t) m / (sqrt(v) + eps), Keras's epsilon hat",
-}
+                "follows the spec", update=dampened(1 - keep), convention="pytorch", fitted=True)
 
 
 def _other_form(ctx: Context) -> Iterator[Trial]:
@@ -437,6 +379,7 @@ REGISTRY: list[Hypothesis] = [
     Hypothesis("factor", BOTH, _loss_factor),
     Hypothesis("adam_bias_correction", ("update",), _adam),
     Hypothesis("missing_sqrt", ("update",), _no_sqrt),
+    Hypothesis("momentum_average", ("update",), _momentum_average),
     Hypothesis("dampening", ("update",), _dampening),
     Hypothesis("optimizer_form", ("update",), _other_form, tentative=True),
     Hypothesis("lr_schedule", ("update",), _lr_schedule),
