@@ -109,8 +109,8 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
         result.first_divergence, ctx = again.first
         result.notes.append("the deviation grew gradually; re-synchronised before every step, one step still departs (below)")
     findings = repeated_steps(ctx, net.call_name) or dx.diagnose(ctx)
-    if not [f for f in findings if not f.tentative and f.kind != "unknown"]:
-        findings = replaced(ctx, net.call_name) or findings
+    if net.style == "black box" and not [f for f in findings if not f.tentative and f.kind != "unknown"]:
+        findings = replaced(ctx, net.call_name) or findings  # only an opaque training call can re-draw its weights
     result.findings = [f for f in findings if not f.tentative]
     result.diagnosis = [f.text for f in result.findings]
     if suggest:

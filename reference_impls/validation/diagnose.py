@@ -1,70 +1,34 @@
 """Plain-language reasons for a first divergence.
 
-Each check looks at the tensor where the user's network first departs (ours) and the
-framework's (theirs), computed from the same weights on the same batch, and recognises one
-kind of common mistake: a non-finite value (softmax overflow, log of 0), a transposed or
-unsummed array, a constant factor (sign, sum vs mean, a 1/2, the batch size, the learning
-rate), a skipped update, a lost momentum state, a learning-rate schedule, or an activation
-derivative taken at the wrong point (recomputed by ``oracle``). A constant factor that a
-loss convention explains comes with the spec that expresses it (``Finding.spec``), which
-``validate`` then tries against the frameworks before it says so.
+The checks of what a tensor is, without a hypothesis: a non-finite value (softmax overflow,
+log of 0), an array of the wrong shape (transposed, a bias gradient not summed or summed over
+the wrong axis), probabilities beyond a loss's clip, an L2 term other than the spec's, a loss
+a constant times the spec's. Gradients and updates are explained by recomputation
+(``hypotheses``): a cause is named only when recomputing the user's steps with that mistake
+reproduces them. Where nothing does, ``unexplained`` says so and shows the element-wise ratio
+ours / theirs. A loss convention or optimizer form comes with the spec that expresses it
+(``Finding.spec``), which ``validate`` then tries against the frameworks before it says so.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..spec import ModelSpec, Weights, penalty
-from . import oracle
+from ..spec import penalty
+from .context import CLOSE, Context, Finding, Seen, close  # noqa: F401  (the names core.py uses)
+from .conventions import convention_candidates, convention_words, reduction_words
+from .hypotheses import explain
+from .replay import Shadow  # noqa: F401
 
-CLOSE = 1e-8  # relative residual below which a hypothesis "reproduces" the user's tensor
-
-
-@dataclass
-class Finding:
-    text: str
-    kind: str
-    spec: ModelSpec | None = None  # a spec under which the network may be consistent
-    tentative: bool = False  # said only if ``spec`` then passes against the frameworks
+#: later steps kept after the first divergence, for hypotheses that need more than one step
+AFTER = 4
 
 
-@dataclass
-class Context:
-    """Everything known at the first divergence."""
-
-    spec: ModelSpec
-    impl: str
-    step: int  # 1-based
-    phase: str
-    key: tuple
-    name: str
-    raw: np.ndarray  # ours, as the user's code holds it
-    ours: np.ndarray | None  # ours in the frameworks' layout (None: shape does not map)
-    theirs: np.ndarray
-    before: Weights  # the user's weights at the start of this step (frameworks' layout)
-    X: np.ndarray  # the batch (frameworks' layout)
-    y: np.ndarray
-    grads: dict = field(default_factory=dict)  # the user's gradients at this step, by key
-    theirs_grads: dict = field(default_factory=dict)  # the framework's gradients at this step
-    theirs_forward: dict = field(default_factory=dict)
-    lr_history: list[float] = field(default_factory=list)  # the spec's lr at steps 1..step
-    loss_matched: bool = False  # the user's loss value agreed at this step
-    lr_given: bool = False  # the user's code was handed the spec's lr (so lr cannot differ)
-
-    @property
-    def n(self) -> int:
-        return len(self.X)
-
-
-def close(a: np.ndarray, b: np.ndarray, tol: float = CLOSE) -> bool:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return False
-    scale = max(float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)))
-    return scale == 0 or float(np.max(np.abs(a - b))) <= tol * scale
+def exposed(seen: list) -> dict:
+    """The gradients and updates a step's ``Observed`` tensors hold, in the frameworks' layout, by key."""
+    return {o.key: o.value for o in seen if o.key[0] in ("gradient", "update") and o.value is not None}
 
 
 def factor_of(ours: np.ndarray, theirs: np.ndarray) -> float | None:
@@ -83,8 +47,10 @@ def _fmt(c: float) -> str:
 
 # ---- the checks, in order ----------------------------------------------------------------------
 def diagnose(ctx: Context) -> list[Finding]:
+    """The findings at a first divergence: the first check that says something, else what
+    was seen; a loss with an unstated L2 term is added, tentative, whatever else is found."""
     extra = _loss_penalty(ctx)  # tentative: said only if the frameworks confirm it
-    for check in (_nonfinite, _shape, _clipping, _transposed, _skipped, _momentum, _factor, _penalty_gradient, _mistakes, _optimizer_form):
+    for check in (_shape, explain, _nonfinite, _clipping, _transposed, _penalty_gradient, _factor):
         found = check(ctx)
         if found:
             return found + extra
@@ -118,10 +84,43 @@ def _loss_penalty(ctx: Context) -> list[Finding]:
 
 
 def unexplained(ctx: Context) -> Finding:
-    return Finding(
-        f"no known mistake reproduces {ctx.name} at step {ctx.step}: compare its formula with the framework's "
-        f"(largest difference {float(np.max(np.abs(ctx.ours - ctx.theirs))):.3g})" if ctx.ours is not None else
-        f"no known mistake reproduces {ctx.name} at step {ctx.step}", "unknown")
+    """Nothing reproduces: say so, and show the element-wise ratio ours / theirs (of the
+    change, for an update) so that what was seen is there to read."""
+    head = f"no known mistake reproduces {ctx.name} at step {ctx.step}"
+    if ctx.ours is None:
+        return Finding(head, "unknown")
+    tried = " (each of the catalogue's recomputations was tried)" if ctx.phase in ("gradient", "update") else ""
+    ours, theirs = np.asarray(ctx.ours, np.float64), np.asarray(ctx.theirs, np.float64)
+    if ctx.phase == "update":
+        start = np.asarray(ctx.before[ctx.key[2]][0 if ctx.key[1] == "W" else 1], np.float64)
+        ours, theirs = ours - start, theirs - start
+    return Finding(f"{head}{tried}: compare its formula with the framework's; {ratio_pattern(ours, theirs)}", "unknown")
+
+
+def ratio_pattern(ours: np.ndarray, theirs: np.ndarray) -> str:
+    """The element-wise ratio ours / theirs in words: its range, how it varies, the signs."""
+    diff = float(np.max(np.abs(ours - theirs), initial=0)) if ours.shape == theirs.shape else math.nan
+    if ours.shape != theirs.shape or not np.all(np.isfinite(ours)):
+        return f"largest difference {diff:.3g}"
+    tiny = 1e-12 * max(float(np.max(np.abs(theirs), initial=0)), 1e-300)
+    r = np.where(np.abs(theirs) > tiny, ours / np.where(np.abs(theirs) > tiny, theirs, 1), np.nan)
+    if np.all(np.isnan(r)):
+        return f"largest difference {diff:.3g} (the framework's is 0)"
+    lo, mid, hi = np.nanmin(r), np.nanmedian(r), np.nanmax(r)
+    def same(a: np.ndarray) -> bool:
+        return bool(np.nanmax(a) - np.nanmin(a) <= 1e-6 * max(1.0, float(np.nanmax(np.abs(a)))))
+
+    if same(r):
+        how = "the same at every element at this step"
+    elif r.ndim == 2 and all(same(row) for row in r if not np.all(np.isnan(row))):
+        how = "constant along each row, different between rows"
+    elif r.ndim == 2 and all(same(col) for col in r.T if not np.all(np.isnan(col))):
+        how = "constant down each column, different between columns"
+    else:
+        how = "varying from element to element"
+    agree = float(np.mean(np.sign(ours) == np.sign(theirs)))
+    return (f"ours / theirs element-wise: min {lo:.4g}, median {mid:.4g}, max {hi:.4g}, {how}; signs agree at "
+            f"{agree:.0%} of elements; largest difference {diff:.3g}")
 
 
 def _nonfinite(ctx: Context) -> list[Finding]:
@@ -200,8 +199,8 @@ def _transpose_hint(ctx: Context) -> str:
 
 
 def _transposed(ctx: Context) -> list[Finding]:
-    o, t = ctx.ours, ctx.theirs
-    if o is None or o.ndim != 2 or o.shape[0] != o.shape[1] or ctx.key[0] not in ("gradient", "forward"):
+    o, t = ctx.ours, ctx.theirs  # a square gradient is recomputed transposed in ``hypotheses``
+    if o is None or o.ndim != 2 or o.shape[0] != o.shape[1] or ctx.key[0] != "forward":
         return []
     if close(o, t.T):
         return [Finding(f"{ctx.name} is the transpose of the framework's (square, so the shapes agree): {_transpose_hint(ctx)}",
@@ -209,176 +208,33 @@ def _transposed(ctx: Context) -> list[Finding]:
     return []
 
 
-def _delta(ctx: Context) -> tuple[np.ndarray, np.ndarray] | None:
-    """(our update, their update) of the diverging weight, from the same starting weights."""
-    if ctx.key[0] != "update" or ctx.ours is None:
-        return None
-    l, which = ctx.key[2], 0 if ctx.key[1] == "W" else 1
-    start = ctx.before[l][which]
-    return ctx.ours - start, ctx.theirs - start
-
-
-def _skipped(ctx: Context) -> list[Finding]:
-    d = _delta(ctx)
-    if d is None:
-        return []
-    ours, theirs = d
-    if np.all(ours == 0) and np.any(theirs != 0):
-        return [Finding(f"{ctx.name} did not change at step {ctx.step} while the framework's moved by up to "
-                        f"{float(np.max(np.abs(theirs))):.3g}: layer {ctx.key[2]}'s update was skipped "
-                        "(is the optimizer called for every dense layer?)", "update_skipped")]
-    return []
-
-
-def _their_gradient(ctx: Context) -> np.ndarray | None:
-    key = ("gradient",) + tuple(ctx.key[1:])
-    return ctx.grads.get(key, ctx.theirs_grads.get(key))
-
-
-def _momentum(ctx: Context) -> list[Finding]:
-    spec, d = ctx.spec, _delta(ctx)
-    if d is None or ctx.step < 2 or spec.optimizer != "sgd" or not spec.momentum:
-        return []
-    g = _their_gradient(ctx)
-    if g is not None and close(d[0], -ctx.lr_history[-1] * g, 1e-7):
-        return [Finding(f"{ctx.name} at step {ctx.step} moved by exactly -lr * gradient, plain SGD: the momentum state "
-                        f"is not kept between steps (momentum {spec.momentum} in the spec); store the velocity on the "
-                        "layer (or optimizer) and reuse it at the next step", "momentum_lost")]
-    return []
-
-
-def convention_candidates(spec: ModelSpec, n: int, c: float) -> list[ModelSpec]:
-    """Specs differing only in the loss convention whose loss is ``c`` times ``spec``'s,
-    the conventions tutorials use most first (1/2 sum of squares, the plain sum, ...)."""
-    base = spec.loss_factor(n)
-    out = []
-    for reduction, scale in (("sum", 0.5), ("sum", 1.0), ("mean", 1.0), ("mean", 0.5), ("mean", 2.0), ("sum", 2.0)):
-        cand = spec.replace(loss_reduction=reduction, loss_scale=scale)
-        if cand != spec and math.isclose(cand.loss_factor(n) / base, c, rel_tol=1e-7):
-            out.append(cand)
-    return out
-
-
-def convention_words(spec: ModelSpec) -> str:
-    """The loss convention of ``spec`` in words: ``1/2 * sum over samples and outputs``."""
-    scale = {1.0: "", 0.5: "1/2 * ", 2.0: "2 * "}.get(float(spec.loss_scale), f"{spec.loss_scale:g} * ")
-    over = "samples and outputs" if spec.loss in ("mse", "binary_crossentropy") and spec.sizes[-1] > 1 else "samples"
-    red = f"sum over {over}" if spec.loss_reduction == "sum" else f"mean over {over}"
-    what = {"mse": "(y - y_hat)^2", "binary_crossentropy": "binary cross-entropy", "categorical_crossentropy": "cross-entropy"}[spec.loss]
-    return f"{scale}{red} of {what}"
-
-
 def _factor(ctx: Context) -> list[Finding]:
-    spec = ctx.spec
-    d = _delta(ctx)
-    if ctx.ours is None:
+    """A loss or a layer output a constant times the framework's, a gradient all zeros.
+    (Gradients and updates scaled by a constant are recomputations in ``hypotheses``.)"""
+    if ctx.ours is None or ctx.phase not in ("loss", "forward", "gradient"):
         return []
-    ours, theirs = d if d is not None else (ctx.ours, ctx.theirs)
-    if np.all(ours == 0) and np.any(theirs != 0) and ctx.phase == "gradient":
-        return [Finding(f"{ctx.name} is all zeros at step {ctx.step} where the framework's is not: no gradient reaches it "
-                        "(is the backward of a layer above it returning zeros or not called?)", "zero_gradient")]
+    ours, theirs = ctx.ours, ctx.theirs
+    if ctx.phase == "gradient":
+        if np.all(ours == 0) and np.any(theirs != 0):
+            return [Finding(f"{ctx.name} is all zeros at step {ctx.step} where the framework's is not: no gradient reaches it "
+                            "(is the backward of a layer above it returning zeros or not called?)", "zero_gradient")]
+        return []
     c = factor_of(ours, theirs)
     if c is None or math.isclose(c, 1.0, rel_tol=1e-9):
         return []
-    what = {"loss": "the loss", "gradient": ctx.name, "update": f"the update of {ctx.name}", "forward": ctx.name}[ctx.phase]
+    what = "the loss" if ctx.phase == "loss" else ctx.name
     head = f"{what} is {_fmt(c)} x the framework's at step {ctx.step}"
     if math.isclose(c, -1.0, rel_tol=1e-7):
-        tail = ("the sign is flipped: the weights move uphill (+= where -= is meant, or y - y_hat where the derivative needs y_hat - y)"
-                if ctx.phase == "update" else "the sign is flipped (y - y_hat where the derivative needs y_hat - y?)")
-        return [Finding(f"{head}: {tail}", "sign")]
+        return [Finding(f"{head}: the sign is flipped", "sign")]
     if ctx.phase == "forward":
-        return [Finding(f"{head}: the layer's output is scaled", "factor")]
-    gradient_matched = ctx.phase == "update" and ("gradient",) + tuple(ctx.key[1:]) in ctx.grads
-    if gradient_matched:  # the gradient agreed at this step, so the step size differs
-        return _learning_rate(ctx, c, head)
-    cands = [] if ctx.loss_matched else convention_candidates(spec, ctx.n, c)
-    if ctx.phase == "update":
-        if ctx.step > 1 and spec.lr_decay:
-            return _learning_rate(ctx, c, head)
-        alt = (f"; or the learning rate is {_fmt(c * ctx.lr_history[-1])} instead of {_fmt(ctx.lr_history[-1])}"
-               if spec.optimizer == "sgd" and not spec.momentum and not ctx.lr_given else "")
-        lr_spec = spec.replace(lr=spec.lr * c) if alt else None
-        if cands:
-            cand = cands[0]
-            return [Finding(f"{head}: consistent with gradient descent on {convention_words(cand)} "
-                            f"(the spec says {convention_words(spec)}){alt}", "convention", cand)] + (
-                [Finding(f"the same update follows from lr {_fmt(spec.lr * c)}", "learning_rate", lr_spec)] if lr_spec else [])
-        if lr_spec:
-            return [Finding(f"{head}: the step size differs: effective learning rate {_fmt(c * ctx.lr_history[-1])} "
-                            f"where the spec's is {_fmt(ctx.lr_history[-1])} (or the gradient is scaled by {_fmt(c)})",
-                            "learning_rate", lr_spec)]
-        return [Finding(f"{head}: the update is off by a constant factor", "factor")]
+        return [Finding(f"{head}: the layer's output is scaled at every element", "factor")]
+    cands = convention_candidates(ctx.spec, ctx.n, c)
     if cands:
         cand = cands[0]
-        return [Finding(f"{head}: your network uses {convention_words(cand)}, the spec {convention_words(spec)} "
-                        f"(batch of {ctx.n}); {_reduction_words(spec, cand, ctx.n)}", "convention", cand)]
-    n, k = ctx.n, spec.sizes[-1]
-    square = spec.loss == "mse"
-    known = {
-        float(n * k) if square else float(n): (f"the number of terms averaged ({n * k if square else n}): the backward sums "
-                                               "where the loss takes the mean (divide the loss gradient by the batch size)"),
-        1 / (n * k if square else n): "1 / the number of terms: the backward divides by the batch size where the loss sums",
-        2.0: "2: an extra factor 2 in the loss gradient" if not square else "2: the loss has a 1/2 the gradient lacks",
-        0.5: ("1/2: the derivative of the square (y_hat - y)^2 is 2 (y_hat - y); the 2 is missing" if square
-              else "1/2: an extra 1/2 in the loss gradient"),
-        float(k): f"the number of outputs ({k})",
-    }
-    lead = "with the loss value agreeing, " if ctx.loss_matched else ""
-    for value, words in known.items():
-        if math.isclose(c, value, rel_tol=1e-7):
-            return [Finding(f"{head}: {lead}off by {words}", "factor")]
-    return [Finding(f"{head}: {lead}off by a constant factor", "factor")]
-
-
-def _reduction_words(spec: ModelSpec, cand: ModelSpec, n: int) -> str:
-    if spec.loss_reduction != cand.loss_reduction:
-        return f"a sum instead of a mean multiplies every gradient by the {cand.loss_factor(n) / spec.loss_factor(n):g} terms" if cand.loss_reduction == "sum" \
-            else "a mean instead of a sum divides every gradient by the number of terms"
-    return "a constant factor on the loss scales every gradient alike"
-
-
-def _learning_rate(ctx: Context, c: float, head: str) -> list[Finding]:
-    spec, lrs = ctx.spec, ctx.lr_history
-    ours_lr = c * lrs[-1]
-    if ctx.step == 1 and spec.lr_decay and math.isclose(ours_lr, spec.lr / (1 + spec.lr_decay), rel_tol=1e-9):
-        return [Finding(f"{head}, with the same gradient: the learning rate at the first step is already decayed "
-                        f"({_fmt(ours_lr)} = lr / (1 + {spec.lr_decay:g})): the decay counts steps from 1; the first update "
-                        "should use the full lr (t = 0)", "lr_schedule")]
-    if ctx.step == 1 or not spec.lr_decay:
-        return [Finding(f"{head}, with the same gradient: the learning rate is {_fmt(ours_lr)} where the spec's is {_fmt(lrs[-1])}",
-                        "learning_rate", spec.replace(lr=spec.lr * c) if ctx.step == 1 and not spec.momentum else None)]
-    t = ctx.step - 1
-    decay = (spec.lr / ours_lr - 1) / t if ours_lr > 0 else math.nan
-    if math.isclose(ours_lr, spec.lr, rel_tol=1e-7):
-        text = f"the learning rate is still {_fmt(spec.lr)} at step {ctx.step}: no decay is applied (the spec's lr_decay {spec.lr_decay} gives {_fmt(lrs[-1])})"
-        return [Finding(f"{head}, with the same gradient: {text}", "lr_schedule", spec.replace(lr_decay=0.0))]
-    text = (f"the learning rate schedule differs: yours is {_fmt(ours_lr)} at step {ctx.step}, the spec's lr / (1 + {spec.lr_decay:g} t) "
-            f"gives {_fmt(lrs[-1])}")
-    if decay > 0 and math.isfinite(decay):
-        text += f"; yours fits lr / (1 + {decay:.6g} t)"
-        # off by one step? lr / (1 + d (t + 1)) or lr / (1 + d (t - 1))
-        for shift, words in ((1, "counts steps from 1 (decays before the first update)"), (-1, "lags one step behind")):
-            if math.isclose(spec.lr / (1 + spec.lr_decay * (t + shift)), ours_lr, rel_tol=1e-9):
-                text += f": the decay {words}"
-        return [Finding(f"{head}, with the same gradient: {text}", "lr_schedule", spec.replace(lr_decay=float(decay)))]
-    return [Finding(f"{head}, with the same gradient: {text}", "lr_schedule")]
-
-
-FORMS = {
-    ("sgd", "pytorch"): "v = mu v + g; w -= lr v (PyTorch)",
-    ("sgd", "keras"): "v = mu v - lr g; w += v (Keras, the book's)",
-}
-
-
-def _optimizer_form(ctx: Context) -> list[Finding]:
-    """The other of the two published forms of the optimizer (tried, then said)."""
-    spec = ctx.spec
-    if ctx.phase != "update" or not spec.convention_matters:
-        return []
-    other = next(c for c in ("pytorch", "keras") if c != spec.convention)
-    form = FORMS.get((spec.optimizer, other), f"the {other} form")
-    return [Finding(f"{ctx.name} follows the {other} form of {spec.optimizer} ({form}), not the {spec.convention} form "
-                    "the spec states", "optimizer_form", spec.replace(convention=other), tentative=True)]
+        return [Finding(f"{head}: your network uses {convention_words(cand)}, the spec {convention_words(ctx.spec)} "
+                        f"(batch of {ctx.n}); {reduction_words(ctx.spec, cand, ctx.n)}", "convention", cand)]
+    return [Finding(f"{head} (one number at one step: compare the loss's formula with the spec's {convention_words(ctx.spec)})",
+                    "factor")]
 
 
 def _penalty_gradient(ctx: Context) -> list[Finding]:
@@ -419,18 +275,3 @@ def _penalty_gradient(ctx: Context) -> list[Finding]:
     value = per_layer[0] if len(set(per_layer)) == 1 else tuple(per_layer)
     return [Finding(text, "penalty_gradient", spec=spec.replace(**{name: value}))]
 
-
-def _mistakes(ctx: Context) -> list[Finding]:
-    """Recompute the step with each known mistake and see which reproduces ours."""
-    if ctx.ours is None or ctx.phase not in ("gradient", "update"):
-        return []
-    spec = ctx.spec
-    if ctx.phase == "update" and not (spec.optimizer == "sgd" and (ctx.step == 1 or not spec.momentum)):
-        return []
-    l, which = ctx.key[2], 0 if ctx.key[1] == "W" else 1
-    for mistake in oracle.candidate_mistakes(spec):
-        g = oracle.gradients(spec, ctx.before, ctx.X, ctx.y, mistake)[l][which]
-        expected = g if ctx.phase == "gradient" else ctx.before[l][which] - ctx.lr_history[-1] * g
-        if close(ctx.ours, expected, 1e-7):
-            return [Finding(f"{ctx.name} at step {ctx.step} is what back-propagation gives when {mistake.describe(spec)}", mistake.kind)]
-    return []

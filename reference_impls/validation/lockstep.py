@@ -149,6 +149,7 @@ def run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: n
     stream = spec.batch_stream(n)
     lr_history: list[float] = []
     loss_forms: dict[str, set] = {}
+    shadow = dx.Shadow(spec)  # the optimizer state the user's had while it matched, for the diagnosis
     for k in range(1, steps + 1):
         caller.step = k
         rows = next(stream)
@@ -188,12 +189,16 @@ def run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: n
                                      {key: v for key, v in ref.items() if key[0] == "gradient"},
                                      {key: v for key, v in ref.items() if key[0] == "forward"}, list(lr_history),
                                      loss_matched=any(x.key == ("loss",) and not x.derived for x in seen) and loss_ok,
-                                     lr_given=net.takes_lr)
+                                     lr_given=net.takes_lr, tensors=dx.exposed(seen), optimizer=shadow.snapshot())
                     theirs = np.asarray(ref[o.key])
                     shown = in_user_layout(o.raw, o.value, theirs)
                     first = (Divergence(k, o.key[0], o.worst_name(theirs), twin.impl, o.raw, shown, dev, tol), ctx)
         if error is not None:
             return Run(rows_out, first, error, k - 1, per_step, loss_forms)
+        if first is None:
+            shadow.step(before, Xc[rows], yc[rows], ref if twins else {})
+        elif first[0].step < k and len(first[1].after) < dx.AFTER:  # later steps, for hypotheses that need them
+            first[1].after.append(dx.Seen(before, Xc[rows], yc[rows], dx.exposed(seen)))
         per_step.append(worst)
         bad = next((o for o in seen if o.value is not None and not np.all(np.isfinite(o.value))), None)
         if bad is not None:

@@ -1,20 +1,16 @@
-"""Back-propagation of a spec in plain NumPy, with the common mistakes as switches.
+"""Back-propagation of a spec in plain NumPy, with hook points where hand-written code departs.
 
 The diagnosis asks "which known mistake reproduces the user's tensor?": it recomputes the
-step from the user's own weights with one mistake switched on and compares. Correct, this
-is the frameworks' computation (the equivalence tests hold the scratch network to it);
-each mistake changes exactly one formula.
-
-Mistakes (``Mistake.kind``):
-- ``derivative_on_pre``: layer l's activation derivative written for the output
-  (``a * (1 - a)``) evaluated on the pre-activation z;
-- ``derivative_on_post``: the derivative written for the input (``s(z) * (1 - s(z))``)
-  evaluated on the output a.
+step from the user's own weights with one formula changed (``Hooks``) and compares. With no
+hook this is the frameworks' computation, penalties included (``l1``, ``l2``, ``l1_bias``,
+``l2_bias`` per layer; ``weight_decay`` belongs to the optimizer), so a hypothesis still
+reproduces a network trained with a penalty. The hypotheses themselves are in ``hypotheses``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -23,8 +19,13 @@ from scratch.losses import one_hot
 
 from ..spec import ModelSpec, Weights
 
+#: (spec, z, a, Y, n) -> the output layer's dL/dz, data part (Y one-hot or targets, (n, k))
+Delta = Callable[[ModelSpec, np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
+#: (activation name, z, a, leaky alpha) -> the activation's derivative as the user evaluates it
+Derivative = Callable[[str, np.ndarray, np.ndarray, float], np.ndarray]
 
-def _derivative_from_output(name: str, a: np.ndarray, alpha: float) -> np.ndarray | None:
+
+def derivative_from_output(name: str, a: np.ndarray, alpha: float) -> np.ndarray | None:
     """f'(z) written in terms of the output a = f(z) (the tutorials' form)."""
     return {
         "sigmoid": lambda: a * (1 - a),
@@ -35,69 +36,97 @@ def _derivative_from_output(name: str, a: np.ndarray, alpha: float) -> np.ndarra
     }.get(name, lambda: None)()
 
 
+def activate(name: str, z: np.ndarray, alpha: float) -> np.ndarray:
+    kwargs = {"alpha": alpha} if name == "leaky_relu" else {}
+    return ACTIVATIONS[name](**kwargs)._f(z)
+
+
 @dataclass(frozen=True)
-class Mistake:
-    kind: str
-    layer: int
+class Hooks:
+    """Where a hand-written back-propagation departs from the correct one (None: it does not).
 
-    def describe(self, spec: ModelSpec) -> str:
-        act = spec.activations[self.layer]
-        if self.kind == "derivative_on_pre":
-            return (f"layer {self.layer}'s {act} derivative is evaluated on its pre-activation z instead of its output: "
-                    f"a formula written for the output (like x * (1 - x) for sigmoid) must be given the activation's output")
-        return (f"layer {self.layer}'s {act} derivative is evaluated on its output instead of its pre-activation z: "
-                f"a formula written for the input (like sigmoid(x) * (1 - sigmoid(x))) must be given z")
+    ``derivative`` and ``weight_grad`` apply to the layers in ``layers``; ``updates_inside``
+    is the style whose backward updates its own weights (``W -= lr * dW``, SGD) before it
+    computes the input gradient from them."""
+
+    delta: Delta | None = None
+    derivative: Derivative | None = None
+    weight_grad: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    layers: frozenset[int] = frozenset()
+    updates_inside: bool = False
 
 
-def candidate_mistakes(spec: ModelSpec) -> list[Mistake]:
-    """The mistakes that change something for this spec (ReLU's derivative reads the same
-    on z and on a, so it has none)."""
-    fused_out = spec.loss != "mse"
-    out = []
-    for l, act in enumerate(spec.activations):
-        if act in ("sigmoid", "tanh") and not (fused_out and l == len(spec.activations) - 1):
-            out += [Mistake("derivative_on_pre", l), Mistake("derivative_on_post", l)]
-    return out
+CORRECT = Hooks()
+
+
+def targets(spec: ModelSpec, y: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """y as an (n, k) array: one-hot labels for categorical cross-entropy, else the targets."""
+    n, k = like.shape
+    if spec.loss == "categorical_crossentropy":
+        return one_hot(y, k, like.dtype)
+    return np.asarray(y).reshape(n, -1).astype(like.dtype)
+
+
+def output_delta(spec: ModelSpec, z: np.ndarray, a: np.ndarray, Y: np.ndarray, n: int) -> np.ndarray:
+    """The spec's dL/dz at the output (cross-entropy fused with its activation, as frameworks do)."""
+    k, factor = a.shape[1], spec.loss_factor(n)
+    if spec.loss == "categorical_crossentropy":
+        return (a - Y) / n * factor
+    if spec.loss == "binary_crossentropy":
+        return (a - Y) / (n * k) * factor
+    return 2 * (a - Y) / (n * k) * factor * derivative_from_output(spec.activations[-1], a, spec.leaky_alpha)
 
 
 def forward(spec: ModelSpec, weights: Weights, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Pre-activations zs and activations as (as[0] = X) of every layer."""
-    acts = [X]
-    zs = []
+    acts, zs = [X], []
     for (W, b), name in zip(weights, spec.activations):
-        z = acts[-1] @ W + b
-        kwargs = {"alpha": spec.leaky_alpha} if name == "leaky_relu" else {}
-        f = ACTIVATIONS[name](**kwargs)
-        zs.append(z)
-        acts.append(f._f(z))
+        zs.append(acts[-1] @ W + b)
+        acts.append(activate(name, zs[-1], spec.leaky_alpha))
     return zs, acts
 
 
-def gradients(spec: ModelSpec, weights: Weights, X: np.ndarray, y: np.ndarray, mistake: Mistake | None = None) -> Weights:
-    """``[(dL/dW, dL/db), ...]`` of the spec's loss on one batch, with ``mistake`` made."""
+def penalty_gradients(spec: ModelSpec, weights: Weights) -> Weights:
+    """d/dP of the spec's l1/l2 penalties (the book's and Keras's form: l2 ||W||^2 -> 2 l2 W)."""
+    out = []
+    for i, (W, b) in enumerate(weights):
+        l1, l2, l1b, l2b = spec.penalties(i)
+        out.append((l1 * np.sign(W) + 2 * l2 * W, l1b * np.sign(b) + 2 * l2b * b))
+    return out
+
+
+def gradients(spec: ModelSpec, weights: Weights, X: np.ndarray, y: np.ndarray, hooks: Hooks = CORRECT,
+              lr: float = 0.0) -> Weights:
+    """``[(dL/dW, dL/db), ...]`` of the spec's loss and penalties on one batch, as ``hooks``
+    compute it (``lr``: the step's learning rate, for ``updates_inside``)."""
     zs, acts = forward(spec, weights, X)
-    n, k = len(X), spec.sizes[-1]
-    factor = spec.loss_factor(n)
-    out = acts[-1]
-    if spec.loss == "categorical_crossentropy":
-        delta = (out - one_hot(y, k, out.dtype)) / n * factor
-    elif spec.loss == "binary_crossentropy":
-        delta = (out - y.reshape(n, -1).astype(out.dtype)) / (n * k) * factor
+    n, last = len(X), len(weights) - 1
+    Y = targets(spec, y, acts[-1])
+    if hooks.delta is not None:
+        delta = hooks.delta(spec, zs[-1], acts[-1], Y, n)
+    elif last in hooks.layers and hooks.derivative is not None and spec.loss != "categorical_crossentropy":
+        # a shared activation class used at the output too: dL/da times its (mistaken) derivative
+        correct = derivative_from_output(spec.activations[-1], acts[-1], spec.leaky_alpha)
+        delta = output_delta(spec, zs[-1], acts[-1], Y, n) / correct * _derivative(spec, last, zs, acts, hooks)
     else:
-        delta = 2 * (out - y.reshape(n, -1)) / (n * k) * factor * _derivative(spec, len(zs) - 1, zs, acts, mistake)
+        delta = output_delta(spec, zs[-1], acts[-1], Y, n)
+    pens = penalty_gradients(spec, weights)
     grads: list = [None] * len(weights)
     for l in reversed(range(len(weights))):
-        grads[l] = (acts[l].T @ delta, delta.sum(axis=0) if spec.use_bias else np.zeros(spec.sizes[l + 1]))
+        own = hooks.weight_grad if hooks.weight_grad is not None and l in hooks.layers else (lambda x, d: x.T @ d)
+        dW = own(acts[l], delta) + pens[l][0]
+        db = (delta.sum(axis=0) if spec.use_bias else np.zeros(spec.sizes[l + 1], delta.dtype)) + pens[l][1]
+        grads[l] = (dW, db)
         if l:
-            delta = (delta @ weights[l][0].T) * _derivative(spec, l - 1, zs, acts, mistake)
+            W = weights[l][0]
+            if hooks.updates_inside:
+                W = W - lr * (dW + spec.weight_decay * W)
+            delta = (delta @ W.T) * _derivative(spec, l - 1, zs, acts, hooks)
     return grads
 
 
-def _derivative(spec: ModelSpec, l: int, zs, acts, mistake: Mistake | None) -> np.ndarray:
+def _derivative(spec: ModelSpec, l: int, zs, acts, hooks: Hooks) -> np.ndarray:
     name, z, a = spec.activations[l], zs[l], acts[l + 1]
-    if mistake is not None and mistake.layer == l:
-        if mistake.kind == "derivative_on_pre":
-            return _derivative_from_output(name, z, spec.leaky_alpha)
-        kwargs = {"alpha": spec.leaky_alpha} if name == "leaky_relu" else {}
-        return _derivative_from_output(name, ACTIVATIONS[name](**kwargs)._f(a), spec.leaky_alpha)
-    return _derivative_from_output(name, a, spec.leaky_alpha)
+    if hooks.derivative is not None and l in hooks.layers:
+        return hooks.derivative(name, z, a, spec.leaky_alpha)
+    return derivative_from_output(name, a, spec.leaky_alpha)

@@ -1,0 +1,36 @@
+"""Loss conventions in words, and the specs whose loss is a constant times the spec's."""
+
+from __future__ import annotations
+
+import math
+
+from ..spec import ModelSpec
+
+
+def convention_candidates(spec: ModelSpec, n: int, c: float) -> list[ModelSpec]:
+    """Specs differing only in the loss convention whose loss is ``c`` times ``spec``'s,
+    the conventions tutorials use most first (1/2 sum of squares, the plain sum, ...)."""
+    base = spec.loss_factor(n)
+    out = []
+    for reduction, scale in (("sum", 0.5), ("sum", 1.0), ("mean", 1.0), ("mean", 0.5), ("mean", 2.0), ("sum", 2.0)):
+        cand = spec.replace(loss_reduction=reduction, loss_scale=scale)
+        if cand != spec and math.isclose(cand.loss_factor(n) / base, c, rel_tol=1e-7):
+            out.append(cand)
+    return out
+
+
+def convention_words(spec: ModelSpec) -> str:
+    """The loss convention of ``spec`` in words: ``1/2 * sum over samples and outputs``."""
+    scale = {1.0: "", 0.5: "1/2 * ", 2.0: "2 * "}.get(float(spec.loss_scale), f"{spec.loss_scale:g} * ")
+    over = "samples and outputs" if spec.loss in ("mse", "binary_crossentropy") and spec.sizes[-1] > 1 else "samples"
+    red = f"sum over {over}" if spec.loss_reduction == "sum" else f"mean over {over}"
+    what = {"mse": "(y - y_hat)^2", "binary_crossentropy": "binary cross-entropy", "categorical_crossentropy": "cross-entropy"}[spec.loss]
+    return f"{scale}{red} of {what}"
+
+
+def reduction_words(spec: ModelSpec, cand: ModelSpec, n: int) -> str:
+    if spec.loss_reduction != cand.loss_reduction:
+        if cand.loss_reduction == "sum":
+            return f"a sum instead of a mean multiplies every gradient by the {cand.loss_factor(n) / spec.loss_factor(n):g} terms"
+        return "a mean instead of a sum divides every gradient by the number of terms"
+    return "a constant factor on the loss scales every gradient alike"
