@@ -2,8 +2,9 @@
 
 Exit codes: 0 done; 1 a check or run failed (``check`` found a mismatch, ``validate`` a
 departure, a ``run`` recorded a failed run); 2 usage or bad input, always one line on
-stderr naming the value and the fix, with nothing already written changed; 130 / 143
-interrupted by Ctrl-C (SIGINT) / SIGTERM, finished work kept."""
+stderr naming the value and the fix, with nothing already written changed; 3 ``validate``:
+the user's code failed to run; 130 / 143 interrupted by Ctrl-C (SIGINT) / SIGTERM,
+finished work kept."""
 
 from __future__ import annotations
 
@@ -275,13 +276,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .harness.validate import run_validation, summary, table
     from .results.store import ResultsStore
 
+    from reference_impls.validation.sandbox import Limits
+    from reference_impls.validation.verdict import UserCodeFailed, exit_code
+
     if args.steps < 1:
         raise UsageError(f"--steps must be at least 1, got {args.steps}")
+    for flag, value in (("--timeout", args.timeout), ("--memory", args.memory)):
+        if value is not None and value <= 0:
+            raise UsageError(f"{flag} must be positive, got {value:g}")
     against = list(parse_impls(args.against))
     store = ResultsStore(args.out) if args.out else None
     if store:
         store.check_writable()
-    result = run_validation(args.target, args.task, args.steps, against, seed=args.seed, spec_file=args.spec, tolerance=args.tolerance)
+    try:
+        result = run_validation(args.target, args.task, args.steps, against, seed=args.seed, spec_file=args.spec,
+                                tolerance=args.tolerance, limits=Limits(args.timeout, args.memory))
+    except UserCodeFailed as exc:  # it could not even be loaded: exited, crashed, hung
+        print(f"validate: ERROR: {exc}")
+        return 3
+    code = exit_code(result)
+    if code == 2:  # nothing was judged: bad input, not a verdict
+        raise UsageError(result.diagnosis[0])
     print(result)
     if store:
         from .report.validation import build_validation_report
@@ -291,7 +306,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"wrote {store.write_json('validation', summary(result, args.target, args.task))}")
         paths = build_validation_report(args.out, f"{args.out}/report")
         print(f"wrote {paths['markdown']} and {paths['html']}")
-    return 0 if result.ok else 1
+    return code
 
 
 VALIDATE_HELP = """\
@@ -314,7 +329,11 @@ itself), in one of three styles:
 Add data_layout="columns" to the dict when your code takes samples as columns. Each step
 compares every layer's forward output, the loss, every gradient your code exposes and
 every updated weight; the first departure is named (step, phase, tensor) with a likely
-reason. Exit 0 when your network matches, 1 when it does not, 2 for bad input.
+reason. Your code runs in its own process, bounded by --timeout and --memory.
+Exit 0 when your network matches, 1 when it does not (NaN or inf where the frameworks are
+finite, data changed in place), 2 for bad input (or when no framework asked for can
+express the network), 3 when your code failed to run (raised, exited, crashed, timed out,
+ran out of memory).
 Examples: examples/seed001_xor.py, seed003_spiral.py, seed004_simplenn.py, nnfs_book_style.py."""
 
 
@@ -330,6 +349,9 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tolerance", type=float, help="relative deviation allowed per tensor (default: 1e-10 in float64, 1e-4 in float32)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the task's data (default 0)")
     p.add_argument("--out", help="folder for the validation table and its report (Markdown + HTML in OUT/report)")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds your code may run over the whole validation (default 60); past it: exit 3, naming the call")
+    p.add_argument("--memory", type=int, help="megabytes your code may allocate (default: no limit); past it: exit 3")
 
 
 def _demo_arguments(p: argparse.ArgumentParser) -> None:

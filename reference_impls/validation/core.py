@@ -32,6 +32,8 @@ from ..spec import ModelSpec, SpecError, Weights, penalty
 from . import diagnose as dx
 from .arrays import BlackBox, Functional
 from .infer import infer_spec
+from .sandbox import DEFAULT_TIMEOUT, Limits, run_isolated
+from .sandbox import available as sandbox_available
 from .styles import LayerObjects, Observed, UserNetwork
 from .usercode import Caller, UserCodeError
 
@@ -79,6 +81,7 @@ class ValidationResult:
     amplified: bool = False  # round-off grew through the dynamics; each step checked re-synchronised
     resynced_deviation: float | None = None  # largest one-step deviation from the same weights
     findings: list = field(default_factory=list)  # diagnose.Finding: text, kind, spec
+    failure: Any = None  # verdict.Failure: the user's code raised, exited, crashed, timed out or ran out of memory
 
     @property
     def compared(self) -> tuple[str, ...]:
@@ -93,7 +96,7 @@ class ValidationResult:
 
     def __str__(self) -> str:
         who = ", ".join(self.compared) or "no framework"
-        head = "PASS" if self.ok else "FAIL"
+        head = "PASS" if self.ok else "ERROR" if self.failure is not None else "FAIL" if self.compared else "NOT JUDGED"
         lines = [f"validate: {head} ({self.style}) against {who}: {self.spec.dtype}, {self.steps} step(s), "
                  f"tolerance {self.tolerance:.0e} relative"]
         if self.ok:
@@ -503,7 +506,8 @@ def as_network(*, layers=None, loss=None, optimizer=None, step=None, params=None
 def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAULT_AGAINST, tolerance: float | None = None,
              layers=None, loss=None, optimizer=None, step=None, params=None, model=None, spec: ModelSpec | None = None,
              forward=None, returns: str = "auto", weights: Sequence[str] | None = None, weight_layout: str | None = None,
-             data_layout: str | None = None) -> ValidationResult:
+             data_layout: str | None = None, timeout: float | None = DEFAULT_TIMEOUT, memory: int | None = None,
+             isolate: bool = True) -> ValidationResult:
     """Check a hand-written network against the frameworks, step by step.
 
     Three ways in (exactly one):
@@ -520,20 +524,30 @@ def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAU
     ``data_layout=``). Batches follow ``spec.batch_size`` (full batch by default). Returns a
     ``ValidationResult``; errors in the user's code are reported in it, bad arguments raise
     ``SpecError`` with one line saying what to change.
+
+    The network runs in a child process (``sandbox``; ``isolate=False``: in this one):
+    ``timeout`` seconds of its code over the whole validation, ``memory`` MB it may
+    allocate. Its exceptions, exits, crashes, hangs and memory exhaustion come back as
+    ``result.failure``; ``verdict.exit_code(result)`` is the command line's exit status.
     """
     if not (isinstance(steps, int) and steps >= 1):
         raise SpecError(f"steps must be a positive integer, got {steps!r}")
     if isinstance(against, str):
         against = [a for a in against.split(",") if a]
-    net = as_network(layers=layers, loss=loss, optimizer=optimizer, step=step, params=params, model=model, spec=spec,
-                     forward=forward, returns=returns, weights=weights, weight_layout=weight_layout, X=X, y=y, data_layout=data_layout)
-    return run_network(net, X, y, steps, tuple(against), tolerance)
+    args = dict(layers=layers, loss=loss, optimizer=optimizer, step=step, params=params, model=model, spec=spec, forward=forward,
+                returns=returns, weights=weights, weight_layout=weight_layout, X=X, y=y, data_layout=data_layout)
+    if isolate and sandbox_available():
+        return run_isolated(lambda: (as_network(**args), None), X, y, steps, tuple(against), tolerance, Limits(timeout, memory))
+    return run_network(as_network(**args), X, y, steps, tuple(against), tolerance)
 
 
 def assert_validates(**kwargs: Any) -> ValidationResult:
     """``validate`` for a user's own test suite: raises ``AssertionError`` with "ours vs
     theirs at step k, tensor t" and the diagnosis unless the network matches."""
-    result = validate(**kwargs)
+    try:
+        result = validate(**kwargs)
+    except UserCodeError as exc:  # the network could not even be set up (it exited, crashed, hung)
+        raise AssertionError(f"validate: ERROR: {exc}") from None
     if not result.ok:
         raise AssertionError(str(result))
     return result

@@ -80,6 +80,8 @@ def infer_loss(loss: Any, output: str, k: int, y: Any, fused: bool, dtype: str) 
     except Exception as exc:
         raise SpecError(f"could not probe {describe(loss)} to infer the loss ({type(exc).__name__}: {exc}); pass spec=") from None
     names = {"softmax": ["categorical_crossentropy"], "sigmoid": ["binary_crossentropy", "mse"]}.get(output, ["mse"])
+    if not math.isfinite(value):  # judged at step 1 ("your loss returned NaN"), not refused here
+        return names[0], "mean", 1.0
     yy = np.asarray(y)
     for name in names:
         for reduction, scale in (("mean", 1.0), ("sum", 0.5), ("sum", 1.0), ("mean", 0.5), ("mean", 2.0), ("sum", 2.0)):
