@@ -272,6 +272,7 @@ def _report_against_baseline(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from .harness.batch import expand
     from .harness.config import parse_impls
     from .harness.validate import run_validation, summary, table
     from .results.store import ResultsStore
@@ -288,9 +289,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     store = ResultsStore(args.out) if args.out else None
     if store:
         store.check_writable()
+    limits = Limits(args.timeout, args.memory)
+    targets = expand(args.target)
+    if targets is not None:
+        return _validate_batch(args, targets, against, limits, store)
     try:
         result = run_validation(args.target, args.task, args.steps, against, seed=args.seed, spec_file=args.spec,
-                                tolerance=args.tolerance, limits=Limits(args.timeout, args.memory))
+                                tolerance=args.tolerance, limits=limits)
     except UserCodeFailed as exc:  # it could not even be loaded: exited, crashed, hung
         print(f"validate: ERROR: {exc}")
         return 3
@@ -307,6 +312,28 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         paths = build_validation_report(args.out, f"{args.out}/report")
         print(f"wrote {paths['markdown']} and {paths['html']}")
     return code
+
+
+def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[str], limits, store) -> int:
+    """Many submissions: a line each as it is judged, the ``submissions`` table, the count."""
+    from .harness.batch import run_batch, summary_line
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+
+    def report(row: dict) -> None:
+        where = f" at step {row['step']}, {row['phase']}, {row['tensor']}" if row.get("step") is not None else ""
+        say(args, f"{row['status'].upper():5} {row['submission']}{where}" + (f": {row['cause']}" if row.get("cause") else ""))
+
+    table = run_batch(targets, args.jobs or 1, report, task=args.task, steps=args.steps, against=against, seed=args.seed,
+                      spec_file=args.spec, tolerance=args.tolerance, limits=limits)
+    if store:
+        from .results.store import with_dtypes
+
+        for path in store.write_table("submissions", with_dtypes(table, "submissions")):
+            say(args, f"wrote {path}")
+    print(summary_line(table))
+    return 0 if (table["status"] == "pass").all() else 1
 
 
 VALIDATE_HELP = """\
@@ -334,6 +361,8 @@ Exit 0 when your network matches, 1 when it does not (NaN or inf where the frame
 finite, data changed in place), 2 for bad input (or when no framework asked for can
 express the network), 3 when your code failed to run (raised, exited, crashed, timed out,
 ran out of memory).
+Many submissions at once: a quoted glob or a folder ('subs/*.py:network', subs/), one line
+and one row each (pass, fail or error) in OUT/submissions.parquet; exit 0 only if all pass.
 Examples: examples/seed001_xor.py, seed003_spiral.py, seed004_simplenn.py, nnfs_book_style.py."""
 
 
@@ -352,6 +381,8 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=60.0,
                    help="seconds your code may run over the whole validation (default 60); past it: exit 3, naming the call")
     p.add_argument("--memory", type=int, help="megabytes your code may allocate (default: no limit); past it: exit 3")
+    p.add_argument("--jobs", type=int, help="submissions judged side by side when TARGET names several (a quoted glob "
+                   "'subs/*.py:network' or a folder): one row each in OUT/submissions.parquet (default 1)")
 
 
 def _demo_arguments(p: argparse.ArgumentParser) -> None:

@@ -140,8 +140,9 @@ class SGD:
             sys.exit(0)
         if self.iterations + 1 == STEP and self.how == "os_exit":
             os._exit(0)
-        layer.weights = layer.weights - self.learning_rate * layer.dweights
-        layer.biases = layer.biases - self.learning_rate * layer.dbiases
+        lr = self.learning_rate * (2 if self.how == "double_lr" else 1)  # a plain bug: no misbehaviour, a wrong update
+        layer.weights = layer.weights - lr * layer.dweights
+        layer.biases = layer.biases - lr * layer.dbiases
 
     def post_update_params(self):
         self.iterations += 1
