@@ -282,7 +282,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     if args.steps < 1:
         raise UsageError(f"--steps must be at least 1, got {args.steps}")
-    for flag, value in (("--timeout", args.timeout), ("--memory", args.memory)):
+    for flag, value in (("--timeout", args.timeout), ("--memory", args.memory), ("--jobs", args.jobs)):
         if value is not None and value <= 0:
             raise UsageError(f"{flag} must be positive, got {value:g}")
     against = list(parse_impls(args.against))
@@ -317,9 +317,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[str], limits, store) -> int:
     """Many submissions: a line each as it is judged, the ``submissions`` table, the count."""
     from .harness.batch import run_batch, summary_line
-
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
 
     def report(row: dict) -> None:
         where = f" at step {row['step']}, {row['phase']}, {row['tensor']}" if row.get("step") is not None else ""

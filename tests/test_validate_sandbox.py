@@ -171,3 +171,10 @@ def test_a_nan_loss_is_named_when_the_spec_is_inferred():
     del net["spec"]
     result = validate(**net, X=X, y=y, steps=5, against="torch")
     assert exit_code(result) == 1 and "your loss returned NaN at step 1 where torch's is finite" in result.diagnosis, str(result)
+
+
+def test_isolate_false_runs_in_this_process():
+    """The escape hatch (and the way where fork is missing): same verdict, no child process."""
+    X, y = nets.data()
+    result = validate(**nets.network(), X=X, y=y, steps=3, against="torch", isolate=False)
+    assert result.ok and result.failure is None, str(result)

@@ -166,9 +166,8 @@ def _die_with_parent() -> None:
         pass
 
 
-def serve(conn: Any, recipe: Callable[[], tuple[UserNetwork, Any]], board: Board, memory_mb: int | None, crash_log: int) -> int:
-    """The child's life: build the network, then answer requests until told to close.
-    Returns the exit status (the caller ends the process with the real ``os._exit``)."""
+def _bound(memory_mb: int | None, crash_log: int) -> None:
+    """Signals, crash reports and resource limits of the child."""
     import faulthandler
     import resource
 
@@ -181,38 +180,31 @@ def serve(conn: Any, recipe: Callable[[], tuple[UserNetwork, Any]], board: Board
     if memory_mb is not None:
         held = int(Path("/proc/self/statm").read_text().split()[0]) * mmap.PAGESIZE
         resource.setrlimit(resource.RLIMIT_AS, (held + memory_mb * 2**20, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def _flush() -> None:
+    """The user's prints reach the terminal before the process may be killed."""
+    try:
+        sys.stdout.flush()
+    except Exception:  # the user's code replaced or closed stdout: its own business
+        pass
+
+
+def serve(conn: Any, recipe: Callable[[], tuple[UserNetwork, Any]], board: Board, memory_mb: int | None, crash_log: int) -> int:
+    """The child's life: build the network, then answer requests until told to close.
+    Returns the exit status (the caller ends the process with the real ``os._exit``)."""
     real_exit = os._exit
 
     def _exit(code: int = 0) -> None:  # the user's os._exit: say where, then go
         board.write(1, f"os._exit({code})", frame_text(sys._getframe(1)))
         real_exit(code)
 
-    os._exit = _exit
-    caller = GuardedCaller(board)
     try:
+        _bound(memory_mb, crash_log)
+        os._exit = _exit
         net, extra = recipe()
         conn.send(("ready", describe_net(net), extra))
-        while True:
-            request = conn.recv()
-            if request[0] == "close":
-                return 0
-            if request[0] == "spec":
-                net.spec = request[1]
-                conn.send(("ok",))
-                continue
-            _, step, X, y = request
-            caller.start(step, X, y)
-            try:
-                seen = net.step(X, y, caller)
-                caller.finish()
-                conn.send(("step", seen, net.masks, list(net.notes), net.weights()))
-            except UserCodeError as exc:
-                fields = error_fields(exc)
-                if caller.changed and fields["kind"] != "changed":
-                    fields["hints"].append(f"before that, {caller.changed}")
-                conn.send(("error", fields, list(getattr(exc, "seen", [])), list(net.notes)))
-            finally:
-                sys.stdout.flush()
+        _answer(conn, net, GuardedCaller(board))
     except SystemExit as exc:  # sys.exit, exit(), raise SystemExit in the user's code
         board.write(1, f"sys.exit({exc.code!r})" if exc.code is not None else "sys.exit()", traceback_text(exc))
         _send(conn, ("exited",))
@@ -223,8 +215,33 @@ def serve(conn: Any, recipe: Callable[[], tuple[UserNetwork, Any]], board: Board
     except BaseException as exc:  # the recipe's bad input (SpecError...), or a fault of ours: raised in the parent
         _send(conn, ("raise", _picklable(exc)))
     finally:
-        sys.stdout.flush()
+        _flush()
     return 0
+
+
+def _answer(conn: Any, net: UserNetwork, caller: GuardedCaller) -> None:
+    """Requests until "close": set the spec, or take one step and send what it exposed."""
+    while True:
+        request = conn.recv()
+        if request[0] == "close":
+            return
+        if request[0] == "spec":
+            net.spec = request[1]
+            conn.send(("ok",))
+            continue
+        _, step, X, y = request
+        caller.start(step, X, y)
+        try:
+            seen = net.step(X, y, caller)
+            caller.finish()
+            conn.send(("step", seen, net.masks, list(net.notes), net.weights()))
+        except UserCodeError as exc:
+            fields = error_fields(exc)
+            if caller.changed and fields["kind"] != "changed":
+                fields["hints"].append(f"before that, {caller.changed}")
+            conn.send(("error", fields, list(getattr(exc, "seen", [])), list(net.notes)))
+        finally:
+            _flush()
 
 
 def _send(conn: Any, message: tuple) -> None:
