@@ -321,6 +321,7 @@ def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[
     def report(row: dict) -> None:
         where = f" at step {row['step']}, {row['phase']}, {row['tensor']}" if row.get("step") is not None else ""
         say(args, f"{row['status'].upper():5} {row['submission']}{where}" + (f": {row['cause']}" if row.get("cause") else ""))
+        sys.stdout.flush()  # a line per submission as it is judged, also into a log file
 
     table = run_batch(targets, args.jobs or 1, report, task=args.task, steps=args.steps, against=against, seed=args.seed,
                       spec_file=args.spec, tolerance=args.tolerance, limits=limits)

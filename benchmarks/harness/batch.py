@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import math
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -78,6 +79,7 @@ def _rows(targets: list[str], jobs: int, report: Callable[[dict], None], kwargs:
             yield row
         return
     # Workers fork before any framework is imported here; each judges many submissions.
+    sys.stdout.flush()  # else a worker leaving prints this process's buffered lines again
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
         futures = {pool.submit(judge, target, **kwargs): target for target in targets}
         for future in as_completed(futures):

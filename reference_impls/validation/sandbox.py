@@ -111,14 +111,14 @@ class IsolatedNetwork(UserNetwork):
 
     def close(self) -> None:
         """Let the child go (GRACE), then SIGKILL its process group and reap it."""
-        if self.pid is None:
-            return
-        try:
-            self.conn.send(("close",))
-            self.conn.poll(GRACE)
-        except (OSError, ValueError):
-            pass
-        self._kill()
+        if self.pid is not None:
+            try:
+                self.conn.send(("close",))
+                self.conn.poll(GRACE)
+            except (OSError, ValueError):
+                pass
+            self._kill()
+        self.crash_log.close()
 
     def _kill(self) -> int:
         """SIGKILL the child's group (its own children too), reap it; its wait status."""
@@ -140,7 +140,10 @@ class IsolatedNetwork(UserNetwork):
         if self.failure is not None:
             raise UserCodeFailed(self.failure)
         if request is not None:
-            self.conn.send(request)
+            try:
+                self.conn.send(request)
+            except OSError:  # it is gone already: the pipe's end of file below says how
+                pass
         left = self.session.left()
         t0 = time.monotonic()
         ready = self.conn.poll(left)
