@@ -317,19 +317,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[str], limits, store) -> int:
     """Many submissions: a line each as it is judged, the ``submissions`` table, the count."""
     from .harness.batch import run_batch, summary_line
+    from .results.store import with_dtypes
 
     def report(row: dict) -> None:
         where = f" at step {row['step']}, {row['phase']}, {row['tensor']}" if row.get("step") is not None else ""
         say(args, f"{row['status'].upper():5} {row['submission']}{where}" + (f": {row['cause']}" if row.get("cause") else ""))
         sys.stdout.flush()  # a line per submission as it is judged, also into a log file
 
-    table = run_batch(targets, args.jobs or 1, report, task=args.task, steps=args.steps, against=against, seed=args.seed,
-                      spec_file=args.spec, tolerance=args.tolerance, limits=limits)
-    if store:
-        from .results.store import with_dtypes
+    if args.resume and not store:
+        raise UsageError("--resume continues the batch recorded in --out: give --out DIR")
+    done = store.read_table("submissions") if args.resume else None
+    paths: list[str] = []
 
-        for path in store.write_table("submissions", with_dtypes(table, "submissions")):
-            say(args, f"wrote {path}")
+    def save(table) -> None:
+        paths[:] = store.write_table("submissions", with_dtypes(table, "submissions"))
+
+    table = run_batch(targets, args.jobs or 1, report, done, save if store else None, task=args.task, steps=args.steps,
+                      against=against, seed=args.seed, spec_file=args.spec, tolerance=args.tolerance, limits=limits)
+    for path in paths:
+        say(args, f"wrote {path}")
     print(summary_line(table))
     return 0 if (table["status"] == "pass").all() else 1
 
@@ -379,6 +385,8 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=60.0,
                    help="seconds your code may run over the whole validation (default 60); past it: exit 3, naming the call")
     p.add_argument("--memory", type=int, help="megabytes your code may allocate (default: no limit); past it: exit 3")
+    p.add_argument("--resume", action="store_true",
+                   help="with several submissions and --out: keep the rows already in OUT/submissions.parquet, judge the rest")
     p.add_argument("--jobs", type=int, help="submissions judged side by side when TARGET names several (a quoted glob "
                    "'subs/*.py:network' or a folder): one row each in OUT/submissions.parquet (default 1)")
 
@@ -396,6 +404,8 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
                    help="floating-point type of every implementation (default float64; float32 is judged with its own tolerances)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data and the initial weights (default 0)")
     p.add_argument("--out", help="folder for the equivalence and deviation tables (Parquet + CSV)")
+    p.add_argument("--resume", action="store_true",
+                   help="with several submissions and --out: keep the rows already in OUT/submissions.parquet, judge the rest")
     p.add_argument("--jobs", type=int, help="worker processes, one thread each (default: $SCRATCHBENCH_CHECK_JOBS, else one per core, "
                    "at most 4); with --backend dask and no --scheduler, the size of the local cluster")
     p.add_argument("--backend", choices=("local", "dask"), default="local",

@@ -16,7 +16,8 @@ from benchmarks.harness.validate import LoadError
 from benchmarks.results.schema import SUBMISSIONS
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBMISSION = "import sys\nsys.path.insert(0, {tests!r})\nimport misbehaving_nets as nets\n\ndef network():\n    return nets.network({how!r})\n"
+SUBMISSION = ("import sys\nsys.path.insert(0, {tests!r})\nimport misbehaving_nets as nets\n\n"
+              "def network():\n    return nets.network({how!r})\n")
 
 
 def _class(folder: Path, **hows: str | None) -> None:
@@ -26,8 +27,9 @@ def _class(folder: Path, **hows: str | None) -> None:
 
 
 def batch(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "benchmarks", "validate", *args, "--task", "spiral", "--steps", "5", "--against",
-                           "torch"], cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    command = [sys.executable, "-m", "benchmarks", "validate", *args, "--task", "spiral", "--steps", "5", "--against", "torch"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
 
 
 def test_a_class_with_correct_buggy_and_broken_submissions(tmp_path):
@@ -55,6 +57,19 @@ def test_a_folder_of_passing_submissions_exits_0(tmp_path):
     proc = batch(str(tmp_path / "subs"))
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert proc.stdout.strip().splitlines()[-1] == "2 submissions: 2 pass, 0 fail, 0 error"
+
+
+def test_resume_judges_only_the_submissions_not_yet_in_the_table(tmp_path):
+    subs, out = tmp_path / "subs", str(tmp_path / "out")
+    _class(subs, a=None, b="double_lr")
+    assert batch(str(subs), "--out", out).returncode == 1
+    (subs / "c.py").write_text(SUBMISSION.format(tests=str(ROOT / "tests"), how=None))
+    proc = batch(str(subs), "--out", out, "--resume")
+    assert proc.returncode == 1, proc.stdout + proc.stderr[-3000:]
+    judged = [line for line in proc.stdout.splitlines() if line.startswith(("PASS", "FAIL", "ERROR"))]
+    assert judged == [f"PASS  {subs}/c.py:network"], proc.stdout  # a and b were kept, not judged again
+    assert proc.stdout.strip().splitlines()[-1] == "3 submissions: 2 pass, 1 fail, 0 error"
+    assert list(pd.read_parquet(f"{out}/submissions.parquet").status) == ["pass", "fail", "pass"]
 
 
 def test_expand_names_the_submissions(tmp_path):

@@ -66,11 +66,21 @@ def judge(target: str, task: str, steps: int, against: list[str], seed: int, spe
     return row
 
 
-def run_batch(targets: list[str], jobs: int, report: Callable[[dict], None] = lambda row: None, **kwargs: Any) -> pd.DataFrame:
+def run_batch(targets: list[str], jobs: int, report: Callable[[dict], None] = lambda row: None, done: pd.DataFrame | None = None,
+              save: Callable[[pd.DataFrame], Any] | None = None, **kwargs: Any) -> pd.DataFrame:
     """Every target judged (``judge``'s keyword arguments in ``kwargs``), ``report`` called
-    with each row as it finishes; the ``submissions`` table in the targets' order."""
-    rows = {row["submission"]: row for row in _rows(targets, jobs, report, kwargs)}
-    return pd.DataFrame([rows[t] for t in targets], columns=COLUMNS)
+    with each row as it finishes and ``save`` with the table so far; the rows of ``done`` (an
+    earlier table: ``--resume``) are kept, not judged again. The table in the targets' order."""
+    rows = {} if done is None else {r["submission"]: r for r in done.to_dict("records") if r["submission"] in set(targets)}
+    for row in _rows([t for t in targets if t not in rows], jobs, report, kwargs):
+        rows[row["submission"]] = row
+        if save is not None:  # an interrupted batch resumes from here
+            save(_table(rows, targets))
+    return _table(rows, targets)
+
+
+def _table(rows: dict[str, dict], targets: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([rows[t] for t in targets if t in rows], columns=COLUMNS)
 
 
 def _pin(against: list[str]) -> None:
