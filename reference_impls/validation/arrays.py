@@ -60,11 +60,14 @@ class ArraySlots:
     """Named arrays inside a dict, a list or an object, found at any depth (lists of layers,
     dicts of parameters, sub-objects) and named by their path from the holder:
     ``W1``, ``weights[0]``, ``layers[1].W``, ``params['W1']``. A composite slot is a nested
-    list of paths to scalars (``[["w1", "w2"], ["w3", "w4"]]``): the array they form."""
+    list of paths to scalars (``[["w1", "w2"], ["w3", "w4"]]``): the array they form. With a
+    ``reader`` (the user's ``weights=fn(holder) -> [(W, b), ...]``), ``layer l W`` and
+    ``layer l b`` are what it returns."""
 
-    def __init__(self, holder: Any, composites: dict[str, Any] | None = None) -> None:
+    def __init__(self, holder: Any, composites: dict[str, Any] | None = None, reader: Callable | None = None) -> None:
         self.holder = holder
         self.composites = dict(composites or {})
+        self.reader = reader
 
     def names(self) -> list[tuple[str, np.ndarray]]:
         """Every float array, shallowest first, then in the order they were defined."""
@@ -109,6 +112,9 @@ class ArraySlots:
         return obj
 
     def get(self, name: str) -> np.ndarray:
+        if self.reader is not None and name.startswith("layer "):
+            _, l, which = name.split(" ")
+            return np.asarray(self.reader(self.holder)[int(l)][0 if which == "W" else 1], dtype=np.float64)
         if name in self.composites:
             return np.array(self._scalars(self.composites[name]), dtype=np.float64)
         return self.resolve(name)
@@ -130,9 +136,12 @@ class _Slotted(UserNetwork):
     def _locate(self, holder: Any, spec: ModelSpec, names: Sequence[str] | None, layout: str | None) -> None:
         if spec is None:
             raise SpecError(f"the {self.style} style needs spec=ModelSpec(...) stating the architecture")
+        reader = names if callable(names) else None
+        if reader is not None:  # weights=fn(holder) -> [(W, b), ...]: read by the user's own function
+            names = [f"layer {l} {w}" for l in range(len(spec.sizes) - 1) for w in ("W", "b")[: 2 if spec.use_bias else 1]]
         composites = {slot_name(e): e for e in (names or []) if not isinstance(e, str)}
-        self.spec, self.slots = spec, ArraySlots(holder, composites)
-        named = self.slots.names()
+        self.spec, self.slots = spec, ArraySlots(holder, composites, reader)
+        named = [] if reader is not None else self.slots.names()
         if names is not None:
             names = [slot_name(e) for e in names]
             per = 2 if spec.use_bias else 1
@@ -142,7 +151,10 @@ class _Slotted(UserNetwork):
             for nm in names:
                 try:
                     value = np.asarray(self.slots.get(nm))
-                except (KeyError, TypeError, ValueError):
+                except Exception if reader is not None else (KeyError, TypeError, ValueError) as exc:
+                    if reader is not None:  # the user's reader: say what it did
+                        raise SpecError(f"weights=: your function raised {type(exc).__name__}: {exc}; it must return "
+                                        "[(W, b), ...], one pair per layer") from None
                     raise SpecError(f"weights=: nothing at {nm!r}; arrays found: {', '.join(n for n, _ in named) or 'none'} "
                                     "(paths like 'W1', 'weights[0]', 'layers[1].W', or a nested list of scalar names)") from None
                 if value.dtype.kind not in "fiu":
@@ -194,7 +206,7 @@ class Functional(_Slotted):
     style = "arrays and functions"
 
     def __init__(self, step: Callable, params: Any, spec: ModelSpec, *, returns: str = "auto", forward: Callable | None = None,
-                 weights: Sequence[str] | None = None, weight_layout: str | None = None) -> None:
+                 weights: Sequence[Any] | Callable | None = None, weight_layout: str | None = None) -> None:
         if not callable(step):
             raise SpecError("step must be a function step(params, X, y)")
         if not isinstance(params, (dict, list, tuple)):
@@ -314,7 +326,7 @@ class Functional(_Slotted):
 
     def _store(self, new: Any) -> None:
         self.params = _copy_params(new)
-        self.slots = ArraySlots(self.params)
+        self.slots = ArraySlots(self.params, self.slots.composites, self.slots.reader)  # the same names, read the same way
 
 
 # ---- 3. a black box with its own training step ----------------------------------------------
@@ -324,10 +336,17 @@ LR_NAMES = ("learning_rate", "lr", "eta", "alpha", "step_size")
 OUT_NAMES = ("output", "outputs", "y_pred", "pred", "predictions", "y_hat", "out")
 
 
+def _is_number(value: Any) -> bool:
+    """A plain number (a float, or a 0-d or one-element float array), not a flag or a count."""
+    if isinstance(value, (bool, int, np.integer)) or value is None:
+        return False
+    return isinstance(value, (float, np.floating)) or (isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind == "f")
+
+
 class BlackBox(_Slotted):
     style = "black box"
 
-    def __init__(self, model: Any, spec: ModelSpec, *, step: Callable | None = None, weights: Sequence[str] | None = None,
+    def __init__(self, model: Any, spec: ModelSpec, *, step: Callable | None = None, weights: Sequence[Any] | Callable | None = None,
                  weight_layout: str | None = None) -> None:
         self.model, self.step_fn = model, step
         self._locate(model, spec, weights, weight_layout)
@@ -386,8 +405,11 @@ class BlackBox(_Slotted):
         seen: list[Observed] = []
         cls = type(self.model).__name__
         if self.step_fn is not None:
-            caller(self.step_fn, None, self.model, X, y, where="step", phase="update")
-            return self._updated(n)
+            returned = caller(self.step_fn, None, self.model, X, y, where="step", phase="update")
+            loss = returned[0] if isinstance(returned, tuple) and returned else returned
+            if self.steps_per_call == 1 and _is_number(loss):  # a step that returns its loss has it compared too
+                seen.append(self.observe(("loss",), f"loss returned by {self.call_name}", loss, n))
+            return seen + self._updated(n)
         out = caller(self.model, "forward", X, where=cls, phase="forward")
         if isinstance(out, np.ndarray):
             L = len(self.spec.sizes) - 1

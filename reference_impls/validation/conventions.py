@@ -16,6 +16,9 @@ def convention_candidates(spec: ModelSpec, n: int, c: float) -> list[ModelSpec]:
         cand = spec.replace(loss_reduction=reduction, loss_scale=scale)
         if cand != spec and math.isclose(cand.loss_factor(n) / base, c, rel_tol=1e-7):
             out.append(cand)
+    scale = float(f"{spec.loss_scale * c:.4g}")  # any other constant on the loss, when it is a plain number (3, 0.25)
+    if not out and scale > 0 and math.isclose(scale, spec.loss_scale * c, rel_tol=1e-9):
+        out.append(spec.replace(loss_scale=scale))
     return out
 
 

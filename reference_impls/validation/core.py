@@ -15,7 +15,7 @@ frameworks on a fresh copy of the network, and said only once it passes.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -125,7 +125,7 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
 
 # ---- the public function -------------------------------------------------------------------
 def as_network(*, layers=None, loss=None, optimizer=None, step=None, params=None, model=None, spec: ModelSpec | None = None,
-               forward=None, returns: str = "auto", weights: Sequence[str] | None = None, weight_layout: str | None = None,
+               forward=None, returns: str = "auto", weights: Sequence[Any] | Callable | None = None, weight_layout: str | None = None,
                X: Any = None, y: Any = None, data_layout: str | None = None) -> UserNetwork:
     """Wrap a user's network in its style (exactly one of layers / step / model)."""
     given = [name for name, v in (("layers", layers), ("step", step if model is None else None), ("model", model)) if v is not None]
@@ -166,7 +166,7 @@ def prepare(*, X: Any, y: Any, labels: str | None = None, steps_per_call: int = 
 
 def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAULT_AGAINST, tolerance: float | None = None,
              layers=None, loss=None, optimizer=None, step=None, params=None, model=None, spec: ModelSpec | None = None,
-             forward=None, returns: str = "auto", weights: Sequence[Any] | None = None, weight_layout: str | None = None,
+             forward=None, returns: str = "auto", weights: Sequence[Any] | Callable | None = None, weight_layout: str | None = None,
              data_layout: str | None = None, labels: str | None = None, steps_per_call: int = 1,
              timeout: float | None = DEFAULT_TIMEOUT, memory: int | None = None, isolate: bool = True) -> ValidationResult:
     """Check a hand-written network against the frameworks, step by step.

@@ -18,7 +18,13 @@ def canonical_data(spec: ModelSpec, X: Any, y: Any, samples_as: str) -> tuple[np
         X, y = X.T, (y.T if y.ndim == 2 else y)
     n = len(X)
     if spec.loss == "mse":
+        k = spec.sizes[-1]
+        if k > 1 and y.ndim == 1 and np.issubdtype(y.dtype, np.integer):  # class indices: squared error on one-hot targets
+            return X, np.eye(k)[y]
         return X, y.reshape(n, -1)
+    k = spec.sizes[-1]
+    if spec.loss == "binary_crossentropy" and k > 1 and y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+        return X, np.eye(k, dtype=np.int64)[y]  # one sigmoid per class on class indices (one-vs-all): one-hot targets
     if y.ndim == 2 and spec.loss == "categorical_crossentropy" and y.shape[1] > 1:
         return X, y.argmax(axis=1)
     if np.issubdtype(y.dtype, np.floating):

@@ -229,7 +229,8 @@ class LayerObjects(UserNetwork):
         self.dense = [i for i, layer in enumerate(self.layers) if is_dense(layer)]
         if not self.dense:
             raise SpecError("no dense layer among layers: a dense layer holds a 2-d weight array (weights, W, kernel...) and a bias "
-                            "array (biases, bias, b...)")
+                            "array (biases, bias, b...); for parameters held otherwise (wrapped in objects), pass model=your_net, "
+                            "step=lambda net, X, y: ... and weights=lambda net: [(W, b), ...] (the black-box style)")
         self.index = self._scratch_index()
         self.ends_dense = self.dense[-1] == len(self.layers) - 1
         self.notes = []

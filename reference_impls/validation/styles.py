@@ -111,7 +111,8 @@ def _assign(named: list[tuple[str, np.ndarray]], spec: ModelSpec, layout: str) -
         w = pick(((fan_in, fan_out),) if layout == "in_out" else ((fan_out, fan_in),), _WEIGHT_NAME)
         if w is None:
             return (f"no array of shape ({fan_in}, {fan_out}) or ({fan_out}, {fan_in}) for layer {layer}'s weights; "
-                    f"arrays found: {', '.join(f'{nm} {a.shape}' for nm, a in named) or 'none'}. Name them with weights=[...]")
+                    f"arrays found: {', '.join(f'{nm} {a.shape}' for nm, a in named) or 'none'}. Name them with weights=[paths], "
+                    "or pass weights=fn(model) returning [(W, b), ...]")
         ws.append(w)
     pairs: list[tuple[str, str | None]] = []
     for layer, (w, (_, fan_out)) in enumerate(zip(ws, shapes)):

@@ -114,7 +114,7 @@ class OurNeuralNetwork:
 
             if epoch % 10 == 0:
                 y_preds = np.apply_along_axis(self.feedforward, 1, data)
-                loss = mse_loss(all_y_trues, y_preds)
+                loss = mse_loss(all_y_trues, y_preds)  # noqa: F841 (the tutorial prints it)
 
 
 SPEC = ModelSpec(sizes=(2, 2, 1), activations=("sigmoid", "sigmoid"), loss="mse", lr=0.1, batch_size=1)
