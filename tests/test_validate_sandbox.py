@@ -178,3 +178,21 @@ def test_isolate_false_runs_in_this_process():
     X, y = nets.data()
     result = validate(**nets.network(), X=X, y=y, steps=3, against="torch", isolate=False)
     assert result.ok and result.failure is None, str(result)
+
+
+def test_a_fresh_copy_without_time_left_fails_its_steps_not_the_judge():
+    """The diagnosis re-runs fresh copies (suggested conventions): one that cannot start in the
+    time left reports that from its steps, where the re-run expects errors, and leaves no process."""
+    from reference_impls.validation.core import as_network
+    from reference_impls.validation.sandbox import IsolatedNetwork, Limits, Session
+    from reference_impls.validation.usercode import Caller
+
+    X, y = nets.data()
+    before = _children()
+    with Session(Limits(timeout=60)) as session:
+        net = IsolatedNetwork(lambda: (as_network(**nets.network(), X=X, y=y), None), session)
+        session.spent = 60.0
+        copy = net.fresh()
+        with pytest.raises(UserCodeFailed, match="did not finish within 60 s"):
+            copy.step(X, y, Caller())
+    assert _children() <= before

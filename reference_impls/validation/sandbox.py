@@ -227,7 +227,7 @@ class IsolatedNetwork(UserNetwork):
 
     @spec.setter
     def spec(self, value) -> None:
-        if value != self._spec:
+        if value != self._spec and self.failure is None:
             self._ask(("spec", value), "set-up")
         self._spec = value
 
@@ -264,7 +264,11 @@ class IsolatedNetwork(UserNetwork):
             self.first_bad = first_non_finite(seen, step)
 
     def fresh(self) -> "IsolatedNetwork":
-        net = IsolatedNetwork(self.recipe, self.session)
+        try:
+            net = IsolatedNetwork(self.recipe, self.session)
+        except UserCodeFailed as exc:  # e.g. no time left: a copy whose every step says so, as the run it is for expects
+            net = object.__new__(IsolatedNetwork)
+            net.__dict__.update(self.__dict__, failure=exc.failure, pid=None, error=None, first_bad=None)
         net.spec = self.spec
         return net
 
