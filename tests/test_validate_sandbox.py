@@ -196,3 +196,12 @@ def test_a_fresh_copy_without_time_left_fails_its_steps_not_the_judge():
         with pytest.raises(UserCodeFailed, match="did not finish within 60 s"):
             copy.step(X, y, Caller())
     assert _children() <= before
+
+
+def test_nothing_judged_through_the_api_says_which_framework_can():
+    from validation_nets import mse_net, xor_data
+
+    X, y = xor_data()
+    result = validate(**mse_net(decay=0.1, momentum=0.9), X=X, y=y, steps=3, against="torch")
+    assert exit_code(result) == 2 and not result.compared, str(result)
+    assert str(result).startswith("validate: NOT JUDGED") and "keras can: pass --against keras" in result.diagnosis[0]

@@ -313,7 +313,7 @@ def run_isolated(recipe: Recipe, X: Any, y: Any, steps: int, against: Sequence[s
 def _who_can(net: IsolatedNetwork, against: Sequence[str]) -> list[str]:
     """The implementations not asked for that can express the network's spec."""
     from .. import IMPLEMENTATIONS, build
-    from ..base import NotExpressible
+    from ..spec import SpecError
 
     can = []
     for impl in IMPLEMENTATIONS:
@@ -322,6 +322,6 @@ def _who_can(net: IsolatedNetwork, against: Sequence[str]) -> list[str]:
         try:
             build(impl, net.spec, net.weights())
             can.append(impl)
-        except (NotExpressible, ImportError):
+        except (SpecError, ImportError):  # NotExpressible is a SpecError
             continue
     return can
