@@ -344,6 +344,11 @@ def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[
                       against=against, seed=args.seed, spec_file=args.spec, tolerance=args.tolerance, limits=limits)
     for path in paths:
         say(args, f"wrote {path}")
+    if store:
+        from .report.submissions import build_class_report
+
+        report_paths = build_class_report(args.out, f"{args.out}/report")
+        say(args, f"wrote {report_paths['markdown']} and {report_paths['html']}")
     print(summary_line(table))
     return 0 if (table["status"] == "pass").all() else 1
 

@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.harness.batch import expand
 from benchmarks.harness.validate import LoadError
+from benchmarks.report.submissions import cause_kind
 from benchmarks.results.schema import SUBMISSIONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +51,18 @@ def test_a_class_with_correct_buggy_and_broken_submissions(tmp_path):
     assert "No module named 'not_a_module_anyone_has'" in rows["broken"].cause and "has no 'network'" in rows["unnamed"].cause
     assert pd.isna(rows["correct"].step) and rows["correct"].cause == ""
     assert (tmp_path / "out" / "submissions.csv").exists()
+    md = (tmp_path / "out" / "report" / "README.md").read_text()  # the class report, from the table
+    assert "**1 pass, 1 fail, 4 error**" in md and "## Most common causes" in md and "`" + f"{subs}/buggy.py:network`" in md
+    assert "step 1, update, layers[0].weights" in md and "4 error" in (tmp_path / "out" / "report" / "index.html").read_text()
+
+
+def test_causes_count_once_whatever_differs_between_submissions():
+    a = "your code exited the process at step 2 (os._exit(0) in SGD.update_params (a.py:14), called as optimizer.update_params)"
+    b = "your code exited the process at step 7 (os._exit(1) in SGD.update_params (b.py:90), called as optimizer.update_params)"
+    assert cause_kind(a) == cause_kind(b) == ("your code exited the process at step N (os._exit(N) in SGD.update_params, "
+                                              "called as optimizer.update_params)")
+    assert cause_kind("importing x/s1.py raised ModuleNotFoundError: No module named 'nope'") == \
+        "importing FILE raised ModuleNotFoundError: No module named '…'"
 
 
 def test_a_folder_of_passing_submissions_exits_0(tmp_path):

@@ -178,3 +178,30 @@ def test_isolate_false_runs_in_this_process():
     X, y = nets.data()
     result = validate(**nets.network(), X=X, y=y, steps=3, against="torch", isolate=False)
     assert result.ok and result.failure is None, str(result)
+
+
+def test_a_fresh_copy_without_time_left_fails_its_steps_not_the_judge():
+    """The diagnosis re-runs fresh copies (suggested conventions): one that cannot start in the
+    time left reports that from its steps, where the re-run expects errors, and leaves no process."""
+    from reference_impls.validation.core import as_network
+    from reference_impls.validation.sandbox import IsolatedNetwork, Limits, Session
+    from reference_impls.validation.usercode import Caller
+
+    X, y = nets.data()
+    before = _children()
+    with Session(Limits(timeout=60)) as session:
+        net = IsolatedNetwork(lambda: (as_network(**nets.network(), X=X, y=y), None), session)
+        session.spent = 60.0
+        copy = net.fresh()
+        with pytest.raises(UserCodeFailed, match="did not finish within 60 s"):
+            copy.step(X, y, Caller())
+    assert _children() <= before
+
+
+def test_nothing_judged_through_the_api_says_which_framework_can():
+    from validation_nets import mse_net, xor_data
+
+    X, y = xor_data()
+    result = validate(**mse_net(decay=0.1, momentum=0.9), X=X, y=y, steps=3, against="torch")
+    assert exit_code(result) == 2 and not result.compared, str(result)
+    assert str(result).startswith("validate: NOT JUDGED") and "keras can: pass --against keras" in result.diagnosis[0]

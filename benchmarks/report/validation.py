@@ -69,7 +69,7 @@ def build_validation_report(results: str, out: str) -> dict[str, str]:
     png = None
     if len(table):
         png = deviation_plot(table, os.path.join(out, "validation_deviation.png"), float(info["tolerance"]))
-    verdict = "PASS" if info["ok"] else "FAIL"
+    verdict = "PASS" if info["ok"] else "ERROR" if info.get("failure") else "FAIL"
     d = info.get("first_divergence")
     lines = [f"# Validation of {_md(info['target'])} on {_md(info['task'])}", "",
              f"**{verdict}** ({_md(info['style'])}) against {_md(', '.join(info['compared']) or 'no framework')}: "

@@ -29,9 +29,10 @@ _SLOT = 2048  # bytes per board slot: the call in progress, then the last words
 
 
 def is_users(filename: str) -> bool:
-    """A frame of the user's code: outside this package, the standard library and installed packages."""
-    if filename.startswith("<") and filename != "<module>":
-        return False
+    """A frame of the user's code: outside this package, the standard library and installed
+    packages (code without a file, a notebook cell's or ``exec``'s, is the user's)."""
+    if filename.startswith("<"):
+        return not filename.startswith("<frozen")
     path = Path(filename)
     installed = any(s in filename for s in ("site-packages", "dist-packages", "/lib/python"))
     return not (installed or path.resolve().is_relative_to(_OURS))

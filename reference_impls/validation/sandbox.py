@@ -228,7 +228,7 @@ class IsolatedNetwork(UserNetwork):
 
     @spec.setter
     def spec(self, value) -> None:
-        if value != self._spec:
+        if value != self._spec and self.failure is None:
             self._ask(("spec", value), "set-up")
         self._spec = value
 
@@ -272,7 +272,11 @@ class IsolatedNetwork(UserNetwork):
             self.first_bad = first_non_finite(seen, step)
 
     def fresh(self) -> "IsolatedNetwork":
-        net = IsolatedNetwork(self.recipe, self.session)
+        try:
+            net = IsolatedNetwork(self.recipe, self.session)
+        except UserCodeFailed as exc:  # e.g. no time left: a copy whose every step says so, as the run it is for expects
+            net = object.__new__(IsolatedNetwork)
+            net.__dict__.update(self.__dict__, failure=exc.failure, pid=None, error=None, first_bad=None)
         net.spec = self.spec
         return net
 
@@ -317,7 +321,7 @@ def run_isolated(recipe: Recipe, X: Any, y: Any, steps: int, against: Sequence[s
 def _who_can(net: IsolatedNetwork, against: Sequence[str]) -> list[str]:
     """The implementations not asked for that can express the network's spec."""
     from .. import IMPLEMENTATIONS, build
-    from ..base import NotExpressible
+    from ..spec import SpecError
 
     can = []
     for impl in IMPLEMENTATIONS:
@@ -326,6 +330,6 @@ def _who_can(net: IsolatedNetwork, against: Sequence[str]) -> list[str]:
         try:
             build(impl, net.spec, net.weights())
             can.append(impl)
-        except (NotExpressible, ImportError):
+        except (SpecError, ImportError):  # NotExpressible is a SpecError
             continue
     return can

@@ -65,8 +65,6 @@ def judge(result: Any, error: UserCodeError | None, first_bad: tuple | None, who
         failure = getattr(error, "failure", None) or Failure(error.kind, str(error), error.step, error.where)
         result.failure = failure
         result.error = failure.message
-        if isinstance(error, UserCodeFailed):
-            result.diagnosis = [d for d in result.diagnosis if d != f"fix the error in {error.where} and run again"]
     if first_bad is not None and not result.ok:
         _name_non_finite(result, *first_bad)
     if not result.ok and result.failure is None and not result.compared and result.error is None:
