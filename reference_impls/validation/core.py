@@ -329,14 +329,11 @@ def _run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: 
                                      {key: v for key, v in ref.items() if key[0] == "gradient"},
                                      {key: v for key, v in ref.items() if key[0] == "forward"}, list(lr_history),
                                      loss_matched=any(x.key == ("loss",) and not x.derived for x in seen) and loss_ok,
-                                     lr_given=net.takes_lr, tensors=dx.exposed(seen), optimizer=shadow.snapshot())
+                                     lr_given=net.takes_lr)
                     first = (Divergence(k, o.key[0], o.name, twin.impl, o.raw, np.asarray(ref[o.key]), dev, tol), ctx)
         if error is not None:
             return _Run(rows_out, first, error, k - 1, per_step, loss_forms)
-        if first is None:
-            shadow.step(before, Xc[rows], yc[rows], ref if twins else {})
-        elif first[0].step < k and len(first[1].after) < dx.AFTER:  # later steps, for hypotheses that need them
-            first[1].after.append(dx.Seen(before, Xc[rows], yc[rows], dx.exposed(seen)))
+        shadow.follow(k, first, dx.Seen(before, Xc[rows], yc[rows], dx.exposed(seen)), ref if twins else {})
         per_step.append(worst)
         if any(o.value is not None and not np.all(np.isfinite(o.value)) for o in seen):
             return _Run(rows_out, first, None, k, per_step, loss_forms)

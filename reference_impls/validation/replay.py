@@ -27,6 +27,8 @@ from .context import Context, Seen, close
 
 #: relative residual of a reproduced tensor (an update is compared as its change)
 MATCH = {"float64": 1e-7, "float32": 1e-3}
+#: later steps kept after the first divergence, for hypotheses that need more than one step
+AFTER = 4
 
 
 class Shadow:
@@ -48,6 +50,18 @@ class Shadow:
 
     def snapshot(self) -> Optimizer:
         return copy.deepcopy(self.optimizer)
+
+    def follow(self, step: int, first: tuple | None, seen: Seen, ref: dict) -> None:
+        """After each step of the lock-step run (``first``: its (Divergence, Context) so far):
+        step the shadow while the network matches; at the diverging step hand the Context
+        that step's tensors and the optimizer as it was before it; then keep up to ``AFTER``
+        later steps, for the hypotheses that need more than one."""
+        if first is None:
+            self.step(seen.before, seen.X, seen.y, ref)
+        elif first[0].step == step:
+            first[1].tensors, first[1].optimizer = seen.tensors, self.snapshot()
+        elif len(first[1].after) < AFTER:
+            first[1].after.append(seen)
 
 
 def apply(opt: Optimizer, before: Weights, grads: Weights, skip: frozenset[int] = frozenset()) -> Weights:
