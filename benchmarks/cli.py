@@ -37,6 +37,14 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    value = non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
 def say(args: argparse.Namespace, line: str, file=None) -> None:
     """Print an informative line unless ``-q`` asked for only errors and the final line."""
     if not getattr(args, "quiet", False):
@@ -281,7 +289,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     store = ResultsStore(args.out) if args.out else None
     if store:
         store.check_writable()
-    result = run_validation(args.target, args.task, args.steps, against, seed=args.seed, spec_file=args.spec, tolerance=args.tolerance)
+    result = run_validation(args.target, args.task, args.steps, against, seed=args.seed, spec_file=args.spec, tolerance=args.tolerance,
+                            labels=args.labels, steps_per_call=args.steps_per_call)
     print(result)
     if store:
         from .report.validation import build_validation_report
@@ -329,6 +338,12 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--spec", help="a TOML or JSON ModelSpec file, for a network whose file does not state one")
     p.add_argument("--tolerance", type=float, help="relative deviation allowed per tensor (default: 1e-10 in float64, 1e-4 in float32)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the task's data (default 0)")
+    p.add_argument("--labels", choices=("onehot", "sparse"),
+                   help="the labels your code takes: one-hot rows (columns with data_layout='columns') or class indices "
+                        "(default: class indices; a float column for one output)")
+    p.add_argument("--steps-per-call", type=positive_int, default=None,
+                   help="updates one call of your training step makes on the batch it is given (a training loop with its own "
+                        "hard-coded epoch count); default 1")
     p.add_argument("--out", help="folder for the validation table and its report (Markdown + HTML in OUT/report)")
 
 

@@ -119,7 +119,22 @@ def test_loss_inferred_by_probing(reduction, scale):
             return scale * total
 
     y = np.random.default_rng(0).uniform(size=(7, 1))
-    assert infer_loss(SquaredError(), "linear", 1, y, False, "float64") == ("mse", reduction, scale)
+    assert infer_loss(SquaredError(), ("linear",), 1, y, "float64") == ("linear", "mse", reduction, scale)
+
+
+@pytest.mark.parametrize("name", ["SoftmaxCE", "CostFn", "Activation_Softmax_Loss_CategoricalCrossentropy"])
+def test_fused_loss_and_optimizer_are_recognised_by_what_they_do_not_their_names(name):
+    """The NNFS book's network (fused softmax + cross-entropy, Adam) with its loss and
+    optimizer classes renamed: the output activation, the loss and the optimizer are probed,
+    never read off a class name."""
+    from tests.styles import style_nnfs
+
+    net = style_nnfs.glue()
+    net["loss"].__class__ = type(name, (type(net["loss"]),), {})
+    net["optimizer"].__class__ = type("Opt", (type(net["optimizer"]),), {})
+    result = validate(**{**net, "steps": 5}, against=("torch",))
+    assert result.ok, str(result)
+    assert (result.spec.activations[-1], result.spec.loss, result.spec.optimizer) == ("softmax", "categorical_crossentropy", "adam")
 
 
 def test_unknown_activation_says_to_pass_a_spec():

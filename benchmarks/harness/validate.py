@@ -26,7 +26,7 @@ import pandas as pd
 from reference_impls import ModelSpec, SpecError
 from reference_impls._isolation import user_modules
 from reference_impls.validation import ValidationResult, validate
-from reference_impls.validation.styles import is_dense
+from reference_impls.validation.layered import bias_attr, is_dense, weight_attr
 
 from ..tasks import get_task
 
@@ -92,7 +92,7 @@ def _outputs(kwargs: dict[str, Any]) -> int | None:
     if kwargs.get("spec") is not None:
         return kwargs["spec"].sizes[-1]
     dense = [layer for layer in kwargs.get("layers", []) if is_dense(layer)]
-    return dense[-1].weights.shape[1] if dense else None
+    return int(np.size(getattr(dense[-1], bias_attr(dense[-1])))) if dense else None  # the bias has one value per output
 
 
 def user_data(kwargs: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +103,8 @@ def user_data(kwargs: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.
     if y.ndim == 1 and k == 1:
         y = y.reshape(-1, 1).astype(np.float64)
     spec = kwargs.get("spec")
-    dtype = spec.dtype if spec is not None else str(next((l.weights.dtype for l in kwargs.get("layers", []) if is_dense(l)), "float64"))
+    dense = [layer for layer in kwargs.get("layers", []) if is_dense(layer)]
+    dtype = spec.dtype if spec is not None else str(getattr(dense[0], weight_attr(dense[0])).dtype if dense else "float64")
     X = X.astype(dtype)
     if y.dtype.kind == "f":
         y = y.astype(dtype)
@@ -113,10 +114,14 @@ def user_data(kwargs: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.
 
 
 def run_validation(target: str, task: str, steps: int, against: list[str], seed: int = 0, spec_file: str | None = None,
-                   tolerance: float | None = None) -> ValidationResult:
+                   tolerance: float | None = None, labels: str | None = None, steps_per_call: int | None = None) -> ValidationResult:
     spec = _read_spec(spec_file) if spec_file else None
     obj, module = load_target(target)
     kwargs = network_arguments(obj, module, spec)
+    if labels is not None:
+        kwargs["labels"] = labels
+    if steps_per_call is not None:
+        kwargs["steps_per_call"] = steps_per_call
     data = get_task(task).data(seed)
     X, y = user_data(kwargs, data.X_train, data.y_train)
     return validate(**kwargs, X=X, y=y, steps=steps, against=against, tolerance=tolerance)

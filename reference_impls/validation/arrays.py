@@ -5,8 +5,9 @@ seed 001) and ``BlackBox`` (an object whose own training step updates its weight
 
 from __future__ import annotations
 
-import copy
 import inspect
+import re
+import types
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -15,34 +16,112 @@ from scratch import get_optimizer
 
 from ..base import optimizer_kwargs
 from ..spec import ModelSpec, SpecError, Weights
+from .copies import clone
 from .styles import Observed, UserNetwork, _n_of, find_by_shape
 from .usercode import Caller, UserCodeError, describe
 
 # ---- arrays held by a container (functional params, black-box attributes) -------------------
-class ArraySlots:
-    """Named arrays inside a dict, a list or an object's attributes (one level deep)."""
+# Arrays a network keeps besides its parameters, never taken for a weight found by shape.
+CACHE_NAMES = {"input", "inputs", "output", "outputs", "x", "y", "z", "a", "cache", "caches", "activations", "zs", "delta",
+               "deltas", "error", "errors", "mask", "binary_mask", "probs", "scores", "last_input", "last_output", "hidden",
+               "velocity", "velocities", "momentum", "momentums", "m", "v", "s", "r", "moment", "moments"}
+MAX_DEPTH = 4
+_TOKEN = re.compile(r"""\.?([A-Za-z_]\w*)|\[(-?\d+)\]|\[['"]([^'"]+)['"]\]""")
 
-    def __init__(self, holder: Any) -> None:
+
+def _is_cache(name: str) -> bool:
+    low = name.lower()
+    return (low in CACHE_NAMES or low.startswith(("d_", "grad", "prev_")) or "grad" in low or "cache" in low
+            or "momentum" in low or (len(name) > 1 and name[0] == "d" and (name[1].isupper() or low[1:] in ("w", "b", "weights", "biases"))))
+
+
+def _optimizer_like(obj: Any) -> bool:
+    """An object that updates parameters (its arrays are state, not parameters)."""
+    return any(callable(getattr(obj, m, None)) for m in ("update", "update_params", "step", "zero_grad"))
+
+
+def _children(obj: Any) -> Iterator[tuple[str, str, Any]]:
+    """(kind, key, value) of a container's or an object's members: kind "key", "index" or "attr"."""
+    if isinstance(obj, dict):
+        yield from (("key", str(k), v) for k, v in obj.items())
+    elif isinstance(obj, (list, tuple)):
+        yield from (("index", str(i), v) for i, v in enumerate(obj))
+    elif hasattr(obj, "__dict__") and not isinstance(obj, (type, types.ModuleType, types.FunctionType, types.MethodType)):
+        yield from (("attr", k, v) for k, v in vars(obj).items())
+
+
+def _join(path: str, kind: str, key: str, root_list: bool) -> str:
+    if not path:
+        return f"params[{key}]" if root_list and kind == "index" else key
+    return f"{path}[{key}]" if kind == "index" else f"{path}[{key!r}]" if kind == "key" else f"{path}.{key}"
+
+
+class ArraySlots:
+    """Named arrays inside a dict, a list or an object, found at any depth (lists of layers,
+    dicts of parameters, sub-objects) and named by their path from the holder:
+    ``W1``, ``weights[0]``, ``layers[1].W``, ``params['W1']``. A composite slot is a nested
+    list of paths to scalars (``[["w1", "w2"], ["w3", "w4"]]``): the array they form."""
+
+    def __init__(self, holder: Any, composites: dict[str, Any] | None = None) -> None:
         self.holder = holder
+        self.composites = dict(composites or {})
 
     def names(self) -> list[tuple[str, np.ndarray]]:
-        return [(name, a) for name, a in self._items() if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+        """Every float array, shallowest first, then in the order they were defined."""
+        found, seen, level = [], {id(self.holder)}, [("", self.holder)]
+        root_list = isinstance(self.holder, (list, tuple))
+        for depth in range(MAX_DEPTH):
+            nxt = []
+            for path, obj in level:
+                for kind, key, v in _children(obj):
+                    name = _join(path, kind, key, root_list)
+                    if isinstance(v, np.ndarray):
+                        if v.dtype.kind == "f" and v.ndim in (1, 2) and not (depth and _is_cache(key)):
+                            found.append((name, v))
+                    elif id(v) not in seen and not isinstance(v, (str, bytes, int, float, complex)) and not (
+                            depth and _optimizer_like(v)):
+                        seen.add(id(v))
+                        nxt.append((name, v))
+            level = nxt
+        return found
 
-    def _items(self) -> Iterator[tuple[str, Any]]:
+    def resolve(self, name: str) -> Any:
+        """The object at the path ``name`` (KeyError when there is none)."""
         h = self.holder
-        if isinstance(h, dict):
-            yield from ((str(k), v) for k, v in h.items())
-        elif isinstance(h, (list, tuple)):
-            yield from ((f"params[{i}]", v) for i, v in enumerate(h))
-        else:
-            for attr, v in vars(h).items():
-                if isinstance(v, dict):
-                    yield from ((f"{attr}[{k!r}]", w) for k, w in v.items())
+        if isinstance(h, dict) and name in h:
+            return h[name]
+        text = name[len("params"):] if isinstance(h, (list, tuple)) and name.startswith("params[") else name
+        pos, obj = 0, h
+        for m in _TOKEN.finditer(text):
+            if m.start() != pos:
+                raise KeyError(name)
+            ident, index, key = m.groups()
+            pos = m.end()
+            try:
+                if ident is not None:
+                    obj = obj[ident] if isinstance(obj, dict) else getattr(obj, ident)
                 else:
-                    yield attr, v
+                    obj = obj[int(index)] if index is not None else obj[key]
+            except (AttributeError, IndexError, KeyError, TypeError):
+                raise KeyError(name) from None
+        if pos != len(text) or not text:
+            raise KeyError(name)
+        return obj
 
     def get(self, name: str) -> np.ndarray:
-        return dict(self._items())[name]
+        if name in self.composites:
+            return np.array(self._scalars(self.composites[name]), dtype=np.float64)
+        return self.resolve(name)
+
+    def _scalars(self, entry: Any) -> Any:
+        if isinstance(entry, str):
+            return float(np.asarray(self.resolve(entry)).reshape(()))
+        return [self._scalars(e) for e in entry]
+
+
+def slot_name(entry: Any) -> str:
+    """A path, or a composite's paths written out: ``[[w1, w2], [w3, w4]]``."""
+    return entry if isinstance(entry, str) else "[" + ", ".join(slot_name(e) for e in entry) + "]"
 
 
 class _Slotted(UserNetwork):
@@ -51,24 +130,35 @@ class _Slotted(UserNetwork):
     def _locate(self, holder: Any, spec: ModelSpec, names: Sequence[str] | None, layout: str | None) -> None:
         if spec is None:
             raise SpecError(f"the {self.style} style needs spec=ModelSpec(...) stating the architecture")
-        self.spec, self.slots = spec, ArraySlots(holder)
+        composites = {slot_name(e): e for e in (names or []) if not isinstance(e, str)}
+        self.spec, self.slots = spec, ArraySlots(holder, composites)
         named = self.slots.names()
         if names is not None:
-            names = list(names)
+            names = [slot_name(e) for e in names]
             per = 2 if spec.use_bias else 1
             if len(names) != per * (len(spec.sizes) - 1):
                 raise SpecError(f"weights= needs {per * (len(spec.sizes) - 1)} names (W{', b' if per == 2 else ''} per layer), got {names}")
-            table = dict(named)
-            missing = [nm for nm in names if nm not in table]
-            if missing:
-                raise SpecError(f"no array named {', '.join(missing)}; arrays found: {', '.join(table)}")
+            sub = []
+            for nm in names:
+                try:
+                    value = np.asarray(self.slots.get(nm))
+                except (KeyError, TypeError, ValueError):
+                    raise SpecError(f"weights=: nothing at {nm!r}; arrays found: {', '.join(n for n, _ in named) or 'none'} "
+                                    "(paths like 'W1', 'weights[0]', 'layers[1].W', or a nested list of scalar names)") from None
+                if value.dtype.kind not in "fiu":
+                    raise SpecError(f"weights=: {nm!r} is {type(value).__name__}, not an array of numbers")
+                sub.append((nm, value.astype(np.float64)))
             self.pairs = [(names[i], names[i + 1] if per == 2 else None) for i in range(0, len(names), per)]
-            sub = [(nm, table[nm]) for nm in names]
-            _, found_layout, _ = find_by_shape(sub, spec)
+            _, found_layout, _ = find_by_shape(sub, spec, layout)
             self.notes = []
         else:
-            self.pairs, found_layout, self.notes = find_by_shape(named, spec)
+            self.pairs, found_layout, self.notes = find_by_shape(named, spec, layout)
         self.layout = layout or found_layout
+        self._bias_shapes = {b: np.shape(self.slots.get(b)) for _, b in self.pairs if b}
+
+    def bias_shape(self, layer: int) -> tuple[int, ...] | None:
+        b = self.pairs[layer][1]
+        return self._bias_shapes.get(b) if b else None
 
     def weights(self) -> Weights:
         out = []
@@ -82,9 +172,14 @@ class _Slotted(UserNetwork):
     def _updated(self, n: int) -> list[Observed]:
         seen = []
         for l, (w, b) in enumerate(self.pairs):
-            seen.append(self.observe(("update", "W", l), w, self.slots.get(w), n))
-            if b:
-                seen.append(self.observe(("update", "b", l), b, self.slots.get(b), n))
+            for kind, name in (("W", w), ("b", b)):
+                if name is None:
+                    continue
+                o = self.observe(("update", kind, l), name, self.slots.get(name), n)
+                if name in self.slots.composites and o.value is not None:  # name the scalar, not the matrix of them
+                    names = np.array(self.slots.composites[name], dtype=object)
+                    o.elements = names.T if kind == "W" and self.layout == "out_in" else names.reshape(-1)
+                seen.append(o)
         return seen
 
 
@@ -106,15 +201,15 @@ class Functional(_Slotted):
             raise SpecError(f"params must be a dict or list of arrays, got {type(params).__name__}")
         if returns not in ("auto", "params", "gradients"):
             raise SpecError(f"returns must be 'auto', 'params' or 'gradients', got {returns!r}")
+        self._init = clone((step, _copy_params(params), spec, returns, forward, weights))  # before any step: state and all
         self.fn, self.params, self.returns, self.forward_fn = step, _copy_params(params), returns, forward
         self._locate(self.params, spec, weights, weight_layout)
-        self._init = (step, _copy_params(params), spec, returns, forward, weights, self.layout)
         self._optimizer = None
         self._said_ambiguous = False
 
     def fresh(self) -> "Functional":
-        step, params, spec, returns, forward, weights, layout = self._init
-        net = Functional(step, params, spec, returns=returns, forward=forward, weights=weights, weight_layout=layout)
+        step, params, spec, returns, forward, weights = clone(self._init)
+        net = Functional(step, params, spec, returns=returns, forward=forward, weights=weights, weight_layout=self.layout)
         net.samples_as, net.notes = self.samples_as, list(self.notes)
         return net
 
@@ -206,10 +301,14 @@ class Functional(_Slotted):
                 g = np.asarray(grads[names[pname]])
                 seen.append(self.observe(("gradient", kind, l), f"{names[pname]}", g, n))
                 key = pname if isinstance(params, dict) else int(pname[7:-1])
-                if np.shape(g) != np.shape(params[key]):
-                    raise UserCodeError(f"gradient {names[pname]} has shape {np.shape(g)} but {pname} has {np.shape(params[key])}",
-                                        step=step, where=describe(self.fn), phase="gradient")
-                pairs.append((params[key], g.astype(params[key].dtype)))
+                pairs.append((params[key], g))
+        for (p, g), o in zip(pairs, seen[-len(pairs):]):
+            if np.shape(g) != np.shape(p):  # what was seen is still compared: the shape is the first divergence
+                exc = UserCodeError(f"gradient {o.name} has shape {np.shape(g)} but its parameter has {np.shape(p)}",
+                                    step=step, where=describe(self.fn), phase="gradient")
+                exc.seen = seen
+                raise exc
+        pairs = [(p, g.astype(p.dtype)) for p, g in pairs]
         self._optimizer.step(pairs)  # in place, in the user's own layout (elementwise rules)
         return params
 
@@ -239,13 +338,20 @@ class BlackBox(_Slotted):
                         f"{type(model).__name__} has no {method}(); pass step=lambda model, X, y: ... that takes one training step"
                     )
             self._check_backward_signature()
-        self._init = (copy.deepcopy(model), spec, step, weights, self.layout)
+        self._init = clone((model, spec, step, weights))  # before any step: the model and the step's own state
 
     def fresh(self) -> "BlackBox":
-        model, spec, step, weights, layout = self._init
-        net = BlackBox(copy.deepcopy(model), spec, step=step, weights=weights, weight_layout=layout)
+        model, spec, step, weights = clone(self._init)
+        net = BlackBox(model, spec, step=step, weights=weights, weight_layout=self.layout)
         net.samples_as, net.notes = self.samples_as, list(self.notes)
         return net
+
+    @property
+    def call_name(self) -> str:
+        fn = self.step_fn
+        if fn is None:
+            return f"{type(self.model).__name__}.backward"
+        return "your step function" if getattr(fn, "__name__", "") == "<lambda>" else describe(fn)
 
     def _check_backward_signature(self) -> None:
         params = inspect.signature(self.model.backward).parameters

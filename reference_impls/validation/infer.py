@@ -5,11 +5,15 @@ Everything is read off copies of the user's objects, never the originals:
 - each activation by running a copy on probe inputs and matching the result against the
   known functions (ReLU, leaky ReLU with its slope, sigmoid, tanh, softmax, identity);
 - the loss by evaluating a copy on probe predictions and the user's own first labels, and
-  matching the value against every loss, reduction (mean, sum) and factor (1, 1/2, 2);
-- the optimizer from its class name and attributes (``learning_rate``, ``decay``,
-  ``momentum``, ``beta_1``...), confirmed by three observed updates of a copy on a known
-  gradient, simulated with the scratch optimizers in both conventions.
+  matching the value against every loss, reduction (mean, sum) and factor (1, 1/2, 2); when
+  the layers end with a dense layer, the loss is given logits and the output activation it
+  applies itself (softmax, sigmoid or none) is found the same way;
+- the optimizer by three observed updates of a copy on a known gradient, reproduced by one
+  of the scratch optimizers (SGD, Adam, RMSprop, Adagrad) in either convention, with the
+  hyperparameters its attributes hold (``learning_rate``, ``decay``, ``momentum``,
+  ``beta_1``...) or the spec's defaults.
 
+No class or attribute name decides what an object is: only what it computes.
 What was inferred is returned as notes for the user to confirm.
 """
 
@@ -25,15 +29,21 @@ from scratch import ACTIVATIONS, get_loss, get_optimizer
 
 from ..base import optimizer_kwargs
 from ..spec import ModelSpec, SpecError
-from .styles import LayerObjects, _bias_attr, training_kwargs
-from .usercode import describe
+from .layered import (
+    GRAD_NAMES,
+    LayerObjects,
+    LossView,
+    bias_attr,
+    forward_of,
+    weight_attr,
+)
+from .usercode import Caller, describe
 
 PROBE_ROWS = 7
 
 
-def _run(obj: Any, method: str, *args: Any) -> Any:
-    fn = getattr(obj, method)
-    out = fn(*args, **(training_kwargs(fn) if method == "forward" else {}))
+def _forward(obj: Any, X: np.ndarray) -> Any:
+    out = forward_of(obj)(X)
     return out if out is not None else getattr(obj, "output", None)
 
 
@@ -43,7 +53,7 @@ def infer_activation(act: Any, width: int, dtype: str) -> tuple[str, float]:
     P = P[np.random.default_rng(0).permutation(PROBE_ROWS)]  # rows differ, so softmax is visible
     try:
         with np.errstate(all="ignore"):
-            out = np.asarray(_run(copy.deepcopy(act), "forward", P.copy()), dtype=np.float64)
+            out = np.asarray(_forward(copy.deepcopy(act), P.copy()), dtype=np.float64)
     except Exception as exc:
         raise SpecError(f"could not probe {describe(act)}.forward to infer the activation ({type(exc).__name__}: {exc}); pass spec=") from None
     if out.shape != P.shape:
@@ -57,45 +67,50 @@ def infer_activation(act: Any, width: int, dtype: str) -> tuple[str, float]:
     raise SpecError(f"{describe(act)} is none of relu, leaky_relu, sigmoid, tanh, softmax, linear on probe inputs; pass spec=")
 
 
-def _fused_output(loss: Any, k: int, y: Any, dtype: str) -> str:
-    Z = np.linspace(-2.0, 2.0, len(y) * k).reshape(len(y), k).astype(dtype)
-    probe = copy.deepcopy(loss)
-    _run(probe, "forward", Z, y)
-    out = np.asarray(getattr(probe, "output", None), dtype=np.float64)
-    for name in ("softmax", "sigmoid"):
-        if out.shape == Z.shape and np.allclose(out, ACTIVATIONS[name]._f(Z.astype(np.float64)), rtol=1e-6):
-            return name
-    raise SpecError(f"{describe(loss)} applies neither softmax nor sigmoid to its inputs; pass spec=")
+LOSS_CANDIDATES = {"softmax": ("categorical_crossentropy",), "sigmoid": ("binary_crossentropy", "mse")}
+CONVENTIONS = (("mean", 1.0), ("sum", 0.5), ("sum", 1.0), ("mean", 0.5), ("mean", 2.0), ("sum", 2.0))
 
 
-def infer_loss(loss: Any, output: str, k: int, y: Any, fused: bool, dtype: str) -> tuple[str, str, float]:
-    """(loss name, reduction, scale): which known loss gives the object's value on probes."""
+def _loss_value(loss: Any, out: np.ndarray, y: Any) -> float:
+    return float(LossView(copy.deepcopy(loss)).value(out.copy(), copy.deepcopy(y), Caller()))
+
+
+def infer_loss(loss: Any, outputs: tuple[str, ...], k: int, y: Any, dtype: str) -> tuple[str, str, str, float]:
+    """(output activation, loss name, reduction, scale): which known loss, on which of the
+    ``outputs`` activations, gives the loss object's value on probe inputs. The loss is
+    given the activation's output, or the logits when ``outputs`` has several candidates
+    (layers that end with a dense layer: the loss applies the output activation itself)."""
     rng = np.random.default_rng(1)
-    Z = rng.normal(size=(len(y), k)).astype(dtype)
-    act = ACTIVATIONS[output]._f if output in ("softmax", "sigmoid") else (lambda z: z)
-    P = act(Z)
-    try:
-        value = float(np.mean(_run(copy.deepcopy(loss), "forward", Z, y)) if fused else
-                      (copy.deepcopy(loss).calculate(P, y) if hasattr(loss, "calculate") else np.mean(_run(copy.deepcopy(loss), "forward", P, y))))
-    except Exception as exc:
-        raise SpecError(f"could not probe {describe(loss)} to infer the loss ({type(exc).__name__}: {exc}); pass spec=") from None
-    names = {"softmax": ["categorical_crossentropy"], "sigmoid": ["binary_crossentropy", "mse"]}.get(output, ["mse"])
     yy = np.asarray(y)
-    for name in names:
-        for reduction, scale in (("mean", 1.0), ("sum", 0.5), ("sum", 1.0), ("mean", 0.5), ("mean", 2.0), ("sum", 2.0)):
-            ref = get_loss(name, reduction=reduction, scale=scale)
-            target = yy.argmax(axis=1) if name == "categorical_crossentropy" and yy.ndim == 2 else yy
+    Z = rng.normal(size=(len(yy), k)).astype(dtype)
+    fused = len(outputs) > 1
+    values = {}
+    for output in outputs:
+        act = ACTIVATIONS[output]._f
+        given = Z if fused else act(Z.astype(np.float64)).astype(dtype)
+        if given.tobytes() not in values:
+            try:
+                values[given.tobytes()] = _loss_value(loss, given, y)
+            except Exception as exc:
+                raise SpecError(f"could not probe {describe(loss)} to infer the loss ({type(exc).__name__}: {exc}); pass spec=") from None
+        value = values[given.tobytes()]
+        P = act(Z.astype(np.float64))
+        for name in LOSS_CANDIDATES.get(output, ("mse",)):
+            target = yy.argmax(axis=1) if name == "categorical_crossentropy" and yy.ndim == 2 and yy.shape[1] > 1 else yy
             if name != "categorical_crossentropy":
                 target = target.reshape(len(yy), -1).astype(np.float64)
                 if target.shape[1] != k:
                     continue
-            try:
-                expected = ref.calculate(P.astype(np.float64), target)
-            except ValueError:
-                continue
-            if math.isclose(value, expected, rel_tol=1e-6):
-                return name, reduction, scale
-    raise SpecError(f"{describe(loss)} gives {value:.6g} on probe inputs, which matches no known loss/reduction; pass spec=")
+            for reduction, scale in CONVENTIONS:
+                try:
+                    expected = get_loss(name, reduction=reduction, scale=scale).calculate(P, target)
+                except (ValueError, IndexError):
+                    continue
+                if math.isclose(value, expected, rel_tol=1e-6):
+                    return output, name, reduction, scale
+    shown = ", ".join(f"{v:.6g}" for v in values.values())
+    raise SpecError(f"{describe(loss)} gives {shown} on probe inputs, which matches no known loss/reduction "
+                    f"({', '.join(n for o in outputs for n in LOSS_CANDIDATES.get(o, ('mse',)))}); pass spec=")
 
 
 ATTRS = {
@@ -118,55 +133,81 @@ def _attr(obj: Any, names: tuple[str, ...]) -> float | None:
 
 
 def _observe_updates(net: LayerObjects, optimizer: Any, G: np.ndarray, g: np.ndarray, steps: int = 3) -> list[np.ndarray]:
+    """The weight changes of a copy of the first dense layer over ``steps`` updates by a copy
+    of the optimizer, with the gradients ``G``, ``g`` stored under every name it may read."""
     layer = copy.deepcopy(net.layers[net.dense[0]])
     opt = copy.deepcopy(optimizer)
-    battr = _bias_attr(layer)
+    w, b = weight_attr(layer), bias_attr(layer)
+    G = G.T if net.layout == "out_in" else G
+    g = g.reshape(np.shape(getattr(layer, b)))
     deltas = []
     for _ in range(steps):
-        before = layer.weights.copy()
-        layer.dweights, layer.__dict__["d" + battr] = G.copy(), g.copy()
+        before = getattr(layer, w).copy()
+        for name in (f"d{w}", f"d_{w}", f"grad_{w}", f"{w}_grad") + GRAD_NAMES["W"]:
+            layer.__dict__[name] = G.copy()
+        for name in (f"d{b}", f"d_{b}", f"grad_{b}", f"{b}_grad") + GRAD_NAMES["b"]:
+            layer.__dict__[name] = g.copy()
         if callable(getattr(opt, "pre_update_params", None)):
             opt.pre_update_params()
         opt.update_params(layer)
         if callable(getattr(opt, "post_update_params", None)):
             opt.post_update_params()
-        deltas.append(layer.weights - before)
+        with np.errstate(all="ignore"):
+            delta = getattr(layer, w) - before
+        deltas.append(delta.T if net.layout == "out_in" else delta)
     return deltas
 
 
+def _estimated_lr(kind: str, delta: np.ndarray, G: np.ndarray) -> float:
+    """The learning rate one first update implies: ``-delta / G`` for SGD, ``|delta|`` for
+    the adaptive optimizers (their first step is about lr per element)."""
+    ratio = -delta / G if kind == "sgd" else np.abs(delta) * (np.sqrt(10.0) if kind == "rmsprop" else 1.0)
+    return float(f"{float(np.median(ratio)):.6g}")
+
+
+def _reproduces(fields: dict[str, Any], dtype: str, W: np.ndarray, G: np.ndarray, deltas: list[np.ndarray]) -> bool:
+    try:
+        spec = ModelSpec(sizes=(1, 1), activations=("linear",), loss="mse", dtype=dtype, **fields)
+    except SpecError:
+        return False
+    ref = get_optimizer(spec.optimizer, **optimizer_kwargs(spec))
+    P = W.astype(np.float64).copy()
+    for delta in deltas:
+        before = P.copy()
+        ref.step([(P, G.astype(np.float64))])
+        if not np.allclose(P - before, delta, rtol=1e-6, atol=1e-15):
+            return False
+    return True
+
+
 def infer_optimizer(net: LayerObjects, dtype: str) -> tuple[dict[str, Any], list[str]]:
-    """Spec fields of the optimizer, and notes on how they were found."""
+    """Spec fields of the optimizer (which one, and its hyperparameters), and notes on how
+    they were found: the first of SGD, Adam, RMSprop and Adagrad, in either convention, that
+    reproduces three probe updates."""
     opt = net.optimizer
     if not callable(getattr(opt, "update_params", None)):
         raise SpecError(f"cannot probe the optimizer {describe(opt)} (it has no update_params(layer)); pass spec=")
-    cls = type(opt).__name__.lower()
-    kind = next((k for k in ("adam", "rmsprop", "adagrad") if k in cls), "sgd")
-    found = {field: _attr(opt, names) for field, names in ATTRS.items()}
-    W = net.layers[net.dense[0]].weights
+    found = {field: v for field, names in ATTRS.items() if (v := _attr(opt, names)) is not None}
+    W = net.weights()[0][0]
     rng = np.random.default_rng(2)
     G = rng.normal(size=W.shape).astype(dtype)
     g = rng.normal(size=(1, W.shape[1])).astype(dtype)
-    deltas = _observe_updates(net, opt, G, g)
-    if found["lr"] is None and kind == "sgd":
-        found["lr"] = float(np.median(-deltas[0] / G))
-    fields = {"optimizer": kind, **{f: v for f, v in found.items() if v is not None}}
-    for convention in ("pytorch", "keras"):
-        try:
-            spec = ModelSpec(sizes=(1, 1), activations=("linear",), loss="mse", dtype=dtype, convention=convention, **fields)
-        except SpecError:
-            continue
-        ref = get_optimizer(spec.optimizer, **optimizer_kwargs(spec))
-        P = W.astype(np.float64).copy()
-        ok = True
-        for delta in deltas:
-            before = P.copy()
-            ref.step([(P, G.astype(np.float64))])
-            ok &= np.allclose(P - before, delta, rtol=1e-6, atol=1e-15)
-        if ok:
-            fields["convention"] = convention
-            return fields, [f"optimizer: {kind} " + ", ".join(f"{k}={v:g}" for k, v in fields.items() if isinstance(v, float))
-                            + f" (read from {type(opt).__name__} and confirmed on three probe updates)"]
-    return fields, [f"optimizer: {kind} with {fields} from {type(opt).__name__}'s attributes, NOT confirmed by its probe updates"]
+    try:
+        deltas = _observe_updates(net, opt, G, g)
+    except Exception as exc:  # the user's optimizer on a probe: say so, and how to go on
+        raise SpecError(f"could not probe the optimizer {describe(opt)} ({type(exc).__name__}: {exc}); pass spec=") from None
+    for kind in ("sgd", "adam", "rmsprop", "adagrad"):
+        fields = {"optimizer": kind, **found}
+        fields.setdefault("lr", _estimated_lr(kind, deltas[0], G))
+        for convention in ("pytorch", "keras"):
+            if _reproduces({**fields, "convention": convention}, dtype, W, G, deltas):
+                fields["convention"] = convention
+                return fields, [f"optimizer: {kind} " + ", ".join(f"{k}={v:g}" for k, v in fields.items() if isinstance(v, float))
+                                + f" (from {describe(opt)}'s updates on three probe gradients)"]
+    fields = {"optimizer": "sgd", **found}
+    fields.setdefault("lr", _estimated_lr("sgd", deltas[0], G))
+    return fields, [f"optimizer: none of sgd, adam, rmsprop, adagrad reproduces {describe(opt)}'s probe updates; "
+                    f"assumed {fields}: pass spec= stating it"]
 
 
 # The NNFS book's Layer_Dense arguments, and what they are in the spec (same form: l * sum|w|, l * sum w^2).
@@ -187,7 +228,7 @@ def infer_dropout(net: LayerObjects, sizes: list[int], dtype: str) -> dict[str, 
         for i, l in net.dropouts.items():
             layer = copy.deepcopy(net.layers[i])
             try:
-                r = layer.forward(np.ones((256, sizes[l + 1]), dtype), **training_kwargs(layer.forward))
+                r = forward_of(layer)(np.ones((256, sizes[l + 1]), dtype))
             except Exception as exc:  # the user's code
                 raise SpecError(f"layers[{i}] ({type(layer).__name__}).forward failed on a probe input: {type(exc).__name__}: {exc}") from None
             out = np.asarray(r if isinstance(r, np.ndarray) else getattr(layer, "output", np.zeros(1)), np.float64)
@@ -214,37 +255,45 @@ def infer_penalties(dense: list[Any]) -> dict[str, tuple[float, ...]]:
     return found
 
 
-def infer_spec(net: LayerObjects, y: Any) -> tuple[ModelSpec, list[str]]:
-    """A spec for ``net`` (see the module notes) and what was inferred, in words."""
-    dense = [net.layers[i] for i in net.dense]
-    dtype = str(dense[0].weights.dtype)
+def infer_spec(net: LayerObjects, y: Any, per_sample: bool = False) -> tuple[ModelSpec, list[str]]:
+    """A spec for ``net`` (see the module notes) and what was inferred, in words;
+    ``per_sample``: the data comes one sample at a time, so is trained one at a time."""
+    weights = net.weights()  # (in, out) whatever the layers store
+    dtype = str(weights[0][0].dtype)
     if dtype not in ("float32", "float64"):
         dtype = "float64"
-    sizes = [dense[0].weights.shape[0]] + [d.weights.shape[1] for d in dense]
-    for l, d in enumerate(dense[1:], 1):
-        if d.weights.shape[0] != sizes[l]:
-            raise SpecError(f"dense layer {l} takes {d.weights.shape[0]} inputs but layer {l - 1} gives {sizes[l]}")
+    sizes = [weights[0][0].shape[0]] + [W.shape[1] for W, _ in weights]
+    for l, (W, _) in enumerate(weights[1:], 1):
+        if W.shape[0] != sizes[l]:
+            raise SpecError(f"dense layer {l} takes {W.shape[0]} inputs but layer {l - 1} gives {sizes[l]}")
     acts, alpha = [], 0.01
     by_scratch = {v: k for k, v in net.index.items()}
     k = sizes[-1]
     probe_y = np.asarray(y)[:PROBE_ROWS] if np.ndim(y) and np.shape(y)[0] >= PROBE_ROWS else np.asarray(y)
-    for l in range(len(dense)):
+    for l in range(len(weights)):
         pos = by_scratch.get(2 * l + 1)
         if pos is not None:
             name, slope = infer_activation(net.layers[pos], sizes[l + 1], dtype)
             alpha = slope if name == "leaky_relu" else alpha
-        elif l == len(dense) - 1 and net.fused:
-            name = _fused_output(net.loss, k, probe_y, dtype)
         else:
             name = "linear"
         acts.append(name)
-    loss, reduction, scale = infer_loss(net.loss, acts[-1], k, probe_y, net.fused, dtype)
-    notes = [f"sizes {tuple(sizes)} from the weight shapes; activations {', '.join(acts)} from probe inputs; "
+    outputs = ("softmax", "sigmoid", "linear") if net.ends_dense else (acts[-1],)
+    acts[-1], loss, reduction, scale = infer_loss(net.loss, outputs, k, probe_y, dtype)
+    applied = " (applied by the loss)" if net.ends_dense and acts[-1] != "linear" else ""
+    notes = [f"sizes {tuple(sizes)} from the weight shapes; activations {', '.join(acts)}{applied} from probe inputs; "
              f"loss {loss} ({reduction}{'' if scale == 1 else f', x{scale:g}'}) from probe values; dtype {dtype}"]
     fields: dict[str, Any] = {"optimizer": "sgd", "lr": 0.01}
-    if net.trains:
+    if net.trains and net.optimizer is not None:
         fields, opt_notes = infer_optimizer(net, dtype)
         notes += opt_notes
+    elif net.trains:
+        notes.append(f"your layers update themselves inside backward with the learning rate validate hands them: plain SGD, "
+                     f"lr={fields['lr']} (pass spec= to choose another)")
+    if per_sample:
+        fields["batch_size"] = 1
+        notes.append("batch_size 1: your data holds one (1, features) row per sample, as code that trains on one sample at a time keeps it")
+    dense = [net.layers[i] for i in net.dense]
     penalties = infer_penalties(dense)
     if penalties:
         notes.append("penalties from the layers' attributes: " + ", ".join(f"{k}={v}" for k, v in penalties.items()))

@@ -1,12 +1,8 @@
 """The ways a hand-written network comes in, each behind one small interface.
 
-1. ``LayerObjects``: a list of layer objects (seed 003, the NNFS book, cs231n), dense ones
-   holding ``weights (in, out)`` and ``biases (1, out)`` (or ``bias``); after
-   ``backward(dvalues)`` they hold ``dweights``, ``dbiases``, ``dinputs``. ``forward`` may
-   return its output or only store ``self.output``. A loss object (``calculate``,
-   ``forward``, ``backward``, or the book's fused softmax + cross-entropy class) and an
-   optimizer object (``update_params(layer)`` with optional ``pre_``/``post_update_params``,
-   or ``step()``).
+1. ``LayerObjects`` (``layered``): a list of layer objects (seed 003, the NNFS book,
+   cs231n, the layer-class tutorials), a loss and an optimizer, in whatever names the
+   tutorial used.
 2. ``Functional``: parameters as arrays and a function ``step(params, X, y)`` returning the
    new parameters (optionally with the loss), or ``(loss, gradients)`` (seed 001).
 3. ``BlackBox``: an object whose own training step updates its weights (seed 004's
@@ -17,21 +13,20 @@ like the frameworks' (``("forward", i)``, ``("loss",)``, ``("gradient", "W", l)`
 ``("update", "b", l)``) and named as the user's code names them. Tensors are mapped to the
 frameworks' layout (``W (in, out)``, ``b (out,)``, samples as rows) when their shape allows;
 when it does not, the raw array is kept for the diagnosis. Styles 2 and 3 live in ``arrays``.
+This module holds what they share: ``Observed``, the layouts and ``UserNetwork``.
 """
 
 from __future__ import annotations
 
-import copy
-import inspect
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..spec import ModelSpec, SpecError, Weights
-from .usercode import Caller, UserCodeError, describe
+from .usercode import Caller
 
 Key = tuple
 
@@ -45,6 +40,15 @@ class Observed:
     raw: np.ndarray
     value: np.ndarray | None  # in the frameworks' layout, or None when the shape does not map
     derived: bool = False  # computed by validate from the user's output (not the user's own)
+    elements: np.ndarray | None = None  # each element's own name (scalar parameters), in the frameworks' layout
+
+    def worst_name(self, theirs: np.ndarray) -> str:
+        """The name of the element farthest from ``theirs`` (a scalar parameter's own name),
+        else the tensor's."""
+        if self.elements is None or self.value is None or np.shape(theirs) != self.value.shape:
+            return self.name
+        diff = np.abs(np.nan_to_num(self.value - theirs, nan=np.inf))
+        return str(self.elements.reshape(diff.shape)[np.unravel_index(np.argmax(diff), diff.shape)])
 
 
 # ---- layouts ---------------------------------------------------------------------------------
@@ -55,18 +59,24 @@ def as_canonical(key: Key, raw: Any, spec: ModelSpec, layout: str, samples_as: s
     if kind == "loss":
         return a.reshape(()) if a.size == 1 else None
     if kind == "forward":
+        # A layer's output has one row per sample, or one column per sample (code that keeps
+        # samples as columns inside, even when its data comes as rows); one unit may be flat.
         width = spec.sizes[key[1] // 2 + 1]
-        if samples_as == "columns" and a.shape == (width, n):
+        a = a.reshape(a.shape[0], a.shape[2]) if a.ndim == 3 and a.shape[1] == 1 else a  # (n, 1, width) per-sample rows
+        rows, cols = a.shape == (n, width), a.shape == (width, n)
+        if cols and (samples_as == "columns" or not rows):
             return a.T
-        return a if a.shape == (n, width) else None
+        if rows:
+            return a
+        return a.reshape(n, 1) if width == 1 and a.shape == (n,) else None
     fan_in, fan_out = spec.sizes[key[2]], spec.sizes[key[2] + 1]
     if key[1] == "W":
         if layout == "out_in" and a.shape == (fan_out, fan_in):
             return a.T
         return a if a.shape == (fan_in, fan_out) else None
-    # A bias is a row (1, out) when samples are rows, a column (out, 1) when they are columns.
-    shapes = ((fan_out,), (1, fan_out)) if samples_as == "rows" else ((fan_out,), (fan_out, 1))
-    return a.reshape(fan_out) if a.shape in shapes or (fan_out == 1 and a.size == 1) else None
+    # A bias is a vector of fan_out values: (out,), a row (1, out) or a column (out, 1),
+    # whatever the samples' layout (the row or column it broadcasts over is the user's choice).
+    return a.reshape(fan_out) if a.shape in ((fan_out,), (1, fan_out), (fan_out, 1)) else None
 
 
 def to_user(canonical: np.ndarray, like: np.ndarray, layout: str, is_weight: bool) -> np.ndarray:
@@ -116,19 +126,21 @@ def _assign(named: list[tuple[str, np.ndarray]], spec: ModelSpec, layout: str) -
     return pairs, score
 
 
-def find_by_shape(named: list[tuple[str, np.ndarray]], spec: ModelSpec) -> tuple[list[tuple[str, str | None]], str, list[str]]:
+def find_by_shape(named: list[tuple[str, np.ndarray]], spec: ModelSpec,
+                  layout: str | None = None) -> tuple[list[tuple[str, str | None]], str, list[str]]:
     """Assign arrays to layers by shape, in the order the user defined them: returns
     ``[(W name, b name or None), ...]``, the weight layout ("in_out" or "out_in") and notes.
     Both layouts are tried (a bias of shape (out, 1) can look like a weight of the next
     layer); the one that fits, or whose names fit better, wins. All-square networks are
-    assumed (in, out) unless their names say otherwise."""
-    tried = {layout: _assign(named, spec, layout) for layout in ("in_out", "out_in")}
-    fits = {layout: r for layout, r in tried.items() if not isinstance(r, str)}
+    assumed (in, out) unless their names say otherwise. A ``layout`` the user stated is the
+    only one tried."""
+    tried = {lay: _assign(named, spec, lay) for lay in ((layout,) if layout else ("in_out", "out_in"))}
+    fits = {lay: r for lay, r in tried.items() if not isinstance(r, str)}
     if not fits:
-        raise SpecError(tried["in_out"])
+        raise SpecError(next(iter(tried.values())))
     layout = max(fits, key=lambda k: (fits[k][1], k == "in_out"))
     pairs = fits[layout][0]
-    square = all(a == b for a, b in zip(spec.sizes, spec.sizes[1:]))
+    square = all(a == b for a, b in zip(spec.sizes, spec.sizes[1:])) and len(tried) == 2
     notes = ["weights found by shape: " + "; ".join(f"layer {i}: {w}" + (f", {b}" if b else "") for i, (w, b) in enumerate(pairs))
              + (", stored as (out, in)" if layout == "out_in" else "")]
     if square:
@@ -146,6 +158,7 @@ class UserNetwork(ABC):
     layout: str = "in_out"  # weight matrices as (in, out) or (out, in)
     samples_as: str = "rows"  # X: (n, features) or (features, n)
     notes: list[str]
+    steps_per_call: int = 1  # updates one call of the user's training step makes on its batch
     masks: list | None = None  # the dropout masks the last step drew (one per hidden layer, rows = samples), for the twins
 
     @abstractmethod
@@ -161,197 +174,32 @@ class UserNetwork(ABC):
         """An untouched copy, as it was before the first step."""
 
     @property
+    def call_name(self) -> str:
+        """How the user's training call is named in findings."""
+        return "your training step"
+
+    @property
     def trains(self) -> bool:
         """False for a forward-only network (compared at its initial weights only)."""
         return True
 
+    def bias_shape(self, layer: int) -> tuple[int, ...] | None:
+        """The shape of the user's own bias array of ``layer`` (None: not known)."""
+        return None
+
     def observe(self, key: Key, name: str, raw: Any, n: int) -> Observed:
         raw = np.array(raw, copy=True) if raw is not None else np.array(np.nan)
-        return Observed(key, name, raw, as_canonical(key, raw, self.spec, self.layout, self.samples_as, n))
+        value = as_canonical(key, raw, self.spec, self.layout, self.samples_as, n)
+        if key[0] in ("gradient", "update") and key[1] == "b" and raw.ndim == 2 and raw.shape != self.bias_shape(key[2]):
+            value = None if self.bias_shape(key[2]) is not None else value  # a bias's gradient and update have its shape
+        return Observed(key, name, raw, value)
+
+
+def flat_samples(a: Any) -> Any:
+    """Per-sample rows kept as (n, 1, features) (one (1, features) row per sample, as
+    layer-class tutorials store them) as (n, features); anything else as it is."""
+    return a.reshape(a.shape[0], a.shape[2]) if isinstance(a, np.ndarray) and a.ndim == 3 and a.shape[1] == 1 else a
 
 
 def _n_of(X: Any, samples_as: str) -> int:
     return np.shape(X)[1 if samples_as == "columns" else 0]
-
-
-# ---- 1. layer objects -----------------------------------------------------------------------
-def is_dense(layer: Any) -> bool:
-    return isinstance(getattr(layer, "weights", None), np.ndarray) and _bias_attr(layer) is not None
-
-
-def _bias_attr(layer: Any) -> str | None:
-    return next((a for a in ("biases", "bias", "b") if isinstance(getattr(layer, a, None), np.ndarray)), None)
-
-
-def is_dropout(layer: Any) -> bool:
-    return "dropout" in type(layer).__name__.lower()
-
-
-def training_kwargs(fn: Any) -> dict[str, bool]:
-    """``{"training": True}`` for a forward that takes a training flag (the book's later
-    chapters: ``forward(inputs, training)``), else nothing."""
-    try:
-        return {"training": True} if "training" in inspect.signature(fn).parameters else {}
-    except (TypeError, ValueError):
-        return {}
-
-
-def dropout_mask(layer: Any, inputs: np.ndarray, output: np.ndarray) -> np.ndarray:
-    """The mask a dropout layer applied in its last forward: the array attribute named like a
-    mask of the inputs' shape (the book's ``binary_mask``), else ``output / inputs`` (0
-    where an input is 0: there the mask does not matter for the output, and an activation
-    whose output is 0 passes no gradient back)."""
-    for name, value in vars(layer).items():
-        if "mask" in name.lower() and isinstance(value, np.ndarray) and value.shape == np.shape(inputs):
-            return np.asarray(value, np.float64)
-    with np.errstate(all="ignore"):
-        return np.where(np.asarray(inputs) != 0, np.asarray(output, np.float64) / inputs, 0.0)
-
-
-def is_fused(loss: Any) -> bool:
-    """The book's ``Activation_Softmax_Loss_CategoricalCrossentropy`` style: a loss that
-    applies the output activation itself (it holds one, or says so in its name)."""
-    name = type(loss).__name__.lower()
-    return hasattr(loss, "activation") or (("softmax" in name or "sigmoid" in name) and ("loss" in name or "entropy" in name))
-
-
-class LayerObjects(UserNetwork):
-    style = "layer objects"
-
-    def __init__(self, layers: Sequence[Any], loss: Any, optimizer: Any = None, spec: ModelSpec | None = None) -> None:
-        self.layers, self.loss, self.optimizer = list(layers), loss, optimizer
-        if not self.layers:
-            raise SpecError("layers is empty: pass the network's layer objects in order")
-        self.fused = loss is not None and is_fused(loss)
-        self.dense = [i for i, layer in enumerate(self.layers) if is_dense(layer)]
-        if not self.dense:
-            raise SpecError("no dense layer among layers: a dense layer holds `weights` (in, out) and `biases` (1, out)")
-        self.index = self._scratch_index()
-        self.notes = []
-        self.spec = spec
-        self._pristine = copy.deepcopy((self.layers, self.loss, self.optimizer))
-
-    def _scratch_index(self) -> dict[int, int]:
-        """User layer position -> position in the frameworks' [Dense, act, Dense, act, ...]."""
-        index, l, after_dense = {}, -1, False
-        self.dropouts: dict[int, int] = {}  # user position of a dropout layer -> the hidden layer it follows
-        for i, layer in enumerate(self.layers):
-            if is_dense(layer):
-                l, after_dense = l + 1, True
-                index[i] = 2 * l
-            elif is_dropout(layer) and not after_dense and l >= 0 and i - 1 in index and l not in self.dropouts.values():
-                self.dropouts[i] = l
-            elif after_dense:
-                index[i], after_dense = 2 * l + 1, False
-            else:
-                raise SpecError(
-                    f"layers[{i}] ({type(layer).__name__}) follows another non-dense layer (or comes first): "
-                    "expected dense, activation, dense, activation, ..."
-                )
-        if self.dropouts and max(self.dropouts.values()) >= l:
-            raise SpecError("a dropout layer follows the output layer: dropout goes after a hidden layer's activation")
-        return index
-
-    def fresh(self) -> "LayerObjects":
-        layers, loss, optimizer = copy.deepcopy(self._pristine)
-        net = LayerObjects(layers, loss, optimizer, self.spec)
-        net.notes = list(self.notes)
-        return net
-
-    @property
-    def trains(self) -> bool:
-        return all(callable(getattr(layer, "backward", None)) for layer in self.layers) and self.optimizer is not None
-
-    def weights(self) -> Weights:
-        out = []
-        for i in self.dense:
-            layer = self.layers[i]
-            W, b = layer.weights, getattr(layer, _bias_attr(layer))
-            out.append((np.array(W, copy=True), np.array(b, copy=True).reshape(-1)))
-        return out
-
-    def _out(self, r: Any, obj: Any, where: str, attr: str, caller: Caller, phase: str) -> np.ndarray:
-        value = r if isinstance(r, np.ndarray) else getattr(obj, attr, None)
-        if not isinstance(value, np.ndarray):
-            raise UserCodeError(
-                f"{where} returned nothing and set no self.{attr}: return the result or store it in self.{attr}",
-                step=caller.step, where=where, phase=phase,
-            )
-        return value
-
-    def step(self, X, y, caller: Caller) -> list[Observed]:
-        n = _n_of(X, self.samples_as)
-        seen: list[Observed] = []
-        out = X
-        masks: list[np.ndarray | None] = [None] * (len(self.dense) - 1)
-        for i, layer in enumerate(self.layers):
-            inputs = out
-            r = caller(layer, "forward", out, where=f"layers[{i}]", phase="forward", **training_kwargs(getattr(layer, "forward", None)))
-            out = self._out(r, layer, f"layers[{i}].forward", "output", caller, "forward")
-            if i in self.dropouts:
-                mask = dropout_mask(layer, inputs, out)
-                masks[self.dropouts[i]] = mask.T if self.samples_as == "columns" else mask
-            elif i in self.index and not any(d < i for d in self.dropouts):  # the frameworks' layer outputs are dropout-free
-                seen.append(self.observe(("forward", self.index[i]), f"layers[{i}].output", out, n))
-        self.masks = masks if self.dropouts else None
-        last = 2 * len(self.dense) - 1
-        if self.fused:
-            value = caller(self.loss, "forward", out, y, where="loss", phase="loss")
-            probs = getattr(self.loss, "output", None)
-            if isinstance(probs, np.ndarray) and not self.dropouts:
-                seen.append(self.observe(("forward", last), "loss.output", probs, n))
-        elif hasattr(self.loss, "calculate"):
-            value = caller(self.loss, "calculate", out, y, where="loss", phase="loss")
-        else:
-            value = np.mean(caller(self.loss, "forward", out, y, where="loss", phase="loss"))
-        if isinstance(value, tuple):  # calculate(..., include_regularization=True) style
-            value = value[0]
-        seen.append(self.observe(("loss",), "loss", value, n))
-        if not self.trains:
-            return seen
-        d = self._loss_backward(out, y, caller)
-        for i in reversed(range(len(self.layers))):
-            layer = self.layers[i]
-            r = caller(layer, "backward", d, where=f"layers[{i}]", phase="gradient")
-            d = self._out(r, layer, f"layers[{i}].backward", "dinputs", caller, "gradient")
-        for l, i in enumerate(self.dense):
-            layer = self.layers[i]
-            battr = "d" + _bias_attr(layer)
-            for kind, attr in (("W", "dweights"), ("b", battr)):
-                if isinstance(getattr(layer, attr, None), np.ndarray):
-                    seen.append(self.observe(("gradient", kind, l), f"layers[{i}].{attr}", getattr(layer, attr), n))
-        try:
-            self._update(caller)
-        except UserCodeError as exc:  # what was seen before the update is still compared
-            exc.seen = seen
-            raise
-        for l, i in enumerate(self.dense):
-            layer = self.layers[i]
-            seen.append(self.observe(("update", "W", l), f"layers[{i}].weights", layer.weights, n))
-            seen.append(self.observe(("update", "b", l), f"layers[{i}].{_bias_attr(layer)}", getattr(layer, _bias_attr(layer)), n))
-        return seen
-
-    def _loss_backward(self, out, y, caller: Caller) -> np.ndarray:
-        if self.fused:  # the book passes its own softmax output back in
-            arg = getattr(self.loss, "output", out)
-            r = caller(self.loss, "backward", arg, y, where="loss", phase="gradient")
-        else:
-            r = caller(self.loss, "backward", out, y, where="loss", phase="gradient")
-        return self._out(r, self.loss, "loss.backward", "dinputs", caller, "gradient")
-
-    def _update(self, caller: Caller) -> None:
-        opt = self.optimizer
-        if callable(getattr(opt, "update_params", None)):
-            if callable(getattr(opt, "pre_update_params", None)):
-                caller(opt, "pre_update_params", where="optimizer", phase="update")
-            for i in self.dense:
-                caller(opt, "update_params", self.layers[i], where="optimizer", phase="update")
-            if callable(getattr(opt, "post_update_params", None)):
-                caller(opt, "post_update_params", where="optimizer", phase="update")
-        elif callable(getattr(opt, "step", None)):
-            caller(opt, "step", where="optimizer", phase="update")
-        else:
-            raise UserCodeError(
-                f"the optimizer ({describe(opt)}) has neither update_params(layer) nor step()",
-                step=caller.step, where="optimizer", phase="update",
-            )

@@ -29,7 +29,8 @@ class UserCodeError(Exception):
 def describe(obj: Any) -> str:
     """``SimpleNN`` for an instance, ``train_step`` for a function."""
     if _is_function(obj):
-        return getattr(obj, "__qualname__", getattr(obj, "__name__", repr(obj)))
+        qual = getattr(obj, "__qualname__", getattr(obj, "__name__", repr(obj)))
+        return qual.rsplit("<locals>.", 1)[-1]  # a function defined inside another: its own name
     return type(obj).__name__
 
 

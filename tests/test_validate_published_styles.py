@@ -1,0 +1,95 @@
+"""The styles real from-scratch programs are written in (``tests/styles/``: our own networks in
+the styles of Nielsen's book, cs231n, the deeplearning.ai course, the layer-class tutorials,
+the six-scalar intro network, the NNFS book and a from-scratch ML library), each handed to
+``validate`` with its few lines of glue: every correct network passes, and every one-line bug
+is caught at the step and phase where it first shows (and at the very tensor where the style
+exposes it one update at a time)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+from reference_impls import validate
+from tests.styles.survey import glue_lines
+
+STYLES = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent / "styles")]) if m.name.startswith("style_"))
+MODULES = {name[len("style_"):]: importlib.import_module(f"tests.styles.{name}") for name in STYLES}
+# a training call that makes many updates (the six-scalar network's 1000 hard-coded epochs) has
+# no tensor of its own to point at within the call: its step and phase are what can be located
+WHOLE_CALL = {"zhou"}
+
+
+def _run(style: str, bug: str | None, steps: int | None = None):
+    kwargs = MODULES[style].glue(bug)
+    n = kwargs.pop("steps")
+    return validate(**kwargs, steps=steps or n, against=("torch",))
+
+
+@pytest.mark.parametrize("style", sorted(MODULES))
+def test_correct_network_passes_with_five_lines_of_glue(style):
+    assert glue_lines(MODULES[style]) <= 5
+    result = _run(style, None, steps=3 if style in WHOLE_CALL else None)
+    assert result.ok, str(result)
+    assert result.compared == ("torch",) and len(result.table) > 0
+
+
+CASES = [(style, bug) for style, module in sorted(MODULES.items()) for bug in module.BUGS]
+
+
+@pytest.mark.parametrize(("style", "bug"), CASES, ids=[f"{s}-{b}" for s, b in CASES])
+def test_one_line_bug_is_located(style, bug):
+    want = MODULES[style].EXPECT[bug]
+    result = _run(style, bug, steps=max(want["step"], 2))
+    d = result.first_divergence
+    assert not result.ok and d is not None, str(result)
+    whole = style in WHOLE_CALL or want["phase"] == "loss"  # the loss is one number, named by the call that returns it
+    ours = (d.step, d.phase) if whole else (d.step, d.phase, d.tensor)
+    theirs = (want["step"], want["phase"]) if whole else (want["step"], want["phase"], want["tensor"])
+    assert ours == theirs, f"ours {ours} vs expected {theirs}\n{result}"
+
+
+def test_layer_class_tutorial_validates_as_layer_objects_with_nothing_but_its_parts():
+    """The layer-class tutorial's parts as they are (layers whose backward takes the learning
+    rate and updates inside, a (loss, loss_prime) pair of functions, data kept (n, 1, features)):
+    no spec, no glue; its mistakes are then caught step by step, forward and loss included."""
+    from tests.styles import style_aflak as sa
+
+    X, y = sa.xor()[0].reshape(4, 1, 2), sa.xor()[1].astype(float).reshape(4, 1, 1)
+    net = sa.make(None)
+    result = validate(layers=net.layers, loss=(net.loss, net.loss_prime), X=X, y=y, steps=8, against=("torch",))
+    assert result.ok and result.spec.batch_size == 1 and set(result.table.phase) >= {"forward", "loss", "update"}, str(result)
+    broken = sa.make("activation_prime_on_output")
+    result = validate(layers=broken.layers, loss=(broken.loss, broken.loss_prime), X=X, y=y, steps=8, against=("torch",))
+    assert not result.ok and result.first_divergence.phase == "update", str(result)
+
+
+def test_book_network_in_lists_needs_no_names():
+    """Nielsen's network keeps weights (out, in) and biases (out, 1) in Python lists: found by
+    shape, read as (out, in), with no weights= and no weight_layout=."""
+    kwargs = MODULES["nielsen"].glue(None)
+    for key in ("weights", "weight_layout", "steps"):
+        kwargs.pop(key)
+    result = validate(**kwargs, steps=5, against=("torch",))
+    assert result.ok, str(result)
+    assert "layer 0: weights[0], biases[0]; layer 1: weights[1], biases[1], stored as (out, in)" in " ".join(result.notes)
+
+
+def test_a_training_call_that_redraws_its_weights_is_described_not_misnamed():
+    """A from-scratch library's fit() that draws its weights again on every call: no step
+    explains the change, and the finding says what was seen and what does that."""
+    from tests.styles import style_mlfromscratch as sm
+
+    kwargs = sm.glue(None)
+
+    def fit_redrawing(model, X, y):
+        model._initialize_weights(X, y)  # the published fit() begins by initialising
+        return model.fit(X, y)
+
+    kwargs.update(step=fit_redrawing, steps=2)
+    result = validate(**kwargs, against=("torch",))
+    assert not result.ok and [f.kind for f in result.findings] == ["replaced"], str(result)
+    assert "re-draw its weights" in result.diagnosis[0]
