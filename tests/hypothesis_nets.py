@@ -25,6 +25,7 @@ class Dense:
     def backward(self, dvalues):
         m, l2 = self.net.mistakes, self.net.l2
         dW = self.inputs.T @ dvalues
+        dW = dW * len(dvalues) if self.l in m.get("layer_sum_not_mean", ()) else dW  # this layer's 1/n missing
         self.dweights = (dW.T if self.l in m.get("transposed", ()) else dW) + 2 * l2 * self.weights
         self.dbiases = dvalues.copy() if self.l in m.get("bias_not_summed", ()) else dvalues.sum(axis=0, keepdims=True)
         if self.l in m.get("noise", ()):  # a mismatch no mistake of the catalogue explains

@@ -44,6 +44,7 @@ CASES = [
     ("sign", RELU_CE, {"sign": True}, 1, "gradient", 0, "W", "sign"),
     ("sum-not-mean", RELU_CE, {"sum_not_mean": True}, 1, "gradient", 0, "W", "factor"),
     ("divided-by-batch-twice", RELU_CE, {"batch_twice": True}, 1, "gradient", 0, "W", ("factor", "factor")),
+    ("one-layer-missing-1-over-n", RELU_CE, {"layer_sum_not_mean": {2}}, 1, "gradient", 2, "W", "layer_factor"),
     ("missing-2", SIGMOID_MSE, {"missing_2": True}, 1, "gradient", 0, "W", "factor"),
     ("extra-2", TANH_BCE, {"extra_2": True}, 1, "gradient", 0, "W", "factor"),
     ("double-lr", RELU_CE, {"double_lr": True}, 1, "update", 0, "W", "learning_rate"),

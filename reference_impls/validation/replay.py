@@ -84,6 +84,7 @@ class Trial:
     text: str
     hooks: oracle.Hooks = oracle.CORRECT
     update: Callable | None = None  # replaces the optimizer's _update(self, state, p, g, lr)
+    only: frozenset[int] | None = None  # the parameters (2 l for W, 2 l + 1 for b) it replaces it for; None: all
     lr: Callable[[Optimizer, float], float] | None = None  # (optimizer, the spec's lr at the step) -> the lr used
     convention: str | None = None  # the optimizer's other published form
     skip: frozenset[int] = frozenset()
@@ -100,7 +101,7 @@ def optimizer_for(ctx: Context, trial: Trial = Trial("")) -> Optimizer:
     base = type(opt)
     body: dict = {}
     if trial.update is not None:
-        body["_update"] = trial.update
+        body["_update"] = trial.update if trial.only is None else _for_some(trial.update, base._update, trial.only)
     if trial.lr is not None:
         body["current_lr"] = property(lambda self: trial.lr(self, base.current_lr.fget(self)))
     if body:
@@ -108,6 +109,15 @@ def optimizer_for(ctx: Context, trial: Trial = Trial("")) -> Optimizer:
     if trial.convention and trial.convention != opt.convention:
         _convert_velocity(opt, trial.convention)
     return opt
+
+
+def _for_some(wrong: Callable, right: Callable, only: frozenset[int]) -> Callable:
+    """An ``_update`` that is ``wrong`` for the parameters in ``only`` (one line of a hand-written
+    update is wrong, for the weights or for the biases) and ``right`` for the rest."""
+    def _update(self, state, p, g, lr):
+        i = next(j for j, s in self.state.items() if s is state)
+        (wrong if i in only else right)(self, state, p, g, lr)
+    return _update
 
 
 def _convert_velocity(opt: Optimizer, to: str) -> None:
