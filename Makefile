@@ -50,8 +50,10 @@ example: $(STAMP)
 
 # pytest exits 5 when it collected nothing; for this project that means the
 # suite is broken (wrong testpaths, an import-time skip), so it fails loudly.
+# Independent tests run side by side, one pytest-xdist worker per core (TEST_JOBS=1: one process).
+TEST_JOBS ?= auto
 test: $(STAMP) chromium
-	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest -n $(TEST_JOBS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; the suite must run tests" >&2; fi; \
 	exit $$rc
 

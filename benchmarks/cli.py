@@ -2,8 +2,9 @@
 
 Exit codes: 0 done; 1 a check or run failed (``check`` found a mismatch, ``validate`` a
 departure, a ``run`` recorded a failed run); 2 usage or bad input, always one line on
-stderr naming the value and the fix, with nothing already written changed; 130 / 143
-interrupted by Ctrl-C (SIGINT) / SIGTERM, finished work kept."""
+stderr naming the value and the fix, with nothing already written changed; 3 ``validate``:
+the user's code failed to run; 130 / 143 interrupted by Ctrl-C (SIGINT) / SIGTERM,
+finished work kept."""
 
 from __future__ import annotations
 
@@ -279,18 +280,36 @@ def _report_against_baseline(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from .harness.batch import expand
     from .harness.config import parse_impls
     from .harness.validate import run_validation, summary, table
     from .results.store import ResultsStore
 
+    from reference_impls.validation.sandbox import Limits
+    from reference_impls.validation.verdict import UserCodeFailed, exit_code
+
     if args.steps < 1:
         raise UsageError(f"--steps must be at least 1, got {args.steps}")
+    for flag, value in (("--timeout", args.timeout), ("--memory", args.memory), ("--jobs", args.jobs)):
+        if value is not None and value <= 0:
+            raise UsageError(f"{flag} must be positive, got {value:g}")
     against = list(parse_impls(args.against))
     store = ResultsStore(args.out) if args.out else None
     if store:
         store.check_writable()
-    result = run_validation(args.target, args.task, args.steps, against, seed=args.seed, spec_file=args.spec, tolerance=args.tolerance,
-                            labels=args.labels, steps_per_call=args.steps_per_call)
+    limits = Limits(args.timeout, args.memory)
+    targets = expand(args.target)
+    if targets is not None:
+        return _validate_batch(args, targets, against, limits, store)
+    try:
+        result = run_validation(args.target, args.task, args.steps, against, seed=args.seed, spec_file=args.spec,
+                                tolerance=args.tolerance, limits=limits, labels=args.labels, steps_per_call=args.steps_per_call)
+    except UserCodeFailed as exc:  # it could not even be loaded: exited, crashed, hung
+        print(f"validate: ERROR: {exc}")
+        return 3
+    code = exit_code(result)
+    if code == 2:  # nothing was judged: bad input, not a verdict
+        raise UsageError(result.diagnosis[0])
     print(result)
     if store:
         from .report.validation import build_validation_report
@@ -300,7 +319,33 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"wrote {store.write_json('validation', summary(result, args.target, args.task))}")
         paths = build_validation_report(args.out, f"{args.out}/report")
         print(f"wrote {paths['markdown']} and {paths['html']}")
-    return 0 if result.ok else 1
+    return code
+
+
+def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[str], limits, store) -> int:
+    """Many submissions: a line each as it is judged, the ``submissions`` table, the count."""
+    from .harness.batch import run_batch, summary_line
+    from .results.store import with_dtypes
+
+    def report(row: dict) -> None:
+        where = f" at step {row['step']}, {row['phase']}, {row['tensor']}" if row.get("step") is not None else ""
+        say(args, f"{row['status'].upper():5} {row['submission']}{where}" + (f": {row['cause']}" if row.get("cause") else ""))
+        sys.stdout.flush()  # a line per submission as it is judged, also into a log file
+
+    if args.resume and not store:
+        raise UsageError("--resume continues the batch recorded in --out: give --out DIR")
+    done = store.read_table("submissions") if args.resume else None
+    paths: list[str] = []
+
+    def save(table) -> None:
+        paths[:] = store.write_table("submissions", with_dtypes(table, "submissions"))
+
+    table = run_batch(targets, args.jobs or 1, report, done, save if store else None, task=args.task, steps=args.steps,
+                      against=against, seed=args.seed, spec_file=args.spec, tolerance=args.tolerance, limits=limits)
+    for path in paths:
+        say(args, f"wrote {path}")
+    print(summary_line(table))
+    return 0 if (table["status"] == "pass").all() else 1
 
 
 VALIDATE_HELP = """\
@@ -323,7 +368,13 @@ itself), in one of three styles:
 Add data_layout="columns" to the dict when your code takes samples as columns. Each step
 compares every layer's forward output, the loss, every gradient your code exposes and
 every updated weight; the first departure is named (step, phase, tensor) with a likely
-reason. Exit 0 when your network matches, 1 when it does not, 2 for bad input.
+reason. Your code runs in its own process, bounded by --timeout and --memory.
+Exit 0 when your network matches, 1 when it does not (NaN or inf where the frameworks are
+finite, data changed in place), 2 for bad input (or when no framework asked for can
+express the network), 3 when your code failed to run (raised, exited, crashed, timed out,
+ran out of memory).
+Many submissions at once: a quoted glob or a folder ('subs/*.py:network', subs/), one line
+and one row each (pass, fail or error) in OUT/submissions.parquet; exit 0 only if all pass.
 Examples: examples/seed001_xor.py, seed003_spiral.py, seed004_simplenn.py, nnfs_book_style.py."""
 
 
@@ -345,6 +396,13 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
                    help="updates one call of your training step makes on the batch it is given (a training loop with its own "
                         "hard-coded epoch count); default 1")
     p.add_argument("--out", help="folder for the validation table and its report (Markdown + HTML in OUT/report)")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds your code may run over the whole validation (default 60); past it: exit 3, naming the call")
+    p.add_argument("--memory", type=int, help="megabytes your code may allocate (default: no limit); past it: exit 3")
+    p.add_argument("--resume", action="store_true",
+                   help="with several submissions and --out: keep the rows already in OUT/submissions.parquet, judge the rest")
+    p.add_argument("--jobs", type=int, help="submissions judged side by side when TARGET names several (a quoted glob "
+                   "'subs/*.py:network' or a folder): one row each in OUT/submissions.parquet (default 1)")
 
 
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
@@ -360,6 +418,8 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
                    help="floating-point type of every implementation (default float64; float32 is judged with its own tolerances)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data and the initial weights (default 0)")
     p.add_argument("--out", help="folder for the equivalence and deviation tables (Parquet + CSV)")
+    p.add_argument("--resume", action="store_true",
+                   help="with several submissions and --out: keep the rows already in OUT/submissions.parquet, judge the rest")
     p.add_argument("--jobs", type=int, help="worker processes, one thread each (default: $SCRATCHBENCH_CHECK_JOBS, else one per core, "
                    "at most 4); with --backend dask and no --scheduler, the size of the local cluster")
     p.add_argument("--backend", choices=("local", "dask"), default="local",

@@ -14,6 +14,7 @@ import pytest
 from benchmarks.tasks import spiral
 from reference_impls import SpecError, assert_validates, validate
 from reference_impls.validation.infer import infer_activation, infer_loss
+from reference_impls.validation.verdict import exit_code
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))
@@ -73,6 +74,7 @@ def test_seed004_bug_is_named_then_the_fix_is_identified_and_passes():
     X, y = seed004_simplenn.X, seed004_simplenn.y
     bug = validate(**seed004_simplenn.as_printed(), X=X, y=y, steps=500)
     assert not bug.ok and "SimpleNN.backward raised AttributeError at step 1" in bug.error
+    assert bug.failure.kind == "raised" and exit_code(bug) == 3  # the user's code failed to run
     assert "reads self.output_layer_output, which SimpleNN.forward never sets" in bug.diagnosis[0]
     assert "seed004_simplenn.py:" in bug.error and "output_error = y - self.output_layer_output" in bug.error
 

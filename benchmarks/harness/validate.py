@@ -25,8 +25,12 @@ import pandas as pd
 
 from reference_impls import ModelSpec, SpecError
 from reference_impls._isolation import user_modules
-from reference_impls.validation import ValidationResult, validate
+from reference_impls.validation import ValidationResult, run_network
+from reference_impls.validation.core import prepare
 from reference_impls.validation.layered import bias_attr, is_dense, weight_attr
+from reference_impls.validation.sandbox import Limits, run_isolated
+from reference_impls.validation.sandbox import available as sandbox_available
+from reference_impls.validation.styles import UserNetwork
 
 from ..tasks import get_task
 
@@ -114,17 +118,25 @@ def user_data(kwargs: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.
 
 
 def run_validation(target: str, task: str, steps: int, against: list[str], seed: int = 0, spec_file: str | None = None,
-                   tolerance: float | None = None, labels: str | None = None, steps_per_call: int | None = None) -> ValidationResult:
+                   tolerance: float | None = None, limits: Limits = Limits(), labels: str | None = None,
+                   steps_per_call: int | None = None) -> ValidationResult:
+    """The network of ``target`` on ``task``: loaded, built and trained in a child process
+    (``sandbox``), so nothing of the user's code (its imports included) runs here;
+    ``labels`` and ``steps_per_call`` as ``validate`` takes them (they override the file's)."""
     spec = _read_spec(spec_file) if spec_file else None
-    obj, module = load_target(target)
-    kwargs = network_arguments(obj, module, spec)
-    if labels is not None:
-        kwargs["labels"] = labels
-    if steps_per_call is not None:
-        kwargs["steps_per_call"] = steps_per_call
     data = get_task(task).data(seed)
-    X, y = user_data(kwargs, data.X_train, data.y_train)
-    return validate(**kwargs, X=X, y=y, steps=steps, against=against, tolerance=tolerance)
+
+    def recipe() -> tuple[UserNetwork, tuple[np.ndarray, np.ndarray]]:
+        obj, module = load_target(target)
+        kwargs = network_arguments(obj, module, spec)
+        X, y = user_data(kwargs, data.X_train, data.y_train)
+        given = {k: v for k, v in (("labels", labels), ("steps_per_call", steps_per_call)) if v is not None}
+        return prepare(**{**kwargs, **given}, X=X, y=y)
+
+    if not sandbox_available():
+        net, (X, y) = recipe()
+        return run_network(net, X, y, steps, tuple(against), tolerance)
+    return run_isolated(recipe, None, None, steps, tuple(against), tolerance, limits)
 
 
 def _read_spec(path: str) -> ModelSpec:
@@ -142,6 +154,7 @@ def summary(result: ValidationResult, target: str, task: str) -> dict[str, Any]:
         "target": target, "task": task, "ok": result.ok, "style": result.style, "steps": result.steps,
         "tolerance": result.tolerance, "dtype": result.spec.dtype, "compared": list(result.compared),
         "not_expressible": result.not_expressible, "amplified": result.amplified, "error": result.error,
+        "failure": None if result.failure is None else result.failure.kind,
         "diagnosis": result.diagnosis, "notes": result.notes, "spec": result.spec.to_dict(),
         "suggested_spec": result.suggested_spec.to_dict() if result.suggested_spec else None,
         "first_divergence": None if d is None else {

@@ -228,8 +228,20 @@ VALIDATION: dict[str, str] = {
     "ok": "deviation <= tolerance",
 }
 
+SUBMISSIONS: dict[str, str] = {
+    "submission": "FILE.py:NAME of one submission of a batch validate",
+    "status": "pass (every compared tensor matched); fail (it departs, gives NaN or inf, or changes its data in place); "
+              "error (it did not load, raised, exited, crashed, timed out or ran out of memory, or no framework could judge it)",
+    "step": "step of the first divergence (<NA> when none)",
+    "phase": "forward, loss, gradient or update of the first divergence (empty when none)",
+    "tensor": "the tensor of the first divergence, as the user's code names it",
+    "cause": "the named cause: what the user's code did, or the diagnosis's first line (empty on pass)",
+    "seconds": "wall seconds to judge the submission (loading, twins and comparison included)",
+}
+
 TABLES = {"runs": RUNS, "curves": CURVES, "summary": SUMMARY, "confusion": CONFUSION, "environment": ENVIRONMENT,
-          "equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "targets": TARGETS, "scale": SCALE, "validation": VALIDATION}
+          "equivalence": EQUIVALENCE, "benchmarks": BENCHMARKS, "targets": TARGETS, "scale": SCALE, "validation": VALIDATION,
+          "submissions": SUBMISSIONS}
 
 # Column dtypes that pandas would otherwise guess differently from sweep to sweep (an
 # integer column with a missing value becomes float64, an empty one object): applied by
@@ -251,6 +263,7 @@ DTYPES: dict[str, dict[str, str]] = {
                 **{c: "float64" for c in SUMMARY if c.endswith(("_median", "_low", "_high", "_rate", "_ok")) or c == "t_import"}},
     "confusion": {**{c: _STR for c in ("run_id", "task", "impl")}, "seed": _INT, "true": _INT, "predicted": _INT, "count": _INT},
     "environment": {**{c: _STR for c in ENVIRONMENT}, "env_cpu_count": _INT},
+    "submissions": {**{c: _STR for c in ("submission", "status", "phase", "tensor", "cause")}, "step": _INT, "seconds": "float64"},
 }
 
 # Old names of renamed columns, read from results folders written before the rename

@@ -31,7 +31,10 @@ from .layered import LayerObjects
 from .lockstep import amplified, build_twins
 from .loops import repeated_steps, replaced
 from .result import Divergence, ValidationResult
+from .sandbox import DEFAULT_TIMEOUT, Limits, run_isolated
+from .sandbox import available as sandbox_available
 from .styles import UserNetwork, flat_samples
+from .usercode import UserCodeError
 from .suggestions import try_suggestions
 
 DEFAULT_AGAINST = ("torch", "keras")
@@ -109,8 +112,8 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
         result.first_divergence, ctx = again.first
         result.notes.append("the deviation grew gradually; re-synchronised before every step, one step still departs (below)")
     findings = repeated_steps(ctx, net.call_name) or dx.diagnose(ctx)
-    if not [f for f in findings if not f.tentative and f.kind != "unknown"]:
-        findings = replaced(ctx, net.call_name) or findings
+    if net.style == "black box" and not [f for f in findings if not f.tentative and f.kind != "unknown"]:
+        findings = replaced(ctx, net.call_name) or findings  # only an opaque training call can re-draw its weights
     result.findings = [f for f in findings if not f.tentative]
     result.diagnosis = [f.text for f in result.findings]
     if suggest:
@@ -149,10 +152,23 @@ def as_network(*, layers=None, loss=None, optimizer=None, step=None, params=None
     return net
 
 
+def prepare(*, X: Any, y: Any, labels: str | None = None, steps_per_call: int = 1, spec: ModelSpec | None = None,
+            data_layout: str | None = None, **network: Any) -> tuple[UserNetwork, tuple[Any, Any]]:
+    """The user's network wrapped in its style (``as_network``) and the data as their code
+    takes it (``labels``); ``steps_per_call`` updates per call of their training step."""
+    if not (isinstance(steps_per_call, int) and steps_per_call >= 1):
+        raise SpecError(f"steps_per_call must be a positive integer, got {steps_per_call!r}")
+    y = labels_as(y, labels, spec.sizes[-1] if spec is not None else None, data_layout)
+    net = as_network(**network, spec=spec, data_layout=data_layout, X=X, y=y)
+    net.steps_per_call = steps_per_call
+    return net, (X, y)
+
+
 def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAULT_AGAINST, tolerance: float | None = None,
              layers=None, loss=None, optimizer=None, step=None, params=None, model=None, spec: ModelSpec | None = None,
              forward=None, returns: str = "auto", weights: Sequence[Any] | None = None, weight_layout: str | None = None,
-             data_layout: str | None = None, labels: str | None = None, steps_per_call: int = 1) -> ValidationResult:
+             data_layout: str | None = None, labels: str | None = None, steps_per_call: int = 1,
+             timeout: float | None = DEFAULT_TIMEOUT, memory: int | None = None, isolate: bool = True) -> ValidationResult:
     """Check a hand-written network against the frameworks, step by step.
 
     Three ways in (exactly one):
@@ -163,35 +179,42 @@ def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAU
       ``(new params, loss)``, or ``(loss, gradients)``); ``forward=fn(params, X)`` optionally
       exposes the outputs (the last, or every z and a in order);
     - ``model=obj, spec=...``: an object whose ``forward(X)``/``backward(X, y, lr)`` (or
-      ``step=fn(model, X, y)``) trains it; ``weights=[names]`` or found by shape.
+      ``step=fn(model, X, y)``) trains it; ``weights=[paths]`` or found by shape.
 
     ``X``, ``y`` are the user's own data, samples as rows or as columns (detected, or
     ``data_layout=``), or as (n, 1, features) per-sample rows; ``labels="onehot"`` hands the
     user's code one-hot rows made from class indices (``"sparse"``: the reverse). Batches
     follow ``spec.batch_size`` (full batch by default; 1 for code that trains one sample per
     call); ``steps_per_call=k`` for a training call that makes k updates on the batch it is
-    handed (an epoch count hard-coded inside it). Returns a
-    ``ValidationResult``; errors in the user's code are reported in it, bad arguments raise
-    ``SpecError`` with one line saying what to change.
+    handed (an epoch count hard-coded inside it). Returns a ``ValidationResult``; errors in
+    the user's code are reported in it, bad arguments raise ``SpecError`` with one line
+    saying what to change.
+
+    The network runs in a child process (``sandbox``; ``isolate=False``: in this one):
+    ``timeout`` seconds of its code over the whole validation, ``memory`` MB it may
+    allocate. Its exceptions, exits, crashes, hangs and memory exhaustion come back as
+    ``result.failure``; ``verdict.exit_code(result)`` is the command line's exit status.
     """
     if not (isinstance(steps, int) and steps >= 1):
         raise SpecError(f"steps must be a positive integer, got {steps!r}")
     if isinstance(against, str):
         against = [a for a in against.split(",") if a]
-    classes = spec.sizes[-1] if spec is not None else None
-    y = labels_as(y, labels, classes, data_layout)
-    net = as_network(layers=layers, loss=loss, optimizer=optimizer, step=step, params=params, model=model, spec=spec,
-                     forward=forward, returns=returns, weights=weights, weight_layout=weight_layout, X=X, y=y, data_layout=data_layout)
-    if not (isinstance(steps_per_call, int) and steps_per_call >= 1):
-        raise SpecError(f"steps_per_call must be a positive integer, got {steps_per_call!r}")
-    net.steps_per_call = steps_per_call
+    args = dict(layers=layers, loss=loss, optimizer=optimizer, step=step, params=params, model=model, spec=spec, forward=forward,
+                returns=returns, weights=weights, weight_layout=weight_layout, X=X, y=y, data_layout=data_layout, labels=labels,
+                steps_per_call=steps_per_call)
+    if isolate and sandbox_available():
+        return run_isolated(lambda: prepare(**args), None, None, steps, tuple(against), tolerance, Limits(timeout, memory))
+    net, (X, y) = prepare(**args)
     return run_network(net, X, y, steps, tuple(against), tolerance)
 
 
 def assert_validates(**kwargs: Any) -> ValidationResult:
     """``validate`` for a user's own test suite: raises ``AssertionError`` with "ours vs
     theirs at step k, tensor t" and the diagnosis unless the network matches."""
-    result = validate(**kwargs)
+    try:
+        result = validate(**kwargs)
+    except UserCodeError as exc:  # the network could not even be set up (it exited, crashed, hung)
+        raise AssertionError(f"validate: ERROR: {exc}") from None
     if not result.ok:
         raise AssertionError(str(result))
     return result

@@ -94,6 +94,8 @@ def infer_loss(loss: Any, outputs: tuple[str, ...], k: int, y: Any, dtype: str) 
             except Exception as exc:
                 raise SpecError(f"could not probe {describe(loss)} to infer the loss ({type(exc).__name__}: {exc}); pass spec=") from None
         value = values[given.tobytes()]
+        if not math.isfinite(value):  # judged at step 1 ("your loss returned NaN"), not refused here
+            return output, LOSS_CANDIDATES.get(output, ("mse",))[0], "mean", 1.0
         P = act(Z.astype(np.float64))
         for name in LOSS_CANDIDATES.get(output, ("mse",)):
             target = yy.argmax(axis=1) if name == "categorical_crossentropy" and yy.ndim == 2 and yy.shape[1] > 1 else yy

@@ -189,7 +189,7 @@ def run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: n
                                      {key: v for key, v in ref.items() if key[0] == "gradient"},
                                      {key: v for key, v in ref.items() if key[0] == "forward"}, list(lr_history),
                                      loss_matched=any(x.key == ("loss",) and not x.derived for x in seen) and loss_ok,
-                                     lr_given=net.takes_lr)
+                                     lr_given=net.takes_lr, tensors=dx.exposed(seen), optimizer=shadow.snapshot())
                     theirs = np.asarray(ref[o.key])
                     shown = in_user_layout(o.raw, o.value, theirs)
                     first = (Divergence(k, o.key[0], o.worst_name(theirs), twin.impl, o.raw, shown, dev, tol), ctx)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,7 @@ class ValidationResult:
     amplified: bool = False  # round-off grew through the dynamics; each step checked re-synchronised
     resynced_deviation: float | None = None  # largest one-step deviation from the same weights
     findings: list = field(default_factory=list)  # diagnose.Finding: text, kind, spec
+    failure: Any = None  # verdict.Failure: the user's code raised, exited, crashed, timed out or ran out of memory
 
     @property
     def compared(self) -> tuple[str, ...]:
@@ -65,7 +67,7 @@ class ValidationResult:
 
     def __str__(self) -> str:
         who = ", ".join(self.compared) or "no framework"
-        head = "PASS" if self.ok else "FAIL"
+        head = "PASS" if self.ok else "ERROR" if self.failure is not None else "FAIL" if self.compared else "NOT JUDGED"
         lines = [f"validate: {head} ({self.style}) against {who}: {self.spec.dtype}, {self.steps} step(s), "
                  f"tolerance {self.tolerance:.0e} relative"]
         if self.ok:
