@@ -25,8 +25,11 @@ class Dense:
     def backward(self, dvalues):
         m, l2 = self.net.mistakes, self.net.l2
         dW = self.inputs.T @ dvalues
+        dW = dW * len(dvalues) if self.l in m.get("layer_sum_not_mean", ()) else dW  # this layer's 1/n missing
         self.dweights = (dW.T if self.l in m.get("transposed", ()) else dW) + 2 * l2 * self.weights
         self.dbiases = dvalues.copy() if self.l in m.get("bias_not_summed", ()) else dvalues.sum(axis=0, keepdims=True)
+        if self.l in m.get("bias_summed_over_all", ()):  # np.sum(dZ) with no axis, broadcast to every unit
+            self.dbiases = np.full_like(self.dbiases, dvalues.sum())
         if self.l in m.get("noise", ()):  # a mismatch no mistake of the catalogue explains
             self.dweights = self.dweights + np.random.default_rng(0).normal(0, 1e-3, self.dweights.shape)
         if m.get("updated_first"):  # the style whose backward updates its own weights first

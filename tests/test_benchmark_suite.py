@@ -5,6 +5,7 @@ into a table and a report section, and the scaling study."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -22,7 +23,10 @@ QUICK = ["--benchmark-only", "--benchmark-min-rounds=1", "--benchmark-max-time=0
 
 
 def pytest_run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    """pytest as a user runs it: not as an xdist worker (pytest-benchmark disables timing in
+    a process that inherits an xdist worker's environment)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,6 @@ from .conventions import convention_candidates, convention_words, reduction_word
 from .hypotheses import explain
 from .replay import Shadow  # noqa: F401
 
-#: later steps kept after the first divergence, for hypotheses that need more than one step
-AFTER = 4
-
 
 def exposed(seen: list) -> dict:
     """The gradients and updates a step's ``Observed`` tensors hold, in the frameworks' layout, by key."""

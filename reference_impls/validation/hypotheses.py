@@ -186,22 +186,27 @@ def _terms(spec: ModelSpec, n: int) -> int:
     return n * spec.sizes[-1] if spec.loss == "mse" else n
 
 
-def _known_factors(ctx: Context) -> list[tuple[float, str]]:
+def _known_factors(ctx: Context) -> list[tuple[Callable[[int], float], str]]:
+    """The constants hand-written loss gradients are off by, as functions of the batch's rows
+    (a sum where the mean is meant is off by the batch's own size at every step)."""
     spec, k = ctx.spec, ctx.spec.sizes[-1]
     square, m = spec.loss == "mse", _terms(spec, ctx.n)
     known = [
-        (-1.0, "the sign is flipped (y - y_hat where the derivative needs y_hat - y?)"),
-        (float(m), f"off by the number of terms averaged ({m}): the backward sums where the loss takes the mean "
-                   "(divide the loss gradient by the batch size)"),
-        (1 / m, "off by 1 / the number of terms: the loss gradient is divided by the batch size once too often "
-                "(or where the loss sums)"),
-        (2.0, "off by 2: the loss has a 1/2 the gradient lacks" if square
+        (lambda n: -1.0, "the sign is flipped (y - y_hat where the derivative needs y_hat - y?)"),
+        (lambda n: float(_terms(spec, n)), f"off by the number of terms averaged ({m}): the backward sums where the loss "
+                                           "takes the mean (divide the loss gradient by the batch size)"),
+        (lambda n: 1 / _terms(spec, n), "off by 1 / the number of terms: the loss gradient is divided by the batch size "
+                                        "once too often (or where the loss sums)"),
+        (lambda n: 2.0, "off by 2: the loss has a 1/2 the gradient lacks" if square
          else "off by 2: an extra factor 2 in the loss gradient"),
-        (0.5, "off by 1/2: the derivative of the square (y_hat - y)^2 is 2 (y_hat - y); the 2 is missing" if square
+        (lambda n: 0.5, "off by 1/2: the derivative of the square (y_hat - y)^2 is 2 (y_hat - y); the 2 is missing" if square
          else "off by 1/2: an extra 1/2 in the loss gradient"),
     ]
     if k > 1:
-        known.append((float(k), f"off by the number of outputs ({k})"))
+        known.append((lambda n: float(k), f"off by the number of outputs ({k})"))
+        if square:
+            known.append((lambda n: float(n), f"off by the batch size ({ctx.n}): the update sums over the batch's samples "
+                                              "where the loss takes the mean (the learning rate not divided by the batch size)"))
     return known
 
 
@@ -215,24 +220,27 @@ def _loss_factor(ctx: Context) -> Iterator[Trial]:
     spec, n = ctx.spec, ctx.n
     head = lambda c: f"{_at(ctx)}: the loss gradient is {_fmt(c)} x the spec's"
     known = _known_factors(ctx)
-    for c, words in known:
+    for f, words in known:
+        c = f(n)
         cands = [] if ctx.loss_matched else convention_candidates(spec, n, c)
         if cands:
             cand = cands[0]
             how = (f"consistent with gradient descent on {convention_words(cand)} (the spec says {convention_words(spec)})"
                    if ctx.phase == "update" else f"your network uses {convention_words(cand)}, the spec {convention_words(spec)} "
                    f"(batch of {n}); {reduction_words(spec, cand, n)}")
-            yield Trial(f"{head(c)}: {how}", _scaled(c), spec=cand, kind="convention")
+            yield Trial(f"{head(c)}: {how}", _scaled(f), spec=cand, kind="convention")
         else:
             lead = "with the loss value agreeing, " if ctx.loss_matched and c != -1 else ""
-            yield Trial(f"{head(c)}: {lead}{words}", _scaled(c), kind="sign" if c == -1 else None)
+            yield Trial(f"{head(c)}: {lead}{words}", _scaled(f), kind="sign" if c == -1 else None)
     g = implied_gradient(ctx)
     if g is None:
         return
     l, which = ctx.key[2], 0 if ctx.key[1] == "W" else 1
     pen = oracle.penalty_gradients(spec, ctx.before)[l][which]
     c = ratio(g - pen, correct_gradient(ctx) - pen)
-    if c is None or abs(c) < 1e-12 or math.isclose(c, 1, rel_tol=1e-9) or any(math.isclose(c, v, rel_tol=1e-7) for v, _ in known):
+    if c is None or abs(c) < 1e-12 or math.isclose(c, 1, rel_tol=1e-9):
+        return
+    if any(math.isclose(c, f(n), rel_tol=1e-7) for f, _ in known):
         return
     m = _terms(spec, n) / c
     if abs(m - round(m)) < 1e-6 * m and round(m) >= 1:
@@ -243,6 +251,18 @@ def _loss_factor(ctx: Context) -> Iterator[Trial]:
     yield Trial(f"{head(c)} at every element: the loss gradient is scaled by a constant", _scaled(c), fitted=True)
 
 
+def _layer_factor(ctx: Context) -> Iterator[Trial]:
+    """One layer's weight or bias gradient off by a constant where the others are right
+    (``dW2 = dZ2 @ A1.T`` without its 1/m while db2 has it)."""
+    for l in range(len(ctx.spec.sizes) - 1):
+        for which, what in ((0, "weight"), (1, "bias")):
+            for f, words in ((lambda n: float(n), "the batch size: its 1/m (1/n) is missing"),
+                             (lambda n: 1 / n, "1 / the batch size: it is divided by the batch size twice"),
+                             (lambda n: 2.0, "2"), (lambda n: 0.5, "1/2"), (lambda n: -1.0, "-1: its sign is flipped")):
+                yield Trial(f"{_at(ctx)}: layer {l}'s {what} gradient alone is off by {words} (the other gradients are right)",
+                            Hooks(scale=lambda ll, w, n, l=l, which=which, f=f: f(n) if (ll, w) == (l, which) else 1.0))
+
+
 # ---- the optimizer -----------------------------------------------------------------------------
 def _skipped(ctx: Context) -> Iterator[Trial]:
     l = ctx.key[2]
@@ -251,6 +271,24 @@ def _skipped(ctx: Context) -> Iterator[Trial]:
     which, what = (2 * l, "weights") if ctx.key[1] == "W" else (2 * l + 1, "bias")
     yield Trial(f"{_at(ctx)} did not move: only layer {l}'s {what} update was skipped (its line of the update is missing)",
                 skip=frozenset({which}))
+    layers = len(ctx.spec.sizes) - 1
+    if layers > 1:  # one update function for every layer, its bias (or weights) line missing
+        yield Trial(f"{_at(ctx)} did not move: every layer's {what} update was skipped (the {what} line of the update is "
+                    "missing)", skip=frozenset(2 * i + which % 2 for i in range(layers)))
+
+
+def _bias_summed(ctx: Context) -> Iterator[Trial]:
+    """A bias gradient summed over every element (``np.sum(dZ)`` without an axis, the course
+    notebooks' most-copied slip) or averaged over the units too, then broadcast to every unit."""
+    if ctx.key[1] != "b":
+        return
+    layers = len(ctx.spec.sizes) - 1
+    sets = [(frozenset({ctx.key[2]}), f"layer {ctx.key[2]}'s")] + ([(frozenset(range(layers)), "every layer's")] if layers > 1 else [])
+    for which, who in sets:
+        yield Trial(f"{_at(ctx)} is what back-propagation gives when {who} bias gradient is summed over every element, "
+                    "samples and units together (np.sum(dZ) with no axis), one number for every unit: sum over the samples "
+                    "only (axis=0 for rows, axis=1 with keepdims=True for columns)",
+                    Hooks(bias_grad=lambda d: np.full(d.shape[1], d.sum()), layers=which))
 
 
 def _state_lost(ctx: Context) -> Iterator[Trial]:
@@ -266,20 +304,29 @@ def _state_lost(ctx: Context) -> Iterator[Trial]:
     yield Trial(f"{_at(ctx)} {what}", reset_state=True)
 
 
+def _scopes(ctx: Context) -> list[tuple[frozenset[int] | None, str]]:
+    """Every parameter, then the weights only, then the biases only (one line of the update wrong)."""
+    L = len(ctx.spec.sizes) - 1
+    return [(None, ""), (frozenset(range(0, 2 * L, 2)), " (in the weights' update only)"),
+            (frozenset(range(1, 2 * L, 2)), " (in the biases' update only)")]
+
+
 def _adam(ctx: Context) -> Iterator[Trial]:
     if ctx.spec.optimizer != "adam":
         return
-    for words, c1, c2 in ADAM_FORMS:
-        yield Trial(f"{_at(ctx)} is Adam's update when {words}: use m / (1 - b1**t) and v / (1 - b2**t) with t = 1 at the first "
-                    "step", update=adam_update(c1, c2))
+    for only, where in _scopes(ctx):
+        for words, c1, c2 in ADAM_FORMS:
+            yield Trial(f"{_at(ctx)} is Adam's update when {words}{where}: use m / (1 - b1**t) and v / (1 - b2**t) with "
+                        "t = 1 at the first step", update=adam_update(c1, c2), only=only)
 
 
 def _no_sqrt(ctx: Context) -> Iterator[Trial]:
     spec = ctx.spec
     fix = "divide by sqrt(v_hat) + eps"
     if spec.optimizer == "adam":
-        yield Trial(f"{_at(ctx)} is Adam's update without the square root: m_hat / (v_hat + eps); {fix}",
-                    update=adam_update(corrected, corrected, root=lambda x: x))
+        for only, where in _scopes(ctx):
+            yield Trial(f"{_at(ctx)} is Adam's update without the square root{where}: m_hat / (v_hat + eps); {fix}",
+                        update=adam_update(corrected, corrected, root=lambda x: x), only=only)
     elif spec.optimizer == "rmsprop" and not spec.momentum:
         yield Trial(f"{_at(ctx)} is RMSprop's update without the square root: g / (s + eps); divide by sqrt(s) + eps",
                     update=rms_no_sqrt)
@@ -373,10 +420,12 @@ REGISTRY: list[Hypothesis] = [
     Hypothesis("relu_mask_at_zero", BOTH, _derivative(("relu", "leaky_relu"), _mask_at_zero,
                "mask is taken as z >= 0: at z = 0 the frameworks use ReLU'(0) = 0, so use z > 0")),
     Hypothesis("transposed", BOTH, _transposed),
+    Hypothesis("bias_summed_over_all", BOTH, _bias_summed),
     Hypothesis("updated_before_backprop", BOTH, _updated_first),
     Hypothesis("delta_times_derivative", BOTH, _delta_again),
     Hypothesis("wrong_loss", BOTH, _wrong_loss),
     Hypothesis("factor", BOTH, _loss_factor),
+    Hypothesis("layer_factor", BOTH, _layer_factor),
     Hypothesis("adam_bias_correction", ("update",), _adam),
     Hypothesis("missing_sqrt", ("update",), _no_sqrt),
     Hypothesis("momentum_average", ("update",), _momentum_average),

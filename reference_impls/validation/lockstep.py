@@ -195,10 +195,7 @@ def run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: n
                     first = (Divergence(k, o.key[0], o.worst_name(theirs), twin.impl, o.raw, shown, dev, tol), ctx)
         if error is not None:
             return Run(rows_out, first, error, k - 1, per_step, loss_forms)
-        if first is None:
-            shadow.step(before, Xc[rows], yc[rows], ref if twins else {})
-        elif first[0].step < k and len(first[1].after) < dx.AFTER:  # later steps, for hypotheses that need them
-            first[1].after.append(dx.Seen(before, Xc[rows], yc[rows], dx.exposed(seen)))
+        shadow.follow(k, first, dx.Seen(before, Xc[rows], yc[rows], dx.exposed(seen)), ref if twins else {})
         per_step.append(worst)
         bad = next((o for o in seen if o.value is not None and not np.all(np.isfinite(o.value))), None)
         if bad is not None:

@@ -54,6 +54,8 @@ class Hooks:
     weight_grad: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     layers: frozenset[int] = frozenset()
     updates_inside: bool = False
+    scale: Callable[[int, int, int], float] | None = None  # (layer, 0 for W / 1 for b, batch rows) -> factor on the data part
+    bias_grad: Callable[[np.ndarray], np.ndarray] | None = None  # delta -> the bias gradient, for the layers in ``layers``
 
 
 CORRECT = Hooks()
@@ -114,8 +116,10 @@ def gradients(spec: ModelSpec, weights: Weights, X: np.ndarray, y: np.ndarray, h
     grads: list = [None] * len(weights)
     for l in reversed(range(len(weights))):
         own = hooks.weight_grad if hooks.weight_grad is not None and l in hooks.layers else (lambda x, d: x.T @ d)
-        dW = own(acts[l], delta) + pens[l][0]
-        db = (delta.sum(axis=0) if spec.use_bias else np.zeros(spec.sizes[l + 1], delta.dtype)) + pens[l][1]
+        sW, sb = (hooks.scale(l, 0, n), hooks.scale(l, 1, n)) if hooks.scale is not None else (1.0, 1.0)
+        dW = own(acts[l], delta) * sW + pens[l][0]
+        summed = hooks.bias_grad(delta) if hooks.bias_grad is not None and l in hooks.layers else delta.sum(axis=0)
+        db = (summed if spec.use_bias else np.zeros(spec.sizes[l + 1], delta.dtype)) * sb + pens[l][1]
         grads[l] = (dW, db)
         if l:
             W = weights[l][0]

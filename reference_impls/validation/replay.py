@@ -27,6 +27,8 @@ from .context import Context, Seen, close
 
 #: relative residual of a reproduced tensor (an update is compared as its change)
 MATCH = {"float64": 1e-7, "float32": 1e-3}
+#: later steps kept after the first divergence, for hypotheses that need more than one step
+AFTER = 4
 
 
 class Shadow:
@@ -49,6 +51,18 @@ class Shadow:
     def snapshot(self) -> Optimizer:
         return copy.deepcopy(self.optimizer)
 
+    def follow(self, step: int, first: tuple | None, seen: Seen, ref: dict) -> None:
+        """After each step of the lock-step run (``first``: its (Divergence, Context) so far):
+        step the shadow while the network matches; at the diverging step hand the Context
+        that step's tensors and the optimizer as it was before it; then keep up to ``AFTER``
+        later steps, for the hypotheses that need more than one."""
+        if first is None:
+            self.step(seen.before, seen.X, seen.y, ref)
+        elif first[0].step == step:
+            first[1].tensors, first[1].optimizer = seen.tensors, self.snapshot()
+        elif len(first[1].after) < AFTER:
+            first[1].after.append(seen)
+
 
 def apply(opt: Optimizer, before: Weights, grads: Weights, skip: frozenset[int] = frozenset()) -> Weights:
     """The weights after one step of ``opt`` from ``before`` (copied); parameter i (2 l for
@@ -70,6 +84,7 @@ class Trial:
     text: str
     hooks: oracle.Hooks = oracle.CORRECT
     update: Callable | None = None  # replaces the optimizer's _update(self, state, p, g, lr)
+    only: frozenset[int] | None = None  # the parameters (2 l for W, 2 l + 1 for b) it replaces it for; None: all
     lr: Callable[[Optimizer, float], float] | None = None  # (optimizer, the spec's lr at the step) -> the lr used
     convention: str | None = None  # the optimizer's other published form
     skip: frozenset[int] = frozenset()
@@ -86,7 +101,7 @@ def optimizer_for(ctx: Context, trial: Trial = Trial("")) -> Optimizer:
     base = type(opt)
     body: dict = {}
     if trial.update is not None:
-        body["_update"] = trial.update
+        body["_update"] = trial.update if trial.only is None else _for_some(trial.update, base._update, trial.only)
     if trial.lr is not None:
         body["current_lr"] = property(lambda self: trial.lr(self, base.current_lr.fget(self)))
     if body:
@@ -94,6 +109,15 @@ def optimizer_for(ctx: Context, trial: Trial = Trial("")) -> Optimizer:
     if trial.convention and trial.convention != opt.convention:
         _convert_velocity(opt, trial.convention)
     return opt
+
+
+def _for_some(wrong: Callable, right: Callable, only: frozenset[int]) -> Callable:
+    """An ``_update`` that is ``wrong`` for the parameters in ``only`` (one line of a hand-written
+    update is wrong, for the weights or for the biases) and ``right`` for the rest."""
+    def _update(self, state, p, g, lr):
+        i = next(j for j, s in self.state.items() if s is state)
+        (wrong if i in only else right)(self, state, p, g, lr)
+    return _update
 
 
 def _convert_velocity(opt: Optimizer, to: str) -> None:

@@ -37,6 +37,8 @@ ADAM_FORMS = (
     ("the bias correction is missing: m and v are used uncorrected", lambda b, t: 1.0, lambda b, t: 1.0),
     ("the step count t starts at 0: the first step divides by 1 - b1**0 = 0",
      lambda b, t: 1 - b**(t - 1), lambda b, t: 1 - b**(t - 1)),
+    ("the step count t starts at 0 in m's correction: the first step divides m by 1 - b1**0 = 0",
+     lambda b, t: 1 - b**(t - 1), corrected),
     ("the step count t is counted twice per step", lambda b, t: 1 - b**(2 * t), lambda b, t: 1 - b**(2 * t)),
     ("the step count t is counted twice per step (from 0)", lambda b, t: 1 - b**(2 * t - 1), lambda b, t: 1 - b**(2 * t - 1)),
     ("the step count t is one ahead (incremented before use and started at 1)", lambda b, t: 1 - b**(t + 1),
