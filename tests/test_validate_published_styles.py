@@ -93,3 +93,9 @@ def test_a_training_call_that_redraws_its_weights_is_described_not_misnamed():
     result = validate(**kwargs, against=("torch",))
     assert not result.ok and [f.kind for f in result.findings] == ["replaced"], str(result)
     assert "re-draw its weights" in result.diagnosis[0]
+
+
+def test_the_result_splits_its_time_between_start_up_your_code_twins_comparison_and_diagnosis():
+    result = _run("nnfs", "l2_grad_missing_2", steps=2)
+    assert list(result.seconds) == ["start-up", "your code", "twins", "comparison", "diagnosis"], result.seconds
+    assert all(v >= 0 for v in result.seconds.values()) and "  time: start-up " in str(result)

@@ -155,7 +155,7 @@ def summary(result: ValidationResult, target: str, task: str) -> dict[str, Any]:
         "tolerance": result.tolerance, "dtype": result.spec.dtype, "compared": list(result.compared),
         "not_expressible": result.not_expressible, "amplified": result.amplified, "error": result.error,
         "failure": None if result.failure is None else result.failure.kind,
-        "diagnosis": result.diagnosis, "notes": result.notes, "spec": result.spec.to_dict(),
+        "diagnosis": result.diagnosis, "notes": result.notes, "spec": result.spec.to_dict(), "seconds": dict(result.seconds),
         "suggested_spec": result.suggested_spec.to_dict() if result.suggested_spec else None,
         "first_divergence": None if d is None else {
             "step": d.step, "phase": d.phase, "tensor": d.tensor, "impl": d.impl, "deviation": d.deviation,

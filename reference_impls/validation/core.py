@@ -15,6 +15,7 @@ frameworks on a fresh copy of the network, and said only once it passes.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -57,7 +58,19 @@ def _check_dropout(net: UserNetwork, spec: ModelSpec) -> None:
 
 def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[str] = DEFAULT_AGAINST,
                 tolerance: float | None = None, suggest: bool = True) -> ValidationResult:
-    """Validate a network already wrapped in one of the styles (see ``validate``)."""
+    """Validate a network already wrapped in one of the styles (see ``validate``); its
+    ``seconds`` split the wall time: start-up (the data, the twins), your code, the twins'
+    steps, the comparison, and the diagnosis (with its re-runs)."""
+    t0 = time.perf_counter()
+    result = _run_network(net, X, y, steps, against, tolerance, suggest)
+    spent = sum(result.seconds.values())
+    result.seconds["diagnosis"] = max(time.perf_counter() - t0 - spent, 0.0)
+    return result
+
+
+def _run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[str], tolerance: float | None,
+                 suggest: bool) -> ValidationResult:
+    t0 = time.perf_counter()
     spec = net.spec
     _check_dropout(net, spec)
     tol = TOLERANCES[spec.dtype] if tolerance is None else float(tolerance)
@@ -67,11 +80,12 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
         raise SpecError("the spec says use_bias=False but the network's biases are not zero")
     twins, skipped = build_twins(spec, against, weights, Xc, yc)
     steps = int(steps) if net.trains else 1
+    setup = time.perf_counter() - t0
     run = lockstep.run(net, spec, X, y, Xc, yc, twins, steps, tol)
     table = pd.DataFrame(run.rows, columns=["impl", "step", "phase", "tensor", "deviation", "tolerance", "ok"])
     result = ValidationResult(ok=False, first_divergence=None, diagnosis=[], table=table, spec=spec, style=net.style,
                               steps=run.steps_done, tolerance=tol, against=tuple(against), not_expressible=skipped,
-                              notes=list(net.notes))
+                              notes=list(net.notes), seconds={"start-up": setup, **run.seconds})
     if run.stop:
         result.notes.append(run.stop)
     for form, at in run.loss_forms.items():
@@ -202,10 +216,15 @@ def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAU
     args = dict(layers=layers, loss=loss, optimizer=optimizer, step=step, params=params, model=model, spec=spec, forward=forward,
                 returns=returns, weights=weights, weight_layout=weight_layout, X=X, y=y, data_layout=data_layout, labels=labels,
                 steps_per_call=steps_per_call)
+    t0 = time.perf_counter()
     if isolate and sandbox_available():
-        return run_isolated(lambda: prepare(**args), None, None, steps, tuple(against), tolerance, Limits(timeout, memory))
-    net, (X, y) = prepare(**args)
-    return run_network(net, X, y, steps, tuple(against), tolerance)
+        result = run_isolated(lambda: prepare(**args), None, None, steps, tuple(against), tolerance, Limits(timeout, memory))
+    else:
+        net, (X, y) = prepare(**args)
+        result = run_network(net, X, y, steps, tuple(against), tolerance)
+    if result.seconds:  # loading your network (and its process) counts as start-up
+        result.seconds["start-up"] += max(time.perf_counter() - t0 - sum(result.seconds.values()), 0.0)
+    return result
 
 
 def assert_validates(**kwargs: Any) -> ValidationResult:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -84,6 +85,7 @@ class Run:
     per_step: list[float]
     loss_forms: dict[str, set] = field(default_factory=dict)  # steps whose loss matched only in another form (LOSS_FORMS)
     stop: str | None = None  # why the run stopped before its last step
+    seconds: dict[str, float] = field(default_factory=dict)  # your code / twins / comparison
 
 
 def _loss_of_output(spec: ModelSpec, seen: list[Observed], yb: np.ndarray, n: int) -> list[Observed]:
@@ -141,6 +143,19 @@ def _order(o: Observed) -> tuple:
 
 def run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: np.ndarray, twins: list[Twin],
          steps: int, tol: float, resync: bool = False) -> Run:
+    """Up to ``steps`` steps in lock-step; ``Run.seconds`` splits the time between the user's
+    code, the framework twins and the comparison (the rest)."""
+    seconds = {"your code": 0.0, "twins": 0.0}
+    t0 = time.perf_counter()
+    result = _steps(net, spec, X, y, Xc, yc, twins, steps, tol, resync, seconds)
+    seconds["comparison"] = max(time.perf_counter() - t0 - seconds["your code"] - seconds["twins"], 0.0)
+    result.seconds = seconds
+    return result
+
+
+def _steps(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: np.ndarray, twins: list[Twin],
+           steps: int, tol: float, resync: bool, seconds: dict[str, float]) -> Run:
+    clock = time.perf_counter
     caller = Caller()
     rows_out: list[dict] = []
     first = None
@@ -158,17 +173,21 @@ def run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: n
         Xb, yb = take(np.asarray(X), rows, net.samples_as), take(np.asarray(y), rows, net.samples_as)
         nb = len(Xc[rows])
         error = None
+        t = clock()
         try:
             seen = net.step(Xb, yb, caller)
         except UserCodeError as exc:
             error, seen = exc, list(getattr(exc, "seen", []))
+        seconds["your code"] += clock() - t
         seen = sorted(seen + _loss_of_output(spec, seen, yc[rows], nb), key=_order)
         wanted = {o.key[0] for o in seen}
         scales = term_scales(spec, before, Xc[rows], yc[rows], lr_history[-1])
         worst = 0.0
         loss_ok = True
         for twin in twins:
+            t = clock()
             ref = twin.step(rows, wanted, before if resync else None, net.masks, net.steps_per_call)
+            seconds["twins"] += clock() - t
             for o in seen:
                 if o.key not in ref:
                     continue

@@ -53,6 +53,7 @@ class ValidationResult:
     resynced_deviation: float | None = None  # largest one-step deviation from the same weights
     findings: list = field(default_factory=list)  # diagnose.Finding: text, kind, spec
     failure: Any = None  # verdict.Failure: the user's code raised, exited, crashed, timed out or ran out of memory
+    seconds: dict[str, float] = field(default_factory=dict)  # start-up, your code, twins, comparison, diagnosis
 
     @property
     def compared(self) -> tuple[str, ...]:
@@ -92,6 +93,8 @@ class ValidationResult:
         if devs:
             label = "free-running from the same start" if self.amplified else "over every step"
             lines.append(f"  largest deviation per phase ({label}): " + ", ".join(f"{p} {v:.1e}" for p, v in devs.items()))
+        if self.seconds:
+            lines.append("  time: " + ", ".join(f"{part} {value:.2f} s" for part, value in self.seconds.items()))
         return "\n".join(lines)
 
 
