@@ -340,8 +340,11 @@ def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[
     def save(table) -> None:
         paths[:] = store.write_table("submissions", with_dtypes(table, "submissions"))
 
-    table = run_batch(targets, args.jobs or 1, report, done, save if store else None, task=args.task, steps=args.steps,
-                      against=against, seed=args.seed, spec_file=args.spec, tolerance=args.tolerance, limits=limits)
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler is the address of a Dask scheduler: add --backend dask")
+    table = run_batch(targets, args.jobs or 1, report, done, save if store else None, backend=args.backend,
+                      scheduler=args.scheduler, task=args.task, steps=args.steps, against=against, seed=args.seed,
+                      spec_file=args.spec, tolerance=args.tolerance, limits=limits)
     for path in paths:
         say(args, f"wrote {path}")
     if store:
@@ -407,7 +410,12 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", action="store_true",
                    help="with several submissions and --out: keep the rows already in OUT/submissions.parquet, judge the rest")
     p.add_argument("--jobs", type=int, help="submissions judged side by side when TARGET names several (a quoted glob "
-                   "'subs/*.py:network' or a folder): one row each in OUT/submissions.parquet (default 1)")
+                   "'subs/*.py:network' or a folder): one row each in OUT/submissions.parquet (default 1); with "
+                   "--backend dask and no --scheduler, the size of the local cluster")
+    p.add_argument("--backend", choices=("local", "dask"), default="local",
+                   help="where a batch's submissions are judged: local processes, or a Dask cluster (rows come back here)")
+    p.add_argument("--scheduler", help="the Dask scheduler's address (tcp://host:8786) for --backend dask (default: a local "
+                   "cluster of --jobs workers)")
 
 
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
@@ -423,8 +431,6 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
                    help="floating-point type of every implementation (default float64; float32 is judged with its own tolerances)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data and the initial weights (default 0)")
     p.add_argument("--out", help="folder for the equivalence and deviation tables (Parquet + CSV)")
-    p.add_argument("--resume", action="store_true",
-                   help="with several submissions and --out: keep the rows already in OUT/submissions.parquet, judge the rest")
     p.add_argument("--jobs", type=int, help="worker processes, one thread each (default: $SCRATCHBENCH_CHECK_JOBS, else one per core, "
                    "at most 4); with --backend dask and no --scheduler, the size of the local cluster")
     p.add_argument("--backend", choices=("local", "dask"), default="local",

@@ -93,3 +93,23 @@ def test_expand_names_the_submissions(tmp_path):
     assert expand(f"{tmp_path}/a.py:network") is None
     with pytest.raises(LoadError, match="no Python files match"):
         expand(f"{tmp_path}/*.ipynb:network")
+
+
+def test_a_class_judged_on_a_dask_cluster_gives_the_same_rows(tmp_path):
+    """--backend dask: the submissions are judged on a local cluster's workers, each still in
+    its own sandbox; the rows come back and the table is written here, as locally."""
+    subs = tmp_path / "subs"
+    _class(subs, correct=None, buggy="double_lr", exits="os_exit")
+    proc = batch(f"{subs}/*.py:network", "--backend", "dask", "--jobs", "2", "--timeout", "20", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "3 submissions: 1 pass, 1 fail, 1 error", proc.stdout
+    table = pd.read_parquet(tmp_path / "out" / "submissions.parquet")
+    status = {Path(s.split(":")[0]).stem: v for s, v in zip(table.submission, table.status)}
+    assert status == {"buggy": "fail", "correct": "pass", "exits": "error"}, table
+
+
+def test_a_scheduler_without_the_dask_backend_is_refused_in_one_line(tmp_path):
+    subs = tmp_path / "subs"
+    _class(subs, correct=None, buggy="double_lr")
+    proc = batch(f"{subs}/*.py:network", "--scheduler", "tcp://127.0.0.1:1")
+    assert proc.returncode == 2 and "add --backend dask" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

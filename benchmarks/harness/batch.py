@@ -67,12 +67,16 @@ def judge(target: str, task: str, steps: int, against: list[str], seed: int, spe
 
 
 def run_batch(targets: list[str], jobs: int, report: Callable[[dict], None] = lambda row: None, done: pd.DataFrame | None = None,
-              save: Callable[[pd.DataFrame], Any] | None = None, **kwargs: Any) -> pd.DataFrame:
+              save: Callable[[pd.DataFrame], Any] | None = None, backend: str = "local", scheduler: str | None = None,
+              **kwargs: Any) -> pd.DataFrame:
     """Every target judged (``judge``'s keyword arguments in ``kwargs``), ``report`` called
     with each row as it finishes and ``save`` with the table so far; the rows of ``done`` (an
-    earlier table: ``--resume``) are kept, not judged again. The table in the targets' order."""
+    earlier table: ``--resume``) are kept, not judged again. ``backend="dask"`` judges them on
+    the cluster at ``scheduler`` (or a local one of ``jobs`` workers), as sweeps run; the rows
+    come back here, so the table is written as locally. The table in the targets' order."""
     rows = {} if done is None else {r["submission"]: r for r in done.to_dict("records") if r["submission"] in set(targets)}
-    for row in _rows([t for t in targets if t not in rows], jobs, report, kwargs):
+    todo = [t for t in targets if t not in rows]
+    for row in (_dask_rows(todo, jobs, scheduler, report, kwargs) if backend == "dask" else _rows(todo, jobs, report, kwargs)):
         rows[row["submission"]] = row
         if save is not None:  # an interrupted batch resumes from here
             save(_table(rows, targets))
@@ -108,6 +112,27 @@ def _rows(targets: list[str], jobs: int, report: Callable[[dict], None], kwargs:
             except Exception as exc:  # the worker itself died: that submission is an error, the rest go on
                 row = dict(submission=futures[future], status="error", cause=f"the judge's worker failed: {exc}",
                            seconds=math.nan)
+            report(row)
+            yield row
+
+
+def _judged_pinned(target: str, **kwargs: Any) -> dict:
+    _pin(kwargs["against"])
+    return judge(target, **kwargs)
+
+
+def _dask_rows(targets: list[str], jobs: int, scheduler: str | None, report: Callable[[dict], None], kwargs: dict) -> Iterator[dict]:
+    import uuid
+    from functools import partial
+
+    from .cluster import client, dask_map
+
+    run = uuid.uuid4().hex[:12]  # task keys unique to this batch, should others share the scheduler
+    keys = {t: f"scratchbench-validate-{run}-{i}" for i, t in enumerate(targets)}
+    failed = lambda target, reason: dict(submission=target, status="error", cause=f"the judge's worker failed: {reason}",
+                                         seconds=math.nan)
+    with client(scheduler, max(jobs, 1)) as c:
+        for row in dask_map(c, partial(_judged_pinned, **kwargs), targets, failed, key=keys.__getitem__):
             report(row)
             yield row
 
