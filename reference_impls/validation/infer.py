@@ -30,7 +30,7 @@ from scratch import ACTIVATIONS, get_loss, get_optimizer
 from ..base import optimizer_kwargs
 from ..spec import ModelSpec, SpecError
 from .layered import (
-    GRAD_NAMES,
+    gradient_names,
     LayerObjects,
     LossView,
     bias_attr,
@@ -145,9 +145,9 @@ def _observe_updates(net: LayerObjects, optimizer: Any, G: np.ndarray, g: np.nda
     deltas = []
     for _ in range(steps):
         before = getattr(layer, w).copy()
-        for name in (f"d{w}", f"d_{w}", f"grad_{w}", f"{w}_grad") + GRAD_NAMES["W"]:
+        for name in gradient_names(w, "W"):
             layer.__dict__[name] = G.copy()
-        for name in (f"d{b}", f"d_{b}", f"grad_{b}", f"{b}_grad") + GRAD_NAMES["b"]:
+        for name in gradient_names(b, "b"):
             layer.__dict__[name] = g.copy()
         if callable(getattr(opt, "pre_update_params", None)):
             opt.pre_update_params()

@@ -217,6 +217,11 @@ GRAD_NAMES = {"W": ("dweights", "dW", "dw", "d_weights", "grad_W", "grad_w", "gr
               "b": ("dbiases", "dbias", "db", "d_biases", "d_bias", "grad_b", "grad_bias", "grad_biases", "bias_grad", "biases_grad")}
 
 
+def gradient_names(attr: str, kind: str) -> tuple[str, ...]:
+    """The names a layer may store the gradient of its parameter ``attr`` (``kind`` W or b) under."""
+    return (f"d{attr}", f"d_{attr}", f"grad_{attr}", f"{attr}_grad") + GRAD_NAMES[kind]
+
+
 class LayerObjects(UserNetwork):
     style = "layer objects"
 
@@ -362,8 +367,7 @@ class LayerObjects(UserNetwork):
         for l in range(len(self.dense)):
             layer, w, b = self._dense(l)
             for kind, attr in (("W", w), ("b", b)):
-                grad = next((g for g in (f"d{attr}", f"d_{attr}", f"grad_{attr}", f"{attr}_grad") + GRAD_NAMES[kind]
-                             if isinstance(getattr(layer, g, None), np.ndarray)), None)
+                grad = next((g for g in gradient_names(attr, kind) if isinstance(getattr(layer, g, None), np.ndarray)), None)
                 if grad is not None:
                     seen.append(self.observe(("gradient", kind, l), f"layers[{self.dense[l]}].{grad}", getattr(layer, grad), n))
         if self.optimizer is not None:
