@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 class UsageError(Exception):
@@ -54,7 +54,9 @@ def say(args: argparse.Namespace, line: str, file=None) -> None:
 
 def _verbosity_arguments(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
-    group.add_argument("-q", "--quiet", action="store_true", help="print only errors and the final line (no progress bar or tables)")
+    group.add_argument(
+        "-q", "--quiet", action="store_true", help="print only errors and the final line (no progress bar or tables)"
+    )
     group.add_argument("-v", "--verbose", action="store_true", help="also print a line per finished run (run)")
 
 
@@ -73,12 +75,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
     tasks = parse_tasks(args.tasks)
     external = [t.name for t in tasks if "external" in t.tags]
     if external:
-        raise UsageError(f"check cannot run task {external[0]}: it reads your local files, whose path only a run config gives "
-                         f"([task.{external[0]}] path = ... with scratchbench run --config FILE); check the other tasks")
+        raise UsageError(
+            f"check cannot run task {external[0]}: it reads your local files, whose path only a run config gives "
+            f"([task.{external[0]}] path = ... with scratchbench run --config FILE); check the other tasks"
+        )
     if args.steps < 1:
         raise UsageError(f"--steps must be at least 1, got {args.steps}")
     if args.scheduler and args.backend != "dask":
-        raise UsageError("--scheduler needs --backend dask (comparisons then run on that cluster); add --backend dask, or drop --scheduler")
+        raise UsageError(
+            "--scheduler needs --backend dask (comparisons then run on that cluster); add --backend dask, or drop --scheduler"
+        )
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     impls = check_impls(args.impls)
@@ -99,8 +105,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
         def progress(i: int, n: int, what: str) -> None:
             bar.update(job, completed=i, description=f"comparing {what}")
 
-        table, deviation = run_check(tasks, impls, configs, args.steps, args.dtype, seed=args.seed, progress=progress,
-                                     workers=args.jobs, backend=args.backend, scheduler=args.scheduler, device=args.device)
+        table, deviation = run_check(
+            tasks,
+            impls,
+            configs,
+            args.steps,
+            args.dtype,
+            seed=args.seed,
+            progress=progress,
+            workers=args.jobs,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            device=args.device,
+        )
     if not args.quiet:
         print_table(table)
     if store:
@@ -121,7 +138,9 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
 
     table = Table(title="Tasks (scratchbench run --tasks NAME,...)")
     for col in ("task", "description", "train / test rows", "features", "classes", "default model", "epochs", "target"):
-        table.add_column(col, justify="right" if col in ("train / test rows", "features", "classes", "epochs") else "left")
+        table.add_column(
+            col, justify="right" if col in ("train / test rows", "features", "classes", "epochs") else "left"
+        )
     for task in TASKS.values():
         spec = task.spec
         try:
@@ -132,7 +151,16 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
         model = f"{'-'.join(map(str, spec.sizes))} {'/'.join(spec.activations)}, {spec.optimizer} lr {spec.lr:g}"
         model += ", full batch" if spec.batch_size is None else f", batch {spec.batch_size}"
         classes = str(max(spec.sizes[-1], 2))
-        table.add_row(task.name, task.description, rows, feats, classes, model, str(task.epochs), f"{task.target_metric} >= {task.target:g}")
+        table.add_row(
+            task.name,
+            task.description,
+            rows,
+            feats,
+            classes,
+            model,
+            str(task.epochs),
+            f"{task.target_metric} >= {task.target:g}",
+        )
     Console(width=200).print(table)
     return 0
 
@@ -147,7 +175,14 @@ def _terminate(signum: int, frame: object) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from .harness import config as cfgmod
     from .harness.sweep import run_sweep
@@ -155,12 +190,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .tasks import parse_tasks
 
     if args.resume and args.overwrite:
-        raise UsageError("--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one")
+        raise UsageError(
+            "--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one"
+        )
     if args.config and args.grid:
-        raise UsageError(f"--grid {args.grid} and --config {args.config}: a config file states the whole sweep; give one of them")
+        raise UsageError(
+            f"--grid {args.grid} and --config {args.config}: a config file states the whole sweep; give one of them"
+        )
     cfg = cfgmod.load(args.config) if args.config else cfgmod.grid(args.grid or "quick")
     grid = f"config {args.config}" if args.config else args.grid or "quick"
-    overrides = {key: getattr(args, key) for key in ("tasks", "impls", "seeds", "epochs", "threads", "eval_every") if getattr(args, key) is not None}
+    overrides = {
+        key: getattr(args, key)
+        for key in ("tasks", "impls", "seeds", "epochs", "threads", "eval_every")
+        if getattr(args, key) is not None
+    }
     cfg = cfgmod.from_mapping(overrides, base=cfg)
     parse_tasks(",".join(cfg.tasks))
     if args.jobs < 1:
@@ -171,7 +214,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         check_writable(args.out)  # before any framework is imported: a bad --out fails in a moment
     console = Console(stderr=True)
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    ]
     # A process started with SIGINT ignored (a background job of a non-interactive shell,
     # some CI runners) inherits that, and Python then never raises KeyboardInterrupt: the
     # sweep would ignore Ctrl-C and run to the end. A sweep told to stop must stop.
@@ -186,12 +236,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 if args.verbose:
                     bar.console.print(f"[{i}/{n}] {what}", highlight=False, markup=False)
 
-            results = run_sweep(cfg, args.out, resume=args.resume, overwrite=args.overwrite, jobs=args.jobs, progress=progress,
-                                backend=args.backend, scheduler=args.scheduler, device=args.device, grid=grid,
-                                argv=["scratchbench", *args.argv], notify=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False))
+            results = run_sweep(
+                cfg,
+                args.out,
+                resume=args.resume,
+                overwrite=args.overwrite,
+                jobs=args.jobs,
+                progress=progress,
+                backend=args.backend,
+                scheduler=args.scheduler,
+                device=args.device,
+                grid=grid,
+                argv=["scratchbench", *args.argv],
+                notify=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False),
+            )
     except KeyboardInterrupt as exc:
         how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        print(f"scratchbench run: {how}; finished runs are saved in {args.out}; continue with --resume", file=sys.stderr)
+        print(
+            f"scratchbench run: {how}; finished runs are saved in {args.out}; continue with --resume", file=sys.stderr
+        )
         return 143 if isinstance(exc, Terminated) else 130
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -199,11 +262,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print_summary(results.summary, results.runs)
     if args.out:
-        print(f"{len(results.runs)} runs; tables written to {args.out}/ (runs, curves, summary, confusion, environment as .parquet and .csv; manifest.json)")
+        print(
+            f"{len(results.runs)} runs; tables written to {args.out}/ (runs, curves, summary, confusion, environment as .parquet and .csv; manifest.json)"
+        )
     failed = int((results.runs["status"] == "failed").sum()) if len(results.runs) else 0
     if failed:
-        print(f"scratchbench run: {failed} of {len(results.runs)} runs failed (their messages are above and in the runs table); "
-              "fix the cause and rerun them with --resume", file=sys.stderr)
+        print(
+            f"scratchbench run: {failed} of {len(results.runs)} runs failed (their messages are above and in the runs table); "
+            "fix the cause and rerun them with --resume",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -225,43 +293,69 @@ def _cmd_scale(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-width must be at least 64, got {args.max_width}")
     store = ResultsStore(args.out)
     store.check_writable()
-    table = run_scale(impls, args.dtype, args.threads, args.max_n, args.max_width, progress=lambda what: say(args, f"measured {what}", file=sys.stderr))
+    table = run_scale(
+        impls,
+        args.dtype,
+        args.threads,
+        args.max_n,
+        args.max_width,
+        progress=lambda what: say(args, f"measured {what}", file=sys.stderr),
+    )
     store.write_table("scale", table)
     for r in slopes(table).itertuples():
         say(args, f"{r.impl:8s} step time grows with {r.sweep:5s} as {r.sweep}^{r.slope:.2f}")
     largest = table.sort_values("n").groupby("impl").tail(1)
     for r in largest.itertuples():
-        say(args, f"{r.impl:8s} n={r.n:,} width={r.width}: {seconds(r.step_median)} per step, {r.peak_mb:.0f} MiB added")
+        say(
+            args, f"{r.impl:8s} n={r.n:,} width={r.width}: {seconds(r.step_median)} per step, {r.peak_mb:.0f} MiB added"
+        )
     print(f"wrote {args.out}/scale.parquet and .csv")
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    import os
+
     from .harness.summary import summarize
     from .report import build_report
     from .results.store import ResultsStore
 
-    import os
-
     if args.baseline and not os.path.isfile(args.baseline):
-        raise UsageError(f"--baseline file {args.baseline!r} does not exist; give an earlier pytest --benchmark-json file (or one "
-                         "--benchmark-autosave kept under .benchmarks/)")
+        raise UsageError(
+            f"--baseline file {args.baseline!r} does not exist; give an earlier pytest --benchmark-json file (or one "
+            "--benchmark-autosave kept under .benchmarks/)"
+        )
     if args.results.endswith(".json"):
         return _report_against_baseline(args)
     for flag, folder in (("--check", args.check), ("--scale", args.scale)):
         if folder and not os.path.isdir(folder):
-            raise UsageError(f"{flag} folder {folder!r} does not exist; give the folder written by scratchbench {flag[2:]} --out, or leave {flag} out")
+            raise UsageError(
+                f"{flag} folder {folder!r} does not exist; give the folder written by scratchbench {flag[2:]} --out, or leave {flag} out"
+            )
     if args.benchmark_json and not os.path.isfile(args.benchmark_json):
-        raise UsageError(f"--benchmark-json file {args.benchmark_json!r} does not exist; write it with pytest --benchmark-only --benchmark-json=FILE, or leave the flag out")
+        raise UsageError(
+            f"--benchmark-json file {args.benchmark_json!r} does not exist; write it with pytest --benchmark-only --benchmark-json=FILE, or leave the flag out"
+        )
     if not os.path.isdir(args.results):
-        raise UsageError(f"results folder {args.results!r} does not exist; create it with: scratchbench run --out {args.results}")
+        raise UsageError(
+            f"results folder {args.results!r} does not exist; create it with: scratchbench run --out {args.results}"
+        )
     store = ResultsStore(args.results)
     if store.tables_stale():  # after a killed sweep: the records are the truth
         runs = store.rebuild_tables(summarize)["runs"]
         print(f"rebuilt the tables of {args.results} from its {len(runs)} records", file=sys.stderr)
     if args.baseline and not (args.benchmark_json or os.path.isfile(os.path.join(args.results, "benchmarks.json"))):
-        raise UsageError(f"--baseline needs the current timing-suite run: {args.results}/benchmarks.json (make bench) or --benchmark-json FILE")
-    paths = build_report(args.results, args.out, check=args.check, benchmark_json=args.benchmark_json, scale=args.scale, baseline=args.baseline)
+        raise UsageError(
+            f"--baseline needs the current timing-suite run: {args.results}/benchmarks.json (make bench) or --benchmark-json FILE"
+        )
+    paths = build_report(
+        args.results,
+        args.out,
+        check=args.check,
+        benchmark_json=args.benchmark_json,
+        scale=args.scale,
+        baseline=args.baseline,
+    )
     print(f"wrote {paths['markdown']} and {paths['html']}")
     return 0
 
@@ -272,21 +366,25 @@ def _report_against_baseline(args: argparse.Namespace) -> int:
     from .results.store import read_benchmark_json
 
     if not args.baseline:
-        raise UsageError(f"{args.results} is a file: give a results folder, or compare two timing-suite runs with --baseline OLD.json {args.results}")
-    paths = write_comparison(read_benchmark_json(args.baseline), read_benchmark_json(args.results), args.out, (args.baseline, args.results))
+        raise UsageError(
+            f"{args.results} is a file: give a results folder, or compare two timing-suite runs with --baseline OLD.json {args.results}"
+        )
+    paths = write_comparison(
+        read_benchmark_json(args.baseline), read_benchmark_json(args.results), args.out, (args.baseline, args.results)
+    )
     print(paths["headline"])
     print(f"wrote {paths['markdown']} and {paths['html']}")
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from reference_impls.validation.sandbox import Limits
+    from reference_impls.validation.verdict import UserCodeFailed, exit_code
+
     from .harness.batch import expand
     from .harness.config import parse_impls
     from .harness.validate import run_validation, summary, table
     from .results.store import ResultsStore
-
-    from reference_impls.validation.sandbox import Limits
-    from reference_impls.validation.verdict import UserCodeFailed, exit_code
 
     if args.steps < 1:
         raise UsageError(f"--steps must be at least 1, got {args.steps}")
@@ -302,8 +400,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if targets is not None:
         return _validate_batch(args, targets, against, limits, store)
     try:
-        result = run_validation(args.target, args.task, args.steps, against, seed=args.seed, spec_file=args.spec,
-                                tolerance=args.tolerance, limits=limits, labels=args.labels, steps_per_call=args.steps_per_call)
+        result = run_validation(
+            args.target,
+            args.task,
+            args.steps,
+            against,
+            seed=args.seed,
+            spec_file=args.spec,
+            tolerance=args.tolerance,
+            limits=limits,
+            labels=args.labels,
+            steps_per_call=args.steps_per_call,
+        )
     except UserCodeFailed as exc:  # it could not even be loaded: exited, crashed, hung
         print(f"validate: ERROR: {exc}")
         return 3
@@ -329,7 +437,10 @@ def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[
 
     def report(row: dict) -> None:
         where = f" at step {row['step']}, {row['phase']}, {row['tensor']}" if row.get("step") is not None else ""
-        say(args, f"{row['status'].upper():5} {row['submission']}{where}" + (f": {row['cause']}" if row.get("cause") else ""))
+        say(
+            args,
+            f"{row['status'].upper():5} {row['submission']}{where}" + (f": {row['cause']}" if row.get("cause") else ""),
+        )
         sys.stdout.flush()  # a line per submission as it is judged, also into a log file
 
     if args.resume and not store:
@@ -342,9 +453,22 @@ def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[
 
     if args.scheduler and args.backend != "dask":
         raise UsageError("--scheduler is the address of a Dask scheduler: add --backend dask")
-    table = run_batch(targets, args.jobs or 1, report, done, save if store else None, backend=args.backend,
-                      scheduler=args.scheduler, task=args.task, steps=args.steps, against=against, seed=args.seed,
-                      spec_file=args.spec, tolerance=args.tolerance, limits=limits)
+    table = run_batch(
+        targets,
+        args.jobs or 1,
+        report,
+        done,
+        save if store else None,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        task=args.task,
+        steps=args.steps,
+        against=against,
+        seed=args.seed,
+        spec_file=args.spec,
+        tolerance=args.tolerance,
+        limits=limits,
+    )
     for path in paths:
         say(args, f"wrote {path}")
     if store:
@@ -389,95 +513,197 @@ Examples: examples/seed001_xor.py, seed003_spiral.py, seed004_simplenn.py, nnfs_
 def _validate_arguments(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("target", help="FILE.py:NAME: a function returning your network, or the network")
-    p.add_argument("--task", default="xor", help="the task whose training data to use (default: xor; see scratchbench tasks)")
+    p.add_argument(
+        "--task", default="xor", help="the task whose training data to use (default: xor; see scratchbench tasks)"
+    )
     p.add_argument("--steps", type=int, default=100, help="training steps to compare (default 100)")
-    p.add_argument("--against", default="torch,keras",
-                   help="implementations to compare with, comma-separated, or 'all' (default: torch,keras; scratch too, e.g. for "
-                        "float32 code that accumulates in float64 as nnfs.init() does)")
+    p.add_argument(
+        "--against",
+        default="torch,keras",
+        help="implementations to compare with, comma-separated, or 'all' (default: torch,keras; scratch too, e.g. for "
+        "float32 code that accumulates in float64 as nnfs.init() does)",
+    )
     p.add_argument("--spec", help="a TOML or JSON ModelSpec file, for a network whose file does not state one")
-    p.add_argument("--tolerance", type=float, help="relative deviation allowed per tensor (default: 1e-10 in float64, 1e-4 in float32)")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        help="relative deviation allowed per tensor (default: 1e-10 in float64, 1e-4 in float32)",
+    )
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the task's data (default 0)")
-    p.add_argument("--labels", choices=("onehot", "sparse"),
-                   help="the labels your code takes: one-hot rows (columns with data_layout='columns') or class indices "
-                        "(default: class indices; a float column for one output)")
-    p.add_argument("--steps-per-call", type=positive_int, default=None,
-                   help="updates one call of your training step makes on the batch it is given (a training loop with its own "
-                        "hard-coded epoch count); default 1")
+    p.add_argument(
+        "--labels",
+        choices=("onehot", "sparse"),
+        help="the labels your code takes: one-hot rows (columns with data_layout='columns') or class indices "
+        "(default: class indices; a float column for one output)",
+    )
+    p.add_argument(
+        "--steps-per-call",
+        type=positive_int,
+        default=None,
+        help="updates one call of your training step makes on the batch it is given (a training loop with its own "
+        "hard-coded epoch count); default 1",
+    )
     p.add_argument("--out", help="folder for the validation table and its report (Markdown + HTML in OUT/report)")
-    p.add_argument("--timeout", type=float, default=60.0,
-                   help="seconds your code may run over the whole validation (default 60); past it: exit 3, naming the call")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds your code may run over the whole validation (default 60); past it: exit 3, naming the call",
+    )
     p.add_argument("--memory", type=int, help="megabytes your code may allocate (default: no limit); past it: exit 3")
-    p.add_argument("--resume", action="store_true",
-                   help="with several submissions and --out: keep the rows already in OUT/submissions.parquet, judge the rest")
-    p.add_argument("--jobs", type=int, help="submissions judged side by side when TARGET names several (a quoted glob "
-                   "'subs/*.py:network' or a folder): one row each in OUT/submissions.parquet (default 1); with "
-                   "--backend dask and no --scheduler, the size of the local cluster")
-    p.add_argument("--backend", choices=("local", "dask"), default="local",
-                   help="where a batch's submissions are judged: local processes, or a Dask cluster (rows come back here)")
-    p.add_argument("--scheduler", help="the Dask scheduler's address (tcp://host:8786) for --backend dask (default: a local "
-                   "cluster of --jobs workers)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="with several submissions and --out: keep the rows already in OUT/submissions.parquet, judge the rest",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        help="submissions judged side by side when TARGET names several (a quoted glob "
+        "'subs/*.py:network' or a folder): one row each in OUT/submissions.parquet (default 1); with "
+        "--backend dask and no --scheduler, the size of the local cluster",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default="local",
+        help="where a batch's submissions are judged: local processes, or a Dask cluster (rows come back here)",
+    )
+    p.add_argument(
+        "--scheduler",
+        help="the Dask scheduler's address (tcp://host:8786) for --backend dask (default: a local "
+        "cluster of --jobs workers)",
+    )
 
 
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=non_negative_int, default=0, help="seed for the weights and the spiral data (default 0)")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed for the weights and the spiral data (default 0)"
+    )
 
 
 def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tasks", default="xor,spiral", help="comma-separated tasks, or 'all' (default: xor,spiral)")
     p.add_argument("--impls", default="all", help="implementations to compare with scratch, comma-separated, or 'all'")
-    p.add_argument("--configs", default="", help="optimizer-batching configs, e.g. sgd-full,adam-minibatch, or 'all' (default: all but adagrad)")
+    p.add_argument(
+        "--configs",
+        default="",
+        help="optimizer-batching configs, e.g. sgd-full,adam-minibatch, or 'all' (default: all but adagrad)",
+    )
     p.add_argument("--steps", type=int, default=1000, help="training steps per comparison (default 1000)")
-    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
-                   help="floating-point type of every implementation (default float64; float32 is judged with its own tolerances)")
-    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data and the initial weights (default 0)")
+    p.add_argument(
+        "--dtype",
+        choices=("float64", "float32"),
+        default="float64",
+        help="floating-point type of every implementation (default float64; float32 is judged with its own tolerances)",
+    )
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed of the data and the initial weights (default 0)"
+    )
     p.add_argument("--out", help="folder for the equivalence and deviation tables (Parquet + CSV)")
-    p.add_argument("--jobs", type=int, help="worker processes, one thread each (default: $SCRATCHBENCH_CHECK_JOBS, else one per core, "
-                   "at most 4); with --backend dask and no --scheduler, the size of the local cluster")
-    p.add_argument("--backend", choices=("local", "dask"), default="local",
-                   help="where comparisons run: local processes, or a Dask cluster (the tables come back here)")
-    p.add_argument("--scheduler", help="the Dask scheduler's address (tcp://host:8786) for --backend dask (default: a local cluster)")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
-                   help="where torch and Keras run against the scratch twin (on the CPU); each row records it (default cpu)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        help="worker processes, one thread each (default: $SCRATCHBENCH_CHECK_JOBS, else one per core, "
+        "at most 4); with --backend dask and no --scheduler, the size of the local cluster",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default="local",
+        help="where comparisons run: local processes, or a Dask cluster (the tables come back here)",
+    )
+    p.add_argument(
+        "--scheduler",
+        help="the Dask scheduler's address (tcp://host:8786) for --backend dask (default: a local cluster)",
+    )
+    p.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="where torch and Keras run against the scratch twin (on the CPU); each row records it (default cpu)",
+    )
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:
     from .harness.config import GRIDS
 
-    p.add_argument("--grid", choices=tuple(GRIDS),
-                   help="the sweep to start from (default quick: xor and spiral, 3 seeds, shortened epochs, about a minute with "
-                        "make report; full: the six gates and spiral, 5 seeds, each task's own epochs); flags override it")
+    p.add_argument(
+        "--grid",
+        choices=tuple(GRIDS),
+        help="the sweep to start from (default quick: xor and spiral, 3 seeds, shortened epochs, about a minute with "
+        "make report; full: the six gates and spiral, 5 seeds, each task's own epochs); flags override it",
+    )
     p.add_argument("--tasks", help="comma-separated tasks, 'gates' or 'all' (default: the grid's)")
     p.add_argument("--impls", help="comma-separated implementations or 'all' (default: all of them)")
     p.add_argument("--seeds", type=int, help="number of seeds, 0..N-1 (default: the grid's, 3 quick, 5 full)")
-    p.add_argument("--config", help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see README); instead of --grid")
+    p.add_argument(
+        "--config", help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see README); instead of --grid"
+    )
     p.add_argument("--epochs", type=int, help="epochs for every task (default: the grid's; full: each task's own)")
     p.add_argument("--threads", type=int, help="threads for every framework, pinned alike (default 1)")
-    p.add_argument("--eval-every", dest="eval_every", type=int, help="evaluate every N epochs (default: ~100 evaluations per run)")
+    p.add_argument(
+        "--eval-every", dest="eval_every", type=int, help="evaluate every N epochs (default: ~100 evaluations per run)"
+    )
     p.add_argument("--out", default="results", help="folder for the tables (default: results)")
-    p.add_argument("--resume", action="store_true", help="continue the sweep recorded in --out (same configuration; failed runs run again)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep recorded in --out (same configuration; failed runs run again)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace the sweep recorded in --out")
-    p.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (timings are then flagged); with --backend dask "
-                   "and no --scheduler, the size of the local cluster")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
-                   help="where torch and Keras run (scratch and scikit-learn always on the CPU); recorded per run (default cpu)")
-    p.add_argument("--backend", choices=("local", "dask"), default="local",
-                   help="where runs execute: local processes, or a Dask cluster (records come back here; only this process writes --out)")
-    p.add_argument("--scheduler", help="the Dask scheduler's address (tcp://host:8786) for --backend dask (default: a local cluster of --jobs workers)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="runs in parallel processes (timings are then flagged); with --backend dask "
+        "and no --scheduler, the size of the local cluster",
+    )
+    p.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="where torch and Keras run (scratch and scikit-learn always on the CPU); recorded per run (default cpu)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default="local",
+        help="where runs execute: local processes, or a Dask cluster (records come back here; only this process writes --out)",
+    )
+    p.add_argument(
+        "--scheduler",
+        help="the Dask scheduler's address (tcp://host:8786) for --backend dask (default: a local cluster of --jobs workers)",
+    )
 
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", help="a folder written by scratchbench run, or with --baseline a pytest --benchmark-json file (CURRENT.json)")
-    p.add_argument("--baseline", help="an earlier pytest --benchmark-json file: time and accuracy of every benchmark against it, side by side")
+    p.add_argument(
+        "results",
+        help="a folder written by scratchbench run, or with --baseline a pytest --benchmark-json file (CURRENT.json)",
+    )
+    p.add_argument(
+        "--baseline",
+        help="an earlier pytest --benchmark-json file: time and accuracy of every benchmark against it, side by side",
+    )
     p.add_argument("--out", default="reports/latest", help="folder for the report (default: reports/latest)")
     p.add_argument("--check", help="a folder written by scratchbench check --out (default: RESULTS/check if present)")
-    p.add_argument("--benchmark-json", dest="benchmark_json", help="pytest --benchmark-json output (default: RESULTS/benchmarks.json if present)")
+    p.add_argument(
+        "--benchmark-json",
+        dest="benchmark_json",
+        help="pytest --benchmark-json output (default: RESULTS/benchmarks.json if present)",
+    )
     p.add_argument("--scale", help="a folder written by scratchbench scale --out (default: RESULTS/scale if present)")
 
 
 def _scale_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--impls", default="all", help="comma-separated implementations or 'all'")
-    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
-                   help="floating-point type of the timed models (default float64)")
+    p.add_argument(
+        "--dtype",
+        choices=("float64", "float32"),
+        default="float64",
+        help="floating-point type of the timed models (default float64)",
+    )
     p.add_argument("--threads", type=int, default=1, help="threads for every framework (default 1)")
     p.add_argument("--max-n", dest="max_n", type=int, default=100_000, help="largest row count (default 100000)")
     p.add_argument("--max-width", dest="max_width", type=int, default=1024, help="largest hidden width (default 1024)")
@@ -504,15 +730,54 @@ def register(command: Command) -> Command:
     return command
 
 
-register(Command("demo", "train the scratch network on the gates and the spiral; print loss and accuracy", _demo_arguments, _cmd_demo))
-register(Command("check", "train each framework and the scratch network from the same weights; compare step by step", _check_arguments, _cmd_check,
-                 "Exit status 1 if any comparison fails (a deviation beyond tolerance that is not gradual round-off growth)."))
+register(
+    Command(
+        "demo",
+        "train the scratch network on the gates and the spiral; print loss and accuracy",
+        _demo_arguments,
+        _cmd_demo,
+    )
+)
+register(
+    Command(
+        "check",
+        "train each framework and the scratch network from the same weights; compare step by step",
+        _check_arguments,
+        _cmd_check,
+        "Exit status 1 if any comparison fails (a deviation beyond tolerance that is not gradual round-off growth).",
+    )
+)
 register(Command("tasks", "list the tasks with their sizes, default models and targets", lambda p: None, _cmd_tasks))
-register(Command("run", "train tasks x implementations x seeds; write runs, curves and summary tables", _run_arguments, _cmd_run))
-register(Command("report", "build README.md (+ PNGs) and a self-contained index.html from a results folder", _report_arguments, _cmd_report))
-register(Command("validate", "check your own hand-written network against the frameworks, step by step", _validate_arguments,
-                 _cmd_validate, VALIDATE_HELP))
-register(Command("scale", "per-step time and peak memory as rows grow to 1e5 and width to 1024, per implementation", _scale_arguments, _cmd_scale))
+register(
+    Command(
+        "run", "train tasks x implementations x seeds; write runs, curves and summary tables", _run_arguments, _cmd_run
+    )
+)
+register(
+    Command(
+        "report",
+        "build README.md (+ PNGs) and a self-contained index.html from a results folder",
+        _report_arguments,
+        _cmd_report,
+    )
+)
+register(
+    Command(
+        "validate",
+        "check your own hand-written network against the frameworks, step by step",
+        _validate_arguments,
+        _cmd_validate,
+        VALIDATE_HELP,
+    )
+)
+register(
+    Command(
+        "scale",
+        "per-step time and peak memory as rows grow to 1e5 and width to 1024, per implementation",
+        _scale_arguments,
+        _cmd_scale,
+    )
+)
 
 
 def _version() -> str:
@@ -533,7 +798,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for cmd in COMMANDS.values():
         # ``scratchbench COMMAND --help`` opens with what the command does, as the list says.
-        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description or cmd.help[:1].upper() + cmd.help[1:] + ".")
+        p = sub.add_parser(
+            cmd.name, help=cmd.help, description=cmd.description or cmd.help[:1].upper() + cmd.help[1:] + "."
+        )
         cmd.arguments(p)
         _verbosity_arguments(p)
         p.set_defaults(func=cmd.run)

@@ -100,8 +100,11 @@ def network(seed: int = 0, momentum: float = 0.9, decay: float = 1e-3):
     """The book's spiral classifier: 2 -> 64 -> 3, ReLU, softmax + cross-entropy, SGD(1.0)."""
     np.random.seed(seed)
     dense1, dense2 = Layer_Dense(2, 64), Layer_Dense(64, 3)
-    return dict(layers=[dense1, Activation_ReLU(), dense2], loss=Activation_Softmax_Loss_CategoricalCrossentropy(),
-                optimizer=Optimizer_SGD(learning_rate=1.0, decay=decay, momentum=momentum))
+    return dict(
+        layers=[dense1, Activation_ReLU(), dense2],
+        loss=Activation_Softmax_Loss_CategoricalCrossentropy(),
+        optimizer=Optimizer_SGD(learning_rate=1.0, decay=decay, momentum=momentum),
+    )
 
 
 if __name__ == "__main__":

@@ -59,8 +59,13 @@ def network():
     np.random.seed(42)
     w1 = np.random.rand(2, 2)  # (hidden, input)
     w2 = np.random.rand(1, 2)  # (output, hidden)
-    return dict(step=train_step, params={"w1": w1, "w2": w2}, spec=SPEC, data_layout="columns",
-                forward=lambda params, x: forward_prop(params["w1"], params["w2"], x))
+    return dict(
+        step=train_step,
+        params={"w1": w1, "w2": w2},
+        spec=SPEC,
+        data_layout="columns",
+        forward=lambda params, x: forward_prop(params["w1"], params["w2"], x),
+    )
 
 
 if __name__ == "__main__":

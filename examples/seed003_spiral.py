@@ -103,8 +103,11 @@ class SGD:
 
 def trainable(width: int = 64):
     np.random.seed(42)
-    return dict(layers=[TrainableHidden(2, width), TrainableReLU(), TrainableHidden(width, 3), TrainableSoftmax()],
-                loss=TrainableLoss(), optimizer=SGD(learning_rate=0.5))
+    return dict(
+        layers=[TrainableHidden(2, width), TrainableReLU(), TrainableHidden(width, 3), TrainableSoftmax()],
+        loss=TrainableLoss(),
+        optimizer=SGD(learning_rate=0.5),
+    )
 
 
 if __name__ == "__main__":

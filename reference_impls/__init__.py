@@ -65,9 +65,17 @@ def pin_threads(n: int, names: tuple[str, ...] | list[str] = ()) -> dict[str, in
 def facts(name: str) -> dict[str, object]:
     """An implementation's declared facts as plain data (for results and reports)."""
     cls = implementation_class(name)
-    return {"name": name, "display_name": cls.display_name, "order": cls.order, "colour": cls.colour,
-            "import_module": cls.import_module, "version": cls.version(),
-            "activations": sorted(cls.activations), "losses": sorted(cls.losses), "optimizers": sorted(cls.optimizers)}
+    return {
+        "name": name,
+        "display_name": cls.display_name,
+        "order": cls.order,
+        "colour": cls.colour,
+        "import_module": cls.import_module,
+        "version": cls.version(),
+        "activations": sorted(cls.activations),
+        "losses": sorted(cls.losses),
+        "optimizers": sorted(cls.optimizers),
+    }
 
 
 _VALIDATION = ("validate", "assert_validates", "ValidationResult", "Divergence")
@@ -83,5 +91,17 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [*_VALIDATION, "IMPLEMENTATIONS", "Implementation", "ModelSpec", "NotExpressible", "SpecError", "Weights", "build",
-           "check_weights", "facts", "implementation_class", "pin_threads"]
+__all__ = [
+    *_VALIDATION,
+    "IMPLEMENTATIONS",
+    "Implementation",
+    "ModelSpec",
+    "NotExpressible",
+    "SpecError",
+    "Weights",
+    "build",
+    "check_weights",
+    "facts",
+    "implementation_class",
+    "pin_threads",
+]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 SHADOWABLE = ("scratch", "benchmarks")
@@ -50,7 +50,9 @@ def own_modules() -> Iterator[None]:
         if name in _OURS:
             sys.modules.update(_OURS[name])
         else:
-            spec = importlib.util.spec_from_file_location(name, ROOT / name / "__init__.py", submodule_search_locations=[str(ROOT / name)])
+            spec = importlib.util.spec_from_file_location(
+                name, ROOT / name / "__init__.py", submodule_search_locations=[str(ROOT / name)]
+            )
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from importlib import metadata
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -104,8 +105,11 @@ class Implementation(ABC):
         """Features of ``spec`` this framework cannot express: names missing from its
         registries (so a missing entry is "not expressible", never a KeyError), and an
         optimizer form it does not follow."""
-        for kind, names, known in (("activation", spec.activations, cls.activations), ("loss", (spec.loss,), cls.losses),
-                                   ("optimizer", (spec.optimizer,), cls.optimizers)):
+        for kind, names, known in (
+            ("activation", spec.activations, cls.activations),
+            ("loss", (spec.loss,), cls.losses),
+            ("optimizer", (spec.optimizer,), cls.optimizers),
+        ):
             for missing in dict.fromkeys(n for n in names if n not in known):
                 yield f"the {missing} {kind} ({cls.name} has {', '.join(sorted(known))})"
         if spec.dtype == "float32" and spec.accumulate == "float64" and not cls.accumulates_float64:
@@ -154,7 +158,7 @@ class Implementation(ABC):
         without naming a framework."""
         return {"harness": f"{cls.display_name} as the harness drives it"}
 
-    def use_mode(self, mode: str) -> "Implementation":
+    def use_mode(self, mode: str) -> Implementation:
         """Drive this model's later steps in ``mode`` (a key of ``modes()``), same weights and
         optimizer state; returns the model. Raises ``SpecError`` for an unknown mode and
         ``NotExpressible`` where this spec cannot run in it. A compiling mode compiles on
@@ -184,7 +188,7 @@ class Implementation(ABC):
         for re-synchronising a twin with another network mid-training."""
         self.set_weights(weights)
 
-    def restart(self, weights: Weights) -> "Implementation":
+    def restart(self, weights: Weights) -> Implementation:
         """This model as ``build`` would return it anew from ``weights``, in the same mode:
         fresh optimizer state, step 0 (the equivalence check's re-sync step). The default
         builds it again; an adapter whose build is costly (tracing, compiling) resets the
@@ -241,19 +245,27 @@ class Implementation(ABC):
         so every framework trains on the same thing; every problem is one ``SpecError``."""
         spec = self.spec
         if X is None or y is None:
-            raise SpecError(f"train needs both X and y, got {'X' if X is None else 'y'} = None; pass y as class labels (or targets for mse)")
+            raise SpecError(
+                f"train needs both X and y, got {'X' if X is None else 'y'} = None; pass y as class labels (or targets for mse)"
+            )
         X, y = np.asarray(X), np.asarray(y)
         if X.ndim != 2 or X.shape[1] != spec.sizes[0]:
             raise SpecError(f"X must have shape (n, {spec.sizes[0]}) for this spec, got {X.shape}")
         if not len(X):
             raise SpecError("X has 0 rows; give at least one sample")
-        if not (np.issubdtype(X.dtype, np.number) and not np.issubdtype(X.dtype, np.complexfloating)) or not np.all(np.isfinite(X)):
+        if not (np.issubdtype(X.dtype, np.number) and not np.issubdtype(X.dtype, np.complexfloating)) or not np.all(
+            np.isfinite(X)
+        ):
             raise SpecError(f"X contains NaN, inf or non-numbers (dtype {X.dtype}); clean the data first")
         if y.ndim == 0 or len(y) != len(X):
-            raise SpecError(f"X has {len(X)} samples but y has {'no samples (a scalar)' if y.ndim == 0 else len(y)}; give one label per row")
+            raise SpecError(
+                f"X has {len(X)} samples but y has {'no samples (a scalar)' if y.ndim == 0 else len(y)}; give one label per row"
+            )
         if not (np.issubdtype(y.dtype, np.number) or y.dtype == bool) or np.issubdtype(y.dtype, np.complexfloating):
-            raise SpecError(f"y must be numbers (class labels 0..k-1, or targets for mse), got dtype {y.dtype}; "
-                            "map string labels to integers first, e.g. np.unique(y, return_inverse=True)[1]")
+            raise SpecError(
+                f"y must be numbers (class labels 0..k-1, or targets for mse), got dtype {y.dtype}; "
+                "map string labels to integers first, e.g. np.unique(y, return_inverse=True)[1]"
+            )
         y = y.astype(np.int64) if y.dtype == bool else y
         k = spec.sizes[-1]
         if spec.loss == "mse":
@@ -263,7 +275,9 @@ class Implementation(ABC):
             return X.astype(self.dtype, copy=False), y
         if spec.loss == "categorical_crossentropy" and y.ndim == 2 and y.shape[1] == k and k > 1:
             if not (np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1)):
-                raise SpecError(f"y of shape {y.shape} is not one-hot (each row one 1, the rest 0); give labels 0..{k - 1} or one-hot rows")
+                raise SpecError(
+                    f"y of shape {y.shape} is not one-hot (each row one 1, the rest 0); give labels 0..{k - 1} or one-hot rows"
+                )
             y = y.argmax(axis=1)
         n_classes = 2 if spec.loss == "binary_crossentropy" else k
         if not np.issubdtype(y.dtype, np.integer):
@@ -359,8 +373,14 @@ def optimizer_kwargs(spec: ModelSpec) -> dict[str, Any]:
         "rmsprop": dict(rho=spec.rho, eps=spec.eps, momentum=spec.momentum),
         "adagrad": dict(eps=spec.eps, initial_accumulator=spec.initial_accumulator),
     }[spec.optimizer]
-    return dict(lr=float(spec.lr), decay=spec.lr_decay, decay_form=spec.lr_decay_form, weight_decay=spec.weight_decay,
-                convention=spec.convention, **per)
+    return dict(
+        lr=float(spec.lr),
+        decay=spec.lr_decay,
+        decay_form=spec.lr_decay_form,
+        weight_decay=spec.weight_decay,
+        convention=spec.convention,
+        **per,
+    )
 
 
 def _installed(distributions: tuple[str, ...]) -> str:

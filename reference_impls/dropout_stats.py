@@ -67,8 +67,16 @@ def _outcomes(name: str, spec: ModelSpec, X: np.ndarray, y: np.ndarray, steps: i
     return float(np.mean(losses)), float(loss)
 
 
-def compare_native_dropout(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int,
-                           seeds: int | list[int] = 20, reference: str = "scratch", alpha: float = 0.01) -> DropoutComparison:
+def compare_native_dropout(
+    spec: ModelSpec,
+    impl: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    steps: int,
+    seeds: int | list[int] = 20,
+    reference: str = "scratch",
+    alpha: float = 0.01,
+) -> DropoutComparison:
     """``impl`` against ``reference``, both with their own dropout, over ``seeds`` paired
     runs of ``steps`` steps on ``(X, y)``; see the module notes for the test."""
     if not spec.has_dropout:
@@ -78,17 +86,26 @@ def compare_native_dropout(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndar
     if len(seeds) < 10:
         raise ValueError(f"a paired signed-rank test needs at least 10 seeds to reject at 1%, got {len(seeds)}")
     r = DropoutComparison(impl, reference, spec, int(steps), seeds, alpha=alpha)
-    rows = {name: np.array([_outcomes(name, spec.replace(seed=s), X, y, steps) for s in seeds]) for name in (reference, impl)}
+    rows = {
+        name: np.array([_outcomes(name, spec.replace(seed=s), X, y, steps) for s in seeds])
+        for name in (reference, impl)
+    }
     for k, outcome in enumerate(OUTCOMES):
         r.ours[outcome], r.theirs[outcome] = rows[reference][:, k], rows[impl][:, k]
         diff = r.theirs[outcome] - r.ours[outcome]
         r.p_values[outcome] = 1.0 if not np.any(diff) else float(stats.wilcoxon(diff).pvalue)
     rejected = [o for o, p in r.p_values.items() if not p >= alpha / len(OUTCOMES)]
     r.status = "fail" if rejected else "pass"
-    parts = [f"{o}: {reference} {np.median(r.ours[o]):.4g}, {impl} {np.median(r.theirs[o]):.4g} "
-             f"(median; {r.median_rel_diff(o):+.1%} paired), p = {r.p_values[o]:.2g}" for o in OUTCOMES]
-    verdict = (f"differs in distribution ({', '.join(rejected)}) at alpha {alpha:g}" if rejected
-               else f"same distribution at alpha {alpha:g}")
+    parts = [
+        f"{o}: {reference} {np.median(r.ours[o]):.4g}, {impl} {np.median(r.theirs[o]):.4g} "
+        f"(median; {r.median_rel_diff(o):+.1%} paired), p = {r.p_values[o]:.2g}"
+        for o in OUTCOMES
+    ]
+    verdict = (
+        f"differs in distribution ({', '.join(rejected)}) at alpha {alpha:g}"
+        if rejected
+        else f"same distribution at alpha {alpha:g}"
+    )
     r.note = f"native dropout over {len(seeds)} seeds x {steps} steps, {verdict}; " + "; ".join(parts)
     if any(not math.isfinite(v) for vs in (*r.ours.values(), *r.theirs.values()) for v in vs):
         r.status, r.note = "fail", "non-finite loss in a native-dropout run; " + r.note

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -142,7 +142,11 @@ def _first_step(model, X, y, gradients: bool = True) -> FirstStep:
 
 def _one_step_devs(a: FirstStep, b: FirstStep) -> tuple[float, float, float]:
     """Deviations of (loss, gradients, updated weights) between two first steps."""
-    return max(rel_dev(a.loss, b.loss), rel_dev(a.step_loss, b.step_loss)), gradients_dev(a.grads, b.grads), weights_dev(a.weights, b.weights)
+    return (
+        max(rel_dev(a.loss, b.loss), rel_dev(a.step_loss, b.step_loss)),
+        gradients_dev(a.grads, b.grads),
+        weights_dev(a.weights, b.weights),
+    )
 
 
 @dataclass
@@ -196,8 +200,16 @@ def _checked(model):
     return model.use_mode(type(model).check_mode)
 
 
-def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int, weights: Weights | None = None,
-            twin: Callable[[], Reference] | None = None, device: str = "cpu") -> Comparison:
+def compare(
+    spec: ModelSpec,
+    impl: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    steps: int,
+    weights: Weights | None = None,
+    twin: Callable[[], Reference] | None = None,
+    device: str = "cpu",
+) -> Comparison:
     """Train ``impl`` and its scratch twin from the same weights; measure every deviation.
 
     ``twin``: returns the twin's side, as ``reference`` computes it for this very native
@@ -244,7 +256,9 @@ def compare(spec: ModelSpec, impl: str, X: np.ndarray, y: np.ndarray, steps: int
         result.max_step_growth = float(np.max(running[1:] / np.maximum(running[:-1], floor), initial=1.0))
         # The re-sync step from the twin's final weights compares its loss and updated weights.
         resync = _first_step(other.restart(wa), X, y, gradients=False)
-        result.resync = max(abs(ref.resync.step_loss - resync.step_loss) / scale, weights_dev(ref.resync.weights, resync.weights))
+        result.resync = max(
+            abs(ref.resync.step_loss - resync.step_loss) / scale, weights_dev(ref.resync.weights, resync.weights)
+        )
         if not (np.all(np.isfinite(la)) and np.all(np.isfinite(lb))):
             result.note = "a loss became NaN or inf"
         result.status = _status(result)

@@ -60,12 +60,17 @@ from .spec import ELEMENTWISE_LOSSES, Weights, penalty  # noqa: E402
 ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear", "softmax": "softmax"}
 
 LOSSES = {
-    "categorical_crossentropy": lambda r, logits=True: keras.losses.SparseCategoricalCrossentropy(from_logits=logits, reduction=r),
+    "categorical_crossentropy": lambda r, logits=True: keras.losses.SparseCategoricalCrossentropy(
+        from_logits=logits, reduction=r
+    ),
     "binary_crossentropy": lambda r, logits=True: keras.losses.BinaryCrossentropy(from_logits=logits, reduction=r),
     "mse": lambda r, logits=True: keras.losses.MeanSquaredError(reduction=r),
 }
-LOSS_NAMES = {"categorical_crossentropy": "SparseCategoricalCrossentropy", "binary_crossentropy": "BinaryCrossentropy",
-              "mse": "MeanSquaredError"}
+LOSS_NAMES = {
+    "categorical_crossentropy": "SparseCategoricalCrossentropy",
+    "binary_crossentropy": "BinaryCrossentropy",
+    "mse": "MeanSquaredError",
+}
 # Keras's per-sample MSE and BCE are means over the outputs: its "sum" adds samples only.
 REDUCTIONS = {"mean": "sum_over_batch_size", "sum": "sum"}
 
@@ -79,11 +84,14 @@ def _loss_factor(spec) -> float:
 
 def _loss(spec):
     """The spec's loss in Keras: its own reduction, times ``_loss_factor``."""
-    base = LOSSES[spec.loss](REDUCTIONS[spec.loss_reduction], spec.fused)  # fused=False: on probabilities, clipped by Keras
+    base = LOSSES[spec.loss](
+        REDUCTIONS[spec.loss_reduction], spec.fused
+    )  # fused=False: on probabilities, clipped by Keras
     factor = np.asarray(_loss_factor(spec), dtype=spec.dtype)  # exact in float64 (see below)
     if factor == 1:
         return base
     return lambda y_true, y_pred: base(y_true, y_pred) * factor
+
 
 # Hyperparameters go in as NumPy scalars of the spec's dtype (``f``): TensorFlow's
 # ``tf.cast(0.9, tf.float64)`` converts a Python float to float32 first, so Keras's
@@ -91,8 +99,12 @@ def _loss(spec):
 # 0.8999999761581421 (np.float64 is a float subclass, so Keras's checks accept it).
 OPTIMIZERS = {
     "sgd": lambda s, lr, f: keras.optimizers.SGD(learning_rate=lr, momentum=f(s.momentum), nesterov=s.nesterov),
-    "adam": lambda s, lr, f: keras.optimizers.Adam(learning_rate=lr, beta_1=f(s.beta1), beta_2=f(s.beta2), epsilon=f(s.eps)),
-    "rmsprop": lambda s, lr, f: keras.optimizers.RMSprop(learning_rate=lr, rho=f(s.rho), epsilon=f(s.eps), momentum=f(s.momentum)),
+    "adam": lambda s, lr, f: keras.optimizers.Adam(
+        learning_rate=lr, beta_1=f(s.beta1), beta_2=f(s.beta2), epsilon=f(s.eps)
+    ),
+    "rmsprop": lambda s, lr, f: keras.optimizers.RMSprop(
+        learning_rate=lr, rho=f(s.rho), epsilon=f(s.eps), momentum=f(s.momentum)
+    ),
     "adagrad": lambda s, lr, f: keras.optimizers.Adagrad(
         learning_rate=lr, epsilon=f(s.eps), initial_accumulator_value=f(s.initial_accumulator)
     ),
@@ -128,7 +140,9 @@ class ExactL1L2(keras.regularizers.Regularizer):
         if self.l1:
             total += keras.ops.convert_to_tensor(np.asarray(self.l1, dtype=x.dtype)) * keras.ops.sum(keras.ops.abs(x))
         if self.l2:
-            total += keras.ops.convert_to_tensor(np.asarray(self.l2, dtype=x.dtype)) * keras.ops.sum(keras.ops.square(x))
+            total += keras.ops.convert_to_tensor(np.asarray(self.l2, dtype=x.dtype)) * keras.ops.sum(
+                keras.ops.square(x)
+            )
         return total
 
     def get_config(self) -> dict:
@@ -145,7 +159,9 @@ class MultiplyInverseTimeDecay(keras.optimizers.schedules.LearningRateSchedule):
     def __call__(self, step):
         t = keras.ops.cast(step, self.dtype)
         one = keras.ops.convert_to_tensor(np.asarray(1.0, self.dtype))
-        return keras.ops.convert_to_tensor(np.asarray(self.lr, self.dtype)) * (one / (one + np.asarray(self.decay, self.dtype) * t))
+        return keras.ops.convert_to_tensor(np.asarray(self.lr, self.dtype)) * (
+            one / (one + np.asarray(self.decay, self.dtype) * t)
+        )
 
     def get_config(self) -> dict:
         return {"lr": float(self.lr), "decay": float(self.decay), "dtype": self.dtype}
@@ -180,6 +196,7 @@ class KerasImplementation(Implementation):
             if not tf.config.list_physical_devices("GPU"):
                 return "TensorFlow sees no GPU here"
         return super().device_problem(device)
+
     conventions = ("keras",)
     display_name, order, colour, import_module = "Keras", 1, "#d62728", "keras"
     distributions = {"keras": ("keras",), "tensorflow": ("tensorflow-cpu", "tensorflow")}
@@ -200,13 +217,18 @@ class KerasImplementation(Implementation):
             tf.config.threading.set_inter_op_parallelism_threads(n)
         except RuntimeError:  # the runtime already started in this process
             pass
-        return {"threads_tf_intra": tf.config.threading.get_intra_op_parallelism_threads(),
-                "threads_tf_inter": tf.config.threading.get_inter_op_parallelism_threads()}
+        return {
+            "threads_tf_intra": tf.config.threading.get_intra_op_parallelism_threads(),
+            "threads_tf_inter": tf.config.threading.get_inter_op_parallelism_threads(),
+        }
 
     @classmethod
     def environment(cls) -> dict[str, str]:
-        return {**super().environment(), "KERAS_BACKEND": keras.backend.backend(),
-                "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "")}
+        return {
+            **super().environment(),
+            "KERAS_BACKEND": keras.backend.backend(),
+            "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", ""),
+        }
 
     @classmethod
     def unsupported(cls, spec):
@@ -249,8 +271,10 @@ class KerasImplementation(Implementation):
                 )
                 last = i == len(spec.sizes) - 2
                 unfused_out = last and not spec.fused and spec.loss != "mse"
-                act = keras.layers.Activation(_probabilities(spec.activations[i]) if unfused_out else _activation(spec, spec.activations[i]),
-                                              dtype=spec.dtype)
+                act = keras.layers.Activation(
+                    _probabilities(spec.activations[i]) if unfused_out else _activation(spec, spec.activations[i]),
+                    dtype=spec.dtype,
+                )
                 self.dense.append(layer)
                 self.layers += [layer, act]
                 x = act(layer(x))
@@ -265,7 +289,9 @@ class KerasImplementation(Implementation):
                     xt = keras.layers.Multiply(dtype=spec.dtype)([xt, mask])
             self.fused = spec.loss != "mse" and spec.fused
             self.model = keras.Model(inputs, x)  # what a Keras user would write
-            self.train_model = keras.Model([inputs, *mask_inputs] if mask_inputs else inputs, logits if self.fused else xt)
+            self.train_model = keras.Model(
+                [inputs, *mask_inputs] if mask_inputs else inputs, logits if self.fused else xt
+            )
             lr = float(spec.lr)  # becomes a variable created in floatx: exact
             if spec.lr_decay and spec.lr_decay_form == "multiply":
                 lr = MultiplyInverseTimeDecay(lr, spec.lr_decay, spec.dtype)
@@ -282,7 +308,7 @@ class KerasImplementation(Implementation):
             # reads the step count): what restart() puts back.
             self._fresh_optimizer = [np.array(v.numpy()) for v in self.optimizer.variables]
 
-    def restart(self, weights: Weights) -> "KerasImplementation":
+    def restart(self, weights: Weights) -> KerasImplementation:
         """The optimizer's variables back to their values as built, the weights loaded, step
         0: a fresh build's state without building and tracing again. Keras's own dropout
         keeps a seed generator's state in the model, so that spec is built anew."""
@@ -311,7 +337,9 @@ class KerasImplementation(Implementation):
         (wd/2) sum ||p||^2 over every weight and bias (b = 0 without biases)."""
         weights = self.get_weights()
         wd = self.spec.weight_decay
-        return penalty(self.spec, weights) + sum(float(np.sum(np.square(a))) for W, b in weights for a in (W, b)) * wd / 2
+        return (
+            penalty(self.spec, weights) + sum(float(np.sum(np.square(a))) for W, b in weights for a in (W, b)) * wd / 2
+        )
 
     def _spec_penalty(self):
         """The spec's l1/l2 terms as a Keras expression (not weight_decay, which is an
@@ -319,7 +347,10 @@ class KerasImplementation(Implementation):
         total = 0.0
         for i, layer in enumerate(self.dense):
             l1, l2, l1b, l2b = self.spec.penalties(i)
-            for v, reg in ((layer.kernel, _regularizer(l1, l2)), (layer.bias if self.spec.use_bias else None, _regularizer(l1b, l2b))):
+            for v, reg in (
+                (layer.kernel, _regularizer(l1, l2)),
+                (layer.bias if self.spec.use_bias else None, _regularizer(l1b, l2b)),
+            ):
                 if reg is not None and v is not None:
                     total += reg(v)
         return total
@@ -342,14 +373,20 @@ class KerasImplementation(Implementation):
 
     def _use_mode(self, mode: str) -> None:
         if keras.backend.backend() != "tensorflow":
-            raise NotExpressible(self.name, f"the {mode} mode (it needs the TensorFlow backend, not {keras.backend.backend()})")
+            raise NotExpressible(
+                self.name, f"the {mode} mode (it needs the TensorFlow backend, not {keras.backend.backend()})"
+            )
         if mode in ("tf.function", "xla") and self.penalised:
-            raise NotExpressible(self.name, f"the {mode} mode with penalties (the bare step leaves Keras's regularizers out)")
+            raise NotExpressible(
+                self.name, f"the {mode} mode with penalties (the bare step leaves Keras's regularizers out)"
+            )
         if mode == "harness":
             self._train_step = _tf_train_step(self.train_model)
         elif mode == "fit":
             fit = self.train_model.fit
-            self._train_step = lambda x, y: fit(x, y, batch_size=len(y), epochs=1, shuffle=False, verbose=0).history["loss"][0]
+            self._train_step = lambda x, y: fit(x, y, batch_size=len(y), epochs=1, shuffle=False, verbose=0).history[
+                "loss"
+            ][0]
         else:
             self._train_step = _tf_bare_step(self.train_model, self.optimizer, self.loss_fn, jit=mode == "xla")
 
@@ -389,7 +426,9 @@ class KerasImplementation(Implementation):
 
     def variables(self) -> list:
         """Trainable variables, layer by layer: kernel (and bias)."""
-        return [v for layer in self.dense for v in ([layer.kernel, layer.bias] if self.spec.use_bias else [layer.kernel])]
+        return [
+            v for layer in self.dense for v in ([layer.kernel, layer.bias] if self.spec.use_bias else [layer.kernel])
+        ]
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         out, outputs = np.asarray(X, self.dtype), []

@@ -29,15 +29,29 @@ class ScratchImplementation(Implementation):
         for i, ((fan_in, fan_out), act) in enumerate(zip(zip(spec.sizes, spec.sizes[1:]), spec.activations)):
             # Weights are overwritten by set_weights; "rand" from a fixed seed is the cheapest draw.
             l1, l2, l1b, l2b = spec.penalties(i)
-            dense = Dense(fan_in, fan_out, "rand", rng=0, dtype=spec.dtype, use_bias=spec.use_bias, l1=l1, l2=l2, l1_bias=l1b, l2_bias=l2b,
-                          accumulate=spec.accumulate, input_gradient=i > 0)  # nothing reads dL/dX
+            dense = Dense(
+                fan_in,
+                fan_out,
+                "rand",
+                rng=0,
+                dtype=spec.dtype,
+                use_bias=spec.use_bias,
+                l1=l1,
+                l2=l2,
+                l1_bias=l1b,
+                l2_bias=l2b,
+                accumulate=spec.accumulate,
+                input_gradient=i > 0,
+            )  # nothing reads dL/dX
             layers += [dense, get_activation(act, **activation_kwargs(spec, act))]
             if i < len(spec.sizes) - 2 and spec.dropout_rate(i):
                 # Native dropout draws its own masks, from a stream of its own seeded by the spec.
                 rng = np.random.default_rng((spec.seed, 0xD20, 1, i)) if spec.native_dropout else None
                 layers.append(Dropout(spec.dropout_rate(i), rng=rng))
         loss = get_loss(spec.loss, reduction=spec.loss_reduction, scale=spec.loss_scale)
-        self.model = Sequential(layers, loss=loss, optimizer=get_optimizer(spec.optimizer, **optimizer_kwargs(spec)), fuse=spec.fused)
+        self.model = Sequential(
+            layers, loss=loss, optimizer=get_optimizer(spec.optimizer, **optimizer_kwargs(spec)), fuse=spec.fused
+        )
 
     def set_weights(self, weights: Weights) -> None:
         self.model.set_weights(weights)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import sklearn
@@ -97,9 +97,11 @@ class SklearnImplementation(Implementation):
 
     @classmethod
     def modes(cls) -> dict[str, str]:
-        return {"harness": "MLPClassifier/MLPRegressor.partial_fit on each batch (scikit-learn's own incremental step)",
-                "backprop": "the loop body partial_fit runs for one batch: its _backprop and optimizer update_params, "
-                            "without re-validating and re-binarizing the labels (private API; bit for bit partial_fit)"}
+        return {
+            "harness": "MLPClassifier/MLPRegressor.partial_fit on each batch (scikit-learn's own incremental step)",
+            "backprop": "the loop body partial_fit runs for one batch: its _backprop and optimizer update_params, "
+            "without re-validating and re-binarizing the labels (private API; bit for bit partial_fit)",
+        }
 
     def _use_mode(self, mode: str) -> None:
         self._lean = mode == "backprop"
@@ -190,7 +192,13 @@ class SklearnImplementation(Implementation):
 
     def _reported(self, sklearn_loss: float, n_samples: int) -> float:
         """sklearn's loss in the spec's definition."""
-        mean = 2.0 * sklearn_loss if self.spec.loss == "mse" else sklearn_loss / self.spec.sizes[-1] if self.multilabel else sklearn_loss
+        mean = (
+            2.0 * sklearn_loss
+            if self.spec.loss == "mse"
+            else sklearn_loss / self.spec.sizes[-1]
+            if self.multilabel
+            else sklearn_loss
+        )
         return mean * self.spec.loss_factor(n_samples)
 
     _lean = False
@@ -231,8 +239,13 @@ class SklearnImplementation(Implementation):
         est, n = self.est, len(X)
         params = est.coefs_ + est.intercepts_
         if not hasattr(est, "_optimizer"):  # as partial_fit creates it after set_weights
-            est._optimizer = (SGDOptimizer(params, est.learning_rate_init, est.learning_rate, est.momentum, est.nesterovs_momentum, est.power_t)
-                              if est.solver == "sgd" else AdamOptimizer(params, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon))
+            est._optimizer = (
+                SGDOptimizer(
+                    params, est.learning_rate_init, est.learning_rate, est.momentum, est.nesterovs_momentum, est.power_t
+                )
+                if est.solver == "sgd"
+                else AdamOptimizer(params, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
+            )
         layers = len(self.spec.sizes)
         activations, deltas = [X] + [None] * (layers - 1), [None] * (layers - 1)
         coef_grads = [np.empty_like(W) for W in est.coefs_]
@@ -248,7 +261,9 @@ class SklearnImplementation(Implementation):
         est._update_no_improvement_count(False, None, None, None)
         est._optimizer.iteration_ends(est.t_)
         if not all(np.isfinite(w).all() for w in params):
-            raise ValueError("Solver produced non-finite parameter weights. The input data may contain large values and need to be preprocessed.")
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain large values and need to be preprocessed."
+            )
         return float(est.loss_)
 
     @functools.cached_property
@@ -276,7 +291,9 @@ class SklearnImplementation(Implementation):
         intercept_grads = [np.empty_like(b) for b in est.intercepts_]
         args = [X, target, None] if self._backprop_weights else [X, target]
         loss, coef_grads, intercept_grads = est._backprop(*args, activations, deltas, coef_grads, intercept_grads)
-        return self._reported(float(loss) - self._alpha_penalty(len(X)), len(X)), [(dW / self.c, db / self.c) for dW, db in zip(coef_grads, intercept_grads)]
+        return self._reported(float(loss) - self._alpha_penalty(len(X)), len(X)), [
+            (dW / self.c, db / self.c) for dW, db in zip(coef_grads, intercept_grads)
+        ]
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         """sklearn's own forward pass gives each layer's activation; the pre-activations

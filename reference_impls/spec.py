@@ -13,8 +13,9 @@ import functools
 import json
 import math
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +87,9 @@ class ModelSpec:
     l1_bias: float | tuple[float, ...] = 0.0
     l2_bias: float | tuple[float, ...] = 0.0
     lr_decay: float = 0.0  # lr_t = lr / (1 + lr_decay * t)
-    lr_decay_form: str = "divide"  # "divide": lr / (1 + d t) (Keras); "multiply": lr * (1 / (1 + d t)) (the book, torch's LambdaLR)
+    lr_decay_form: str = (
+        "divide"  # "divide": lr / (1 + d t) (Keras); "multiply": lr * (1 / (1 + d t)) (the book, torch's LambdaLR)
+    )
     convention: str = "pytorch"  # optimizer formula family: "pytorch" or "keras"
     leaky_alpha: float = 0.01  # slope of leaky_relu for x < 0
     use_bias: bool = True  # False: no biases (seed 001's network); b stays zero
@@ -167,7 +170,9 @@ class ModelSpec:
             values = value if isinstance(value, tuple) else (value,)
             if isinstance(value, tuple) and len(value) != len(sizes) - 1:
                 yield f"{name} has {len(value)} values but the network has {len(sizes) - 1} layers: give one number, or one per layer"
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in values):
+            if not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in values
+            ):
                 yield f"{name} must be a non-negative number or one per layer, got {value!r}"
         rates = self.dropout if isinstance(self.dropout, tuple) else (self.dropout,)
         if isinstance(self.dropout, tuple) and len(self.dropout) != len(sizes) - 2:
@@ -254,7 +259,7 @@ class ModelSpec:
         terms = n_samples * self.sizes[-1] if self.loss in ELEMENTWISE_LOSSES else n_samples
         return float(self.loss_scale) * terms
 
-    def replace(self, **changes: Any) -> "ModelSpec":
+    def replace(self, **changes: Any) -> ModelSpec:
         """A copy with some fields changed (validated like a new spec)."""
         return dataclasses.replace(self, **changes)
 
@@ -279,7 +284,11 @@ class ModelSpec:
         size = n_samples if self.batch_size is None else min(self.batch_size, n_samples)
         if not self.shuffle:
             return [slice(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
-        order = _epoch_order(self.seed, n_samples, epoch) if n_samples <= _CACHED_ROWS else _draw_order(self.seed, n_samples, epoch)
+        order = (
+            _epoch_order(self.seed, n_samples, epoch)
+            if n_samples <= _CACHED_ROWS
+            else _draw_order(self.seed, n_samples, epoch)
+        )
         return [order[start : start + size] for start in range(0, n_samples, size)]
 
     def batch_stream(self, n_samples: int) -> Iterator[slice | np.ndarray]:
@@ -300,7 +309,7 @@ class ModelSpec:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.init}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ModelSpec":
+    def from_dict(cls, data: dict[str, Any]) -> ModelSpec:
         """Build from a mapping; unknown keys raise ``SpecError`` naming the valid ones."""
         if not isinstance(data, dict):
             raise SpecError(f"a spec must be a table of fields, got {type(data).__name__}")
@@ -323,7 +332,7 @@ class ModelSpec:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "ModelSpec":
+    def from_json(cls, text: str) -> ModelSpec:
         return cls._parse(text, json.loads, json.JSONDecodeError, "JSON")
 
     def to_toml(self) -> str:
@@ -336,11 +345,11 @@ class ModelSpec:
         return tomli_w.dumps(data)
 
     @classmethod
-    def from_toml(cls, text: str) -> "ModelSpec":
+    def from_toml(cls, text: str) -> ModelSpec:
         return cls._parse(text, tomllib.loads, tomllib.TOMLDecodeError, "TOML")
 
     @classmethod
-    def _parse(cls, text: str, loads, error: type[Exception], fmt: str) -> "ModelSpec":
+    def _parse(cls, text: str, loads, error: type[Exception], fmt: str) -> ModelSpec:
         try:
             data = loads(text)
         except error as exc:
@@ -348,12 +357,17 @@ class ModelSpec:
         return cls.from_dict(data)
 
 
-def penalty(spec: "ModelSpec", weights: "Weights") -> float:
+def penalty(spec: ModelSpec, weights: Weights) -> float:
     """The penalties' value at ``weights`` (what frameworks add to their reported loss)."""
     total = 0.0
     for i, (W, b) in enumerate(weights):
         l1, l2, l1b, l2b = spec.penalties(i)
-        total += l1 * float(np.abs(W).sum()) + l2 * float(np.square(W).sum()) + l1b * float(np.abs(b).sum()) + l2b * float(np.square(b).sum())
+        total += (
+            l1 * float(np.abs(W).sum())
+            + l2 * float(np.square(W).sum())
+            + l1b * float(np.abs(b).sum())
+            + l2b * float(np.square(b).sum())
+        )
     return total
 
 

@@ -54,7 +54,12 @@ OPTIMIZERS = {
     "rmsprop": lambda s: dict(alpha=s.rho, eps=s.eps, momentum=s.momentum),
     "adagrad": lambda s: dict(eps=s.eps, initial_accumulator_value=s.initial_accumulator),
 }
-OPTIMIZER_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
+OPTIMIZER_CLASSES = {
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+}
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -77,6 +82,7 @@ class TorchImplementation(Implementation):
         if device == "cuda" and not torch.cuda.is_available():
             return "torch sees no CUDA device here (torch.cuda.is_available() is False)"
         return super().device_problem(device)
+
     conventions = ("pytorch",)
     display_name, order, colour, import_module = "PyTorch", 2, "#ff7f0e", "torch"
     distributions = {"torch": ("torch",)}
@@ -97,8 +103,10 @@ class TorchImplementation(Implementation):
 
     @classmethod
     def modes(cls) -> dict[str, str]:
-        return {"harness": "PyTorch eager: forward, backward and optimizer.step op by op (evaluation under inference_mode)",
-                "compile": "torch.compile of the forward pass and loss (its backward compiled with it); the optimizer step eager"}
+        return {
+            "harness": "PyTorch eager: forward, backward and optimizer.step op by op (evaluation under inference_mode)",
+            "compile": "torch.compile of the forward pass and loss (its backward compiled with it); the optimizer step eager",
+        }
 
     def _use_mode(self, mode: str) -> None:
         if mode == "compile":
@@ -125,19 +133,27 @@ class TorchImplementation(Implementation):
         self.tdevice = _device(self.device)
         self.body.to(self.tdevice)
         self.fused = spec.loss != "mse" and spec.fused
-        self.loss_fn = LOSSES[spec.loss](reduction=spec.loss_reduction) if self.fused or spec.loss == "mse" else \
-            _clipped_loss(spec.loss, spec.loss_reduction, spec.sizes[-1])
+        self.loss_fn = (
+            LOSSES[spec.loss](reduction=spec.loss_reduction)
+            if self.fused or spec.loss == "mse"
+            else _clipped_loss(spec.loss, spec.loss_reduction, spec.sizes[-1])
+        )
         self.loss_scale = float(spec.loss_scale)
         self.regularized = spec.regularized  # asked once, not per step (~30 us on a gate)
         self.linears = [m for m in self.body if isinstance(m, nn.Linear)]
         self.optimizer = OPTIMIZER_CLASSES[spec.optimizer](
-            self.body.parameters(), lr=float(spec.lr), weight_decay=spec.weight_decay, **OPTIMIZERS[spec.optimizer](spec)
+            self.body.parameters(),
+            lr=float(spec.lr),
+            weight_decay=spec.weight_decay,
+            **OPTIMIZERS[spec.optimizer](spec),
         )
         decay = spec.lr_decay
         # LambdaLR sets lr * (1 / (1 + d t)): the "multiply" form. The "divide" form lr / (1 + d t)
         # is set on the parameter groups before each step (_step), exactly as written.
         multiply = decay and spec.lr_decay_form == "multiply"
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda t: 1.0 / (1.0 + decay * t)) if multiply else None
+        self.scheduler = (
+            torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda t: 1.0 / (1.0 + decay * t)) if multiply else None
+        )
 
     def set_weights(self, weights: Weights) -> None:
         with torch.no_grad():
@@ -283,7 +299,9 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
 def _device(name: str) -> torch.device:
     """``cpu`` or ``cuda``; asking for CUDA where there is none is one clear error."""
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda: torch sees no CUDA device here (torch.cuda.is_available() is False); use --device cpu")
+        raise ValueError(
+            "--device cuda: torch sees no CUDA device here (torch.cuda.is_available() is False); use --device cpu"
+        )
     if name == "cuda":
         # PyTorch's deterministic settings: cuBLAS needs a fixed workspace for repeatable sums,
         # and TF32 would round float32 products to 10 mantissa bits.

@@ -5,6 +5,8 @@ Read in this order: ``layers`` (Dense), ``activations``, ``losses``, ``optimizer
 passes side by side with the shapes in its docstring.
 """
 
+import types as _types
+
 from .activations import ACTIVATIONS, Activation, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh, get_activation
 from .gradcheck import numerical_gradient, relative_error
 from .initializers import INITIALIZERS, Initializer, get_initializer
@@ -22,7 +24,5 @@ from .losses import (
 from .metrics import accuracy, labels_from_outputs
 from .model import History, Sequential, batch_indices
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSprop, get_optimizer
-
-import types as _types
 
 __all__ = [n for n, v in dict(globals()).items() if not n.startswith("_") and not isinstance(v, _types.ModuleType)]

@@ -20,7 +20,4 @@ def as_rng(rng: RNG) -> np.random.Generator | np.random.RandomState:
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be a numpy Generator, RandomState, int seed or None, got {type(rng).__name__}"
-    )
-
+    raise TypeError(f"rng must be a numpy Generator, RandomState, int seed or None, got {type(rng).__name__}")

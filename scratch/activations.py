@@ -196,9 +196,7 @@ class Softmax(Activation):
         return y * (dvalues - row_sum(dvalues * y))
 
 
-ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.name: cls for cls in (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax)
-}
+ACTIVATIONS: dict[str, type[Activation]] = {cls.name: cls for cls in (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax)}
 
 
 def get_activation(name: str, **kwargs) -> Activation:

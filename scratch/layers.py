@@ -103,8 +103,12 @@ class Dense:
 
     def penalty(self) -> float:
         """The regularisation term this layer adds to the loss."""
-        return (self.l1 * float(np.abs(self.weights).sum()) + self.l2 * float(np.square(self.weights).sum())
-                + self.l1_bias * float(np.abs(self.biases).sum()) + self.l2_bias * float(np.square(self.biases).sum()))
+        return (
+            self.l1 * float(np.abs(self.weights).sum())
+            + self.l2 * float(np.square(self.weights).sum())
+            + self.l1_bias * float(np.abs(self.biases).sum())
+            + self.l2_bias * float(np.square(self.biases).sum())
+        )
 
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Trainable ``(parameter, gradient)`` pairs, updated in place by an optimizer."""

@@ -99,7 +99,9 @@ class Loss:
         factor = self.factor(y_pred)
         return grad if factor == 1 else grad * np.asarray(factor, grad.dtype)
 
-    def loss_and_gradient(self, y_pred: np.ndarray, y_true: np.ndarray, *, check: bool = True) -> tuple[float, np.ndarray]:
+    def loss_and_gradient(
+        self, y_pred: np.ndarray, y_true: np.ndarray, *, check: bool = True
+    ) -> tuple[float, np.ndarray]:
         """``(calculate, backward)`` in one call: what a training step needs. The fused
         losses override it to share their work between the two (one pass); ``check=False``
         skips re-validating labels a caller has already checked."""
@@ -204,7 +206,9 @@ class SoftmaxCrossEntropy(Loss):
         exp_values = np.exp(shifted)
         sums = row_sum(exp_values)
         picked = shifted[rows, y_true] - np.log(sums[:, 0])  # log p of each true class
-        loss = -float(picked.sum() / n) * self.factor(logits)  # np.mean(picked): the same sum and division, less overhead
+        loss = -float(picked.sum() / n) * self.factor(
+            logits
+        )  # np.mean(picked): the same sum and division, less overhead
         grad = exp_values
         grad /= sums  # softmax(z), in place
         grad[rows, y_true] -= 1
@@ -244,7 +248,13 @@ class SigmoidBinaryCrossEntropy(Loss):
 
 LOSSES: dict[str, type[Loss]] = {
     cls.name: cls
-    for cls in (MeanSquaredError, BinaryCrossEntropy, CategoricalCrossEntropy, SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy)
+    for cls in (
+        MeanSquaredError,
+        BinaryCrossEntropy,
+        CategoricalCrossEntropy,
+        SoftmaxCrossEntropy,
+        SigmoidBinaryCrossEntropy,
+    )
 }
 
 # Output activation + probability loss -> the fused loss on logits that replaces them.

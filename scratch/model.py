@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -129,7 +129,9 @@ class Sequential:
         for d, (W, b) in zip(dense, weights):
             W, b = np.asarray(W), np.asarray(b)
             if W.shape != d.weights.shape or b.size != d.n_neurons or b.ndim > 2:
-                raise ValueError(f"{d!r} needs W {d.weights.shape} and b ({d.n_neurons},), got {W.shape} and {np.shape(b)}")
+                raise ValueError(
+                    f"{d!r} needs W {d.weights.shape} and b ({d.n_neurons},), got {W.shape} and {np.shape(b)}"
+                )
             d.weights[...] = W
             d.biases[...] = b.reshape(1, -1)
 
@@ -206,8 +208,9 @@ class Sequential:
         gradients are left in each Dense layer's ``dweights`` / ``dbiases``."""
         return self._gradients(self._check_X(X), y)
 
-    def _gradients(self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True,
-                   lean: bool = False) -> tuple[float, np.ndarray | None]:
+    def _gradients(
+        self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True, lean: bool = False
+    ) -> tuple[float, np.ndarray | None]:
         """Forward, loss and backward: (loss, outputs). The loss and its gradient come from
         one call (one pass for the fused losses); ``outputs=False`` skips the output
         activation a fused loss absorbed (training needs only the logits). ``lean``: keep
@@ -232,7 +235,9 @@ class Sequential:
         X = self._check_X(X) if validate else X
         return self._step(X, y, outputs=False, check=validate)[0]
 
-    def _step(self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True) -> tuple[float, np.ndarray | None]:
+    def _step(
+        self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True
+    ) -> tuple[float, np.ndarray | None]:
         """train_step on checked inputs: (loss, outputs, or None without ``outputs``).
         The hot path of ``fit`` and ``run_steps``.
 

@@ -44,15 +44,27 @@ class Optimizer:
 
     name = "optimizer"
 
-    def __init__(self, lr: float, *, decay: float = 0.0, weight_decay: float = 0.0, convention: str = "pytorch",
-                 decay_form: str = "divide") -> None:
+    def __init__(
+        self,
+        lr: float,
+        *,
+        decay: float = 0.0,
+        weight_decay: float = 0.0,
+        convention: str = "pytorch",
+        decay_form: str = "divide",
+    ) -> None:
         if not lr > 0:
             raise ValueError(f"learning rate must be positive, got {lr}")
         if convention not in CONVENTIONS:
             raise ValueError(f"unknown convention {convention!r}; choose one of: {', '.join(CONVENTIONS)}")
         if decay_form not in DECAY_FORMS:
             raise ValueError(f"unknown decay_form {decay_form!r}; choose one of: {', '.join(DECAY_FORMS)}")
-        self.lr, self.decay, self.weight_decay, self.convention = float(lr), float(decay), float(weight_decay), convention
+        self.lr, self.decay, self.weight_decay, self.convention = (
+            float(lr),
+            float(decay),
+            float(weight_decay),
+            convention,
+        )
         self.decay_form = decay_form
         self.iterations = 0
         self.state: dict[int, dict[str, np.ndarray]] = {}

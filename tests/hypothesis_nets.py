@@ -14,7 +14,7 @@ from reference_impls import ModelSpec
 
 
 class Dense:
-    def __init__(self, l: int, W: np.ndarray, b: np.ndarray, net: "Net") -> None:
+    def __init__(self, l: int, W: np.ndarray, b: np.ndarray, net: Net) -> None:
         self.l, self.weights, self.biases, self.net = l, W, b.reshape(1, -1), net
 
     def forward(self, inputs):
@@ -39,7 +39,7 @@ class Dense:
 
 
 class Activation:
-    def __init__(self, l: int, name: str, net: "Net") -> None:
+    def __init__(self, l: int, name: str, net: Net) -> None:
         self.l, self.name, self.net = l, name, net
 
     def forward(self, inputs):
@@ -80,7 +80,7 @@ class Activation:
 
 
 class Loss:
-    def __init__(self, name: str, net: "Net") -> None:
+    def __init__(self, name: str, net: Net) -> None:
         self.name, self.net = name, net
 
     def targets(self, a, y):
@@ -97,7 +97,9 @@ class Loss:
     def backward(self, a, y):
         m, Y = self.net.mistakes, self.targets(a, y)
         n, k = a.shape
-        if m.get("delta_times_derivative"):  # dL/dz (a - y) handed to the activation, which applies its derivative again
+        if m.get(
+            "delta_times_derivative"
+        ):  # dL/dz (a - y) handed to the activation, which applies its derivative again
             return (a - Y) / (n if self.name == "categorical_crossentropy" else n * k)
         if m.get("mse_on_probabilities"):
             d = 2 * (a - Y) / (n * k)
@@ -111,8 +113,13 @@ class Loss:
             d = -(Y / a - (1 - Y) / (1 - a)) / (n * k)
         else:
             d = -Y / a / n
-        for name, c in (("sign", -1.0), ("sum_not_mean", float(n * k if self.name != "categorical_crossentropy" else n)),
-                        ("missing_2", 0.5), ("extra_2", 2.0), ("batch_twice", 1 / n)):
+        for name, c in (
+            ("sign", -1.0),
+            ("sum_not_mean", float(n * k if self.name != "categorical_crossentropy" else n)),
+            ("missing_2", 0.5),
+            ("extra_2", 2.0),
+            ("batch_twice", 1 / n),
+        ):
             if m.get(name):
                 d = d * c
         return d
@@ -121,7 +128,7 @@ class Loss:
 class Optimizer:
     """SGD (momentum), Adam, RMSprop, Adagrad in PyTorch's forms, with the update mistakes."""
 
-    def __init__(self, spec: ModelSpec, net: "Net") -> None:
+    def __init__(self, spec: ModelSpec, net: Net) -> None:
         self.spec, self.net, self.t, self.state = spec, net, 0, {}
 
     def pre_update_params(self):
@@ -163,7 +170,9 @@ class Optimizer:
             b1, b2 = s.beta1, s.beta2
             st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
             st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
-            tt = {"adam_t0": t - 1, "adam_t_twice": 2 * t}.get(next((k for k in ("adam_t0", "adam_t_twice") if m.get(k)), ""), t)
+            tt = {"adam_t0": t - 1, "adam_t_twice": 2 * t}.get(
+                next((k for k in ("adam_t0", "adam_t_twice") if m.get(k)), ""), t
+            )
             c1, c2 = 1 - b1**tt, 1 - b2**tt
             if m.get("adam_1_minus_b1"):
                 c1 = 1 - b1

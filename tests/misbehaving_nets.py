@@ -19,7 +19,9 @@ import numpy as np
 
 from reference_impls import ModelSpec
 
-SPEC = ModelSpec(sizes=(2, 16, 3), activations=("tanh", "softmax"), loss="categorical_crossentropy", optimizer="sgd", lr=0.5)
+SPEC = ModelSpec(
+    sizes=(2, 16, 3), activations=("tanh", "softmax"), loss="categorical_crossentropy", optimizer="sgd", lr=0.5
+)
 STEP = 2  # the step at which a misbehaviour happens (step 1 for in-place changes and NaN)
 
 

@@ -8,16 +8,26 @@ import pytest
 from reference_impls import IMPLEMENTATIONS, ModelSpec, NotExpressible, SpecError, build, implementation_class
 from reference_impls.equivalence import native_spec
 
-SPIRAL_SPEC = ModelSpec(sizes=(2, 16, 3), activations=("relu", "softmax"), loss="categorical_crossentropy", optimizer="sgd", lr=0.3)
-XOR_SPEC = ModelSpec(sizes=(2, 5, 1), activations=("tanh", "sigmoid"), loss="binary_crossentropy", optimizer="sgd", lr=0.5)
+SPIRAL_SPEC = ModelSpec(
+    sizes=(2, 16, 3), activations=("relu", "softmax"), loss="categorical_crossentropy", optimizer="sgd", lr=0.3
+)
+XOR_SPEC = ModelSpec(
+    sizes=(2, 5, 1), activations=("tanh", "sigmoid"), loss="binary_crossentropy", optimizer="sgd", lr=0.5
+)
 REG_SPEC = ModelSpec(sizes=(2, 5, 2), activations=("tanh", "linear"), loss="mse", optimizer="sgd", lr=0.1)
 
 
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
-@pytest.mark.parametrize("spec", [SPIRAL_SPEC, XOR_SPEC, REG_SPEC, SPIRAL_SPEC.replace(dtype="float32")], ids=["softmax", "sigmoid", "mse", "float32"])
+@pytest.mark.parametrize(
+    "spec",
+    [SPIRAL_SPEC, XOR_SPEC, REG_SPEC, SPIRAL_SPEC.replace(dtype="float32")],
+    ids=["softmax", "sigmoid", "mse", "float32"],
+)
 def test_contract(impl, spec, spiral_data):
     X, labels = spiral_data
-    y = {"categorical_crossentropy": labels, "binary_crossentropy": (labels == 1).astype(int), "mse": X[:, ::-1] ** 2}[spec.loss]
+    y = {"categorical_crossentropy": labels, "binary_crossentropy": (labels == 1).astype(int), "mse": X[:, ::-1] ** 2}[
+        spec.loss
+    ]
     weights = spec.init_weights()
     model = build(impl, spec, weights)
     # Weights load exactly (transposed where a framework stores (out, in)) and read back.
@@ -57,7 +67,9 @@ def test_bad_data_is_refused_clearly(impl, spiral_data):
 
 def test_weights_of_the_wrong_shape():
     w = SPIRAL_SPEC.init_weights()
-    with pytest.raises(SpecError, match=r"layer 0: W must be \(2, 16\) and b \(16,\) \(W as \(fan_in, fan_out\)\), got \(16, 2\)"):
+    with pytest.raises(
+        SpecError, match=r"layer 0: W must be \(2, 16\) and b \(16,\) \(W as \(fan_in, fan_out\)\), got \(16, 2\)"
+    ):
         build("scratch", SPIRAL_SPEC, [(w[0][0].T, w[0][1]), w[1]])
     with pytest.raises(SpecError, match="the spec has 2 weight layers but 1"):
         build("scratch", SPIRAL_SPEC, w[:1])
@@ -69,18 +81,32 @@ def test_unknown_implementation():
 
 
 NOT_EXPRESSIBLE = [
-    ("sklearn", dict(sizes=(2, 4, 4, 3), activations=("relu", "tanh", "softmax")), "mixed hidden activations relu, tanh"),
+    (
+        "sklearn",
+        dict(sizes=(2, 4, 4, 3), activations=("relu", "tanh", "softmax")),
+        "mixed hidden activations relu, tanh",
+    ),
     ("sklearn", dict(optimizer="rmsprop"), "the rmsprop optimizer"),
     ("sklearn", dict(activations=("leaky_relu", "softmax")), "the leaky_relu activation"),
     ("sklearn", dict(weight_decay=0.01), "L2 on biases"),
     ("sklearn", dict(sizes=(2, 16, 2)), "a 2-unit softmax output"),
-    ("sklearn", dict(optimizer="sgd", momentum=0.9, lr_decay=0.1, convention="keras"), "inverse-time learning-rate decay"),
+    (
+        "sklearn",
+        dict(optimizer="sgd", momentum=0.9, lr_decay=0.1, convention="keras"),
+        "inverse-time learning-rate decay",
+    ),
     ("torch", dict(optimizer="adam", convention="keras"), "the keras form of adam .* set convention = 'pytorch'"),
-    ("keras", dict(optimizer="rmsprop", convention="pytorch"), "the pytorch form of rmsprop .* set convention = 'keras'"),
+    (
+        "keras",
+        dict(optimizer="rmsprop", convention="pytorch"),
+        "the pytorch form of rmsprop .* set convention = 'keras'",
+    ),
 ]
 
 
-@pytest.mark.parametrize("impl,changes,feature", NOT_EXPRESSIBLE, ids=[f"{i}-{f.split()[1]}" for i, _, f in NOT_EXPRESSIBLE])
+@pytest.mark.parametrize(
+    "impl,changes,feature", NOT_EXPRESSIBLE, ids=[f"{i}-{f.split()[1]}" for i, _, f in NOT_EXPRESSIBLE]
+)
 def test_not_expressible_names_the_feature(impl, changes, feature):
     spec = SPIRAL_SPEC.replace(**changes)
     with pytest.raises(NotExpressible, match=f"{impl} cannot express this spec: .*{feature}"):
@@ -92,8 +118,26 @@ def test_no_framework_default_leaks_in():
     """Every hyperparameter reaches the framework from the spec (none left at its default)."""
     spec = SPIRAL_SPEC.replace(optimizer="adam", lr=0.0123, beta1=0.81, beta2=0.97, eps=3e-6, convention="keras")
     keras_opt = build("keras", spec).optimizer
-    assert (float(keras_opt.learning_rate.numpy()), keras_opt.beta_1, keras_opt.beta_2, keras_opt.epsilon) == (0.0123, 0.81, 0.97, 3e-6)
+    assert (float(keras_opt.learning_rate.numpy()), keras_opt.beta_1, keras_opt.beta_2, keras_opt.epsilon) == (
+        0.0123,
+        0.81,
+        0.97,
+        3e-6,
+    )
     torch_group = build("torch", spec.replace(convention="pytorch")).optimizer.param_groups[0]
-    assert (torch_group["lr"], torch_group["betas"], torch_group["eps"], torch_group["weight_decay"]) == (0.0123, (0.81, 0.97), 3e-6, 0.0)
+    assert (torch_group["lr"], torch_group["betas"], torch_group["eps"], torch_group["weight_decay"]) == (
+        0.0123,
+        (0.81, 0.97),
+        3e-6,
+        0.0,
+    )
     est = build("sklearn", spec).est
-    assert (est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon, est.alpha, est.shuffle, est.early_stopping) == (0.0123, 0.81, 0.97, 3e-6, 0.0, False, False)
+    assert (
+        est.learning_rate_init,
+        est.beta_1,
+        est.beta_2,
+        est.epsilon,
+        est.alpha,
+        est.shuffle,
+        est.early_stopping,
+    ) == (0.0123, 0.81, 0.97, 3e-6, 0.0, False, False)

@@ -93,4 +93,3 @@ def test_imports_follow_the_flow(stage):
         if there not in ALLOWED[here]:
             wrong.append(f"{module}:{line} imports {target} ({here} may use {sorted(ALLOWED[here]) or 'nothing else'})")
     assert not wrong, "imports against the flow:\n" + "\n".join(wrong)
-

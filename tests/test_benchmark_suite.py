@@ -13,29 +13,48 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.results import ResultsError
 from benchmarks.results.benchjson import COLUMNS, gflops_table
 from benchmarks.results.store import read_benchmark_json
 from benchmarks.suite.plugin import accuracy_drops
-from benchmarks.results import ResultsError
 from tests.test_cli import ROOT, run, scratchbench
 
-QUICK = ["--benchmark-only", "--benchmark-min-rounds=1", "--benchmark-max-time=0.01", "--benchmark-warmup=off", "-p", "no:cacheprovider", "-q"]
+QUICK = [
+    "--benchmark-only",
+    "--benchmark-min-rounds=1",
+    "--benchmark-max-time=0.01",
+    "--benchmark-warmup=off",
+    "-p",
+    "no:cacheprovider",
+    "-q",
+]
 
 
 def pytest_run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     """pytest as a user runs it: not as an xdist worker (pytest-benchmark disables timing in
     a process that inherits an xdist worker's environment)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
-    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 @pytest.fixture(scope="module")
 def quick_profile(tmp_path_factory):
     """A quick profile of part of the suite, as CI runs it."""
     out = tmp_path_factory.mktemp("bench")
-    proc = pytest_run("benchmarks/suite/bench_training.py", "benchmarks/suite/bench_peak.py", "benchmarks/suite/bench_steps.py::test_step_on_task",
-                      *QUICK, "-m", "not compiles", f"--benchmark-json={out / 'b.json'}", f"--scratchbench-csv={out / 'b.csv'}",
-                      f"--benchmark-storage=file://{out / 'storage'}", "--benchmark-autosave")
+    proc = pytest_run(
+        "benchmarks/suite/bench_training.py",
+        "benchmarks/suite/bench_peak.py",
+        "benchmarks/suite/bench_steps.py::test_step_on_task",
+        *QUICK,
+        "-m",
+        "not compiles",
+        f"--benchmark-json={out / 'b.json'}",
+        f"--scratchbench-csv={out / 'b.csv'}",
+        f"--benchmark-storage=file://{out / 'storage'}",
+        "--benchmark-autosave",
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out, proc.stdout
 
@@ -55,7 +74,9 @@ def test_json_and_csv_carry_the_metrics(quick_profile):
     data = json.loads((out / "b.json").read_text())
     train = [b for b in data["benchmarks"] if b["group"].startswith("train:")]
     assert {b["extra_info"]["impl"] for b in train} == {"scratch", "keras", "torch", "sklearn"}
-    assert all({"accuracy", "final_loss", "flops", "threads", "dtype", "n", "width"} <= set(b["extra_info"]) for b in train)
+    assert all(
+        {"accuracy", "final_loss", "flops", "threads", "dtype", "n", "width"} <= set(b["extra_info"]) for b in train
+    )
     csv = pd.read_csv(out / "b.csv")
     assert {"median", "iqr", "accuracy", "final_loss", "flops", "impl"} <= set(csv.columns)
     assert len(csv) == len(data["benchmarks"]) and csv.dropna(subset=["accuracy"]).shape[0] == 8
@@ -68,7 +89,7 @@ def test_json_becomes_a_table(quick_profile):
     peak = table[table["group"] == "peak: NumPy matmul"]
     assert set(peak["dtype"]) == {"float32", "float64"} and (peak["peak_fraction"] == 1.0).all()
     steps = table[table["group"].str.startswith("step: xor")]
-    assert (steps.set_index("impl").loc["scratch", "ratio_to_scratch"] == 1.0)
+    assert steps.set_index("impl").loc["scratch", "ratio_to_scratch"] == 1.0
     np.testing.assert_allclose(steps["gflops"], steps["flops"] / steps["median"] / 1e9)
     assert (steps["peak_fraction"] > 0).all() and (steps["peak_fraction"] < 1).all()
     with pytest.raises(ResultsError, match="not a pytest-benchmark JSON file"):
@@ -77,10 +98,22 @@ def test_json_becomes_a_table(quick_profile):
 
 
 def test_gflops_table_pivots_sizes():
-    rows = [{"group": "step: n=300 width=64 float64", "impl": i, "n": 300, "width": 64, "dtype": "float64", "gflops": g, "peak_fraction": p}
-            for i, g, p in (("scratch", 2.0, 0.1), ("torch", 4.0, 0.2))]
+    rows = [
+        {
+            "group": "step: n=300 width=64 float64",
+            "impl": i,
+            "n": 300,
+            "width": 64,
+            "dtype": "float64",
+            "gflops": g,
+            "peak_fraction": p,
+        }
+        for i, g, p in (("scratch", 2.0, 0.1), ("torch", 4.0, 0.2))
+    ]
     table = gflops_table(pd.DataFrame(rows))
-    assert table.to_dict("records") == [{"n": 300, "width": 64, "dtype": "float64", "scratch": "2.00 (10%)", "torch": "4.00 (20%)"}]
+    assert table.to_dict("records") == [
+        {"n": 300, "width": 64, "dtype": "float64", "scratch": "2.00 (10%)", "torch": "4.00 (20%)"}
+    ]
 
 
 def test_compare_fails_on_accuracy_drop(quick_profile, tmp_path):
@@ -95,9 +128,18 @@ def test_compare_fails_on_accuracy_drop(quick_profile, tmp_path):
             b["extra_info"]["accuracy"] = 1.5
     doctored = saved[-1].with_name("0099_doctored.json")
     doctored.write_text(json.dumps(data))
-    args = ["benchmarks/suite/bench_training.py", "-k", "xor and scratch", *QUICK, f"--benchmark-storage=file://{storage}", "--benchmark-compare=0099"]
+    args = [
+        "benchmarks/suite/bench_training.py",
+        "-k",
+        "xor and scratch",
+        *QUICK,
+        f"--benchmark-storage=file://{storage}",
+        "--benchmark-compare=0099",
+    ]
     failing = pytest_run(*args, "--accuracy-compare-fail=0.01")
-    assert failing.returncode == 1 and "regression(s) against the compared run" in failing.stdout, failing.stdout[-3000:]
+    assert failing.returncode == 1 and "regression(s) against the compared run" in failing.stdout, failing.stdout[
+        -3000:
+    ]
     assert "accuracy: " in failing.stdout and "1.0000 < 1.5000 - 0.01" in failing.stdout
     passing = pytest_run(*args, "--accuracy-compare-fail=1.0")
     assert passing.returncode == 0, passing.stdout[-2000:]
@@ -114,11 +156,23 @@ def test_time_and_accuracy_regressions_are_one_block_and_the_csv_is_written(quic
     for b in data["benchmarks"]:
         if b["group"].startswith("train: xor"):
             b["extra_info"]["accuracy"] = 1.5
-            b["stats"] = {k: (v * 1e-6 if isinstance(v, float) and k not in ("rounds", "iterations") else v) for k, v in b["stats"].items()}
+            b["stats"] = {
+                k: (v * 1e-6 if isinstance(v, float) and k not in ("rounds", "iterations") else v)
+                for k, v in b["stats"].items()
+            }
     (storage.rglob("*.json").__next__().parent / "0098_faster.json").write_text(json.dumps(data))
     csv = tmp_path / "b.csv"
-    proc = pytest_run("benchmarks/suite/bench_training.py", "-k", "xor and scratch", *QUICK, f"--benchmark-storage=file://{storage}",
-                      "--benchmark-compare=0098", "--benchmark-compare-fail=median:10%", "--accuracy-compare-fail=0.01", f"--scratchbench-csv={csv}")
+    proc = pytest_run(
+        "benchmarks/suite/bench_training.py",
+        "-k",
+        "xor and scratch",
+        *QUICK,
+        f"--benchmark-storage=file://{storage}",
+        "--benchmark-compare=0098",
+        "--benchmark-compare-fail=median:10%",
+        "--accuracy-compare-fail=0.01",
+        f"--scratchbench-csv={csv}",
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output[-3000:]
     assert "Traceback" not in output and "PerformanceRegression" not in output
@@ -137,13 +191,31 @@ def test_benchmark_only_deselects_other_tests_instead_of_skipping_them():
 def test_baseline_comparison_of_two_tables():
     from benchmarks.report.baseline import compare, headline, only_in
 
-    old = pd.DataFrame({"group": "g", "name": ["a", "b", "gone"], "impl": "scratch", "median": [1.0, 2.0, 1.0], "accuracy": [0.9, np.nan, np.nan]})
-    new = pd.DataFrame({"group": "g", "name": ["a", "b", "new"], "impl": "scratch", "median": [1.5, 1.0, 1.0], "accuracy": [0.8, np.nan, np.nan]})
+    old = pd.DataFrame(
+        {
+            "group": "g",
+            "name": ["a", "b", "gone"],
+            "impl": "scratch",
+            "median": [1.0, 2.0, 1.0],
+            "accuracy": [0.9, np.nan, np.nan],
+        }
+    )
+    new = pd.DataFrame(
+        {
+            "group": "g",
+            "name": ["a", "b", "new"],
+            "impl": "scratch",
+            "median": [1.5, 1.0, 1.0],
+            "accuracy": [0.8, np.nan, np.nan],
+        }
+    )
     table = compare(old, new)
     assert table["name"].tolist() == ["a", "b"] and table["time_ratio"].tolist() == [1.5, 0.5]
     np.testing.assert_allclose(table["accuracy_change"].to_numpy(), [-0.1, np.nan])
     assert only_in(old, new) == (["gone"], ["new"])
-    assert headline(table).startswith("2 benchmarks in both runs: 1 more than 10% slower, 1 more than 10% faster, 1 with lower accuracy")
+    assert headline(table).startswith(
+        "2 benchmarks in both runs: 1 more than 10% slower, 1 more than 10% faster, 1 with lower accuracy"
+    )
 
 
 def test_report_baseline_shows_time_and_accuracy_side_by_side(quick_profile, tmp_path):
@@ -155,7 +227,15 @@ def test_report_baseline_shows_time_and_accuracy_side_by_side(quick_profile, tmp
         if b["group"].startswith("train: xor"):
             b["extra_info"]["accuracy"] = 1.25
     (tmp_path / "old.json").write_text(json.dumps(old))
-    proc = run(scratchbench(), "report", "--baseline", str(tmp_path / "old.json"), str(out / "b.json"), "--out", str(tmp_path / "cmp"))
+    proc = run(
+        scratchbench(),
+        "report",
+        "--baseline",
+        str(tmp_path / "old.json"),
+        str(out / "b.json"),
+        "--out",
+        str(tmp_path / "cmp"),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     n = len(current["benchmarks"])
     assert f"{n} benchmarks in both runs: {n} more than 10% slower" in proc.stdout
@@ -169,7 +249,11 @@ def test_report_baseline_shows_time_and_accuracy_side_by_side(quick_profile, tmp
 
 
 def test_accuracy_drops():
-    now = {"t[x]": {"extra_info": {"accuracy": 0.90}}, "t[y]": {"extra_info": {"accuracy": 1.0}}, "t[z]": {"extra_info": {}}}
+    now = {
+        "t[x]": {"extra_info": {"accuracy": 0.90}},
+        "t[y]": {"extra_info": {"accuracy": 1.0}},
+        "t[z]": {"extra_info": {}},
+    }
     before = {"t[x]": {"extra_info": {"accuracy": 0.95}}, "t[y]": {"extra_info": {"accuracy": 1.0}}}
     assert accuracy_drops(now, before, 0.01) == ["t[x]: accuracy 0.9000 < 0.9500 - 0.01"]
     assert accuracy_drops(now, before, 0.1) == []
@@ -183,7 +267,19 @@ def test_plain_pytest_runs_benchmarks_once_as_tests():
 
 def test_scale_small(tmp_path):
     out = tmp_path / "scale"
-    proc = run(scratchbench(), "scale", "--impls", "scratch,torch", "--max-n", "3000", "--max-width", "128", "--out", str(out), timeout=600)
+    proc = run(
+        scratchbench(),
+        "scale",
+        "--impls",
+        "scratch,torch",
+        "--max-n",
+        "3000",
+        "--max-width",
+        "128",
+        "--out",
+        str(out),
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     table = pd.read_parquet(out / "scale.parquet")
     assert set(table["impl"]) == {"scratch", "torch"} and set(table["sweep"]) == {"n", "width"}
@@ -195,9 +291,9 @@ def test_scale_small(tmp_path):
 
 def test_report_includes_benchmarks_and_scaling(quick_profile, tmp_path):
     from benchmarks.harness import config as cfgmod
-    from benchmarks.report import build_report
-    from benchmarks.harness.sweep import run_sweep
     from benchmarks.harness.scale import run_scale
+    from benchmarks.harness.sweep import run_sweep
+    from benchmarks.report import build_report
     from benchmarks.results.store import ResultsStore
 
     out, _ = quick_profile
@@ -207,14 +303,24 @@ def test_report_includes_benchmarks_and_scaling(quick_profile, tmp_path):
     report = tmp_path / "report"
     build_report(str(results), str(report), benchmark_json=str(out / "b.json"))
     text = (report / "README.md").read_text()
-    assert "## pytest-benchmark results" in text and "## Scaling slopes" in text and "## Benchmark: full training runs" in text
+    assert (
+        "## pytest-benchmark results" in text
+        and "## Scaling slopes" in text
+        and "## Benchmark: full training runs" in text
+    )
     assert "| test_train_to_target" not in text and "| train: xor" in text  # the training table, by group
     for name in ("bench_train.png", "bench_peak.png", "bench_step_tasks.png", "scaling.png"):
         assert (report / name).exists() and f"({name})" in text
     assert len(pd.read_csv(report / "benchmarks.csv")) == len(json.loads((out / "b.json").read_text())["benchmarks"])
-    build_report(str(results), str(tmp_path / "against"), benchmark_json=str(out / "b.json"), baseline=str(out / "b.json"))
+    build_report(
+        str(results), str(tmp_path / "against"), benchmark_json=str(out / "b.json"), baseline=str(out / "b.json")
+    )
     text = (tmp_path / "against" / "README.md").read_text()
-    assert "### Against the baseline b.json" in text and "0 more than 10% slower" in text and "| train: xor" in text.split("### Against", 1)[1]
+    assert (
+        "### Against the baseline b.json" in text
+        and "0 more than 10% slower" in text
+        and "| train: xor" in text.split("### Against", 1)[1]
+    )
     assert "Against the baseline b.json</h2>" in (tmp_path / "against" / "index.html").read_text()
 
 
@@ -222,8 +328,13 @@ def test_regime_groups_report_fractions_of_the_measured_limits(tmp_path):
     """The regime groups (quick profile, a cheap subset): each achieved rate beside the
     limit measured in the same run, the fraction being their ratio."""
     out = tmp_path / "r.json"
-    proc = pytest_run("benchmarks/suite/bench_regimes.py", "-k", "(moons and 32) or triad or (thin and float64 and scratch)", *QUICK,
-                      f"--benchmark-json={out}")
+    proc = pytest_run(
+        "benchmarks/suite/bench_regimes.py",
+        "-k",
+        "(moons and 32) or triad or (thin and float64 and scratch)",
+        *QUICK,
+        f"--benchmark-json={out}",
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     benches = {b["name"]: b for b in json.loads(out.read_text())["benchmarks"]}
     assert len(benches) == 6, sorted(benches)
@@ -238,4 +349,6 @@ def test_regime_groups_report_fractions_of_the_measured_limits(tmp_path):
     thin = benches["test_thin_network_step[float64-scratch]"]["extra_info"]
     np.testing.assert_allclose(thin["bandwidth_fraction"], thin["bytes_per_s"] / thin["stream_bytes_per_s"])
     assert thin["bytes"] > 0 and 0 < thin["bandwidth_fraction"] < 1.5, thin
-    assert {b["group"] for b in benches.values() if b["extra_info"]["task"] == "moons"} == {"regime overhead: moons batch=32"}
+    assert {b["group"] for b in benches.values() if b["extra_info"]["task"] == "moons"} == {
+        "regime overhead: moons batch=32"
+    }

@@ -10,10 +10,18 @@ import pytest
 from benchmarks.harness import check
 from benchmarks.tasks import TASKS
 from reference_impls import equivalence
-from reference_impls.equivalence import compare, native_spec
+from reference_impls.equivalence import compare
 
 IMPLS = ("keras", "torch", "sklearn")
-NUMBERS = ("one_step_loss", "one_step_grads", "one_step_weights", "resync", "loss_max_abs", "loss_step_rel", "weights_max_rel")
+NUMBERS = (
+    "one_step_loss",
+    "one_step_grads",
+    "one_step_weights",
+    "resync",
+    "loss_max_abs",
+    "loss_step_rel",
+    "weights_max_rel",
+)
 
 
 def _group(config: str, steps: int = 40) -> check.Group:
@@ -27,9 +35,12 @@ def _group(config: str, steps: int = 40) -> check.Group:
 def test_plain_sgd_twins_are_the_same_numbers_in_either_convention(config):
     group = _group(config)
     spec = group.specs[0][1]
-    keras, torch = (equivalence.reference(spec.replace(convention=c), group.X, group.y, group.steps) for c in ("keras", "pytorch"))
+    keras, torch = (
+        equivalence.reference(spec.replace(convention=c), group.X, group.y, group.steps) for c in ("keras", "pytorch")
+    )
     same = np.array_equal(keras.losses, torch.losses) and all(
-        np.array_equal(a, b) for pa, pb in zip(keras.final, torch.final) for a, b in zip(pa, pb))
+        np.array_equal(a, b) for pa, pb in zip(keras.final, torch.final) for a, b in zip(pa, pb)
+    )
     shared = check.twin_key(spec.replace(convention="keras")) == check.twin_key(spec.replace(convention="pytorch"))
     assert shared == same == (config == "sgd-full"), f"twins identical: {same}; one twin key: {shared}"
 
@@ -39,7 +50,9 @@ def test_a_group_equals_its_comparisons_run_alone(config, twins, monkeypatch):
     group = _group(config)
     trained = []
     real = equivalence.reference
-    monkeypatch.setattr(equivalence, "reference", lambda spec, *a, **k: trained.append(spec.convention) or real(spec, *a, **k))
+    monkeypatch.setattr(
+        equivalence, "reference", lambda spec, *a, **k: trained.append(spec.convention) or real(spec, *a, **k)
+    )
     grouped = check.compare_group(group)
     assert len(trained) == twins, f"twins trained: {trained}"
     monkeypatch.setattr(equivalence, "reference", real)

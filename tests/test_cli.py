@@ -16,7 +16,9 @@ BIN = Path(sys.executable).parent
 
 
 def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, "COLUMNS": "160"})
+    return subprocess.run(
+        args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, "COLUMNS": "160"}
+    )
 
 
 def scratchbench() -> str:
@@ -39,7 +41,9 @@ def test_demo_prints_loss_and_accuracy():
 def test_module_entry_point_matches_console_script():
     module, script = run(sys.executable, "-m", "benchmarks", "--help"), run(scratchbench(), "--help")
     assert module.returncode == script.returncode == 0
-    assert module.stdout == script.stdout and all(cmd in module.stdout for cmd in ("demo", "check", "tasks", "run", "report", "scale"))
+    assert module.stdout == script.stdout and all(
+        cmd in module.stdout for cmd in ("demo", "check", "tasks", "run", "report", "scale")
+    )
 
 
 @pytest.mark.parametrize("args", [["frobnicate"], ["demo", "--seed", "x"], []])
@@ -74,7 +78,19 @@ def test_check_writes_tables_and_exits_zero(tmp_path):
     import pandas as pd
 
     out = tmp_path / "eq"
-    proc = run(scratchbench(), "check", "--tasks", "xor", "--configs", "sgd-full,rmsprop-minibatch", "--steps", "200", "--out", str(out), timeout=300)
+    proc = run(
+        scratchbench(),
+        "check",
+        "--tasks",
+        "xor",
+        "--configs",
+        "sgd-full,rmsprop-minibatch",
+        "--steps",
+        "200",
+        "--out",
+        str(out),
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "Summary: 5 pass, 1 not expressible (6 comparisons)" in proc.stdout
     table = pd.read_parquet(out / "equivalence.parquet")
@@ -109,7 +125,9 @@ def test_check_unwritable_out_keeps_existing_files(tmp_path):
     keep = tmp_path / "equivalence.csv"
     keep.write_text("earlier results\n")
     # A folder under a regular file can never be created, whoever runs the test (root too).
-    proc = run(scratchbench(), "check", "--tasks", "xor", "--configs", "sgd-full", "--steps", "5", "--out", str(keep / "sub"))
+    proc = run(
+        scratchbench(), "check", "--tasks", "xor", "--configs", "sgd-full", "--steps", "5", "--out", str(keep / "sub")
+    )
     assert proc.returncode == 2 and "cannot write to output folder" in proc.stderr and "Traceback" not in proc.stderr
     assert keep.read_text() == "earlier results\n"
 

@@ -4,7 +4,6 @@ interrupted with Ctrl-C, resumed, and compared with an uninterrupted one."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
@@ -21,7 +20,13 @@ NOT_TIMING = lambda df: df[[c for c in df if not c.startswith(("t_", "load_1m_")
 
 def test_interrupt_then_resume_matches_an_uninterrupted_sweep(tmp_path):
     out = tmp_path / "interrupted"
-    proc = subprocess.Popen([scratchbench(), "run", *SWEEP, "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [scratchbench(), "run", *SWEEP, "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     records = out / "records"
     # Wait (bounded) for a finished record; "[!.]" skips the temporary file a record is
     # written through, which a plain "*.json" saw before the record existed.
@@ -56,13 +61,17 @@ def test_interrupt_then_resume_matches_an_uninterrupted_sweep(tmp_path):
 
 def test_config_file_and_flags(tmp_path):
     cfg = tmp_path / "sweep.toml"
-    cfg.write_text('tasks = ["spiral"]\nimpls = "scratch,sklearn"\nseeds = [3]\n[task.spiral]\nn_per_class = 40\nepochs = 30\n[task.spiral.spec]\nlr = 0.5\n')
+    cfg.write_text(
+        'tasks = ["spiral"]\nimpls = "scratch,sklearn"\nseeds = [3]\n[task.spiral]\nn_per_class = 40\nepochs = 30\n[task.spiral.spec]\nlr = 0.5\n'
+    )
     proc = run(scratchbench(), "run", "--config", str(cfg), "--impls", "scratch", "--out", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
     runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
     assert runs[["task", "impl", "seed", "epochs", "steps"]].values.tolist() == [["spiral", "scratch", 3, 30, 30]]
     assert json.loads(runs["spec"][0])["lr"] == 0.5
-    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["tasks"]["spiral"]["params"]["n_per_class"] == 40
+    assert (
+        json.loads((tmp_path / "out" / "manifest.json").read_text())["tasks"]["spiral"]["params"]["n_per_class"] == 40
+    )
 
 
 @pytest.mark.parametrize(
@@ -125,7 +134,7 @@ def test_readme_appendix_is_generated_from_the_schema():
 
     readme = (ROOT / "README.md").read_text()
     appendix = readme.split("## Appendix: every column", 1)[1]
-    generated = appendix[appendix.index("**`runs`**"):]
+    generated = appendix[appendix.index("**`runs`**") :]
     assert generated.strip() == markdown().strip(), "regenerate the appendix: python -m benchmarks.results.schema"
 
 
@@ -133,10 +142,18 @@ def test_quiet_prints_only_the_final_line_and_verbose_a_line_per_run(tmp_path):
     args = ["run", "--tasks", "xor", "--impls", "scratch", "--seeds", "2", "--epochs", "5"]
     quiet = run(scratchbench(), *args, "-q", "--out", str(tmp_path / "q"))
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
-    assert quiet.stdout.strip().splitlines() == [f"2 runs; tables written to {tmp_path / 'q'}/ (runs, curves, summary, confusion, "
-                                                 "environment as .parquet and .csv; manifest.json)"]
+    assert quiet.stdout.strip().splitlines() == [
+        f"2 runs; tables written to {tmp_path / 'q'}/ (runs, curves, summary, confusion, "
+        "environment as .parquet and .csv; manifest.json)"
+    ]
     loud = run(scratchbench(), *args, "-v", "--out", str(tmp_path / "v"))
-    assert loud.returncode == 0 and "[1/2] xor scratch seed 0" in loud.stderr and "[2/2] xor scratch seed 1" in loud.stderr
+    assert (
+        loud.returncode == 0 and "[1/2] xor scratch seed 0" in loud.stderr and "[2/2] xor scratch seed 1" in loud.stderr
+    )
     assert "Summary over seeds" in loud.stdout
     both = run(scratchbench(), *args, "-q", "-v")
-    assert both.returncode == 2 and "not allowed with argument" in both.stderr and len(both.stderr.strip().splitlines()) == 1
+    assert (
+        both.returncode == 2
+        and "not allowed with argument" in both.stderr
+        and len(both.stderr.strip().splitlines()) == 1
+    )

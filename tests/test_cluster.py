@@ -8,7 +8,6 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -44,8 +43,10 @@ def test_cluster_sweep_matches_the_local_sweep(cluster, tmp_path):
     assert (remote.runs["status"] == "ok").all() and len(remote.runs) == 8
     assert remote.runs["host"].notna().all()
     curves = ["run_id", "step", "train_loss", "test_accuracy"]
-    pd.testing.assert_frame_equal(local.curves[curves].sort_values(curves[:2]).reset_index(drop=True),
-                                  remote.curves[curves].sort_values(curves[:2]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        local.curves[curves].sort_values(curves[:2]).reset_index(drop=True),
+        remote.curves[curves].sort_values(curves[:2]).reset_index(drop=True),
+    )
 
 
 def _worker_pids(cluster) -> list[int]:
@@ -56,11 +57,15 @@ def test_worker_killed_mid_sweep_loses_no_run(cluster, tmp_path):
     cfg = cfgmod.from_mapping({"tasks": "spiral", "impls": "scratch", "seeds": 6, "epochs": 600})
     out = tmp_path / "killed"
     result: dict = {}
-    thread = threading.Thread(target=lambda: result.update(r=run_sweep(cfg, str(out), backend="dask", scheduler=cluster.scheduler_address)))
+    thread = threading.Thread(
+        target=lambda: result.update(r=run_sweep(cfg, str(out), backend="dask", scheduler=cluster.scheduler_address))
+    )
     thread.start()
     records = out / "records"
     deadline = time.monotonic() + 600  # bounded wait for the first finished run (a record file)
-    while time.monotonic() < deadline and not (records.exists() and any(p.suffix == ".json" and not p.name.startswith(".") for p in records.iterdir())):
+    while time.monotonic() < deadline and not (
+        records.exists() and any(p.suffix == ".json" and not p.name.startswith(".") for p in records.iterdir())
+    ):
         time.sleep(0.2)
     pids = _worker_pids(cluster)
     assert pids, "no worker process to kill"
@@ -90,8 +95,25 @@ def test_cli_run_on_a_local_cluster_it_starts_and_stops(tmp_path, capsys):
     from benchmarks.cli import main
 
     out = tmp_path / "cli"
-    code = main(["run", "--tasks", "xor", "--impls", "scratch", "--seeds", "2", "--epochs", "5", "--backend", "dask", "--jobs", "2",
-                 "--out", str(out)])
+    code = main(
+        [
+            "run",
+            "--tasks",
+            "xor",
+            "--impls",
+            "scratch",
+            "--seeds",
+            "2",
+            "--epochs",
+            "5",
+            "--backend",
+            "dask",
+            "--jobs",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == 2 and (runs["status"] == "ok").all() and runs["host"].notna().all()
@@ -136,11 +158,41 @@ def test_device_cuda_without_a_gpu_is_one_line_before_any_run(tmp_path, capsys):
 
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU: the refusal does not apply")
-    code = main(["run", "--tasks", "xor", "--impls", "torch", "--seeds", "1", "--epochs", "5", "--device", "cuda", "--out", str(tmp_path / "g")])
+    code = main(
+        [
+            "run",
+            "--tasks",
+            "xor",
+            "--impls",
+            "torch",
+            "--seeds",
+            "1",
+            "--epochs",
+            "5",
+            "--device",
+            "cuda",
+            "--out",
+            str(tmp_path / "g"),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "--device cuda: torch sees no CUDA device here" in err[0], err
     assert not (tmp_path / "g" / "records").exists()
-    code = main(["check", "--tasks", "xor", "--impls", "torch", "--steps", "5", "--device", "cuda", "--out", str(tmp_path / "c")])
+    code = main(
+        [
+            "check",
+            "--tasks",
+            "xor",
+            "--impls",
+            "torch",
+            "--steps",
+            "5",
+            "--device",
+            "cuda",
+            "--out",
+            str(tmp_path / "c"),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "--device cuda: torch sees no CUDA device here" in err[0], err
     assert not (tmp_path / "c").exists()
@@ -180,11 +232,18 @@ def test_worker_killed_mid_check_loses_no_comparison(cluster):
     from benchmarks.harness.check import parse_configs, run_check
     from benchmarks.tasks import TASKS
 
-    args = ([TASKS[t] for t in ("xor", "and", "or", "nand")], ["torch"], parse_configs("sgd-full,momentum-minibatch"), 1000)
+    args = (
+        [TASKS[t] for t in ("xor", "and", "or", "nand")],
+        ["torch"],
+        parse_configs("sgd-full,momentum-minibatch"),
+        1000,
+    )
     first_done, result = threading.Event(), {}
 
     def check() -> None:
-        result["tables"] = run_check(*args, backend="dask", scheduler=cluster.scheduler_address, progress=lambda *_: first_done.set())
+        result["tables"] = run_check(
+            *args, backend="dask", scheduler=cluster.scheduler_address, progress=lambda *_: first_done.set()
+        )
 
     thread = threading.Thread(target=check)
     thread.start()
@@ -201,8 +260,10 @@ def test_worker_killed_mid_check_loses_no_comparison(cluster):
     local, _ = run_check(*args, workers=1)
     finished = table["status"] != "error"
     assert finished.any()
-    pd.testing.assert_frame_equal(table[finished].drop(columns="seconds").reset_index(drop=True),
-                                  local[finished].drop(columns="seconds").reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        table[finished].drop(columns="seconds").reset_index(drop=True),
+        local[finished].drop(columns="seconds").reset_index(drop=True),
+    )
 
 
 def test_check_scheduler_without_dask_backend_is_one_line(capsys):

@@ -78,8 +78,17 @@ def test_probability_clipping_is_a_real_difference():
     spec = ModelSpec(sizes=(1, 1), activations=("sigmoid",), loss="binary_crossentropy", optimizer="sgd", lr=0.1)
     weights = [(np.array([[40.0]]), np.array([0.0]))]
     X, y = np.array([[1.0]]), np.array([0])  # logit 40 for a negative example: p = 1 - 4e-18
-    losses = {impl: build(impl, spec.replace(convention="keras" if impl != "torch" else "pytorch"), weights).gradients(X, y)[0] for impl in ("scratch", "keras", "torch")}
-    assert losses["scratch"] == pytest.approx(40.0) and losses["keras"] == pytest.approx(40.0) and losses["torch"] == pytest.approx(40.0)
+    losses = {
+        impl: build(impl, spec.replace(convention="keras" if impl != "torch" else "pytorch"), weights).gradients(X, y)[
+            0
+        ]
+        for impl in ("scratch", "keras", "torch")
+    }
+    assert (
+        losses["scratch"] == pytest.approx(40.0)
+        and losses["keras"] == pytest.approx(40.0)
+        and losses["torch"] == pytest.approx(40.0)
+    )
     from scratch import BinaryCrossEntropy
 
     assert BinaryCrossEntropy().calculate(np.array([[1 - 4e-18]]), y) == pytest.approx(-np.log(1e-7))  # clipped at 1e-7
@@ -87,15 +96,21 @@ def test_probability_clipping_is_a_real_difference():
 
 NETS = {
     "sigmoid-bce": ModelSpec(sizes=(2, 6, 1), activations=("tanh", "sigmoid"), loss="binary_crossentropy"),
-    "softmax-ce-deep": ModelSpec(sizes=(2, 7, 5, 3), activations=("relu", "sigmoid", "softmax"), loss="categorical_crossentropy"),
-    "leaky-softmax": ModelSpec(sizes=(2, 9, 3), activations=("leaky_relu", "softmax"), loss="categorical_crossentropy", leaky_alpha=0.2),
+    "softmax-ce-deep": ModelSpec(
+        sizes=(2, 7, 5, 3), activations=("relu", "sigmoid", "softmax"), loss="categorical_crossentropy"
+    ),
+    "leaky-softmax": ModelSpec(
+        sizes=(2, 9, 3), activations=("leaky_relu", "softmax"), loss="categorical_crossentropy", leaky_alpha=0.2
+    ),
     "mse-2-outputs": ModelSpec(sizes=(2, 6, 2), activations=("tanh", "linear"), loss="mse"),
 }
 
 
 # What scikit-learn's MLP cannot build: those pairs are checked to be refused, not compared.
 SKLEARN_CANNOT = {"softmax-ce-deep": "mixed hidden activations", "leaky-softmax": "the leaky_relu activation"}
-AUTODIFF_CASES = [(net, fw) for net in NETS for fw in ("torch", "keras", "sklearn") if not (fw == "sklearn" and net in SKLEARN_CANNOT)]
+AUTODIFF_CASES = [
+    (net, fw) for net in NETS for fw in ("torch", "keras", "sklearn") if not (fw == "sklearn" and net in SKLEARN_CANNOT)
+]
 
 
 @pytest.mark.parametrize("net", list(SKLEARN_CANNOT))

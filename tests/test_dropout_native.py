@@ -71,7 +71,13 @@ def test_shared_masks_keep_step_by_step_equality(moons):
 
 def test_bad_dropout_rng_and_misuse():
     with pytest.raises(SpecError, match="dropout_rng must be one of shared, native"):
-        ModelSpec(sizes=(2, 4, 1), activations=("relu", "sigmoid"), loss="binary_crossentropy", dropout=0.1, dropout_rng="torch")
+        ModelSpec(
+            sizes=(2, 4, 1),
+            activations=("relu", "sigmoid"),
+            loss="binary_crossentropy",
+            dropout=0.1,
+            dropout_rng="torch",
+        )
     spec = ModelSpec(sizes=(2, 4, 1), activations=("relu", "sigmoid"), loss="binary_crossentropy")
     with pytest.raises(ValueError, match="no dropout"):
         compare_native_dropout(spec, "torch", np.zeros((4, 2)), np.zeros(4, int), 5)

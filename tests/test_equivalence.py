@@ -80,16 +80,52 @@ def test_float32_adam_reports_its_drift(task, impl):
 
 VARIANTS = {
     # name: (task, spec changes, impls that can express it)
-    "xor-tanh-mse-linear-sgd": ("xor", dict(sizes=(2, 6, 1), activations=("tanh", "linear"), loss="mse", optimizer="sgd", lr=0.1), IMPLS),
-    "xor-tanh-mse-linear-adam": ("xor", dict(sizes=(2, 6, 1), activations=("tanh", "linear"), loss="mse", optimizer="adam", lr=0.01), IMPLS),
-    "xor-sigmoid-mse-sigmoid": ("xor", dict(sizes=(2, 6, 1), activations=("sigmoid", "sigmoid"), loss="mse", optimizer="sgd", lr=0.5), ("keras", "torch")),
-    "xor-sigmoid-bce": ("xor", dict(sizes=(2, 6, 1), activations=("sigmoid", "sigmoid"), optimizer="sgd", lr=0.5, momentum=0.5), IMPLS),
-    "spiral-tanh": ("spiral", dict(sizes=(2, 32, 3), activations=("tanh", "softmax"), optimizer="sgd", lr=0.3, momentum=0.5), IMPLS),
-    "spiral-sigmoid-deep": ("spiral", dict(sizes=(2, 16, 16, 3), activations=("sigmoid", "sigmoid", "softmax"), optimizer="adam", lr=0.005), IMPLS),
-    "spiral-leaky": ("spiral", dict(activations=("leaky_relu", "softmax"), leaky_alpha=0.1, lr=0.3), ("keras", "torch")),
-    "spiral-lr-decay-momentum": ("spiral", dict(optimizer="sgd", lr=0.3, momentum=0.9, lr_decay=0.01), ("keras", "torch")),
+    "xor-tanh-mse-linear-sgd": (
+        "xor",
+        dict(sizes=(2, 6, 1), activations=("tanh", "linear"), loss="mse", optimizer="sgd", lr=0.1),
+        IMPLS,
+    ),
+    "xor-tanh-mse-linear-adam": (
+        "xor",
+        dict(sizes=(2, 6, 1), activations=("tanh", "linear"), loss="mse", optimizer="adam", lr=0.01),
+        IMPLS,
+    ),
+    "xor-sigmoid-mse-sigmoid": (
+        "xor",
+        dict(sizes=(2, 6, 1), activations=("sigmoid", "sigmoid"), loss="mse", optimizer="sgd", lr=0.5),
+        ("keras", "torch"),
+    ),
+    "xor-sigmoid-bce": (
+        "xor",
+        dict(sizes=(2, 6, 1), activations=("sigmoid", "sigmoid"), optimizer="sgd", lr=0.5, momentum=0.5),
+        IMPLS,
+    ),
+    "spiral-tanh": (
+        "spiral",
+        dict(sizes=(2, 32, 3), activations=("tanh", "softmax"), optimizer="sgd", lr=0.3, momentum=0.5),
+        IMPLS,
+    ),
+    "spiral-sigmoid-deep": (
+        "spiral",
+        dict(sizes=(2, 16, 16, 3), activations=("sigmoid", "sigmoid", "softmax"), optimizer="adam", lr=0.005),
+        IMPLS,
+    ),
+    "spiral-leaky": (
+        "spiral",
+        dict(activations=("leaky_relu", "softmax"), leaky_alpha=0.1, lr=0.3),
+        ("keras", "torch"),
+    ),
+    "spiral-lr-decay-momentum": (
+        "spiral",
+        dict(optimizer="sgd", lr=0.3, momentum=0.9, lr_decay=0.01),
+        ("keras", "torch"),
+    ),
     "spiral-weight-decay": ("spiral", dict(optimizer="sgd", lr=0.1, weight_decay=0.01), ("keras", "torch")),
-    "spiral-mse-2-outputs": ("spiral", dict(sizes=(2, 16, 2), activations=("tanh", "linear"), loss="mse", optimizer="sgd", lr=0.1, momentum=0.5), IMPLS),
+    "spiral-mse-2-outputs": (
+        "spiral",
+        dict(sizes=(2, 16, 2), activations=("tanh", "linear"), loss="mse", optimizer="sgd", lr=0.1, momentum=0.5),
+        IMPLS,
+    ),
 }
 
 
@@ -140,8 +176,13 @@ class _EpochBug(TorchImplementation):
 def test_the_check_catches_real_mismatches(bug, spiral_data, monkeypatch):
     X, y = spiral_data
     real_build = eq.build
-    monkeypatch.setattr(eq, "build", lambda name, spec, w=None, device="cpu": bug(spec, w, device=device) if name == "torch"
-                        else real_build(name, spec, w, device=device))
+    monkeypatch.setattr(
+        eq,
+        "build",
+        lambda name, spec, w=None, device="cpu": (
+            bug(spec, w, device=device) if name == "torch" else real_build(name, spec, w, device=device)
+        ),
+    )
     spec = TASKS["spiral"].spec.replace(lr=0.3, batch_size=32, shuffle=True)
     r = eq.compare(spec, "torch", X, y, 40)
     assert r.status == "fail", (r.one_step, r.loss_max_rel, r.max_step_growth)

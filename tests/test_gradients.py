@@ -85,11 +85,17 @@ LOSS_CASES = {
     "mse_1_output": (MeanSquaredError(), lambda r: (r.normal(size=(8, 1)), r.normal(size=8))),
     "mse_3_outputs": (MeanSquaredError(), lambda r: (r.normal(size=(8, 3)), r.normal(size=(8, 3)))),
     "bce": (BinaryCrossEntropy(), lambda r: (r.uniform(0.05, 0.95, size=(8, 1)), r.integers(0, 2, size=8))),
-    "bce_2_outputs": (BinaryCrossEntropy(), lambda r: (r.uniform(0.05, 0.95, size=(8, 2)), r.integers(0, 2, size=(8, 2)))),
+    "bce_2_outputs": (
+        BinaryCrossEntropy(),
+        lambda r: (r.uniform(0.05, 0.95, size=(8, 2)), r.integers(0, 2, size=(8, 2))),
+    ),
     "cce_sparse": (CategoricalCrossEntropy(), lambda r: (_probs(r, 8, 4), r.integers(0, 4, size=8))),
     "cce_one_hot": (CategoricalCrossEntropy(), lambda r: (_probs(r, 8, 4), np.eye(4)[r.integers(0, 4, size=8)])),
     "softmax_ce_sparse": (SoftmaxCrossEntropy(), lambda r: (r.normal(size=(8, 4)) * 3, r.integers(0, 4, size=8))),
-    "softmax_ce_one_hot": (SoftmaxCrossEntropy(), lambda r: (r.normal(size=(8, 4)) * 3, np.eye(4)[r.integers(0, 4, size=8)])),
+    "softmax_ce_one_hot": (
+        SoftmaxCrossEntropy(),
+        lambda r: (r.normal(size=(8, 4)) * 3, np.eye(4)[r.integers(0, 4, size=8)]),
+    ),
     "sigmoid_bce": (SigmoidBinaryCrossEntropy(), lambda r: (r.normal(size=(8, 1)) * 3, r.integers(0, 2, size=8))),
 }
 
@@ -109,7 +115,9 @@ def test_fused_losses_equal_their_two_step_versions(rng):
     assert SoftmaxCrossEntropy().calculate(z, y) == pytest.approx(CategoricalCrossEntropy().calculate(p, y), rel=1e-14)
     zb, yb = rng.normal(size=(10, 1)), rng.integers(0, 2, size=10)
     pb = get_activation("sigmoid").forward(zb)
-    assert SigmoidBinaryCrossEntropy().calculate(zb, yb) == pytest.approx(BinaryCrossEntropy().calculate(pb, yb), rel=1e-14)
+    assert SigmoidBinaryCrossEntropy().calculate(zb, yb) == pytest.approx(
+        BinaryCrossEntropy().calculate(pb, yb), rel=1e-14
+    )
 
 
 def test_fused_losses_stay_finite_where_probabilities_saturate():

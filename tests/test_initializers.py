@@ -35,7 +35,9 @@ def test_legacy_seed_reproduces_the_tutorials_calls():
     W, _ = get_initializer("rand_out_in")(2, 3)
     np.random.seed(42)
     assert np.array_equal(W, np.random.rand(3, 2).T)  # seed 001's w1 = rand(hidden, input)
-    assert np.array_equal(get_initializer("rand")(2, 3, np.random.RandomState(42))[0], np.random.RandomState(42).rand(2, 3))
+    assert np.array_equal(
+        get_initializer("rand")(2, 3, np.random.RandomState(42))[0], np.random.RandomState(42).rand(2, 3)
+    )
 
 
 # (name, fan_in, fan_out, expected std, bound on |W|)

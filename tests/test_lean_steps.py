@@ -48,7 +48,9 @@ def test_keras_lean_step_is_train_on_batch(name):
         masks = spec.dropout_masks(k, len(Xn[rows])) if spec.has_dropout else None
         penalty = plain._penalty() if plain.penalised else 0.0
         with floatx(spec.dtype):
-            theirs.append(float(plain.train_model.train_on_batch(plain.train_inputs(Xn[rows], masks), yn[rows])) - penalty)
+            theirs.append(
+                float(plain.train_model.train_on_batch(plain.train_inputs(Xn[rows], masks), yn[rows])) - penalty
+            )
     np.testing.assert_array_equal(ours, np.array(theirs), err_msg="lean step (ours) vs train_on_batch (theirs)")
     assert _same_weights(lean.get_weights(), plain.get_weights())
 
@@ -59,7 +61,10 @@ def test_keras_lean_step_is_train_on_batch(name):
 SKLEARN_PROBLEMS = {
     "spiral-sgd-full": ("spiral", dict(lr=0.5)),
     "spiral-adam-minibatch": ("spiral", dict(optimizer="adam", lr=0.01, batch_size=32, shuffle=True)),
-    "spiral-nesterov-l2-float32": ("spiral", dict(lr=0.05, momentum=0.9, nesterov=True, l2=1e-3, dtype="float32", batch_size=64)),
+    "spiral-nesterov-l2-float32": (
+        "spiral",
+        dict(lr=0.05, momentum=0.9, nesterov=True, l2=1e-3, dtype="float32", batch_size=64),
+    ),
     "spiral-sum-short-batch": ("spiral", dict(lr=0.001, loss_reduction="sum", batch_size=70)),
     "xor-binary": ("xor", dict(lr=0.5)),
     "xor-multilabel": ("xor", dict(sizes=(2, 8, 2), activations=("tanh", "sigmoid"), lr=0.5)),
@@ -98,13 +103,18 @@ def test_sklearn_lean_steps_are_documented_partial_fit(name, mode):
         else:
             plain.est.partial_fit(Xb, yb[:, 0] if yb.shape[1] == 1 else yb)
         theirs.append(plain._reported(float(plain.est.loss_) - before, len(Xb)))
-    np.testing.assert_array_equal(ours, np.array(theirs[:40]), err_msg=f"sklearn {mode} (ours) vs documented partial_fit (theirs)")
+    np.testing.assert_array_equal(
+        ours, np.array(theirs[:40]), err_msg=f"sklearn {mode} (ours) vs documented partial_fit (theirs)"
+    )
     assert _same_weights(lean.get_weights(), plain.get_weights())
 
 
 def test_sklearn_backprop_mode_refuses_non_finite_weights_as_partial_fit_does():
     spec, X, y = _sklearn_problem("xor-mse")
-    lean, plain = build("sklearn", spec.replace(optimizer="sgd", lr=1e200)).use_mode("backprop"), build("sklearn", spec.replace(optimizer="sgd", lr=1e200))
+    lean, plain = (
+        build("sklearn", spec.replace(optimizer="sgd", lr=1e200)).use_mode("backprop"),
+        build("sklearn", spec.replace(optimizer="sgd", lr=1e200)),
+    )
     errors = []
     for model in (lean, plain):
         with pytest.raises(ValueError) as info, np.errstate(all="ignore"):
@@ -140,5 +150,7 @@ def test_restart_is_a_fresh_build(impl, name):
     trained.train(X, y, 30)
     weights = trained.get_weights()
     restarted, fresh = trained.restart(weights), build(impl, spec, weights)
-    np.testing.assert_array_equal(restarted.train(X, y, 5), fresh.train(X, y, 5), err_msg="restarted (ours) vs fresh build (theirs)")
+    np.testing.assert_array_equal(
+        restarted.train(X, y, 5), fresh.train(X, y, 5), err_msg="restarted (ours) vs fresh build (theirs)"
+    )
     assert _same_weights(restarted.get_weights(), fresh.get_weights())

@@ -26,8 +26,17 @@ CASES = [
 
 def _spec(loss, reduction, scale, bias, **kw) -> ModelSpec:
     sizes, acts = MLP[loss]
-    return ModelSpec(sizes=sizes, activations=acts, loss=loss, loss_reduction=reduction, loss_scale=scale,
-                     use_bias=bias, optimizer="sgd", lr=0.05, **kw)
+    return ModelSpec(
+        sizes=sizes,
+        activations=acts,
+        loss=loss,
+        loss_reduction=reduction,
+        loss_scale=scale,
+        use_bias=bias,
+        optimizer="sgd",
+        lr=0.05,
+        **kw,
+    )
 
 
 def _data(loss, n=12):
@@ -38,9 +47,16 @@ def _data(loss, n=12):
     return X, rng.integers(0, MLP[loss][0][-1] if loss == "categorical_crossentropy" else 2, size=n)
 
 
-@pytest.mark.parametrize("cls,elementwise", [(MeanSquaredError, True), (BinaryCrossEntropy, True), (CategoricalCrossEntropy, False)],
-                         ids=["mse", "bce", "cce"])
-@pytest.mark.parametrize("reduction,scale", [("mean", 1.0), ("sum", 1.0), ("sum", 0.5), ("mean", 2.0)], ids=["mean", "sum", "half-sum", "2x-mean"])
+@pytest.mark.parametrize(
+    "cls,elementwise",
+    [(MeanSquaredError, True), (BinaryCrossEntropy, True), (CategoricalCrossEntropy, False)],
+    ids=["mse", "bce", "cce"],
+)
+@pytest.mark.parametrize(
+    "reduction,scale",
+    [("mean", 1.0), ("sum", 1.0), ("sum", 0.5), ("mean", 2.0)],
+    ids=["mean", "sum", "half-sum", "2x-mean"],
+)
 def test_scratch_loss_reduction_value_and_gradient(cls, elementwise, reduction, scale):
     rng = np.random.default_rng(0)
     p = rng.uniform(0.1, 0.9, size=(6, 3))
@@ -62,7 +78,9 @@ def test_spec_loss_factor_counts_terms():
 
 
 @pytest.mark.parametrize("impl", ["torch", "keras", "sklearn"])
-@pytest.mark.parametrize("loss,reduction,scale,bias", CASES, ids=[f"{c[0]}-{c[1]}-x{c[2]:g}-{'bias' if c[3] else 'nobias'}" for c in CASES])
+@pytest.mark.parametrize(
+    "loss,reduction,scale,bias", CASES, ids=[f"{c[0]}-{c[1]}-x{c[2]:g}-{'bias' if c[3] else 'nobias'}" for c in CASES]
+)
 def test_frameworks_follow_the_reduction_step_by_step(impl, loss, reduction, scale, bias):
     spec = _spec(loss, reduction, scale, bias, batch_size=5)  # 5 + 5 + 2: "sum" changes with the batch
     X, y = _data(loss)
@@ -70,7 +88,9 @@ def test_frameworks_follow_the_reduction_step_by_step(impl, loss, reduction, sca
     if result.status == "not expressible":
         assert impl == "sklearn" and (not bias or loss == "mse"), result.note
         return
-    assert result.status == "pass", f"{impl}: {result.status} {result.note} one-step {result.one_step:.2e} trajectory {result.loss_max_rel:.2e}"
+    assert result.status == "pass", (
+        f"{impl}: {result.status} {result.note} one-step {result.one_step:.2e} trajectory {result.loss_max_rel:.2e}"
+    )
 
 
 @pytest.mark.parametrize("impl", ["torch", "keras"])

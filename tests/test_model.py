@@ -12,7 +12,12 @@ from scratch import SGD, Adam, Dense, ReLU, Sequential, Sigmoid, Softmax, Tanh, 
 def spiral_model(dtype="float64", seed=0, optimizer=None):
     rng = np.random.default_rng(seed)
     return Sequential(
-        [Dense(2, 16, "he_uniform", rng=rng, dtype=dtype), ReLU(), Dense(16, 3, "glorot_uniform", rng=rng, dtype=dtype), Softmax()],
+        [
+            Dense(2, 16, "he_uniform", rng=rng, dtype=dtype),
+            ReLU(),
+            Dense(16, 3, "glorot_uniform", rng=rng, dtype=dtype),
+            Softmax(),
+        ],
         loss="categorical_crossentropy",
         optimizer=optimizer or Adam(lr=0.01),
     )
@@ -75,7 +80,10 @@ def test_full_batch_history_is_the_loss_before_each_step():
 
 def test_shuffle_uses_the_given_rng():
     X, y = spiral(10, 3, rng=np.random.default_rng(1))
-    runs = [spiral_model().fit(X, y, epochs=2, batch_size=7, shuffle=True, rng=np.random.default_rng(s)).step_loss for s in (3, 3, 4)]
+    runs = [
+        spiral_model().fit(X, y, epochs=2, batch_size=7, shuffle=True, rng=np.random.default_rng(s)).step_loss
+        for s in (3, 3, 4)
+    ]
     assert runs[0] == runs[1] != runs[2]
 
 
@@ -109,7 +117,9 @@ def test_clear_errors():
         model.fit(np.zeros((2, 2)), np.array([0.0, np.nan]))
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\] for 3 outputs, got \[0, 5\]"):
         model.fit(np.zeros((2, 2)), np.array([0, 5]))
-    with pytest.raises(ValueError, match="unknown activation 'gelu'; choose one of: leaky_relu, linear, relu, sigmoid, softmax, tanh"):
+    with pytest.raises(
+        ValueError, match="unknown activation 'gelu'; choose one of: leaky_relu, linear, relu, sigmoid, softmax, tanh"
+    ):
         Sequential([Dense(2, 2), "gelu"])
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         Sequential([Dense(2, 2)], loss="hinge")
@@ -125,14 +135,25 @@ def test_string_layers_and_add():
     assert [type(layer) for layer in model.layers] == [Dense, Tanh, Dense, Sigmoid]
 
 
-LEAN_CASES = [("relu", "float64", "native", True), ("leaky_relu", "float64", "native", True), ("sigmoid", "float64", "native", True),
-              ("tanh", "float64", "native", True), ("linear", "float64", "native", True), ("relu", "float32", "native", True),
-              ("relu", "float32", "float64", True), ("sigmoid", "float32", "float64", True), ("relu", "float64", "native", False),
-              ("tanh", "float64", "native", False)]
+LEAN_CASES = [
+    ("relu", "float64", "native", True),
+    ("leaky_relu", "float64", "native", True),
+    ("sigmoid", "float64", "native", True),
+    ("tanh", "float64", "native", True),
+    ("linear", "float64", "native", True),
+    ("relu", "float32", "native", True),
+    ("relu", "float32", "float64", True),
+    ("sigmoid", "float32", "float64", True),
+    ("relu", "float64", "native", False),
+    ("tanh", "float64", "native", False),
+]
 
 
-@pytest.mark.parametrize("act,dtype,accumulate,fuse", LEAN_CASES,
-                         ids=[f"{a}-{d}-{'acc64-' if c == 'float64' else ''}{'fused' if f else 'unfused'}" for a, d, c, f in LEAN_CASES])
+@pytest.mark.parametrize(
+    "act,dtype,accumulate,fuse",
+    LEAN_CASES,
+    ids=[f"{a}-{d}-{'acc64-' if c == 'float64' else ''}{'fused' if f else 'unfused'}" for a, d, c, f in LEAN_CASES],
+)
 def test_lean_training_step_is_the_plain_one_bit_for_bit(act, dtype, accumulate, fuse):
     """A training step keeps fewer arrays and computes in place (``Sequential._step``):
     activations over the Dense outputs, the Dense input gradient over ReLU's output; its
@@ -144,8 +165,19 @@ def test_lean_training_step_is_the_plain_one_bit_for_bit(act, dtype, accumulate,
     def model():
         rng = np.random.default_rng(2)
         dense = dict(rng=rng, dtype=dtype, accumulate=accumulate)
-        return Sequential([Dense(2, 16, **dense), get_activation(act), Dense(16, 16, **dense), get_activation(act),
-                           Dense(16, 3, **dense), Softmax()], loss="categorical_crossentropy", optimizer=SGD(lr=0.5, momentum=0.9), fuse=fuse)
+        return Sequential(
+            [
+                Dense(2, 16, **dense),
+                get_activation(act),
+                Dense(16, 16, **dense),
+                get_activation(act),
+                Dense(16, 3, **dense),
+                Softmax(),
+            ],
+            loss="categorical_crossentropy",
+            optimizer=SGD(lr=0.5, momentum=0.9),
+            fuse=fuse,
+        )
 
     lean, plain = model(), model()
     ours = [lean.train_step(X, y) for _ in range(30)]
@@ -169,8 +201,11 @@ def test_a_relu_step_allocates_about_one_hidden_array():
     n, width = 10_000, 128  # the loss's (n, 3) arrays are then ~2% of the hidden one each
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((n, 10)), rng.integers(0, 3, n)
-    model = Sequential([Dense(10, width, rng=rng), ReLU(), Dense(width, 3, rng=rng), Softmax()], loss="categorical_crossentropy",
-                       optimizer=SGD(lr=0.1))
+    model = Sequential(
+        [Dense(10, width, rng=rng), ReLU(), Dense(width, 3, rng=rng), Softmax()],
+        loss="categorical_crossentropy",
+        optimizer=SGD(lr=0.1),
+    )
 
     def peak(step) -> float:
         step()  # the buffers a layer reuses across steps (ReLU's mask) exist from here on
@@ -183,4 +218,6 @@ def test_a_relu_step_allocates_about_one_hidden_array():
 
     lean = peak(lambda: model.train_step(X, y, validate=False))
     plain = peak(lambda: model.loss_and_gradients(X, y))
-    assert lean < 1.3 <= plain, f"peak new memory in (n, width) arrays: lean step {lean:.2f} (ours), plain forward/backward {plain:.2f}"
+    assert lean < 1.3 <= plain, (
+        f"peak new memory in (n, width) arrays: lean step {lean:.2f} (ours), plain forward/backward {plain:.2f}"
+    )

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.tasks import TASKS
 from benchmarks.suite.helpers import warm_model, warm_model_or_skip
+from benchmarks.tasks import TASKS
 from reference_impls import IMPLEMENTATIONS, SpecError, build, implementation_class
 
 STEPS = 20
@@ -56,7 +56,9 @@ def test_mode_trains_like_the_harness(xor, harness_losses, impl, mode):
         np.testing.assert_array_equal(ours, theirs, err_msg=f"{impl} {mode} (ours) against the harness (theirs)")
     else:  # fused/reordered arithmetic: round-off of the spec's dtype, grown over STEPS steps
         rtol = 1e-4 if model.spec.dtype == "float32" else 1e-9
-        np.testing.assert_allclose(ours, theirs, rtol=rtol, err_msg=f"{impl} {mode} (ours) against the harness (theirs)")
+        np.testing.assert_allclose(
+            ours, theirs, rtol=rtol, err_msg=f"{impl} {mode} (ours) against the harness (theirs)"
+        )
 
 
 def test_unknown_mode_is_one_clear_error(xor):

@@ -45,11 +45,18 @@ def test_sklearn_multilabel_predictions_are_per_output_probabilities():
     assert theirs.est._label_binarizer.y_type_ == "multilabel-indicator"
 
 
-@pytest.mark.parametrize("spec, lacks", [
-    (ModelSpec(sizes=(2, 4, 2), activations=("tanh", "softmax"), loss="categorical_crossentropy"), "2-unit softmax"),
-    (BASE.replace(lr_decay=0.01), "inverse-time learning-rate decay"),
-    (BASE.replace(dropout=0.2), "dropout"),
-], ids=["two-unit-softmax", "lr-decay", "dropout"])
+@pytest.mark.parametrize(
+    "spec, lacks",
+    [
+        (
+            ModelSpec(sizes=(2, 4, 2), activations=("tanh", "softmax"), loss="categorical_crossentropy"),
+            "2-unit softmax",
+        ),
+        (BASE.replace(lr_decay=0.01), "inverse-time learning-rate decay"),
+        (BASE.replace(dropout=0.2), "dropout"),
+    ],
+    ids=["two-unit-softmax", "lr-decay", "dropout"],
+)
 def test_what_sklearn_lacks_says_so(spec, lacks):
     reasons = list(SklearnImplementation.unsupported(spec))
     assert any(lacks in r and "scikit-learn lacks" in r for r in reasons), reasons

@@ -11,7 +11,11 @@ import pytest
 
 from scratch import SGD, Adagrad, Adam, RMSprop, get_optimizer
 
-GRADS = [np.array([[0.5, -1.5], [2.0, 0.25]]), np.array([[-0.3, 0.7], [1.1, -2.0]]), np.array([[0.05, -0.4], [0.9, 0.6]])]
+GRADS = [
+    np.array([[0.5, -1.5], [2.0, 0.25]]),
+    np.array([[-0.3, 0.7], [1.1, -2.0]]),
+    np.array([[0.05, -0.4], [0.9, 0.6]]),
+]
 P0 = np.array([[1.0, -2.0], [0.5, 3.0]])
 
 
@@ -106,10 +110,22 @@ def adagrad_rule(lr, eps, init, convention):
 CASES = {
     "sgd": (lambda c: SGD(lr=0.1, convention=c), lambda c: sgd_rule(0.1, convention=c)),
     "sgd_momentum": (lambda c: SGD(lr=0.1, momentum=0.9, convention=c), lambda c: sgd_rule(0.1, 0.9, convention=c)),
-    "sgd_nesterov": (lambda c: SGD(lr=0.1, momentum=0.8, nesterov=True, convention=c), lambda c: sgd_rule(0.1, 0.8, True, c)),
-    "adam": (lambda c: Adam(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-7, convention=c), lambda c: adam_rule(0.01, 0.9, 0.999, 1e-7, c)),
-    "adam_big_eps": (lambda c: Adam(lr=0.05, beta1=0.8, beta2=0.9, eps=0.1, convention=c), lambda c: adam_rule(0.05, 0.8, 0.9, 0.1, c)),
-    "rmsprop": (lambda c: RMSprop(lr=0.01, rho=0.9, eps=1e-3, convention=c), lambda c: rmsprop_rule(0.01, 0.9, 1e-3, 0.0, c)),
+    "sgd_nesterov": (
+        lambda c: SGD(lr=0.1, momentum=0.8, nesterov=True, convention=c),
+        lambda c: sgd_rule(0.1, 0.8, True, c),
+    ),
+    "adam": (
+        lambda c: Adam(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-7, convention=c),
+        lambda c: adam_rule(0.01, 0.9, 0.999, 1e-7, c),
+    ),
+    "adam_big_eps": (
+        lambda c: Adam(lr=0.05, beta1=0.8, beta2=0.9, eps=0.1, convention=c),
+        lambda c: adam_rule(0.05, 0.8, 0.9, 0.1, c),
+    ),
+    "rmsprop": (
+        lambda c: RMSprop(lr=0.01, rho=0.9, eps=1e-3, convention=c),
+        lambda c: rmsprop_rule(0.01, 0.9, 1e-3, 0.0, c),
+    ),
     "rmsprop_momentum": (
         lambda c: RMSprop(lr=0.01, rho=0.9, eps=1e-3, momentum=0.5, convention=c),
         lambda c: rmsprop_rule(0.01, 0.9, 1e-3, 0.5, c),

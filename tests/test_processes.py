@@ -11,8 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -44,12 +44,21 @@ def start(args: list[str], ignore_sigint: bool = False) -> subprocess.Popen:
     """``scratchbench ARGS`` in a new session (so cleanup can reach every descendant). With
     ``ignore_sigint`` it starts with SIGINT ignored, as a background job of a
     non-interactive shell (and some CI runners) starts its children."""
+
     def setup() -> None:
         if ignore_sigint:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    return subprocess.Popen([scratchbench(), *args], cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, preexec_fn=setup)
+    return subprocess.Popen(
+        [scratchbench(), *args],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=setup,
+    )
 
 
 def _stat(pid: int) -> tuple[str, int] | None:
@@ -115,7 +124,14 @@ def interrupt_then_resume(out: Path, processes: list) -> None:
     saved = len(records(out))
     manifest = json.loads((out / "manifest.json").read_text())
     assert 1 <= saved < 8 and manifest["complete"] is False and manifest["runs_recorded"] == saved
-    resumed = subprocess.run([scratchbench(), "run", *SWEEP, "--out", str(out), "--resume"], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=WAIT)
+    resumed = subprocess.run(
+        [scratchbench(), "run", *SWEEP, "--out", str(out), "--resume"],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert len(records(out)) == 8 and json.loads((out / "manifest.json").read_text())["complete"] is True
 
@@ -128,7 +144,9 @@ def terminate(out: Path, processes: list) -> None:
     assert proc.poll() is None, proc.communicate()[1][-2000:]
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=WAIT)
-    assert proc.returncode == 143 and "terminated; finished runs are saved" in stderr and "Traceback" not in stderr, stderr[-2000:]
+    assert proc.returncode == 143 and "terminated; finished runs are saved" in stderr and "Traceback" not in stderr, (
+        stderr[-2000:]
+    )
     assert json.loads((out / "manifest.json").read_text())["runs_recorded"] == len(records(out)) >= 1
 
 
@@ -141,7 +159,9 @@ def workers_die_with_the_sweep(out: Path, processes: list, signum: int) -> None:
         pytest.skip("--jobs 2 is capped at 1 worker (no worker processes) on a one-core machine")
     proc = start(["run", *SWEEP, "--jobs", "2", "--out", str(out)])
     processes.append(proc)
-    workers = lambda: [p for p in descendants(proc.pid) if "loky" in cmdline(p) and "resource_tracker" not in cmdline(p)]  # noqa: E731
+    workers = lambda: [
+        p for p in descendants(proc.pid) if "loky" in cmdline(p) and "resource_tracker" not in cmdline(p)
+    ]  # noqa: E731
     wait_for(lambda: len(workers()) >= 2 or proc.poll() is not None, "two loky workers")
     wait_for(lambda: records(out) or proc.poll() is not None, "the first record")  # the workers are working
     assert proc.poll() is None, proc.communicate()[1][-2000:]
@@ -149,7 +169,9 @@ def workers_die_with_the_sweep(out: Path, processes: list, signum: int) -> None:
     assert len(workers()) >= 2
     os.kill(proc.pid, signum)
     _, stderr = proc.communicate(timeout=WAIT)
-    assert proc.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGKILL: -signal.SIGKILL}[signum], stderr[-2000:]
+    assert proc.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGKILL: -signal.SIGKILL}[signum], (
+        stderr[-2000:]
+    )
     assert "Traceback" not in stderr
     wait_for(lambda: not any(alive(p) for p in below), f"the sweep's processes {below} to end after its parent")
 
@@ -158,12 +180,21 @@ def error_exit_is_prompt() -> None:
     """A bad --out ends the command before any framework is imported (importing TensorFlow
     and PyTorch, then tearing them down, is what kept a loaded machine's process alive
     long after it had printed its error)."""
-    code = ("import sys; from benchmarks.cli import main; rc = main(['run', '--tasks', 'xor', '--seeds', '1', '--out', sys.argv[1]]); "
-            "print(sorted(m for m in ('torch', 'tensorflow', 'keras', 'sklearn') if m in sys.modules)); sys.exit(rc)")
+    code = (
+        "import sys; from benchmarks.cli import main; rc = main(['run', '--tasks', 'xor', '--seeds', '1', '--out', sys.argv[1]]); "
+        "print(sorted(m for m in ('torch', 'tensorflow', 'keras', 'sklearn') if m in sys.modules)); sys.exit(rc)"
+    )
     blocker = Path(os.environ.get("TMPDIR", "/tmp")) / f"scratchbench-blocker-{os.getpid()}"
     blocker.write_text("keep me\n")
     try:
-        proc = subprocess.run([sys.executable, "-c", code, str(blocker / "sub")], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=WAIT)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(blocker / "sub")],
+            cwd=ROOT,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+        )
         assert proc.returncode == 2 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
         assert proc.stderr.count("\n") == 1 and "cannot write to output folder" in proc.stderr
         assert blocker.read_text() == "keep me\n"
@@ -179,7 +210,9 @@ def test_sigterm_saves_and_exits_143(tmp_path, processes):
     terminate(tmp_path / "out", processes)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"]
+)
 def test_workers_die_with_the_sweep(tmp_path, processes, signum):
     workers_die_with_the_sweep(tmp_path / "out", processes, signum)
 

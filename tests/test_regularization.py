@@ -38,7 +38,9 @@ def test_penalties_match_scratch_step_by_step(impl, case):
     if impl == "sklearn" and case != "weights-only-l2":
         assert result.status == "not expressible" and "scikit-learn lacks" in result.note, result.note
         return
-    assert result.status == "pass", f"{impl} {case}: {result.status} {result.note} one-step {result.one_step:.2e} trajectory {result.loss_max_rel:.2e}"
+    assert result.status == "pass", (
+        f"{impl} {case}: {result.status} {result.note} one-step {result.one_step:.2e} trajectory {result.loss_max_rel:.2e}"
+    )
 
 
 def test_scratch_penalty_gradient_is_the_derivative_of_the_penalty():
@@ -76,12 +78,23 @@ def test_sklearn_worked_example_through_one_spec():
         o = g(h @ W2 + 1) = 0.7654329236196236;  d21 = o - 0 = 0.765
         W2 <- W2 - 0.1 (h d21 + 0.1 W2) = [[0.04706], [0.154089]];  b2 <- 1 - 0.1 * 0.765 = 0.9235
     and the rest as the comment in scikit-learn's test works out."""
-    spec = ModelSpec(sizes=(3, 2, 1), activations=("sigmoid", "sigmoid"), loss="binary_crossentropy", lr=0.1, l2=0.05,
-                     convention="keras")
-    weights = [(np.array([[0.1, 0.2], [0.3, 0.1], [0.5, 0.0]]), np.array([0.1, 0.1])), (np.array([[0.1], [0.2]]), np.array([1.0]))]
+    spec = ModelSpec(
+        sizes=(3, 2, 1),
+        activations=("sigmoid", "sigmoid"),
+        loss="binary_crossentropy",
+        lr=0.1,
+        l2=0.05,
+        convention="keras",
+    )
+    weights = [
+        (np.array([[0.1, 0.2], [0.3, 0.1], [0.5, 0.0]]), np.array([0.1, 0.1])),
+        (np.array([[0.1], [0.2]]), np.array([1.0])),
+    ]
     X, y = np.array([[0.6, 0.8, 0.7]]), np.array([0])
-    published = [(np.array([[0.098, 0.195756], [0.2956664, 0.096008], [0.4939998, -0.002244]]), np.array([0.098333, 0.09626])),
-                 (np.array([[0.04706], [0.154089]]), np.array([0.9235]))]
+    published = [
+        (np.array([[0.098, 0.195756], [0.2956664, 0.096008], [0.4939998, -0.002244]]), np.array([0.098333, 0.09626])),
+        (np.array([[0.04706], [0.154089]]), np.array([0.9235])),
+    ]
     after = {}
     for impl in ("scratch", "torch", "keras", "sklearn"):
         model = build(impl, spec, weights)
@@ -94,11 +107,15 @@ def test_sklearn_worked_example_through_one_spec():
         assert max(rel_dev(a, b) for pa, pb in zip(after[impl], after["scratch"]) for a, b in zip(pa, pb)) < 1e-14, impl
 
 
-@pytest.mark.parametrize("bad,words", [
-    (dict(l2=(1e-3,)), "l2 has 1 values but the network has 2 layers"),
-    (dict(l1=-1.0), "l1 must be a non-negative number"),
-    (dict(l2_bias=1e-3, use_bias=False), "l1_bias / l2_bias need use_bias"),
-], ids=["wrong-length", "negative", "bias-penalty-without-bias"])
+@pytest.mark.parametrize(
+    "bad,words",
+    [
+        (dict(l2=(1e-3,)), "l2 has 1 values but the network has 2 layers"),
+        (dict(l1=-1.0), "l1 must be a non-negative number"),
+        (dict(l2_bias=1e-3, use_bias=False), "l1_bias / l2_bias need use_bias"),
+    ],
+    ids=["wrong-length", "negative", "bias-penalty-without-bias"],
+)
 def test_bad_penalties_are_spec_errors(bad, words):
     with pytest.raises(SpecError, match=words):
         ModelSpec(**{**SPIRAL, **bad})
@@ -110,8 +127,16 @@ def test_penalties_round_trip_through_toml_and_json():
 
 
 # ---- dropout: the spec's masks, fed to every implementation ------------------------------------
-DROPOUT = dict(sizes=(2, 16, 8, 3), activations=("relu", "tanh", "softmax"), loss="categorical_crossentropy", lr=0.5,
-               dropout=(0.1, 0.3), l2=(5e-4, 0.0, 0.0), l2_bias=(5e-4, 0.0, 0.0), batch_size=16)
+DROPOUT = dict(
+    sizes=(2, 16, 8, 3),
+    activations=("relu", "tanh", "softmax"),
+    loss="categorical_crossentropy",
+    lr=0.5,
+    dropout=(0.1, 0.3),
+    l2=(5e-4, 0.0, 0.0),
+    l2_bias=(5e-4, 0.0, 0.0),
+    batch_size=16,
+)
 
 
 @pytest.mark.parametrize("impl", ["torch", "keras", "sklearn"])
@@ -142,11 +167,14 @@ def test_dropout_masks_are_the_specs_and_prediction_ignores_them():
 
 
 def test_scratch_dropout_layer_draws_its_own_masks_when_none_is_given():
-    from scratch import Dropout, Sequential, SGD, Dense, ReLU, Softmax
+    from scratch import SGD, Dense, Dropout, ReLU, Sequential, Softmax
 
     rng = np.random.default_rng(0)
-    model = Sequential([Dense(2, 8, rng=rng), ReLU(), Dropout(0.5, rng=rng), Dense(8, 3, rng=rng), Softmax()],
-                       loss="categorical_crossentropy", optimizer=SGD(lr=0.1))
+    model = Sequential(
+        [Dense(2, 8, rng=rng), ReLU(), Dropout(0.5, rng=rng), Dense(8, 3, rng=rng), Softmax()],
+        loss="categorical_crossentropy",
+        optimizer=SGD(lr=0.1),
+    )
     X, y = _data(40)
     history = model.fit(X, y, epochs=20)
     assert np.all(np.isfinite(history.step_loss)) and model.layers[2].mask is None

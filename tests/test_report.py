@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 
 from benchmarks.harness import config as cfgmod
+from benchmarks.harness.check import CONFIGS, environment, run_check
+from benchmarks.harness.summary import summarize
+from benchmarks.harness.sweep import run_sweep
 from benchmarks.report import build_report
 from benchmarks.report import data as rdata
 from benchmarks.report import verdict as rverdict
-from benchmarks.harness.sweep import run_sweep
-from benchmarks.harness.check import CONFIGS, environment, run_check
-from benchmarks.harness.summary import summarize
 from benchmarks.results.store import ResultsStore
 
 HOSTILE = "<script>alert('x')</script> | broken"
@@ -30,10 +30,16 @@ HOSTILE = "<script>alert('x')</script> | broken"
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     out = tmp_path_factory.mktemp("results")
-    cfg = cfgmod.from_mapping({"tasks": "xor,spiral,digits", "impls": "scratch,torch,sklearn", "seeds": 3, "epochs": 30})
+    cfg = cfgmod.from_mapping(
+        {"tasks": "xor,spiral,digits", "impls": "scratch,torch,sklearn", "seeds": 3, "epochs": 30}
+    )
     run_sweep(cfg, str(out), argv=["scratchbench", "run", "--tasks", HOSTILE])
-    table, deviation = run_check([__import__("benchmarks.tasks", fromlist=["TASKS"]).TASKS["xor"]], ["torch", "sklearn"],
-                                 [CONFIGS["sgd-full"], CONFIGS["rmsprop-full"]], 50)
+    table, deviation = run_check(
+        [__import__("benchmarks.tasks", fromlist=["TASKS"]).TASKS["xor"]],
+        ["torch", "sklearn"],
+        [CONFIGS["sgd-full"], CONFIGS["rmsprop-full"]],
+        50,
+    )
     check = ResultsStore(out / "check")
     check.write_table("equivalence", table)
     check.write_table("deviation", deviation)
@@ -77,28 +83,46 @@ def test_markdown_summary_parses_back_and_matches_the_tables(report, results):
     summary = pd.read_parquet(results / "summary.parquet")
     assert table["task"].tolist() == summary["task"].tolist() and table["impl"].tolist() == summary["impl"].tolist()
     medians = table["final accuracy (median [95% CI])"].str.extract(r"^([\d.]+)")[0].astype(float)
-    picked = np.where(summary["target_metric"] == "test_accuracy", summary["final_test_accuracy_median"], summary["final_train_accuracy_median"])
+    picked = np.where(
+        summary["target_metric"] == "test_accuracy",
+        summary["final_test_accuracy_median"],
+        summary["final_train_accuracy_median"],
+    )
     np.testing.assert_allclose(medians, picked.round(3), atol=1e-9)
-    assert (table["final accuracy (median [95% CI])"].str.endswith("(train)") == (summary["target_metric"] == "train_accuracy")).all()
+    assert (
+        table["final accuracy (median [95% CI])"].str.endswith("(train)")
+        == (summary["target_metric"] == "train_accuracy")
+    ).all()
     assert table["success"].str.endswith("of 3").all()
 
 
 def test_every_image_exists_and_is_a_png(report):
     text = (report / "README.md").read_text()
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert {"loss_curves.png", "time_breakdown.png", "step_time_ratios.png", "performance_profile.png", "equivalence_deviation.png",
-            "boundary_xor.png", "boundary_spiral.png"} <= set(images)
+    assert {
+        "loss_curves.png",
+        "time_breakdown.png",
+        "step_time_ratios.png",
+        "performance_profile.png",
+        "equivalence_deviation.png",
+        "boundary_xor.png",
+        "boundary_spiral.png",
+    } <= set(images)
     assert "boundary_digits.png" not in images  # 64-D: no plane to draw
     for name in images:
         assert (report / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     html = (report / "index.html").read_text()
     # Every Markdown chart is an interactive one in the page, under its file's name.
-    assert sorted(re.findall(r'<div id="plot-([\w-]+)" class="plotly-graph-div"', html)) == sorted(name[:-4] for name in images)
+    assert sorted(re.findall(r'<div id="plot-([\w-]+)" class="plotly-graph-div"', html)) == sorted(
+        name[:-4] for name in images
+    )
     for src in re.findall(r'<img src="([^"]+)"', html):  # any PNG left is inlined
         assert src.startswith("data:image/png;base64,") and base64.b64decode(src.split(",", 1)[1])[:4] == b"\x89PNG"
     bundles = [body for body in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S) if len(body) > 1_000_000]
     assert len(bundles) == 1 and "plotly" in bundles[0][:2000].lower()  # plotly.js inlined exactly once
-    assert not re.search(r"(src|href)=\"(https?:)?//", html.replace(bundles[0], ""))  # the page fetches nothing (the bundle's own links aside)
+    assert not re.search(
+        r"(src|href)=\"(https?:)?//", html.replace(bundles[0], "")
+    )  # the page fetches nothing (the bundle's own links aside)
 
 
 def test_user_strings_are_escaped(report):
@@ -112,13 +136,38 @@ def test_user_strings_are_escaped(report):
 
 def test_report_sections(report):
     text = (report / "README.md").read_text()
-    for heading in ("## Verdict", "## Summary", "## Correctness", "### Equivalence with the scratch network", "### scikit-learn cross-check",
-                    "## Convergence", "### Loss curves", "### Decision boundaries", "### Performance profile",
-                    "## Speed", "### Where the time goes", "### Step time relative to scratch", "## Environment"):
+    for heading in (
+        "## Verdict",
+        "## Summary",
+        "## Correctness",
+        "### Equivalence with the scratch network",
+        "### scikit-learn cross-check",
+        "## Convergence",
+        "### Loss curves",
+        "### Decision boundaries",
+        "### Performance profile",
+        "## Speed",
+        "### Where the time goes",
+        "### Step time relative to scratch",
+        "## Environment",
+    ):
         assert f"\n{heading}\n" in text, heading
-    order = [("\n" + text).index(f"\n{h}\n") for h in ("# scratchbench report", "## Verdict", "## Summary", "## Correctness", "## Convergence", "## Speed", "## Environment")]
+    order = [
+        ("\n" + text).index(f"\n{h}\n")
+        for h in (
+            "# scratchbench report",
+            "## Verdict",
+            "## Summary",
+            "## Correctness",
+            "## Convergence",
+            "## Speed",
+            "## Environment",
+        )
+    ]
     assert order == sorted(order)
-    assert "## Micro-benchmarks" not in text and "(#micro)" not in text  # no timing suite in this folder: no empty section
+    assert (
+        "## Micro-benchmarks" not in text and "(#micro)" not in text
+    )  # no timing suite in this folder: no empty section
     assert "Keras" not in text.split("## Verdict")[0]  # the header names only what ran
     eq = markdown_table(text, "## Equivalence with the scratch network")
     assert set(eq["framework"]) == {"torch", "sklearn"} and eq["verdict"].str.contains("pass").all()
@@ -132,7 +181,9 @@ def test_verdict_comes_first_and_says_what_matters(report, results):
     box = text.split("## Verdict", 1)[1].split("## Summary", 1)[0]
     eq = pd.read_parquet(results / "check" / "equivalence.parquet")
     counts = eq["status"].value_counts()
-    assert f"{counts['pass']} pass" in box and f"{counts['not expressible']} not expressible" in box and "0 fail ✓" in box
+    assert (
+        f"{counts['pass']} pass" in box and f"{counts['not expressible']} not expressible" in box and "0 fail ✓" in box
+    )
     assert "**Warning**: 1 run failed: &lt;script&gt;" not in box  # the message stays out of the box; the run is named
     assert re.search(r"\*\*Warning\*\*: 1 run failed: \w+/\w+/seed \d", box)
     fastest = markdown_table(box, "Fastest per training step")
@@ -148,12 +199,31 @@ def test_verdict_comes_first_and_says_what_matters(report, results):
     html = (report / "index.html").read_text()
     assert html.index('id="verdict"') < html.index('id="summary"') < html.index('id="correctness"')
     nav = re.search(r"<nav[^>]*>(.*?)</nav>", html, re.S).group(1)
-    assert re.findall(r">([^<]+)</a>", nav) == ["Verdict", "Summary", "Correctness", "Convergence", "Speed", "Environment"]
+    assert re.findall(r">([^<]+)</a>", nav) == [
+        "Verdict",
+        "Summary",
+        "Correctness",
+        "Convergence",
+        "Speed",
+        "Environment",
+    ]
 
 
 def verdict_runs(t_steps: dict[str, list[float]], **extra) -> pd.DataFrame:
-    rows = [dict(task="t", impl=impl, seed=seed, status="ok", reached_target=True, t_step_median=t, t_step_iqr=0.1 * t, parallel_jobs=1)
-            for impl, ts in t_steps.items() for seed, t in enumerate(ts)]
+    rows = [
+        dict(
+            task="t",
+            impl=impl,
+            seed=seed,
+            status="ok",
+            reached_target=True,
+            t_step_median=t,
+            t_step_iqr=0.1 * t,
+            parallel_jobs=1,
+        )
+        for impl, ts in t_steps.items()
+        for seed, t in enumerate(ts)
+    ]
     return pd.DataFrame(rows).assign(**extra)
 
 
@@ -175,8 +245,12 @@ def test_verdict_warnings_and_counts():
     noisy.loc[3, "status"] = "failed"
     found = rverdict.warnings(noisy, complete=False, sk_mismatches=0)
     assert found[0].startswith("the sweep is incomplete") and found[1] == "1 run failed: t/torch/seed 1"
-    assert any("2 runs in parallel" in w for w in found) and any(w.startswith("noisy timings: in 1 of 3 runs") for w in found)
-    eq = pd.DataFrame({"status": ["pass", "pass", "amplified", "not expressible", "fail"], "dtype": "float64", "steps": 10})
+    assert any("2 runs in parallel" in w for w in found) and any(
+        w.startswith("noisy timings: in 1 of 3 runs") for w in found
+    )
+    eq = pd.DataFrame(
+        {"status": ["pass", "pass", "amplified", "not expressible", "fail"], "dtype": "float64", "steps": 10}
+    )
     line = rverdict.equivalence_line(eq)
     assert line["text"] == "2 pass, 1 amplified, 1 not expressible, 1 fail" and not line["ok"]
     assert rverdict.equivalence_line(eq[eq["status"] != "fail"])["text"].endswith(", 0 fail")
@@ -187,40 +261,87 @@ def test_a_stored_validation_reaches_the_verdict(results, tmp_path):
     folder = tmp_path / "with_validation"
     shutil.copytree(results, folder)
     store = ResultsStore(folder)
-    store.write_json("validation", {"target": "mynet.py:build", "task": "xor", "ok": False, "compared": ["torch"],
-                                    "first_divergence": {"step": 3, "phase": "gradient", "tensor": "dW1", "impl": "torch"}})
-    store.write_table("validation", pd.DataFrame({"impl": ["torch"], "step": [0], "tensor": ["W1"], "deviation": [0.0]}))
+    store.write_json(
+        "validation",
+        {
+            "target": "mynet.py:build",
+            "task": "xor",
+            "ok": False,
+            "compared": ["torch"],
+            "first_divergence": {"step": 3, "phase": "gradient", "tensor": "dW1", "impl": "torch"},
+        },
+    )
+    store.write_table(
+        "validation", pd.DataFrame({"impl": ["torch"], "step": [0], "tensor": ["W1"], "deviation": [0.0]})
+    )
     build_report(str(folder), str(tmp_path / "report"))
     box = (tmp_path / "report" / "README.md").read_text().split("## Verdict", 1)[1].split("## Summary", 1)[0]
-    assert "**Validation of your network**: mynet.py:build on xor: FAIL against torch; first divergence at step 3, gradient, dW1 vs torch (1 tensor comparisons) ✗" in box
+    assert (
+        "**Validation of your network**: mynet.py:build on xor: FAIL against torch; first divergence at step 3, gradient, dW1 vs torch (1 tensor comparisons) ✗"
+        in box
+    )
 
 
 def test_performance_profile_counts_misses_as_never():
-    runs = pd.DataFrame({
-        "task": ["a", "a", "b", "b"], "impl": ["scratch", "torch"] * 2, "seed": [0] * 4,
-        "reached_target": [True, True, True, False], "t_to_target": [1.0, 2.0, 3.0, np.nan],
-    })
+    runs = pd.DataFrame(
+        {
+            "task": ["a", "a", "b", "b"],
+            "impl": ["scratch", "torch"] * 2,
+            "seed": [0] * 4,
+            "reached_target": [True, True, True, False],
+            "t_to_target": [1.0, 2.0, 3.0, np.nan],
+        }
+    )
     taus, prof = rdata.performance_profile(runs, np.array([1.0, 1.9, 2.0, 4.0]))
     assert prof["scratch"].tolist() == [1.0, 1.0, 1.0, 1.0]
     assert prof["torch"].tolist() == [0.0, 0.0, 0.5, 0.5]  # task b missed: never counts
 
 
 def test_loss_bands_and_best_marks():
-    curves = pd.DataFrame({"task": "t", "impl": "scratch", "seed": [0, 1, 2, 0, 1, 2], "step": [0, 0, 0, 5, 5, 5],
-                           "train_loss": [1.0, 2.0, 3.0, 0.1, 0.2, 0.6]})
+    curves = pd.DataFrame(
+        {
+            "task": "t",
+            "impl": "scratch",
+            "seed": [0, 1, 2, 0, 1, 2],
+            "step": [0, 0, 0, 5, 5, 5],
+            "train_loss": [1.0, 2.0, 3.0, 0.1, 0.2, 0.6],
+        }
+    )
     (band,) = rdata.loss_bands(curves, "t")
-    assert band.x.tolist() == [0, 5] and band.median.tolist() == [2.0, 0.2] and band.low.tolist() == [1.0, 0.1] and band.high.tolist() == [3.0, 0.6]
-    summary = pd.DataFrame({"task": "t", "impl": ["scratch", "torch"], "target_accuracy_median": [1.0, 1.0], "success_rate": [1.0, 0.8],
-                            "steps_to_target_median": [10.0, 10.0], "t_to_target_median": [0.1, 0.3], "t_step_median": [2e-4, 1e-4]})
+    assert (
+        band.x.tolist() == [0, 5]
+        and band.median.tolist() == [2.0, 0.2]
+        and band.low.tolist() == [1.0, 0.1]
+        and band.high.tolist() == [3.0, 0.6]
+    )
+    summary = pd.DataFrame(
+        {
+            "task": "t",
+            "impl": ["scratch", "torch"],
+            "target_accuracy_median": [1.0, 1.0],
+            "success_rate": [1.0, 0.8],
+            "steps_to_target_median": [10.0, 10.0],
+            "t_to_target_median": [0.1, 0.3],
+            "t_step_median": [2e-4, 1e-4],
+        }
+    )
     marks = rdata.best_marks(summary)
-    assert not marks.get(("t", "scratch", "target_accuracy_median")) and not marks.get(("t", "torch", "target_accuracy_median"))
-    assert marks[("t", "scratch", "success_rate")] and marks[("t", "scratch", "t_to_target_median")] and marks[("t", "torch", "t_step_median")]
+    assert not marks.get(("t", "scratch", "target_accuracy_median")) and not marks.get(
+        ("t", "torch", "target_accuracy_median")
+    )
+    assert (
+        marks[("t", "scratch", "success_rate")]
+        and marks[("t", "scratch", "t_to_target_median")]
+        and marks[("t", "torch", "t_step_median")]
+    )
 
 
 def chromium() -> str:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if not exe:
-        pytest.fail("headless Chromium is needed for this test: install Debian's 'chromium' package (make test does when it can)")
+        pytest.fail(
+            "headless Chromium is needed for this test: install Debian's 'chromium' package (make test does when it can)"
+        )
     return exe
 
 
@@ -228,9 +349,22 @@ def test_html_renders_in_headless_chromium(report, tmp_path):
     from matplotlib.image import imread
 
     shot = tmp_path / "page.png"
-    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars",
-           "--window-size=1280,2400", f"--screenshot={shot}", (report / "index.html").as_uri()]
+    cmd = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--hide-scrollbars",
+        "--window-size=1280,2400",
+        f"--screenshot={shot}",
+        (report / "index.html").as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
     pixels = imread(shot)[..., :3]
@@ -247,9 +381,22 @@ def screenshot(page, tmp_path, width: int, height: int):
     from matplotlib.image import imread
 
     shot = tmp_path / f"page_{width}.png"
-    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / f'profile_{width}'}", "--hide-scrollbars",
-           f"--window-size={width},{height}", f"--screenshot={shot}", page.as_uri()]
+    cmd = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / f'profile_{width}'}",
+        "--hide-scrollbars",
+        f"--window-size={width},{height}",
+        f"--screenshot={shot}",
+        page.as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
     return shot, imread(shot)[..., :3]
@@ -276,14 +423,18 @@ def test_every_benchmark_bar_is_named_by_what_differs():
     assert rdata.bar_labels(layers) == ["Dense", "relu"]  # not "scratch" twice
     peak = pd.DataFrame({"impl": "numpy", "mode": "", "task": "matmul", "dtype": ["float32", "float64"]})
     assert rdata.bar_labels(peak) == ["float32", "float64"]
-    modes = pd.DataFrame({"impl": ["torch", "torch", "scratch"], "mode": ["eager", "compile", ""], "task": "xor", "dtype": "float64"})
+    modes = pd.DataFrame(
+        {"impl": ["torch", "torch", "scratch"], "mode": ["eager", "compile", ""], "task": "xor", "dtype": "float64"}
+    )
     assert rdata.bar_labels(modes) == ["torch / eager", "torch / compile", "scratch"]
     same = pd.DataFrame({"impl": ["scratch"], "mode": [""], "task": ["xor"], "dtype": ["float64"]})
     assert rdata.bar_labels(same) == ["scratch"]
 
 
 def test_performance_profile_reaches_the_slowest_solver():
-    runs = pd.DataFrame({"task": "a", "impl": ["scratch", "keras"], "seed": 0, "reached_target": True, "t_to_target": [1.0, 30.0]})
+    runs = pd.DataFrame(
+        {"task": "a", "impl": ["scratch", "keras"], "seed": 0, "reached_target": True, "t_to_target": [1.0, 30.0]}
+    )
     taus, prof = rdata.performance_profile(runs)
     assert taus[-1] >= 30 and prof["keras"][-1] == 1.0 and prof["keras"][0] == 0.0
 
@@ -297,14 +448,31 @@ def test_step_time_ratio_quartiles_are_same_seed():
 def chromium_args(tmp_path, name: str, *flags: str) -> list[str]:
     """Headless Chromium with no network at all (every host name fails to resolve): the
     page must render from the file alone."""
-    return [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={tmp_path / f'profile_{name}'}",
-            "--virtual-time-budget=20000", *flags]
+    return [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={tmp_path / f'profile_{name}'}",
+        "--virtual-time-budget=20000",
+        *flags,
+    ]
 
 
 def rendered_dom(page, tmp_path, name: str, *flags: str) -> str:
     """The page's DOM after its scripts ran (virtual time: no race with a loaded machine)."""
-    proc = subprocess.run(chromium_args(tmp_path, name, "--window-size=1400,900", *flags, "--dump-dom", page.as_uri()), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        chromium_args(tmp_path, name, "--window-size=1400,900", *flags, "--dump-dom", page.as_uri()),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0 and "</html>" in proc.stdout, proc.stderr[-2000:]
     return proc.stdout
 
@@ -312,7 +480,10 @@ def rendered_dom(page, tmp_path, name: str, *flags: str) -> str:
 def plot_divs(dom: str) -> dict[str, str]:
     """Each plot div's rendered markup, by id."""
     starts = [(m.start(), m.group(1)) for m in re.finditer(r'<div id="(plot-[\w-]+)"', dom)]
-    return {name: dom[start : (starts[k + 1][0] if k + 1 < len(starts) else len(dom))] for k, (start, name) in enumerate(starts)}
+    return {
+        name: dom[start : (starts[k + 1][0] if k + 1 < len(starts) else len(dom))]
+        for k, (start, name) in enumerate(starts)
+    }
 
 
 def test_interactive_charts_render_offline(report, tmp_path):
@@ -320,24 +491,43 @@ def test_interactive_charts_render_offline(report, tmp_path):
     with its traces (lines, bars or heatmaps) and the axes' tick labels."""
     source = (report / "index.html").read_text()
     expected = re.findall(r'<div id="(plot-[\w-]+)" class="plotly-graph-div"', source)
-    assert {"plot-loss_curves", "plot-time_breakdown", "plot-step_time_ratios", "plot-performance_profile", "plot-equivalence_deviation",
-            "plot-boundary_xor", "plot-boundary_spiral"} <= set(expected)
+    assert {
+        "plot-loss_curves",
+        "plot-time_breakdown",
+        "plot-step_time_ratios",
+        "plot-performance_profile",
+        "plot-equivalence_deviation",
+        "plot-boundary_xor",
+        "plot-boundary_spiral",
+    } <= set(expected)
     divs = plot_divs(rendered_dom(report / "index.html", tmp_path, "light"))
     assert sorted(divs) == sorted(expected)
     for name, markup in divs.items():
         assert "js-plotly-plot" in markup[:300] and 'class="main-svg"' in markup, f"{name} was not drawn"
         traces = len(re.findall(r'<g class="trace (?:scatter|bars|heatmap)', markup)) + markup.count('class="hm"')
         assert traces >= 1 and 'class="xtick"' in markup, f"{name}: {traces} traces drawn"
-        assert "updatemenu-button" in markup or name in ("plot-equivalence_deviation", "plot-time_breakdown") or name.startswith("plot-boundary_"), name
-    traces, _ = json.JSONDecoder().raw_decode(source, re.search(r'Plotly\.newPlot\(\s*"plot-loss_curves",\s*', source).end())
-    assert len(traces) >= 2 * 3 and divs["plot-loss_curves"].count('<g class="trace scatter') == len(traces)  # every line and band drawn
+        assert (
+            "updatemenu-button" in markup
+            or name in ("plot-equivalence_deviation", "plot-time_breakdown")
+            or name.startswith("plot-boundary_")
+        ), name
+    traces, _ = json.JSONDecoder().raw_decode(
+        source, re.search(r'Plotly\.newPlot\(\s*"plot-loss_curves",\s*', source).end()
+    )
+    assert len(traces) >= 2 * 3 and divs["plot-loss_curves"].count('<g class="trace scatter') == len(
+        traces
+    )  # every line and band drawn
 
 
 @pytest.mark.parametrize("scheme, ink", [("light", (0x1D, 0x23, 0x30)), ("dark", (0xE4, 0xE7, 0xEE))])
 def test_chart_text_follows_the_colour_scheme(report, tmp_path, scheme, ink):
     """The charts' backgrounds are transparent and their text takes the page's ink colour,
     so they read on the light page and on the dark one."""
-    flags = ("--blink-settings=preferredColorScheme=0", "--force-dark-mode") if scheme == "dark" else ("--blink-settings=preferredColorScheme=1",)
+    flags = (
+        ("--blink-settings=preferredColorScheme=0", "--force-dark-mode")
+        if scheme == "dark"
+        else ("--blink-settings=preferredColorScheme=1",)
+    )
     dom = rendered_dom(report / "index.html", tmp_path, scheme, *flags)
     fills = set(re.findall(r'class="ytick"><text[^>]*fill: (rgb\([^)]*\))', dom))
     assert fills == {"rgb({}, {}, {})".format(*ink)}, f"tick labels drawn in {fills}, the page's ink is rgb{ink}"
@@ -350,19 +540,45 @@ def test_pages_at_desktop_and_phone_width_in_both_schemes(report, tmp_path):
     Headless Chromium's window is at least 500 px wide, so the 400 px screen is an iframe
     of that width; a copy of the page writes its scroll width where the test reads it."""
     probe = tmp_path / "probe.html"
-    probe.write_text((report / "index.html").read_text().replace("</body>", '<script>window.addEventListener("load", function () { setTimeout(function () {'
-                     ' parent.document.body.setAttribute("data-widths", document.documentElement.scrollWidth + " " + window.innerWidth); }, 0); });</script></body>'))
+    probe.write_text(
+        (report / "index.html")
+        .read_text()
+        .replace(
+            "</body>",
+            '<script>window.addEventListener("load", function () { setTimeout(function () {'
+            ' parent.document.body.setAttribute("data-widths", document.documentElement.scrollWidth + " " + window.innerWidth); }, 0); });</script></body>',
+        )
+    )
     dark = ("--blink-settings=preferredColorScheme=0", "--force-dark-mode")
     for width in (1400, 400):
         screen = tmp_path / f"screen_{width}.html"
-        screen.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe src="probe.html" style="width:{width}px;height:2600px;border:0;display:block"></iframe></body></html>')
-        dom = rendered_dom(screen, tmp_path, f"probe{width}", "--allow-file-access-from-files", f"--window-size={max(width, 500)},900")
+        screen.write_text(
+            f'<!DOCTYPE html><html><body style="margin:0"><iframe src="probe.html" style="width:{width}px;height:2600px;border:0;display:block"></iframe></body></html>'
+        )
+        dom = rendered_dom(
+            screen, tmp_path, f"probe{width}", "--allow-file-access-from-files", f"--window-size={max(width, 500)},900"
+        )
         scroll, inner = map(int, re.search(r'data-widths="(\d+) (\d+)"', dom).groups())
-        assert inner == width and scroll <= inner, f"at {width} px the page is {scroll} px wide: something overflows the {inner} px screen"
+        assert inner == width and scroll <= inner, (
+            f"at {width} px the page is {scroll} px wide: something overflows the {inner} px screen"
+        )
         for scheme, flags in (("light", ()), ("dark", dark)):
             shot = tmp_path / f"page_{width}_{scheme}.png"
-            proc = subprocess.run(chromium_args(tmp_path, f"{width}{scheme}", "--allow-file-access-from-files", f"--window-size={width},2600", "--hide-scrollbars",
-                                                *flags, f"--screenshot={shot}", screen.as_uri()), capture_output=True, text=True, timeout=300)
+            proc = subprocess.run(
+                chromium_args(
+                    tmp_path,
+                    f"{width}{scheme}",
+                    "--allow-file-access-from-files",
+                    f"--window-size={width},2600",
+                    "--hide-scrollbars",
+                    *flags,
+                    f"--screenshot={shot}",
+                    screen.as_uri(),
+                ),
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
             shutil.copy(shot, report / f"screenshot_{width}px_{scheme}_for_review.png")
 
@@ -375,19 +591,29 @@ def test_runs_from_two_hosts_get_speed_per_host(results, tmp_path):
     store = ResultsStore(folder)
     for record in store.read_records().values():
         if record["run"]["seed"] == 2:
-            record["run"].update(host="other-host", device="cuda" if record["run"]["impl"] == "torch" else record["run"]["device"])
+            record["run"].update(
+                host="other-host", device="cuda" if record["run"]["impl"] == "torch" else record["run"]["device"]
+            )
             store.write_record(record)
     store.rebuild_tables(summarize)
     first = str(pd.read_parquet(folder / "runs.parquet").query("seed == 0")["host"].iloc[0])
     build_report(str(folder), str(tmp_path / "report"))
     text = (tmp_path / "report" / "README.md").read_text()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", first)
-    for name in (f"time_breakdown_{slug}.png", "time_breakdown_other-host.png", "step_time_ratios_other-host.png", "performance_profile_other-host.png"):
+    for name in (
+        f"time_breakdown_{slug}.png",
+        "time_breakdown_other-host.png",
+        "step_time_ratios_other-host.png",
+        "performance_profile_other-host.png",
+    ):
         assert f"({name})" in text and (tmp_path / "report" / name).exists(), name
     box = text.split("## Verdict", 1)[1].split("## Summary", 1)[0]
     assert f"runs from 2 hosts ({first}, other-host): timings from different hosts are not comparable" in box
     assert f"| xor on {first} |" in box and "| xor on other-host |" in box
     assert f"torch: cpu on {first}, cuda on other-host" in text.split("## Environment", 1)[1]
-    assert f"**The runs come from 2 hosts ({first}, other-host): the time columns pool them" in text.split("## Summary", 1)[1].split("|", 1)[0]
+    assert (
+        f"**The runs come from 2 hosts ({first}, other-host): the time columns pool them"
+        in text.split("## Summary", 1)[1].split("|", 1)[0]
+    )
     html = (tmp_path / "report" / "index.html").read_text()
     assert 'id="plot-time_breakdown_other-host"' in html and "not comparable" in html

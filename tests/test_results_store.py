@@ -27,7 +27,11 @@ SLOW = ["--tasks", "spiral", "--impls", "scratch", "--seeds", "20", "--epochs", 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (but the lock) and its bytes: 'nothing changed' is equality."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".lock"}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 def records(folder: Path) -> set[str]:
@@ -42,13 +46,21 @@ def wait_for_record(folder: Path, proc: subprocess.Popen, timeout: float = 180) 
     """Bounded poll until the sweep has written its first record (or has exited)."""
     deadline = time.monotonic() + timeout
     while not records(folder):
-        assert proc.poll() is None, f"the sweep exited ({proc.returncode}) before recording a run: {proc.stderr.read()[-2000:]}"
+        assert proc.poll() is None, (
+            f"the sweep exited ({proc.returncode}) before recording a run: {proc.stderr.read()[-2000:]}"
+        )
         assert time.monotonic() < deadline, "no record appeared"
         time.sleep(0.05)
 
 
 def start(out: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([scratchbench(), "run", *args, "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [scratchbench(), "run", *args, "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def one_line_error(proc, *needles: str) -> None:
@@ -66,7 +78,21 @@ def swept(tmp_path) -> Path:
 
 def test_resume_with_another_config_refuses_naming_the_keys(swept):
     before = snapshot(swept)
-    proc = run(scratchbench(), "run", "--tasks", "and", "--impls", "scratch", "--seeds", "2", "--epochs", "20", "--out", str(swept), "--resume")
+    proc = run(
+        scratchbench(),
+        "run",
+        "--tasks",
+        "and",
+        "--impls",
+        "scratch",
+        "--seeds",
+        "2",
+        "--epochs",
+        "20",
+        "--out",
+        str(swept),
+        "--resume",
+    )
     one_line_error(proc, "another configuration", "differs in: seeds, tasks")
     assert snapshot(swept) == before
 
@@ -83,7 +109,20 @@ def test_tables_without_records_are_never_overwritten(swept):
 
     shutil.rmtree(swept / "records")
     before = snapshot(swept)
-    proc = run(scratchbench(), "run", "--tasks", "spiral", "--impls", "scratch", "--seeds", "1", "--epochs", "5", "--out", str(swept))
+    proc = run(
+        scratchbench(),
+        "run",
+        "--tasks",
+        "spiral",
+        "--impls",
+        "scratch",
+        "--seeds",
+        "1",
+        "--epochs",
+        "5",
+        "--out",
+        str(swept),
+    )
     one_line_error(proc, "already holds", "runs.parquet", "--resume")
     proc = run(scratchbench(), "run", *QUICK, "--out", str(swept), "--resume")
     one_line_error(proc, "lists 3 run(s) with no record", "--overwrite")
@@ -95,7 +134,21 @@ def test_a_second_writer_is_refused_while_the_first_records_everything(tmp_path)
     first = start(out, *SLOW)
     try:
         wait_for_record(out, first)
-        second = run(scratchbench(), "run", "--tasks", "xor", "--impls", "scratch", "--seeds", "2", "--epochs", "5", "--out", str(out), "--resume")
+        second = run(
+            scratchbench(),
+            "run",
+            "--tasks",
+            "xor",
+            "--impls",
+            "scratch",
+            "--seeds",
+            "2",
+            "--epochs",
+            "5",
+            "--out",
+            str(out),
+            "--resume",
+        )
         one_line_error(second, "is being written by another scratchbench command")
         first.send_signal(signal.SIGINT)  # no need to wait for all 20 runs
         first.communicate(timeout=300)
@@ -110,7 +163,9 @@ def test_sigterm_writes_tables_and_manifest_and_exits_143(tmp_path):
     wait_for_record(out, proc)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=300)
-    assert proc.returncode == 143 and "terminated; finished runs are saved" in stderr and "Traceback" not in stderr, stderr[-2000:]
+    assert proc.returncode == 143 and "terminated; finished runs are saved" in stderr and "Traceback" not in stderr, (
+        stderr[-2000:]
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] is False and manifest["runs_recorded"] == len(records(out))
     assert table_ids(out) == records(out)
@@ -155,8 +210,11 @@ def test_resume_reruns_failed_runs_and_keeps_the_others(tmp_path, monkeypatch):
     monkeypatch.setattr(torch_impl.TorchImplementation, "_step", broken)
     first = run_sweep(cfg, str(tmp_path))
     assert first.runs.set_index("impl")["status"].loc["torch"].tolist() == ["failed", "failed"]
-    kept = {p.name: p.read_bytes() for p in (tmp_path / "records").glob("*.json")
-            if json.loads(p.read_text())["run"]["impl"] == "scratch"}
+    kept = {
+        p.name: p.read_bytes()
+        for p in (tmp_path / "records").glob("*.json")
+        if json.loads(p.read_text())["run"]["impl"] == "scratch"
+    }
     monkeypatch.setattr(torch_impl.TorchImplementation, "_step", real)
     done = []
     resumed = run_sweep(cfg, str(tmp_path), resume=True, progress=lambda i, n, what: done.append(what))
@@ -192,7 +250,9 @@ def test_records_of_an_older_version_are_read_under_the_new_names(swept):
         row["time_to_target"] = row.pop("t_to_target")
         row["sk_confusion_matrix"] = json.dumps(rec.pop("confusion"))
         rec.pop("environment")
-        rec["curves"] = [{("train_seconds" if k == "t_train_so_far" else k): v for k, v in c.items()} for c in rec["curves"]]
+        rec["curves"] = [
+            {("train_seconds" if k == "t_train_so_far" else k): v for k, v in c.items()} for c in rec["curves"]
+        ]
         path.write_text(json.dumps(rec))
     (swept / "confusion.parquet").unlink()  # as an older folder: no such table yet
     proc = run(scratchbench(), "report", str(swept), "--out", str(swept / "report"))

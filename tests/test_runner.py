@@ -10,13 +10,24 @@ import pandas as pd
 import pytest
 
 from benchmarks.harness import config as cfgmod
+from benchmarks.harness.summary import median_ci
 from benchmarks.harness.sweep import make_jobs, run_sweep
 from benchmarks.results.schema import CONFUSION, CURVES, ENV_PREFIX, RUNS, SPEC_PREFIX, SUMMARY
-from benchmarks.harness.summary import median_ci
 from reference_impls import SpecError
 
-TIMING = ["t_import", "t_init", "t_build", "t_compile", "t_train", "t_eval", "t_step_median", "t_step_iqr", "t_to_target",
-          "load_1m_before", "load_1m_after"]
+TIMING = [
+    "t_import",
+    "t_init",
+    "t_build",
+    "t_compile",
+    "t_train",
+    "t_eval",
+    "t_step_median",
+    "t_step_iqr",
+    "t_to_target",
+    "load_1m_before",
+    "load_1m_after",
+]
 
 
 def sweep(tmp_path=None, **settings):
@@ -35,7 +46,9 @@ def test_tables_follow_the_schema(small):
     named = [c for c in RUNS if "*" not in c]
     assert list(res.runs.columns[: len(named)]) == named
     assert all(c.startswith(SPEC_PREFIX) for c in res.runs.columns[len(named) :])  # p_lr, p_optimizer, ...
-    assert [c for c in res.runs if c.startswith(ENV_PREFIX)] == ["env_id"]  # the rest: the environment table, joined by env_id
+    assert [c for c in res.runs if c.startswith(ENV_PREFIX)] == [
+        "env_id"
+    ]  # the rest: the environment table, joined by env_id
     assert list(res.curves.columns) == list(CURVES) and list(res.summary.columns) == list(SUMMARY)
     assert len(res.runs) == 2 * 4 * 2 and (res.runs["status"] == "ok").all()
     for name in ("runs", "curves", "summary", "confusion", "environment"):
@@ -71,7 +84,9 @@ def test_tables_are_tidy(small):
     assert list(conf.columns) == list(CONFUSION) and "sk_confusion_matrix" not in runs
     per_run = conf.groupby("run_id")["count"].sum()
     spiral = runs[runs["task"] == "spiral"].iloc[0]
-    assert per_run[spiral["run_id"]] == 300 and len(conf[conf["run_id"] == spiral["run_id"]]) == 9  # 3 x 3 cells, zeros kept
+    assert (
+        per_run[spiral["run_id"]] == 300 and len(conf[conf["run_id"] == spiral["run_id"]]) == 9
+    )  # 3 x 3 cells, zeros kept
     hits = conf[conf["true"] == conf["predicted"]].groupby("run_id")["count"].sum() / per_run
     np.testing.assert_allclose(hits[runs["run_id"]].to_numpy(), runs["sk_accuracy"].to_numpy())
     assert (runs["load_1m_before"] >= 0).all() and (runs["load_1m_after"] >= 0).all() and (runs["cpu_count"] >= 1).all()
@@ -81,10 +96,19 @@ def test_summary_says_which_split_and_counts_not_expressible_apart():
     res = sweep(None, tasks="xor,moons", impls="scratch,sklearn", seeds=2, epochs=5, spec={"optimizer": "rmsprop"})
     s = res.summary.set_index(["task", "impl"])
     assert s.loc[("xor", "sklearn"), "not_expressible"] == 2 and s.loc[("xor", "sklearn"), "failed"] == 0
-    assert s.loc[("xor", "scratch"), "target_metric"] == "train_accuracy" and s.loc[("moons", "scratch"), "target_metric"] == "test_accuracy"
+    assert (
+        s.loc[("xor", "scratch"), "target_metric"] == "train_accuracy"
+        and s.loc[("moons", "scratch"), "target_metric"] == "test_accuracy"
+    )
     runs = res.runs.set_index(["task", "impl", "seed"]).sort_index()
-    assert s.loc[("moons", "scratch"), "final_test_accuracy_median"] == runs.loc[("moons", "scratch"), "final_test_accuracy"].median()
-    assert s.loc[("moons", "scratch"), "final_train_accuracy_median"] == runs.loc[("moons", "scratch"), "final_train_accuracy"].median()
+    assert (
+        s.loc[("moons", "scratch"), "final_test_accuracy_median"]
+        == runs.loc[("moons", "scratch"), "final_test_accuracy"].median()
+    )
+    assert (
+        s.loc[("moons", "scratch"), "final_train_accuracy_median"]
+        == runs.loc[("moons", "scratch"), "final_train_accuracy"].median()
+    )
 
 
 def test_every_implementation_learns_the_same(small):
@@ -94,7 +118,10 @@ def test_every_implementation_learns_the_same(small):
         accs = g["final_train_accuracy"].to_numpy()
         assert np.all(accs == accs[0]), (task, seed)
         # torch and scratch follow the same (pytorch) Adam/SGD form: the same losses.
-        a, b = runs.loc[(task, seed, "scratch"), "final_train_loss"], runs.loc[(task, seed, "torch"), "final_train_loss"]
+        a, b = (
+            runs.loc[(task, seed, "scratch"), "final_train_loss"],
+            runs.loc[(task, seed, "torch"), "final_train_loss"],
+        )
         assert abs(a - b) <= 1e-9 * max(1, abs(a))
     assert (res.runs["sk_check"] == "ok").all()
     assert (res.runs["sk_accuracy"] == res.runs["final_test_accuracy"]).all()
@@ -120,8 +147,14 @@ def test_timing_and_target_semantics(small):
 
 
 def test_divergence_and_failures_are_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    res = sweep(tmp_path, tasks="spiral,xor", impls="scratch,torch", seeds=1, epochs=20,
-                task={"spiral": {"spec": {"lr": 1e30, "dtype": "float32"}}})
+    res = sweep(
+        tmp_path,
+        tasks="spiral,xor",
+        impls="scratch,torch",
+        seeds=1,
+        epochs=20,
+        task={"spiral": {"spec": {"lr": 1e30, "dtype": "float32"}}},
+    )
     spiral = res.runs[res.runs["task"] == "spiral"]
     assert (spiral["status"] == "diverged").all() and spiral["message"].str.contains("became").all()
     assert (res.runs[res.runs["task"] == "xor"]["status"] == "ok").all()
@@ -141,6 +174,7 @@ def test_divergence_and_failures_are_recorded_and_the_sweep_goes_on(tmp_path, mo
 
 def interrupt_after(n: int):
     """A progress callback that presses Ctrl-C once ``n`` runs are recorded."""
+
     def progress(i: int, total: int, what: str) -> None:
         if i >= n:
             raise KeyboardInterrupt
@@ -203,7 +237,10 @@ def test_median_ci():
         ({"task": {"spiral": {"arms": 4}}}, "\\[task.spiral\\]: unknown key\\(s\\) arms; valid: n_per_class"),
         ({"task": {"nope": {}}}, "unknown task 'nope'"),
         ({"tasks": "xor", "spec": {"activations": ["relu", "relu"]}}, "3 weight layers need 3 activations"),
-        ({"tasks": "xor", "spec": {"sizes": [3, 4, 1], "activations": ["relu", "sigmoid"]}}, "task xor has 2 input features"),
+        (
+            {"tasks": "xor", "spec": {"sizes": [3, 4, 1], "activations": ["relu", "sigmoid"]}},
+            "task xor has 2 input features",
+        ),
     ],
 )
 def test_bad_configs(settings, message):
@@ -215,13 +252,19 @@ def test_grids_and_overrides():
     """``run`` starts from the quick grid; flags override it as they say (--epochs for every
     task, --tasks drops the grid's settings of the tasks left out); full is the long sweep."""
     quick, full = cfgmod.grid("quick"), cfgmod.grid("full")
-    assert quick.tasks == ("xor", "spiral") and len(quick.seeds) == 3 and {p.task.name: p.epochs for p in quick.plans()} == {"xor": 100, "spiral": 300}
+    assert (
+        quick.tasks == ("xor", "spiral")
+        and len(quick.seeds) == 3
+        and {p.task.name: p.epochs for p in quick.plans()} == {"xor": 100, "spiral": 300}
+    )
     assert full.tasks == ("and", "or", "nand", "nor", "xor", "xnor", "spiral") and len(full.seeds) == 5
     assert [p.epochs for p in full.plans()] == [500] * 6 + [2000]  # each task's own
     assert {p.epochs for p in cfgmod.from_mapping({"epochs": 20}, base=quick).plans()} == {20}
     assert cfgmod.from_mapping({"epochs": 20}, base=quick).eval_every is None
     moons = cfgmod.from_mapping({"tasks": "moons"}, base=quick)
     assert [p.epochs for p in moons.plans()] == [200] and moons.task_settings == {}
-    assert cfgmod.load(str(Path(__file__).resolve().parents[1] / "configs" / "full.toml")) == full  # make example's file
+    assert (
+        cfgmod.load(str(Path(__file__).resolve().parents[1] / "configs" / "full.toml")) == full
+    )  # make example's file
     with pytest.raises(SpecError, match="unknown grid 'huge'; choose from: quick, full"):
         cfgmod.grid("huge")

@@ -24,9 +24,18 @@ from benchmarks.tasks import logic_gate
 from reference_impls import IMPLEMENTATIONS, ModelSpec, build
 
 SEED001 = ModelSpec(
-    sizes=(2, 10, 10, 1), activations=("relu", "relu", "sigmoid"), loss="binary_crossentropy",
-    optimizer="adam", lr=0.001, beta1=0.9, beta2=0.999, eps=1e-7, init="glorot_uniform",
-    batch_size=None, convention="keras", seed=0,
+    sizes=(2, 10, 10, 1),
+    activations=("relu", "relu", "sigmoid"),
+    loss="binary_crossentropy",
+    optimizer="adam",
+    lr=0.001,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-7,
+    init="glorot_uniform",
+    batch_size=None,
+    convention="keras",
+    seed=0,
 )
 
 

@@ -21,7 +21,10 @@ def spec(**changes) -> ModelSpec:
         (dict(activations=("relu",)), "2 weight layers need 2 activations, got 1"),
         (dict(sizes=(2,)), "sizes must be two or more positive integers"),
         (dict(sizes=(2, 0, 3)), "sizes must be two or more positive integers"),
-        (dict(activations=("relu", "sigmoid")), "categorical_crossentropy needs a softmax output activation, got 'sigmoid'"),
+        (
+            dict(activations=("relu", "sigmoid")),
+            "categorical_crossentropy needs a softmax output activation, got 'sigmoid'",
+        ),
         (dict(loss="binary_crossentropy"), "binary_crossentropy needs a sigmoid output activation, got 'softmax'"),
         (dict(sizes=(2, 8, 1)), "categorical_crossentropy needs at least 2 outputs"),
         (dict(activations=("softmax", "softmax")), "softmax is only supported as the output activation"),
@@ -47,8 +50,16 @@ def test_invalid_specs_say_what_is_wrong(changes, message):
 SPECS = [
     spec(),
     spec(optimizer="adam", lr=0.003, beta2=0.99, batch_size=16, shuffle=True, dtype="float32", seed=7),
-    ModelSpec(sizes=(2, 4, 4, 1), activations=("tanh", "leaky_relu", "sigmoid"), loss="binary_crossentropy",
-              optimizer="sgd", momentum=0.9, nesterov=True, leaky_alpha=0.2, convention="keras"),
+    ModelSpec(
+        sizes=(2, 4, 4, 1),
+        activations=("tanh", "leaky_relu", "sigmoid"),
+        loss="binary_crossentropy",
+        optimizer="sgd",
+        momentum=0.9,
+        nesterov=True,
+        leaky_alpha=0.2,
+        convention="keras",
+    ),
     ModelSpec(sizes=(3, 2), activations=("linear",), loss="mse", optimizer="rmsprop", weight_decay=0.1, lr_decay=0.5),
 ]
 

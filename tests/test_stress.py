@@ -16,16 +16,20 @@ from benchmarks.harness.workers import usable_cores
 from tests import test_processes as tp
 
 LOAD_SECONDS = 900
-LOAD = ("import os, time\n"
-        "parent, end = os.getppid(), time.monotonic() + {seconds}\n"
-        "while time.monotonic() < end and os.getppid() == parent:\n"
-        "    sum(i * i for i in range(10000))\n")
+LOAD = (
+    "import os, time\n"
+    "parent, end = os.getppid(), time.monotonic() + {seconds}\n"
+    "while time.monotonic() < end and os.getppid() == parent:\n"
+    "    sum(i * i for i in range(10000))\n"
+)
 
 
 @pytest.fixture
 def load():
     """2 x cores busy processes for the length of one test."""
-    procs = [subprocess.Popen([sys.executable, "-c", LOAD.format(seconds=LOAD_SECONDS)]) for _ in range(2 * usable_cores())]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", LOAD.format(seconds=LOAD_SECONDS)]) for _ in range(2 * usable_cores())
+    ]
     yield procs
     for proc in procs:
         proc.send_signal(signal.SIGKILL)

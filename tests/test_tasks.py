@@ -8,8 +8,8 @@ import struct
 import numpy as np
 import pytest
 
-from benchmarks.tasks.mnist import load_mnist, read_idx
 from benchmarks.tasks import DEFAULT_TASKS, GATES, TASKS, get_task, parity, parse_tasks
+from benchmarks.tasks.mnist import load_mnist, read_idx
 from reference_impls import SpecError
 
 LOCAL_TASKS = [name for name, t in TASKS.items() if "external" not in t.tags]
@@ -49,7 +49,9 @@ def test_truth_tables():
 def test_task_parameters():
     d = get_task("spiral").with_params(n_per_class=50, n_classes=4).data(0)
     assert d.X_train.shape == (200, 2) and np.bincount(d.y_train).tolist() == [50] * 4
-    with pytest.raises(SpecError, match="task spiral has no parameter\\(s\\) arms; valid: n_per_class, n_classes, noise"):
+    with pytest.raises(
+        SpecError, match="task spiral has no parameter\\(s\\) arms; valid: n_per_class, n_classes, noise"
+    ):
         get_task("spiral").with_params(arms=4)
     moons = get_task("moons").data(1)
     assert moons.sizes == (400, 100, 2) and abs(np.mean(moons.y_test) - 0.5) < 0.05  # stratified
@@ -75,8 +77,10 @@ def _idx(array: np.ndarray) -> bytes:
 @pytest.fixture
 def tiny_mnist(rng):
     return {
-        "train_images": rng.integers(0, 256, size=(6, 28, 28)), "train_labels": rng.integers(0, 10, size=6),
-        "test_images": rng.integers(0, 256, size=(3, 28, 28)), "test_labels": rng.integers(0, 10, size=3),
+        "train_images": rng.integers(0, 256, size=(6, 28, 28)),
+        "train_labels": rng.integers(0, 10, size=6),
+        "test_images": rng.integers(0, 256, size=(3, 28, 28)),
+        "test_labels": rng.integers(0, 10, size=3),
     }
 
 
@@ -100,14 +104,21 @@ def test_mnist_idx_folder(tmp_path, tiny_mnist, compressed):
 
 def test_mnist_npz(tmp_path, tiny_mnist):
     path = tmp_path / "mnist.npz"
-    np.savez(path, x_train=tiny_mnist["train_images"].astype(np.uint8), y_train=tiny_mnist["train_labels"],
-             x_test=tiny_mnist["test_images"].astype(np.uint8), y_test=tiny_mnist["test_labels"])
+    np.savez(
+        path,
+        x_train=tiny_mnist["train_images"].astype(np.uint8),
+        y_train=tiny_mnist["train_labels"],
+        x_test=tiny_mnist["test_images"].astype(np.uint8),
+        y_test=tiny_mnist["test_labels"],
+    )
     X_train, y_train, X_test, y_test = load_mnist(str(path))
     assert X_train.shape == (6, 784) and X_train.max() <= 1 and y_train.tolist() == tiny_mnist["train_labels"].tolist()
 
 
 def test_mnist_errors(tmp_path, tiny_mnist):
-    with pytest.raises(SpecError, match=r"task mnist reads local files and has no path: set one in a config file, \[task.mnist\] path"):
+    with pytest.raises(
+        SpecError, match=r"task mnist reads local files and has no path: set one in a config file, \[task.mnist\] path"
+    ):
         get_task("mnist").data(0)
     with pytest.raises(SpecError, match="does not exist"):
         load_mnist(str(tmp_path / "nope.npz"))

@@ -17,8 +17,10 @@ from benchmarks.report.submissions import cause_kind
 from benchmarks.results.schema import SUBMISSIONS
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBMISSION = ("import sys\nsys.path.insert(0, {tests!r})\nimport misbehaving_nets as nets\n\n"
-              "def network():\n    return nets.network({how!r})\n")
+SUBMISSION = (
+    "import sys\nsys.path.insert(0, {tests!r})\nimport misbehaving_nets as nets\n\n"
+    "def network():\n    return nets.network({how!r})\n"
+)
 
 
 def _class(folder: Path, **hows: str | None) -> None:
@@ -28,7 +30,19 @@ def _class(folder: Path, **hows: str | None) -> None:
 
 
 def batch(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "benchmarks", "validate", *args, "--task", "spiral", "--steps", "5", "--against", "torch"]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks",
+        "validate",
+        *args,
+        "--task",
+        "spiral",
+        "--steps",
+        "5",
+        "--against",
+        "torch",
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
 
@@ -44,25 +58,49 @@ def test_a_class_with_correct_buggy_and_broken_submissions(tmp_path):
     table = pd.read_parquet(tmp_path / "out" / "submissions.parquet")
     assert list(table.columns) == list(SUBMISSIONS)
     rows = {Path(s.split(":")[0]).stem: r for s, r in zip(table.submission, table.itertuples())}
-    assert {k: r.status for k, r in rows.items()} == {"broken": "error", "buggy": "fail", "correct": "pass", "exits": "error",
-                                                       "hangs": "error", "unnamed": "error"}
+    assert {k: r.status for k, r in rows.items()} == {
+        "broken": "error",
+        "buggy": "fail",
+        "correct": "pass",
+        "exits": "error",
+        "hangs": "error",
+        "unnamed": "error",
+    }
     assert (rows["buggy"].step, rows["buggy"].phase) == (1, "update")
     assert "exited the process at step 2" in rows["exits"].cause and "did not finish within 5 s" in rows["hangs"].cause
-    assert "No module named 'not_a_module_anyone_has'" in rows["broken"].cause and "has no 'network'" in rows["unnamed"].cause
+    assert (
+        "No module named 'not_a_module_anyone_has'" in rows["broken"].cause
+        and "has no 'network'" in rows["unnamed"].cause
+    )
     assert pd.isna(rows["correct"].step) and rows["correct"].cause == ""
     assert (tmp_path / "out" / "submissions.csv").exists()
     md = (tmp_path / "out" / "report" / "README.md").read_text()  # the class report, from the table
-    assert "**1 pass, 1 fail, 4 error**" in md and "## Most common causes" in md and "`" + f"{subs}/buggy.py:network`" in md
-    assert "step 1, update, layers[0].weights" in md and "4 error" in (tmp_path / "out" / "report" / "index.html").read_text()
+    assert (
+        "**1 pass, 1 fail, 4 error**" in md
+        and "## Most common causes" in md
+        and "`" + f"{subs}/buggy.py:network`" in md
+    )
+    assert (
+        "step 1, update, layers[0].weights" in md
+        and "4 error" in (tmp_path / "out" / "report" / "index.html").read_text()
+    )
 
 
 def test_causes_count_once_whatever_differs_between_submissions():
     a = "your code exited the process at step 2 (os._exit(0) in SGD.update_params (a.py:14), called as optimizer.update_params)"
     b = "your code exited the process at step 7 (os._exit(1) in SGD.update_params (b.py:90), called as optimizer.update_params)"
-    assert cause_kind(a) == cause_kind(b) == ("your code exited the process at step N (os._exit(N) in SGD.update_params, "
-                                              "called as optimizer.update_params)")
-    assert cause_kind("importing x/s1.py raised ModuleNotFoundError: No module named 'nope'") == \
-        "importing FILE raised ModuleNotFoundError: No module named '…'"
+    assert (
+        cause_kind(a)
+        == cause_kind(b)
+        == (
+            "your code exited the process at step N (os._exit(N) in SGD.update_params, "
+            "called as optimizer.update_params)"
+        )
+    )
+    assert (
+        cause_kind("importing x/s1.py raised ModuleNotFoundError: No module named 'nope'")
+        == "importing FILE raised ModuleNotFoundError: No module named '…'"
+    )
 
 
 def test_a_folder_of_passing_submissions_exits_0(tmp_path):
@@ -100,7 +138,9 @@ def test_a_class_judged_on_a_dask_cluster_gives_the_same_rows(tmp_path):
     its own sandbox; the rows come back and the table is written here, as locally."""
     subs = tmp_path / "subs"
     _class(subs, correct=None, buggy="double_lr", exits="os_exit")
-    proc = batch(f"{subs}/*.py:network", "--backend", "dask", "--jobs", "2", "--timeout", "20", "--out", str(tmp_path / "out"))
+    proc = batch(
+        f"{subs}/*.py:network", "--backend", "dask", "--jobs", "2", "--timeout", "20", "--out", str(tmp_path / "out")
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr[-3000:]
     assert proc.stdout.strip().splitlines()[-1] == "3 submissions: 1 pass, 1 fail, 1 error", proc.stdout
     table = pd.read_parquet(tmp_path / "out" / "submissions.parquet")

@@ -19,18 +19,28 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def validate(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """The CLI in a fresh interpreter; bounded generously (it waits on the exit code)."""
-    return subprocess.run([sys.executable, "-m", "benchmarks", "validate", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=1800, env={**os.environ, "COLUMNS": "160"})
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks", "validate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={**os.environ, "COLUMNS": "160"},
+    )
 
 
-@pytest.mark.parametrize("target,task,steps,code,words", [
-    ("examples/seed001_xor.py:network", "xor", "500", 0, "PASS (arrays and functions) against torch, keras"),
-    ("examples/seed003_spiral.py:forward_only", "spiral", "1", 0, "PASS (layer objects)"),
-    ("examples/seed004_simplenn.py:as_printed", "xor", "500", 3, "which SimpleNN.forward never sets"),
-    ("examples/seed004_simplenn.py:fixed", "xor", "500", 1, "loss_reduction='sum', loss_scale=0.5"),
-    ("examples/seed004_simplenn.py:fixed_half_sum", "xor", "500", 0, "PASS (black box) against torch, keras"),
-    ("examples/nnfs_book_style.py:network", "spiral", "500", 0, "PASS (layer objects) against keras"),
-], ids=["seed001", "seed003", "seed004-bug", "seed004-fixed", "seed004-half-sum", "nnfs-book"])
+@pytest.mark.parametrize(
+    "target,task,steps,code,words",
+    [
+        ("examples/seed001_xor.py:network", "xor", "500", 0, "PASS (arrays and functions) against torch, keras"),
+        ("examples/seed003_spiral.py:forward_only", "spiral", "1", 0, "PASS (layer objects)"),
+        ("examples/seed004_simplenn.py:as_printed", "xor", "500", 3, "which SimpleNN.forward never sets"),
+        ("examples/seed004_simplenn.py:fixed", "xor", "500", 1, "loss_reduction='sum', loss_scale=0.5"),
+        ("examples/seed004_simplenn.py:fixed_half_sum", "xor", "500", 0, "PASS (black box) against torch, keras"),
+        ("examples/nnfs_book_style.py:network", "spiral", "500", 0, "PASS (layer objects) against keras"),
+    ],
+    ids=["seed001", "seed003", "seed004-bug", "seed004-fixed", "seed004-half-sum", "nnfs-book"],
+)
 def test_worked_examples_from_the_readme(target, task, steps, code, words):
     proc = validate(target, "--task", task, "--steps", steps)
     assert proc.returncode == code, proc.stdout + proc.stderr[-3000:]
@@ -55,20 +65,36 @@ def test_out_writes_the_table_and_a_report_section(tmp_path):
 
 
 def test_help_explains_the_three_styles():
-    proc = subprocess.run([sys.executable, "-m", "benchmarks", "validate", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "validate", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0
-    for words in ("layer objects", "arrays+functions", "black box", "data_layout=\"columns\"", "Exit 0 when your network matches"):
+    for words in (
+        "layer objects",
+        "arrays+functions",
+        "black box",
+        'data_layout="columns"',
+        "Exit 0 when your network matches",
+    ):
         assert words in proc.stdout
 
 
-@pytest.mark.parametrize("args,words", [
-    (["examples/nope.py:network"], "no such file: examples/nope.py"),
-    (["examples/seed001_xor.py"], "expected FILE.py:NAME"),
-    (["examples/seed001_xor.py:nope"], "has no 'nope'; functions defined there: "),
-    (["examples/seed001_xor.py:network", "--task", "xorr"], "unknown task"),
-    (["examples/seed001_xor.py:network", "--against", "tensorflow"], "unknown implementation"),
-    (["examples/seed001_xor.py:network", "--steps", "0"], "--steps must be at least 1"),
-], ids=["missing-file", "no-name", "unknown-name", "unknown-task", "unknown-impl", "zero-steps"])
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["examples/nope.py:network"], "no such file: examples/nope.py"),
+        (["examples/seed001_xor.py"], "expected FILE.py:NAME"),
+        (["examples/seed001_xor.py:nope"], "has no 'nope'; functions defined there: "),
+        (["examples/seed001_xor.py:network", "--task", "xorr"], "unknown task"),
+        (["examples/seed001_xor.py:network", "--against", "tensorflow"], "unknown implementation"),
+        (["examples/seed001_xor.py:network", "--steps", "0"], "--steps must be at least 1"),
+    ],
+    ids=["missing-file", "no-name", "unknown-name", "unknown-task", "unknown-impl", "zero-steps"],
+)
 def test_bad_input_is_one_line_and_exit_2(args, words):
     proc = validate(*args)
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -88,11 +114,13 @@ def test_user_file_importing_its_own_scratch_module(tmp_path):
         "class MSE:\n    def calculate(self, p, y):\n        return np.mean((p - y) ** 2)\n"
         "    def backward(self, p, y):\n        self.dinputs = 2 * (p - y) / p.size\n"
         "class SGD:\n    def __init__(self, lr):\n        self.lr = lr\n"
-        "    def update_params(self, layer):\n        layer.weights -= self.lr * layer.dweights; layer.biases -= self.lr * layer.dbiases\n")
+        "    def update_params(self, layer):\n        layer.weights -= self.lr * layer.dweights; layer.biases -= self.lr * layer.dbiases\n"
+    )
     (tmp_path / "mynet.py").write_text(
         "import numpy as np\nfrom scratch import Dense, Sigmoid, MSE, SGD\n"
         "def build():\n    rng = np.random.default_rng(0)\n"
-        "    return dict(layers=[Dense(2, 3, rng), Sigmoid(), Dense(3, 1, rng), Sigmoid()], loss=MSE(), optimizer=SGD(0.5))\n")
+        "    return dict(layers=[Dense(2, 3, rng), Sigmoid(), Dense(3, 1, rng), Sigmoid()], loss=MSE(), optimizer=SGD(0.5))\n"
+    )
     proc = validate(str(tmp_path / "mynet.py") + ":build", "--task", "xor", "--steps", "100", "--against", "torch")
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "PASS (layer objects) against torch" in proc.stdout

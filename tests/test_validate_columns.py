@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from validation_nets import xor_data
 
 from reference_impls import ModelSpec, validate
-from validation_nets import xor_data
 
 SPEC = ModelSpec(sizes=(2, 4, 1), activations=("tanh", "sigmoid"), loss="binary_crossentropy", lr=1.2)
 
@@ -32,8 +32,12 @@ def _step(p: dict, X: np.ndarray, Y: np.ndarray, mistake: bool = False) -> tuple
     cost = float(-np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m)
     dZ2 = A2 - Y
     dZ1 = (p["W2"].T @ dZ2) * (1 - (cache["Z1"] if mistake else cache["A1"]) ** 2)
-    grads = {"dW2": dZ2 @ cache["A1"].T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m,
-             "dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m}
+    grads = {
+        "dW2": dZ2 @ cache["A1"].T / m,
+        "db2": dZ2.sum(axis=1, keepdims=True) / m,
+        "dW1": dZ1 @ X.T / m,
+        "db1": dZ1.sum(axis=1, keepdims=True) / m,
+    }
     return cost, grads
 
 
@@ -42,8 +46,16 @@ XC, YC = X.T, np.asarray(Y).reshape(1, -1)
 
 
 def test_course_style_network_passes_read_as_columns_and_out_in():
-    result = validate(step=_step, params=_parameters(), spec=SPEC, forward=lambda p, X: _forward(p, X)[0],
-                      X=XC, y=YC, steps=200, data_layout="columns")
+    result = validate(
+        step=_step,
+        params=_parameters(),
+        spec=SPEC,
+        forward=lambda p, X: _forward(p, X)[0],
+        X=XC,
+        y=YC,
+        steps=200,
+        data_layout="columns",
+    )
     assert result.ok, str(result)
     assert "layer 0: W1, b1; layer 1: W2, b2, stored as (out, in)" in " ".join(result.notes), result.notes
     assert set(result.table.phase) == {"forward", "loss", "gradient", "update"}
@@ -51,8 +63,15 @@ def test_course_style_network_passes_read_as_columns_and_out_in():
 
 @pytest.mark.parametrize("mistake", [True], ids=["tanh-derivative-on-z"])
 def test_course_style_mistake_is_named(mistake):
-    result = validate(step=lambda p, X, Y: _step(p, X, Y, mistake), params=_parameters(), spec=SPEC, X=XC, y=YC, steps=20,
-                      data_layout="columns")
+    result = validate(
+        step=lambda p, X, Y: _step(p, X, Y, mistake),
+        params=_parameters(),
+        spec=SPEC,
+        X=XC,
+        y=YC,
+        steps=20,
+        data_layout="columns",
+    )
     assert not result.ok
     d = result.first_divergence
     assert (d.step, d.phase, d.tensor) == (1, "gradient", "dW1"), str(result)

@@ -50,8 +50,22 @@ class Config:
 
     def __str__(self) -> str:
         red = f"{self.reduction[0]}x{self.reduction[1]:g}"
-        return "-".join([self.style, self.layout, self.bias, self.samples, self.labels if self.loss[0] == "c" else "-", self.hidden,
-                         self.loss.split("_")[0], red, self.optimizer, f"l2={self.l2:g}", f"depth{self.depth}", f"batch{self.batch}"])
+        return "-".join(
+            [
+                self.style,
+                self.layout,
+                self.bias,
+                self.samples,
+                self.labels if self.loss[0] == "c" else "-",
+                self.hidden,
+                self.loss.split("_")[0],
+                red,
+                self.optimizer,
+                f"l2={self.l2:g}",
+                f"depth{self.depth}",
+                f"batch{self.batch}",
+            ]
+        )
 
 
 def covering_grid(n: int = 48, seed: int = 0) -> list[Config]:
@@ -80,9 +94,18 @@ def spec_of(c: Config) -> ModelSpec:
     out_act, k = OUTPUTS[c.loss]
     sizes = (2, 5, 4, k)[: c.depth + 1] + (k,)
     opt = {"momentum": "sgd"}.get(c.optimizer, c.optimizer)
-    return ModelSpec(sizes=sizes, activations=(c.hidden,) * c.depth + (out_act,), loss=c.loss, loss_reduction=c.reduction[0],
-                     loss_scale=c.reduction[1], optimizer=opt, lr=LR[c.optimizer], momentum=0.9 if c.optimizer == "momentum" else 0.0,
-                     l2=c.l2, batch_size=c.batch)
+    return ModelSpec(
+        sizes=sizes,
+        activations=(c.hidden,) * c.depth + (out_act,),
+        loss=c.loss,
+        loss_reduction=c.reduction[0],
+        loss_scale=c.reduction[1],
+        optimizer=opt,
+        lr=LR[c.optimizer],
+        momentum=0.9 if c.optimizer == "momentum" else 0.0,
+        l2=c.l2,
+        batch_size=c.batch,
+    )
 
 
 class GridNet:
@@ -128,9 +151,11 @@ class GridNet:
                 acts.append(z)
         a, Y = acts[-1], self._targets(y, n, k)
         red, scale = c.reduction
-        terms = {"categorical_crossentropy": lambda: -np.log(np.sum(a * Y, axis=1)),
-                 "binary_crossentropy": lambda: -(Y * np.log(a) + (1 - Y) * np.log(1 - a)),
-                 "mse": lambda: (a - Y) ** 2}[c.loss]()
+        terms = {
+            "categorical_crossentropy": lambda: -np.log(np.sum(a * Y, axis=1)),
+            "binary_crossentropy": lambda: -(Y * np.log(a) + (1 - Y) * np.log(1 - a)),
+            "mse": lambda: (a - Y) ** 2,
+        }[c.loss]()
         per = n if c.loss == "categorical_crossentropy" else n * k
         loss = scale * (terms.sum() / per if red == "mean" else terms.sum())
         delta = (a - Y) * (2 if c.loss == "mse" else 1) * scale / (per if red == "mean" else 1)
@@ -273,6 +298,8 @@ def test_layer_objects_stored_out_in_like_nn_linear_pass(given):
     layers = [Linear(3, 5, rng), Tanh(), Linear(5, 2, rng)]
     X, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
     spec = ModelSpec(sizes=(3, 5, 2), activations=("tanh", "linear"), loss="mse", lr=0.1) if given else None
-    result = validate(layers=layers, loss=MeanSquared(), optimizer=PlainSGD(0.1), spec=spec, X=X, y=y, steps=5, against=("torch",))
+    result = validate(
+        layers=layers, loss=MeanSquared(), optimizer=PlainSGD(0.1), spec=spec, X=X, y=y, steps=5, against=("torch",)
+    )
     assert result.ok, str(result)
     assert set(result.table.phase) == {"forward", "loss", "gradient", "update"}, str(result)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from validation_nets import blobs
 
 from reference_impls import ModelSpec, validate
-from validation_nets import blobs
 
 REG = 1e-3
 SPEC = ModelSpec(sizes=(2, 8, 3), activations=("relu", "softmax"), loss="categorical_crossentropy", lr=0.5, l2=REG)
@@ -59,17 +59,27 @@ def test_cs231n_network_passes_with_its_penalised_loss():
 
 def test_penalised_loss_is_accepted_only_when_it_is_the_spec_penalty():
     """A loss with twice the penalty is not the data loss plus the spec's penalty: caught at the loss."""
-    result = validate(step=lambda p, X, y: (_loss(p, X, y, REG)[0] + REG * np.sum(p["W1"] ** 2), _loss(p, X, y, REG)[1]),
-                 params=_init(), spec=SPEC, X=X, y=Y, steps=5)
+    result = validate(
+        step=lambda p, X, y: (_loss(p, X, y, REG)[0] + REG * np.sum(p["W1"] ** 2), _loss(p, X, y, REG)[1]),
+        params=_init(),
+        spec=SPEC,
+        X=X,
+        y=Y,
+        steps=5,
+    )
     assert not result.ok
     d = result.first_divergence
     assert (d.step, d.phase) == (1, "loss"), str(result)
 
 
-@pytest.mark.parametrize("mistake, words", [
-    ("half_reg", "the gradient of (0.001/2) ||P||^2"),
-    ("no_penalty_gradient", "left out of its gradient"),
-], ids=["half-reg-gradient", "penalty-missing-from-gradient"])
+@pytest.mark.parametrize(
+    "mistake, words",
+    [
+        ("half_reg", "the gradient of (0.001/2) ||P||^2"),
+        ("no_penalty_gradient", "left out of its gradient"),
+    ],
+    ids=["half-reg-gradient", "penalty-missing-from-gradient"],
+)
 def test_regularisation_mistakes_are_named(mistake, words):
     result = validate(**_network(mistake), X=X, y=Y, steps=20)
     assert not result.ok, f"{mistake} passed:\n{result}"

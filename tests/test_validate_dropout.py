@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from validation_nets import blobs
 
 from reference_impls import SpecError, validate
-from validation_nets import blobs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 import nnfs_book_style  # noqa: E402
@@ -84,7 +84,9 @@ def test_book_dropout_network_validates_step_by_step():
     assert "masks your layers draw are fed to the frameworks" in " ".join(result.notes), result.notes
 
 
-@pytest.mark.parametrize("mistake, tensor", [("backward_ignores_mask", "layers[0].dweights")], ids=["backward-ignores-mask"])
+@pytest.mark.parametrize(
+    "mistake, tensor", [("backward_ignores_mask", "layers[0].dweights")], ids=["backward-ignores-mask"]
+)
 def test_dropout_mistakes_are_caught(mistake, tensor):
     result = validate(**network(mistake), X=X, y=Y, steps=20)
     assert not result.ok, f"{mistake} passed:\n{result}"

@@ -7,14 +7,16 @@ unexplained, with the element-wise ratio shown."""
 from __future__ import annotations
 
 import pytest
-
 from hypothesis_nets import BlackBox, Net, data
+
 from reference_impls import ModelSpec, validate
 
 SIGMOID_MSE = dict(sizes=(2, 5, 5, 1), activations=("sigmoid", "sigmoid", "sigmoid"), loss="mse", lr=0.5)
 RELU_CE = dict(sizes=(2, 5, 5, 3), activations=("relu", "relu", "softmax"), loss="categorical_crossentropy", lr=0.5)
 TANH_BCE = dict(sizes=(2, 5, 1), activations=("tanh", "sigmoid"), loss="binary_crossentropy", lr=0.5)
-SIGMOID_BCE = dict(sizes=(2, 5, 5, 1), activations=("sigmoid", "sigmoid", "sigmoid"), loss="binary_crossentropy", lr=0.5)
+SIGMOID_BCE = dict(
+    sizes=(2, 5, 5, 1), activations=("sigmoid", "sigmoid", "sigmoid"), loss="binary_crossentropy", lr=0.5
+)
 SQUARE = dict(sizes=(2, 4, 4, 3), activations=("tanh", "tanh", "softmax"), loss="categorical_crossentropy", lr=0.5)
 ADAM = dict(RELU_CE, optimizer="adam", lr=0.01)
 
@@ -31,13 +33,39 @@ CASES = [
     ("on-post-all-bce", SIGMOID_BCE, {"derivative_on_post": {0, 1, 2}}, 1, "gradient", 0, "W", "derivative_on_post"),
     ("relu-unmasked-hidden1", RELU_CE, {"relu_unmasked": {1}}, 1, "gradient", 0, "W", "relu_mask_dropped"),
     ("relu-unmasked-all", RELU_CE, {"relu_unmasked": {0, 1}}, 1, "gradient", 0, "W", "relu_mask_dropped"),
-    ("relu-at-zero-all", RELU_CE, {"relu_mask_at_zero": {0, 1}}, 1, "gradient", 0, "b", "relu_mask_at_zero"),  # z = 0 at x = 0
+    (
+        "relu-at-zero-all",
+        RELU_CE,
+        {"relu_mask_at_zero": {0, 1}},
+        1,
+        "gradient",
+        0,
+        "b",
+        "relu_mask_at_zero",
+    ),  # z = 0 at x = 0
     ("transposed-square-layer", SQUARE, {"transposed": {1}}, 1, "gradient", 1, "W", "transposed"),
-    ("transposed-output-layer", dict(SQUARE, sizes=(2, 4, 3, 3)), {"transposed": {2}}, 1, "gradient", 2, "W", "transposed"),
+    (
+        "transposed-output-layer",
+        dict(SQUARE, sizes=(2, 4, 3, 3)),
+        {"transposed": {2}},
+        1,
+        "gradient",
+        2,
+        "W",
+        "transposed",
+    ),
     ("bias-not-summed-output", RELU_CE, {"bias_not_summed": {2}}, 1, "gradient", 2, "b", "bias_not_summed"),
     ("updated-before-backprop", SIGMOID_MSE, {"updated_first": True}, 1, "gradient", 0, "W", "updated_before_backprop"),
-    ("delta-times-sigmoid-derivative", TANH_BCE, {"delta_times_derivative": True}, 1, "gradient", 0, "W",
-     "delta_times_derivative"),
+    (
+        "delta-times-sigmoid-derivative",
+        TANH_BCE,
+        {"delta_times_derivative": True},
+        1,
+        "gradient",
+        0,
+        "W",
+        "delta_times_derivative",
+    ),
     ("mse-on-softmax", RELU_CE, {"mse_on_probabilities": True}, 1, "gradient", 0, "W", "wrong_loss"),
     ("bce-for-cce", RELU_CE, {"bce_for_cce": True}, 1, "gradient", 0, "W", "wrong_loss"),
     ("bce-missing-1-minus-y", TANH_BCE, {"missing_1_minus_y": True}, 1, "gradient", 0, "W", "wrong_loss"),
@@ -50,19 +78,63 @@ CASES = [
     ("double-lr", RELU_CE, {"double_lr": True}, 1, "update", 0, "W", "learning_rate"),
     ("skip-bias-output", RELU_CE, {"skip_bias": {2}}, 1, "update", 2, "b", "update_skipped"),
     ("skip-bias-every-layer", RELU_CE, {"skip_bias": {0, 1, 2}}, 1, "update", 0, "b", "update_skipped"),
-    ("bias-summed-over-all-hidden", RELU_CE, {"bias_summed_over_all": {1}}, 1, "gradient", 1, "b", "bias_summed_over_all"),
-    ("bias-summed-over-all-every-layer", SIGMOID_MSE, {"bias_summed_over_all": {0, 1, 2}}, 1, "gradient", 0, "b",
-     "bias_summed_over_all"),
+    (
+        "bias-summed-over-all-hidden",
+        RELU_CE,
+        {"bias_summed_over_all": {1}},
+        1,
+        "gradient",
+        1,
+        "b",
+        "bias_summed_over_all",
+    ),
+    (
+        "bias-summed-over-all-every-layer",
+        SIGMOID_MSE,
+        {"bias_summed_over_all": {0, 1, 2}},
+        1,
+        "gradient",
+        0,
+        "b",
+        "bias_summed_over_all",
+    ),
     ("momentum-reset", dict(RELU_CE, momentum=0.9), {"reset_state": True}, 2, "update", 0, "W", "momentum_lost"),
     ("momentum-dampening", dict(RELU_CE, momentum=0.9), {"dampening": True}, 2, "update", 0, "W", "dampening"),
-    ("momentum-average", dict(RELU_CE, momentum=0.9), {"momentum_average": True}, 1, "update", 0, "W", "momentum_average"),
+    (
+        "momentum-average",
+        dict(RELU_CE, momentum=0.9),
+        {"momentum_average": True},
+        1,
+        "update",
+        0,
+        "W",
+        "momentum_average",
+    ),
     ("adam-1-minus-b1", ADAM, {"adam_1_minus_b1": True}, 2, "update", 0, "W", "adam_bias_correction"),
     ("adam-no-correction", ADAM, {"adam_no_correction": True}, 1, "update", 0, "W", "adam_bias_correction"),
     ("adam-t-from-0", ADAM, {"adam_t0": True}, 1, "update", 0, "W", "adam_bias_correction"),
     ("adam-t-twice", ADAM, {"adam_t_twice": True}, 1, "update", 0, "W", "adam_bias_correction"),
     ("adam-no-sqrt", ADAM, {"no_sqrt": True}, 1, "update", 0, "W", "missing_sqrt"),
-    ("rmsprop-no-sqrt", dict(RELU_CE, optimizer="rmsprop", lr=0.01), {"no_sqrt": True}, 1, "update", 0, "W", "missing_sqrt"),
-    ("adagrad-no-sqrt", dict(RELU_CE, optimizer="adagrad", lr=0.1), {"no_sqrt": True}, 1, "update", 0, "W", "missing_sqrt"),
+    (
+        "rmsprop-no-sqrt",
+        dict(RELU_CE, optimizer="rmsprop", lr=0.01),
+        {"no_sqrt": True},
+        1,
+        "update",
+        0,
+        "W",
+        "missing_sqrt",
+    ),
+    (
+        "adagrad-no-sqrt",
+        dict(RELU_CE, optimizer="adagrad", lr=0.1),
+        {"no_sqrt": True},
+        1,
+        "update",
+        0,
+        "W",
+        "missing_sqrt",
+    ),
 ]
 STYLES = ["layers", "black-box"]
 # Where the loss value is not seen, a loss gradient scaled by a constant is a loss convention (the frameworks confirm it)
@@ -81,7 +153,12 @@ def _run(fields: dict, mistakes: dict, l2: float, style: str, steps: int = 4, we
 def _name(style: str, phase: str, layer: int, which: str) -> str:
     if style == "black-box":
         return f"{which}{layer}"
-    attr = {("gradient", "W"): "dweights", ("gradient", "b"): "dbiases", ("update", "W"): "weights", ("update", "b"): "biases"}
+    attr = {
+        ("gradient", "W"): "dweights",
+        ("gradient", "b"): "dbiases",
+        ("update", "W"): "weights",
+        ("update", "b"): "biases",
+    }
     return f"layers[{2 * layer}].{attr[phase, which]}"
 
 
@@ -106,8 +183,20 @@ def test_mistake_is_located_and_named_by_recomputation(case, l2, style):
         assert "reproduces every tensor" in " ".join(result.diagnosis), str(result)
 
 
-WEIGHT_DECAY = [c for c in CASES if c[0] in ("on-pre-all", "relu-unmasked-all", "updated-before-backprop", "sum-not-mean",
-                                              "momentum-dampening", "adam-1-minus-b1", "adam-no-sqrt")]
+WEIGHT_DECAY = [
+    c
+    for c in CASES
+    if c[0]
+    in (
+        "on-pre-all",
+        "relu-unmasked-all",
+        "updated-before-backprop",
+        "sum-not-mean",
+        "momentum-dampening",
+        "adam-1-minus-b1",
+        "adam-no-sqrt",
+    )
+]
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -124,8 +213,11 @@ def test_recomputation_holds_with_weight_decay_and_l2(case, style):
 
 
 @pytest.mark.parametrize("style", STYLES)
-@pytest.mark.parametrize("fields", [SIGMOID_MSE, RELU_CE, TANH_BCE, SQUARE, ADAM, dict(RELU_CE, momentum=0.9)],
-                         ids=["sigmoid-mse", "relu-ce", "tanh-bce", "square", "adam", "momentum"])
+@pytest.mark.parametrize(
+    "fields",
+    [SIGMOID_MSE, RELU_CE, TANH_BCE, SQUARE, ADAM, dict(RELU_CE, momentum=0.9)],
+    ids=["sigmoid-mse", "relu-ce", "tanh-bce", "square", "adam", "momentum"],
+)
 def test_the_correct_network_passes(fields, style):
     result = _run(fields, {}, 1e-3, style, weight_decay=1e-2)
     assert result.ok, str(result)
@@ -154,8 +246,10 @@ def test_momentum_with_dampening_is_named_and_said_not_expressible():
 def test_a_mismatch_no_mistake_explains_is_said_so_with_its_ratio_pattern(l2, style):
     result = _run(SIGMOID_MSE, {"noise": {0}}, l2, style)
     d = result.first_divergence
-    assert (d.step, d.phase, d.tensor) == (1, *(("gradient", "layers[0].dweights") if style == "layers" else ("update", "W0"))), \
-        str(result)
+    assert (d.step, d.phase, d.tensor) == (
+        1,
+        *(("gradient", "layers[0].dweights") if style == "layers" else ("update", "W0")),
+    ), str(result)
     assert [f.kind for f in result.findings] == ["unknown"], str(result)
     text = result.diagnosis[0]
     assert "no known mistake reproduces" in text and "ours / theirs element-wise: min" in text, text
@@ -168,5 +262,7 @@ def test_the_other_form_of_rmsprop_is_named_as_a_convention():
     d = result.first_divergence
     assert (d.step, d.phase, d.tensor) == (1, "update", "W0"), str(result)
     text = " ".join(result.diagnosis)
-    assert "follows the keras form of rmsprop (g / sqrt(s + eps): eps inside the square root (Keras))" in text, str(result)
+    assert "follows the keras form of rmsprop (g / sqrt(s + eps): eps inside the square root (Keras))" in text, str(
+        result
+    )
     assert "not checked: none of torch expresses that form" in text, str(result)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from validation_nets import blobs, mse_net, softmax_net, xor_data
 
 from reference_impls import ModelSpec, SpecError, validate
-from validation_nets import blobs, mse_net, softmax_net, xor_data
 
 X, Y = xor_data()
 
@@ -19,13 +19,37 @@ CASES = [
     ("transposed_dweights", {}, 1, "gradient", "layers[0].dweights", "transposed", "inputs.T @ dvalues"),
     ("bias_not_summed", {}, 1, "gradient", "layers[0].dbiases", "bias_not_summed", "not summed over the batch"),
     ("bias_wrong_axis", {}, 1, "gradient", "layers[0].dbiases", "bias_wrong_axis", "axis=1"),
-    ("derivative_on_pre", {}, 1, "gradient", "layers[0].dweights", "derivative_on_pre", "pre-activation z instead of its output"),
-    ("derivative_on_post", {}, 1, "gradient", "layers[0].dweights", "derivative_on_post", "on its output instead of its pre-activation"),
+    (
+        "derivative_on_pre",
+        {},
+        1,
+        "gradient",
+        "layers[0].dweights",
+        "derivative_on_pre",
+        "pre-activation z instead of its output",
+    ),
+    (
+        "derivative_on_post",
+        {},
+        1,
+        "gradient",
+        "layers[0].dweights",
+        "derivative_on_post",
+        "on its output instead of its pre-activation",
+    ),
     ("skip_first_layer", {}, 1, "update", "layers[0].weights", "update_skipped", "update was skipped"),
     ("double_lr", {}, 1, "update", "layers[0].weights", "learning_rate", "learning rate is 1"),
     ("no_decay", {"decay": 0.1}, 2, "update", "layers[0].weights", "lr_schedule", "no decay is applied"),
     ("decay_from_1", {"decay": 0.1}, 1, "update", "layers[0].weights", "lr_schedule", "counts steps from 1"),
-    ("reset_momentum", {"momentum": 0.9}, 2, "update", "layers[0].weights", "momentum_lost", "momentum state is not kept"),
+    (
+        "reset_momentum",
+        {"momentum": 0.9},
+        2,
+        "update",
+        "layers[0].weights",
+        "momentum_lost",
+        "momentum state is not kept",
+    ),
 ]
 
 
@@ -37,17 +61,29 @@ def _spec(**kw) -> ModelSpec:
 @pytest.mark.parametrize("mistake,kw,step,phase,tensor,kind,words", CASES, ids=[c[0] for c in CASES])
 def test_broken_network_is_caught_where_and_why(mistake, kw, step, phase, tensor, kind, words):
     spec = _spec(lr_decay=kw.get("decay", 0.0), momentum=kw.get("momentum", 0.0))
-    result = validate(**mse_net(mistake, **kw), spec=spec, X=X, y=Y, steps=20, against=["torch", "keras"] if not kw.get("momentum") else ["keras"])
+    result = validate(
+        **mse_net(mistake, **kw),
+        spec=spec,
+        X=X,
+        y=Y,
+        steps=20,
+        against=["torch", "keras"] if not kw.get("momentum") else ["keras"],
+    )
     assert not result.ok, f"{mistake} passed:\n{result}"
     d = result.first_divergence
-    assert (d.step, d.phase, d.tensor) == (step, phase, tensor), f"ours vs expected: {(d.step, d.phase, d.tensor)} vs {(step, phase, tensor)}\n{result}"
+    assert (d.step, d.phase, d.tensor) == (step, phase, tensor), (
+        f"ours vs expected: {(d.step, d.phase, d.tensor)} vs {(step, phase, tensor)}\n{result}"
+    )
     kinds = [f.kind for f in result.findings]
     assert kind in kinds, f"{mistake}: findings {kinds}, expected {kind}\n{result}"
     assert words in " ".join(result.diagnosis), result.diagnosis
 
 
-@pytest.mark.parametrize("kw", [{}, {"decay": 0.1}, {"momentum": 0.9}, {"momentum": 0.9, "decay": 0.1}],
-                         ids=["sgd", "decay", "momentum", "momentum+decay"])
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"decay": 0.1}, {"momentum": 0.9}, {"momentum": 0.9, "decay": 0.1}],
+    ids=["sgd", "decay", "momentum", "momentum+decay"],
+)
 def test_the_correct_network_passes(kw):
     spec = _spec(lr_decay=kw.get("decay", 0.0), momentum=kw.get("momentum", 0.0))
     result = validate(**mse_net(None, **kw), spec=spec, X=X, y=Y, steps=200)
@@ -76,9 +112,13 @@ def test_softmax_without_max_subtraction_overflows():
 def test_other_momentum_form_is_named_and_verified():
     """The book's (Keras) momentum form given a spec saying PyTorch's, with lr decay."""
     spec = _spec(lr_decay=0.1, momentum=0.9, convention="pytorch")
-    result = validate(**mse_net(None, decay=0.1, momentum=0.9), spec=spec, X=X, y=Y, steps=30, against=["torch", "keras"])
+    result = validate(
+        **mse_net(None, decay=0.1, momentum=0.9), spec=spec, X=X, y=Y, steps=30, against=["torch", "keras"]
+    )
     assert result.not_expressible.keys() == {"keras"}  # Keras writes only its own form
-    assert not result.ok and result.first_divergence.step == 2 and result.first_divergence.phase == "update", str(result)
+    assert not result.ok and result.first_divergence.step == 2 and result.first_divergence.phase == "update", str(
+        result
+    )
     assert result.suggested_spec is not None and result.suggested_spec.convention == "keras", str(result)
     assert "keras form of sgd" in " ".join(result.diagnosis)
     alone = validate(**mse_net(None, decay=0.1, momentum=0.9), spec=spec, X=X, y=Y, steps=30, against=["torch"])
@@ -92,7 +132,7 @@ def test_convention_mismatch_is_identified_and_the_suggestion_passes():
     net = mse_net("sum_not_mean")
     net["loss"].calculate = lambda out, y: 0.5 * np.sum((out - y) ** 2)  # 1/2 sum, consistently
     net["loss"].mistake = None
-    net["loss"].backward = lambda d, y: (d - y)
+    net["loss"].backward = lambda d, y: d - y
     net["loss"].dinputs = None
     result = validate(**net, spec=_spec(), X=X, y=Y, steps=50)
     assert not result.ok and result.first_divergence.phase == "loss", str(result)
@@ -107,7 +147,9 @@ def test_error_in_user_forward_names_layer_step_and_line():
     net = mse_net(None)
     dense = net["layers"][2]
     dense.weights = dense.weights[:3]  # 3 inputs where the previous layer gives 4
-    with pytest.raises(SpecError, match="dense layer 1 takes 3 inputs but layer 0 gives 4"):  # inference checks the chain
+    with pytest.raises(
+        SpecError, match="dense layer 1 takes 3 inputs but layer 0 gives 4"
+    ):  # inference checks the chain
         validate(**net, X=X, y=Y, steps=5)
     spec = ModelSpec(sizes=(2, 4, 1), activations=("sigmoid", "sigmoid"), loss="mse", lr=0.5)
     net2 = mse_net(None)
@@ -129,7 +171,9 @@ def test_float32_network_passes_at_float32_tolerance():
 
 def test_mistake_in_a_multiclass_network_minibatches():
     X, y = blobs(12)
-    spec = ModelSpec(sizes=(2, 5, 3), activations=("tanh", "softmax"), loss="categorical_crossentropy", lr=0.5, batch_size=5)
+    spec = ModelSpec(
+        sizes=(2, 5, 3), activations=("tanh", "softmax"), loss="categorical_crossentropy", lr=0.5, batch_size=5
+    )
     ok = validate(**softmax_net(None), spec=spec, X=X, y=y, steps=12)
     assert ok.ok and ok.table.step.max() == 12, str(ok)
     net = softmax_net(None)

@@ -16,8 +16,10 @@ import pytest
 from reference_impls import validate
 from tests.styles.survey import glue_lines
 
-STYLES = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent / "styles")]) if m.name.startswith("style_"))
-MODULES = {name[len("style_"):]: importlib.import_module(f"tests.styles.{name}") for name in STYLES}
+STYLES = sorted(
+    m.name for m in pkgutil.iter_modules([str(Path(__file__).parent / "styles")]) if m.name.startswith("style_")
+)
+MODULES = {name[len("style_") :]: importlib.import_module(f"tests.styles.{name}") for name in STYLES}
 # a training call that makes many updates (the six-scalar network's 1000 hard-coded epochs) has
 # no tensor of its own to point at within the call: its step and phase are what can be located
 WHOLE_CALL = {"zhou"}
@@ -61,9 +63,13 @@ def test_layer_class_tutorial_validates_as_layer_objects_with_nothing_but_its_pa
     X, y = sa.xor()[0].reshape(4, 1, 2), sa.xor()[1].astype(float).reshape(4, 1, 1)
     net = sa.make(None)
     result = validate(layers=net.layers, loss=(net.loss, net.loss_prime), X=X, y=y, steps=8, against=("torch",))
-    assert result.ok and result.spec.batch_size == 1 and set(result.table.phase) >= {"forward", "loss", "update"}, str(result)
+    assert result.ok and result.spec.batch_size == 1 and set(result.table.phase) >= {"forward", "loss", "update"}, str(
+        result
+    )
     broken = sa.make("activation_prime_on_output")
-    result = validate(layers=broken.layers, loss=(broken.loss, broken.loss_prime), X=X, y=y, steps=8, against=("torch",))
+    result = validate(
+        layers=broken.layers, loss=(broken.loss, broken.loss_prime), X=X, y=y, steps=8, against=("torch",)
+    )
     assert not result.ok and result.first_divergence.phase == "update", str(result)
 
 
@@ -75,7 +81,9 @@ def test_book_network_in_lists_needs_no_names():
         kwargs.pop(key)
     result = validate(**kwargs, steps=5, against=("torch",))
     assert result.ok, str(result)
-    assert "layer 0: weights[0], biases[0]; layer 1: weights[1], biases[1], stored as (out, in)" in " ".join(result.notes)
+    assert "layer 0: weights[0], biases[0]; layer 1: weights[1], biases[1], stored as (out, in)" in " ".join(
+        result.notes
+    )
 
 
 def test_a_training_call_that_redraws_its_weights_is_described_not_misnamed():

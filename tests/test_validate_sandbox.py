@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import misbehaving_nets as nets
 import numpy as np
 import pytest
 
-import misbehaving_nets as nets
 from reference_impls import assert_validates, validate
 from reference_impls.validation.verdict import UserCodeFailed, exit_code
 
@@ -40,14 +40,39 @@ def judge(how: str | None, **kwargs):
 
 CATALOGUE = [
     # how, extra arguments, exit status, words in the verdict
-    ("sys_exit", {}, 3, f"exited the process at step {nets.STEP} (sys.exit(0) in SGD.update_params (misbehaving_nets.py:"),
-    ("os_exit", {}, 3, f"exited the process at step {nets.STEP} (os._exit(0) in SGD.update_params (misbehaving_nets.py:"),
-    ("raise", {}, 3, f"layers[0].backward raised ValueError at step {nets.STEP}: shapes (30,16) and (3,16) not aligned"),
-    ("segv", {}, 3, f"your code crashed the process at step {nets.STEP} with SIGSEGV (Segmentation fault) in Tanh.forward "
-                    "(misbehaving_nets.py:"),
+    (
+        "sys_exit",
+        {},
+        3,
+        f"exited the process at step {nets.STEP} (sys.exit(0) in SGD.update_params (misbehaving_nets.py:",
+    ),
+    (
+        "os_exit",
+        {},
+        3,
+        f"exited the process at step {nets.STEP} (os._exit(0) in SGD.update_params (misbehaving_nets.py:",
+    ),
+    (
+        "raise",
+        {},
+        3,
+        f"layers[0].backward raised ValueError at step {nets.STEP}: shapes (30,16) and (3,16) not aligned",
+    ),
+    (
+        "segv",
+        {},
+        3,
+        f"your code crashed the process at step {nets.STEP} with SIGSEGV (Segmentation fault) in Tanh.forward "
+        "(misbehaving_nets.py:",
+    ),
     ("ctypes", {}, 3, f"your code crashed the process at step {nets.STEP} with SIGSEGV"),
     ("loop", {"timeout": 3}, 3, "your code did not finish within 3 s (--timeout)"),
-    ("memory", {"memory": 200}, 3, f"your code ran out of memory (--memory 200 MB) at step {nets.STEP} in layers[0].forward"),
+    (
+        "memory",
+        {"memory": 200},
+        3,
+        f"your code ran out of memory (--memory 200 MB) at step {nets.STEP} in layers[0].forward",
+    ),
     ("inplace_X", {}, 1, "layers[0].forward changed its input X in place at step 1"),
     ("inplace_y", {}, 1, "loss.calculate changed its input y in place at step 1"),
     ("inplace_grad", {}, 1, "layers[1].backward changed the gradient handed to it in place at step 1"),
@@ -67,8 +92,15 @@ def test_misbehaving_code_gets_its_verdict(how, kwargs, code, words):
     assert exit_code(result) == code, str(result)
     assert words in str(result), str(result)
     assert "Traceback" not in str(result)
-    kind = {"sys_exit": "exited", "os_exit": "exited", "raise": "raised", "segv": "crashed", "ctypes": "crashed",
-            "loop": "timeout", "memory": "memory"}.get(how)
+    kind = {
+        "sys_exit": "exited",
+        "os_exit": "exited",
+        "raise": "raised",
+        "segv": "crashed",
+        "ctypes": "crashed",
+        "loop": "timeout",
+        "memory": "memory",
+    }.get(how)
     assert (result.failure.kind if result.failure else None) == kind
     assert np.sum is np_sum and np.array_equal(np.random.get_state()[1], state[1])  # this process's NumPy is its own
 
@@ -78,7 +110,10 @@ def test_a_hung_step_ignoring_sigterm_leaves_no_process(tmp_path, monkeypatch):
     monkeypatch.setenv("MISBEHAVING_PIDS", str(tmp_path / "pids"))
     result = judge("sleep", timeout=3)
     assert exit_code(result) == 3 and result.failure.kind == "timeout", str(result)
-    assert "still in Dense.backward (misbehaving_nets.py:" in result.error and "called as layers[0].backward" in result.error
+    assert (
+        "still in Dense.backward (misbehaving_nets.py:" in result.error
+        and "called as layers[0].backward" in result.error
+    )
     for pid in map(int, (tmp_path / "pids").read_text().split()):
         deadline = time.monotonic() + 30  # the helper is reaped by init, not by us: wait for that, bounded
         while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) and time.monotonic() < deadline:
@@ -102,8 +137,11 @@ def test_the_frameworks_train_on_the_original_data():
     assert np.array_equal(X, X0) and np.array_equal(y, y0)
 
 
-@pytest.mark.parametrize("how,words", [("os_exit", "exited the process at step 2"), ("loop", "did not finish within 3 s"),
-                                       ("segv", "SIGSEGV")], ids=["exit", "timeout", "crash"])
+@pytest.mark.parametrize(
+    "how,words",
+    [("os_exit", "exited the process at step 2"), ("loop", "did not finish within 3 s"), ("segv", "SIGSEGV")],
+    ids=["exit", "timeout", "crash"],
+)
 def test_assert_validates_fails_the_test_with_the_reason(how, words):
     X, y = nets.data()
     with pytest.raises(AssertionError, match=words):
@@ -121,18 +159,38 @@ def test_exit_while_setting_up_is_reported_not_raised_as_exit():
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "benchmarks", "validate", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks", "validate", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
-@pytest.mark.parametrize("name,extra,code,words", [
-    ("os_exit", [], 3, "your code exited the process at step 2 (os._exit(0) in SGD.update_params (misbehaving_nets.py:"),
-    ("segv", [], 3, "your code crashed the process at step 2 with SIGSEGV"),
-    ("loop", ["--timeout", "3"], 3, "your code did not finish within 3 s (--timeout) at step 2: still in Dense.backward"),
-    ("inplace_X", [], 1, "layers[0].forward changed its input X in place at step 1"),
-    ("nan_loss", [], 1, "your loss returned NaN at step 1"),
-    ("printing", [], 0, "PASS (layer objects) against torch"),
-], ids=["os_exit", "segv", "timeout", "inplace_X", "nan_loss", "printing"])
+@pytest.mark.parametrize(
+    "name,extra,code,words",
+    [
+        (
+            "os_exit",
+            [],
+            3,
+            "your code exited the process at step 2 (os._exit(0) in SGD.update_params (misbehaving_nets.py:",
+        ),
+        ("segv", [], 3, "your code crashed the process at step 2 with SIGSEGV"),
+        (
+            "loop",
+            ["--timeout", "3"],
+            3,
+            "your code did not finish within 3 s (--timeout) at step 2: still in Dense.backward",
+        ),
+        ("inplace_X", [], 1, "layers[0].forward changed its input X in place at step 1"),
+        ("nan_loss", [], 1, "your loss returned NaN at step 1"),
+        ("printing", [], 0, "PASS (layer objects) against torch"),
+    ],
+    ids=["os_exit", "segv", "timeout", "inplace_X", "nan_loss", "printing"],
+)
 def test_the_command_as_a_user_runs_it(name, extra, code, words):
     proc = cli(f"{TARGET}:{name}", "--task", "spiral", "--steps", "5", "--against", "torch", *extra)
     assert proc.returncode == code, proc.stdout + proc.stderr[-3000:]
@@ -147,13 +205,18 @@ def test_a_module_patching_numpy_or_exiting_at_import(tmp_path):
         f"import sys\nsys.path.insert(0, {str(ROOT / 'tests')!r})\nimport numpy as np\nimport misbehaving_nets as nets\n"
         "for name in ('sum', 'max', 'abs', 'mean', 'allclose', 'isfinite', 'array_equal'):\n"
         "    setattr(np, name, lambda *a, **k: 0.0)\n"
-        "def network():\n    return nets.network()\n")
+        "def network():\n    return nets.network()\n"
+    )
     proc = cli(f"{tmp_path / 'patched.py'}:network", "--task", "spiral", "--steps", "5", "--against", "torch")
-    assert proc.returncode == 0 and "PASS (layer objects) against torch" in proc.stdout, proc.stdout + proc.stderr[-3000:]
+    assert proc.returncode == 0 and "PASS (layer objects) against torch" in proc.stdout, (
+        proc.stdout + proc.stderr[-3000:]
+    )
     (tmp_path / "leaves.py").write_text("import sys\nsys.exit(0)\n")
     proc = cli(f"{tmp_path / 'leaves.py'}:network", "--task", "spiral", "--steps", "5", "--against", "torch")
     assert proc.returncode == 3, proc.stdout + proc.stderr
-    assert "your code exited the process while loading your network (sys.exit(0) in <module> (leaves.py:2)" in proc.stdout
+    assert (
+        "your code exited the process while loading your network (sys.exit(0) in <module> (leaves.py:2)" in proc.stdout
+    )
 
 
 def test_nothing_judged_is_bad_input_not_a_fail():
@@ -161,7 +224,9 @@ def test_nothing_judged_is_bad_input_not_a_fail():
     proc = cli("examples/nnfs_book_style.py:network", "--task", "spiral", "--steps", "3", "--against", "torch")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     line = proc.stderr.strip().splitlines()
-    assert len(line) == 1 and "nothing was judged: torch cannot express this network" in line[0] and "keras can" in line[0]
+    assert (
+        len(line) == 1 and "nothing was judged: torch cannot express this network" in line[0] and "keras can" in line[0]
+    )
     assert "FAIL" not in proc.stdout
 
 
@@ -170,7 +235,9 @@ def test_a_nan_loss_is_named_when_the_spec_is_inferred():
     net = nets.network("nan_loss")
     del net["spec"]
     result = validate(**net, X=X, y=y, steps=5, against="torch")
-    assert exit_code(result) == 1 and "your loss returned NaN at step 1 where torch's is finite" in result.diagnosis, str(result)
+    assert exit_code(result) == 1 and "your loss returned NaN at step 1 where torch's is finite" in result.diagnosis, (
+        str(result)
+    )
 
 
 def test_isolate_false_runs_in_this_process():

@@ -36,6 +36,7 @@ def test_seed001_arrays_and_functions_pass_500_steps_to_round_off():
 
 def test_seed001_gradients_variant():
     """The same network as a function returning (loss, gradients): the update is then the spec's."""
+
     def grads(params, x, y):
         w1, w2 = params["w1"], params["w2"]
         z1, a1, z2, a2 = seed001_xor.forward_prop(w1, w2, x)
@@ -44,13 +45,29 @@ def test_seed001_gradients_variant():
         return loss, {"dw1": dw1, "dw2": dw2}
 
     net = seed001_xor.network()
-    result = validate(step=grads, params=net["params"], spec=net["spec"], data_layout="columns",
-                      X=seed001_xor.total_input, y=seed001_xor.y_xor, steps=300)
+    result = validate(
+        step=grads,
+        params=net["params"],
+        spec=net["spec"],
+        data_layout="columns",
+        X=seed001_xor.total_input,
+        y=seed001_xor.y_xor,
+        steps=300,
+    )
     assert result.ok and "gradient" in set(result.table.phase), str(result)
-    wrong = validate(step=lambda p, x, y: (grads(p, x, y)[0], {k: -v for k, v in grads(p, x, y)[1].items()}), params=net["params"],
-                     spec=net["spec"], data_layout="columns", X=seed001_xor.total_input, y=seed001_xor.y_xor, steps=10)
+    wrong = validate(
+        step=lambda p, x, y: (grads(p, x, y)[0], {k: -v for k, v in grads(p, x, y)[1].items()}),
+        params=net["params"],
+        spec=net["spec"],
+        data_layout="columns",
+        X=seed001_xor.total_input,
+        y=seed001_xor.y_xor,
+        steps=10,
+    )
     d = wrong.first_divergence
-    assert (d.step, d.phase, d.tensor) == (1, "gradient", "dw1") and "sign" in [f.kind for f in wrong.findings], str(wrong)
+    assert (d.step, d.phase, d.tensor) == (1, "gradient", "dw1") and "sign" in [f.kind for f in wrong.findings], str(
+        wrong
+    )
 
 
 def test_seed003_forward_only_classes():
@@ -113,7 +130,9 @@ def test_activation_inferred_by_probing(name):
     assert found == name and (name != "leaky_relu" or slope == pytest.approx(0.2))
 
 
-@pytest.mark.parametrize("reduction,scale", [("mean", 1.0), ("sum", 0.5), ("sum", 1.0)], ids=["mean", "half-sum", "sum"])
+@pytest.mark.parametrize(
+    "reduction,scale", [("mean", 1.0), ("sum", 0.5), ("sum", 1.0)], ids=["mean", "half-sum", "sum"]
+)
 def test_loss_inferred_by_probing(reduction, scale):
     class SquaredError:  # a user's loss written with that convention
         def calculate(self, out, y):
@@ -136,7 +155,11 @@ def test_fused_loss_and_optimizer_are_recognised_by_what_they_do_not_their_names
     net["optimizer"].__class__ = type("Opt", (type(net["optimizer"]),), {})
     result = validate(**{**net, "steps": 5}, against=("torch",))
     assert result.ok, str(result)
-    assert (result.spec.activations[-1], result.spec.loss, result.spec.optimizer) == ("softmax", "categorical_crossentropy", "adam")
+    assert (result.spec.activations[-1], result.spec.loss, result.spec.optimizer) == (
+        "softmax",
+        "categorical_crossentropy",
+        "adam",
+    )
 
 
 def test_unknown_activation_says_to_pass_a_spec():
@@ -154,7 +177,9 @@ def test_assert_validates_message_prints_ours_next_to_theirs():
         assert_validates(**net, X=seed004_simplenn.X, y=seed004_simplenn.y, steps=20)
     text = str(info.value)
     assert "first divergence: step 1, update, weights_input_hidden" in text and "ours " in text and "theirs " in text
-    assert assert_validates(**seed004_simplenn.fixed_half_sum(), X=seed004_simplenn.X, y=seed004_simplenn.y, steps=20).ok
+    assert assert_validates(
+        **seed004_simplenn.fixed_half_sum(), X=seed004_simplenn.X, y=seed004_simplenn.y, steps=20
+    ).ok
 
 
 def test_bad_arguments_are_one_line_spec_errors():
@@ -174,10 +199,14 @@ def test_bad_arguments_are_one_line_spec_errors():
 
 @pytest.mark.parametrize("order", ["theirs-first", "ours-first"])
 def test_a_user_scratch_py_beside_the_script_breaks_nothing(tmp_path, order):
-    (tmp_path / "scratch.py").write_text("import numpy as np\nclass Layer_Dense:\n    def __init__(self, i, o):\n"
-                                         "        self.weights = 0.1 * np.random.randn(i, o); self.biases = np.zeros((1, o))\n"
-                                         "    def forward(self, x):\n        self.output = x @ self.weights + self.biases\n")
-    (tmp_path / "benchmarks.py").write_text("raise ImportError('the user benchmarks.py was imported by scratchbench')\n")
+    (tmp_path / "scratch.py").write_text(
+        "import numpy as np\nclass Layer_Dense:\n    def __init__(self, i, o):\n"
+        "        self.weights = 0.1 * np.random.randn(i, o); self.biases = np.zeros((1, o))\n"
+        "    def forward(self, x):\n        self.output = x @ self.weights + self.biases\n"
+    )
+    (tmp_path / "benchmarks.py").write_text(
+        "raise ImportError('the user benchmarks.py was imported by scratchbench')\n"
+    )
     imports = ["from scratch import Layer_Dense", "from reference_impls import validate"]
     body = textwrap.dedent("""
         import numpy as np

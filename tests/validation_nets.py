@@ -153,8 +153,11 @@ def mse_net(mistake=None, seed=0, lr=0.5, decay=0.0, momentum=0.0, torch_form=Fa
     """2 -> width -> 1 sigmoid network on MSE: where each layer-level mistake can happen."""
     rng = np.random.default_rng(seed)
     layers = [Dense(2, width, rng, mistake), Sigmoid(mistake), Dense(width, 1, rng, mistake), Sigmoid()]
-    return dict(layers=layers, loss=MSE(mistake),
-                optimizer=SGD(lr, decay=decay, momentum=momentum, mistake=mistake, torch_form=torch_form))
+    return dict(
+        layers=layers,
+        loss=MSE(mistake),
+        optimizer=SGD(lr, decay=decay, momentum=momentum, mistake=mistake, torch_form=torch_form),
+    )
 
 
 def softmax_net(mistake=None, seed=0, scale=1.0):

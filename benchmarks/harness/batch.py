@@ -46,14 +46,28 @@ def expand(target: str) -> list[str] | None:
     return [f"{f}:{name or DEFAULT_NAME}" for f in files]
 
 
-def judge(target: str, task: str, steps: int, against: list[str], seed: int, spec_file: str | None, tolerance: float | None,
-          limits: Limits) -> dict[str, Any]:
+def judge(
+    target: str,
+    task: str,
+    steps: int,
+    against: list[str],
+    seed: int,
+    spec_file: str | None,
+    tolerance: float | None,
+    limits: Limits,
+) -> dict[str, Any]:
     """One submission's row: anything short of a verdict (it did not load, raised, exited...) is an error row."""
     t0 = time.monotonic()
     row: dict[str, Any] = dict(submission=target, status="error", step=None, phase=None, tensor=None, cause="")
     try:
-        result = run_validation(target, task, steps, against, seed=seed, spec_file=spec_file, tolerance=tolerance, limits=limits)
-    except (UserCodeFailed, ValueError, OSError) as exc:  # did not load or set up; SpecError and LoadError are ValueErrors
+        result = run_validation(
+            target, task, steps, against, seed=seed, spec_file=spec_file, tolerance=tolerance, limits=limits
+        )
+    except (
+        UserCodeFailed,
+        ValueError,
+        OSError,
+    ) as exc:  # did not load or set up; SpecError and LoadError are ValueErrors
         row["cause"] = str(exc)
     else:
         row["status"] = STATUS.get(exit_code(result), "error")
@@ -61,22 +75,35 @@ def judge(target: str, task: str, steps: int, against: list[str], seed: int, spe
         if d is not None:
             row.update(step=d.step, phase=d.phase, tensor=d.tensor)
         if not result.ok:
-            row["cause"] = result.failure.message if result.failure else result.error or next(iter(result.diagnosis), "")
+            row["cause"] = (
+                result.failure.message if result.failure else result.error or next(iter(result.diagnosis), "")
+            )
     row["seconds"] = time.monotonic() - t0
     return row
 
 
-def run_batch(targets: list[str], jobs: int, report: Callable[[dict], None] = lambda row: None, done: pd.DataFrame | None = None,
-              save: Callable[[pd.DataFrame], Any] | None = None, backend: str = "local", scheduler: str | None = None,
-              **kwargs: Any) -> pd.DataFrame:
+def run_batch(
+    targets: list[str],
+    jobs: int,
+    report: Callable[[dict], None] = lambda row: None,
+    done: pd.DataFrame | None = None,
+    save: Callable[[pd.DataFrame], Any] | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    **kwargs: Any,
+) -> pd.DataFrame:
     """Every target judged (``judge``'s keyword arguments in ``kwargs``), ``report`` called
     with each row as it finishes and ``save`` with the table so far; the rows of ``done`` (an
     earlier table: ``--resume``) are kept, not judged again. ``backend="dask"`` judges them on
     the cluster at ``scheduler`` (or a local one of ``jobs`` workers), as sweeps run; the rows
     come back here, so the table is written as locally. The table in the targets' order."""
-    rows = {} if done is None else {r["submission"]: r for r in done.to_dict("records") if r["submission"] in set(targets)}
+    rows = (
+        {} if done is None else {r["submission"]: r for r in done.to_dict("records") if r["submission"] in set(targets)}
+    )
     todo = [t for t in targets if t not in rows]
-    for row in (_dask_rows(todo, jobs, scheduler, report, kwargs) if backend == "dask" else _rows(todo, jobs, report, kwargs)):
+    for row in (
+        _dask_rows(todo, jobs, scheduler, report, kwargs) if backend == "dask" else _rows(todo, jobs, report, kwargs)
+    ):
         rows[row["submission"]] = row
         if save is not None:  # an interrupted batch resumes from here
             save(_table(rows, targets))
@@ -103,15 +130,21 @@ def _rows(targets: list[str], jobs: int, report: Callable[[dict], None], kwargs:
         return
     # Workers fork before any framework is imported here; each judges many submissions.
     sys.stdout.flush()  # else a worker leaving prints this process's buffered lines again
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork"), initializer=_pin, initargs=(kwargs["against"],))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=get_context("fork"), initializer=_pin, initargs=(kwargs["against"],)
+    )
     with pool:
         futures = {pool.submit(judge, target, **kwargs): target for target in targets}
         for future in as_completed(futures):
             try:
                 row = future.result()
             except Exception as exc:  # the worker itself died: that submission is an error, the rest go on
-                row = dict(submission=futures[future], status="error", cause=f"the judge's worker failed: {exc}",
-                           seconds=math.nan)
+                row = dict(
+                    submission=futures[future],
+                    status="error",
+                    cause=f"the judge's worker failed: {exc}",
+                    seconds=math.nan,
+                )
             report(row)
             yield row
 
@@ -121,7 +154,9 @@ def _judged_pinned(target: str, **kwargs: Any) -> dict:
     return judge(target, **kwargs)
 
 
-def _dask_rows(targets: list[str], jobs: int, scheduler: str | None, report: Callable[[dict], None], kwargs: dict) -> Iterator[dict]:
+def _dask_rows(
+    targets: list[str], jobs: int, scheduler: str | None, report: Callable[[dict], None], kwargs: dict
+) -> Iterator[dict]:
     import uuid
     from functools import partial
 
@@ -129,8 +164,9 @@ def _dask_rows(targets: list[str], jobs: int, scheduler: str | None, report: Cal
 
     run = uuid.uuid4().hex[:12]  # task keys unique to this batch, should others share the scheduler
     keys = {t: f"scratchbench-validate-{run}-{i}" for i, t in enumerate(targets)}
-    failed = lambda target, reason: dict(submission=target, status="error", cause=f"the judge's worker failed: {reason}",
-                                         seconds=math.nan)
+    failed = lambda target, reason: dict(
+        submission=target, status="error", cause=f"the judge's worker failed: {reason}", seconds=math.nan
+    )
     with client(scheduler, max(jobs, 1)) as c:
         for row in dask_map(c, partial(_judged_pinned, **kwargs), targets, failed, key=keys.__getitem__):
             report(row)
@@ -139,5 +175,7 @@ def _dask_rows(targets: list[str], jobs: int, scheduler: str | None, report: Cal
 
 def summary_line(table: pd.DataFrame) -> str:
     counts = table["status"].value_counts()
-    return (f"{len(table)} submissions: {counts.get('pass', 0)} pass, {counts.get('fail', 0)} fail, "
-            f"{counts.get('error', 0)} error")
+    return (
+        f"{len(table)} submissions: {counts.get('pass', 0)} pass, {counts.get('fail', 0)} fail, "
+        f"{counts.get('error', 0)} error"
+    )

@@ -20,5 +20,11 @@ def decision_grid(model, X: np.ndarray, y: np.ndarray, resolution: int = RESOLUT
     xx, yy = np.meshgrid(gx, gy)
     proba = np.asarray(model.predict_proba(np.c_[xx.ravel(), yy.ravel()]), np.float64)
     P = np.hstack([1 - proba, proba]) if proba.shape[1] == 1 else proba
-    return {"gx": gx, "gy": gy, "labels": labels_from_outputs(proba).reshape(xx.shape),
-            "confidence": P.max(axis=1).reshape(xx.shape), "X": np.asarray(X, np.float64), "y": np.asarray(y)}
+    return {
+        "gx": gx,
+        "gy": gy,
+        "labels": labels_from_outputs(proba).reshape(xx.shape),
+        "confidence": P.max(axis=1).reshape(xx.shape),
+        "X": np.asarray(X, np.float64),
+        "y": np.asarray(y),
+    }

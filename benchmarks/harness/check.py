@@ -9,9 +9,9 @@ the deviations. Results: the ``equivalence`` table (one row per comparison) and 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -64,7 +64,9 @@ def parse_configs(text: str) -> list[CheckConfig]:
     names = list(CONFIGS) if text == "all" else [c.strip() for c in text.split(",") if c.strip()]
     unknown = [n for n in names if n not in CONFIGS]
     if unknown or not names:
-        raise SpecError(f"unknown config(s) {', '.join(unknown) or '(none)'}; choose from: {', '.join(CONFIGS)} (or 'all')")
+        raise SpecError(
+            f"unknown config(s) {', '.join(unknown) or '(none)'}; choose from: {', '.join(CONFIGS)} (or 'all')"
+        )
     return [CONFIGS[n] for n in names]
 
 
@@ -115,7 +117,11 @@ def check_workers(n_jobs: int, workers: int | None = None) -> int:
     else one per core (at most 4); never more than there are comparisons. 1 runs them here."""
     if workers is None:
         env = os.environ.get(JOBS_ENV, "").strip()
-        workers = int(env) if env.isdigit() and int(env) > 0 else min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+        workers = (
+            int(env)
+            if env.isdigit() and int(env) > 0
+            else min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+        )
     return max(1, min(int(workers), n_jobs))
 
 
@@ -177,16 +183,31 @@ def compare_group(group: Group, pin: tuple[str, ...] = ()) -> list[Comparison]:
 
         return twin
 
-    return [compare(spec, impl, group.X, group.y, group.steps, twin=twin_of(native_spec(spec, impl)), device=device_for(impl, group.device))
-            for impl, spec in group.specs]
+    return [
+        compare(
+            spec,
+            impl,
+            group.X,
+            group.y,
+            group.steps,
+            twin=twin_of(native_spec(spec, impl)),
+            device=device_for(impl, group.device),
+        )
+        for impl, spec in group.specs
+    ]
 
 
 def _error_group(group: Group, reason: str) -> list[Comparison]:
     """A group whose worker could not finish it: every comparison recorded as an error."""
-    return [Comparison(impl, native_spec(spec, impl), group.steps, status="error", note=reason) for impl, spec in group.specs]
+    return [
+        Comparison(impl, native_spec(spec, impl), group.steps, status="error", note=reason)
+        for impl, spec in group.specs
+    ]
 
 
-def _local_groups(groups: list[Group], n_workers: int, pin: tuple[str, ...]) -> Iterator[tuple[Group, list[Comparison]]]:
+def _local_groups(
+    groups: list[Group], n_workers: int, pin: tuple[str, ...]
+) -> Iterator[tuple[Group, list[Comparison]]]:
     if n_workers == 1:
         for group in groups:
             yield group, compare_group(group)
@@ -203,7 +224,9 @@ def _local_groups(groups: list[Group], n_workers: int, pin: tuple[str, ...]) -> 
                 yield pending.pop(future), future.result()
 
 
-def _dask_groups(groups: list[Group], scheduler: str | None, n_workers: int, pin: tuple[str, ...]) -> Iterator[tuple[Group, list[Comparison]]]:
+def _dask_groups(
+    groups: list[Group], scheduler: str | None, n_workers: int, pin: tuple[str, ...]
+) -> Iterator[tuple[Group, list[Comparison]]]:
     import uuid
     from functools import partial
 
@@ -211,8 +234,13 @@ def _dask_groups(groups: list[Group], scheduler: str | None, n_workers: int, pin
 
     run = uuid.uuid4().hex[:12]  # task keys unique to this check, should others share the scheduler
     with client(scheduler, n_workers) as c:
-        yield from dask_map(c, partial(_tagged, pin=pin), groups, lambda group, reason: (group, _error_group(group, reason)),
-                            key=lambda group: f"scratchbench-check-{run}-{group.index}")
+        yield from dask_map(
+            c,
+            partial(_tagged, pin=pin),
+            groups,
+            lambda group, reason: (group, _error_group(group, reason)),
+            key=lambda group: f"scratchbench-check-{run}-{group.index}",
+        )
 
 
 def _tagged(group: Group, pin: tuple[str, ...]) -> tuple[Group, list[Comparison]]:
@@ -220,8 +248,16 @@ def _tagged(group: Group, pin: tuple[str, ...]) -> tuple[Group, list[Comparison]
 
 
 def run_check(
-    tasks: Iterable[Task], impls: Iterable[str], configs: Iterable[CheckConfig], steps: int, dtype: str = "float64",
-    seed: int = 0, progress=None, workers: int | None = None, backend: str = "local", scheduler: str | None = None,
+    tasks: Iterable[Task],
+    impls: Iterable[str],
+    configs: Iterable[CheckConfig],
+    steps: int,
+    dtype: str = "float64",
+    seed: int = 0,
+    progress=None,
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
     device: str = "cpu",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Compare every (task, config, impl); returns the ``equivalence`` and ``deviation`` tables.
@@ -243,8 +279,17 @@ def run_check(
     require_device(impls, device)
     data_of = {task.name: task.data(seed) for task in tasks}  # drawn once per task
     cells = [(t, c) for t in tasks for c in configs]
-    groups = [Group(n, tuple((i, t.spec.replace(dtype=dtype, seed=seed, **c.spec_changes(t))) for i in impls),
-                    data_of[t.name].X_train, data_of[t.name].y_train, int(steps), device) for n, (t, c) in enumerate(cells)]
+    groups = [
+        Group(
+            n,
+            tuple((i, t.spec.replace(dtype=dtype, seed=seed, **c.spec_changes(t))) for i in impls),
+            data_of[t.name].X_train,
+            data_of[t.name].y_train,
+            int(steps),
+            device,
+        )
+        for n, (t, c) in enumerate(cells)
+    ]
     results: list[list[Comparison] | None] = [None] * len(groups)
     n_jobs = len(groups) * max(len(impls), 1)
     pin = tuple(dict.fromkeys(impls))
@@ -255,7 +300,9 @@ def run_check(
     if backend == "dask":
         finished = _dask_groups(by_cost, scheduler, check_workers(len(groups), workers), pin)
     else:
-        finished = _local_groups(groups if patched else by_cost, 1 if patched else check_workers(len(groups), workers), pin)
+        finished = _local_groups(
+            groups if patched else by_cost, 1 if patched else check_workers(len(groups), workers), pin
+        )
     done = 0
     for group, comparisons in finished:
         results[group.index] = comparisons
@@ -268,10 +315,19 @@ def run_check(
         for r in comparisons:
             rows.append(_row(task, config, r, len(data_of[task.name].X_train)))
             curves += [
-                {"task": task.name, "impl": r.impl, "dtype": dtype, "config": config.name, "step": k, "loss_rel_deviation": d}
+                {
+                    "task": task.name,
+                    "impl": r.impl,
+                    "dtype": dtype,
+                    "config": config.name,
+                    "step": k,
+                    "loss_rel_deviation": d,
+                }
                 for k, d in r.deviation_curve
             ]
-    return pd.DataFrame(rows), pd.DataFrame(curves, columns=["task", "impl", "dtype", "config", "step", "loss_rel_deviation"])
+    return pd.DataFrame(rows), pd.DataFrame(
+        curves, columns=["task", "impl", "dtype", "config", "step", "loss_rel_deviation"]
+    )
 
 
 def environment(impls: Iterable[str]) -> dict[str, str]:
@@ -284,7 +340,9 @@ def environment(impls: Iterable[str]) -> dict[str, str]:
 
 def summary_lines(table: pd.DataFrame) -> list[str]:
     counts = table["status"].value_counts().to_dict()
-    parts = [f"{counts.get(s, 0)} {s}" for s in ("pass", "amplified", "fail", "error", "not expressible") if counts.get(s)]
+    parts = [
+        f"{counts.get(s, 0)} {s}" for s in ("pass", "amplified", "fail", "error", "not expressible") if counts.get(s)
+    ]
     return [", ".join(parts) + f" ({len(table)} comparisons)"]
 
 
@@ -307,8 +365,18 @@ def print_table(table: pd.DataFrame, console=None) -> None:
         one = max(r.one_step_loss_rel, r.one_step_grad_rel, r.one_step_weight_rel)
         status = f"[{colour[r.status]}]{r.status}[/]" + (f"[dim]: {r.note}[/]" if r.note else "")
         growth = "" if not np.isfinite(r.growth_per_100_steps) else f"x{r.growth_per_100_steps:.3g}"
-        t.add_row(r.task, r.config, r.impl, fmt(one), fmt(r.loss_max_rel), fmt(r.loss_step_rel), fmt(r.weights_max_rel), fmt(r.resync_rel),
-                  growth, status)
+        t.add_row(
+            r.task,
+            r.config,
+            r.impl,
+            fmt(one),
+            fmt(r.loss_max_rel),
+            fmt(r.loss_step_rel),
+            fmt(r.weights_max_rel),
+            fmt(r.resync_rel),
+            growth,
+            status,
+        )
     console.print(t)
     step_tol, traj_tol = table["tol_one_step"].iloc[0], table["tol_trajectory"].iloc[0]
     console.print(

@@ -12,13 +12,13 @@ processes is started for the sweep and closed after it.
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 RETRIES = 2  # resubmissions of a run whose worker died
 
 
 @contextlib.contextmanager
-def client(address: str | None, workers: int) -> Iterator["object"]:
+def client(address: str | None, workers: int) -> Iterator[object]:
     """A ``distributed.Client`` on ``address``, or on a LocalCluster of ``workers``
     single-threaded worker processes started here and closed on exit."""
     from distributed import Client, LocalCluster
@@ -27,13 +27,17 @@ def client(address: str | None, workers: int) -> Iterator["object"]:
         try:
             c = Client(address, timeout="30s", set_as_default=True)
         except OSError as exc:
-            raise ValueError(f"cannot reach the Dask scheduler at {address}: {exc}; start one with `dask scheduler` "
-                             "and workers with `dask worker ADDRESS`, or leave --scheduler out for a local cluster") from None
+            raise ValueError(
+                f"cannot reach the Dask scheduler at {address}: {exc}; start one with `dask scheduler` "
+                "and workers with `dask worker ADDRESS`, or leave --scheduler out for a local cluster"
+            ) from None
         with c:
             yield c
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster, set_as_default=True) as c:
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster, set_as_default=True) as c,
+    ):
         yield c
 
 
@@ -41,8 +45,13 @@ def n_workers(c) -> int:
     return max(1, len(c.scheduler_info().get("workers", {})))
 
 
-def dask_map(c, function: Callable, jobs: list, failed: Callable[[object, str], object],
-             key: Callable[[object], str] = lambda job: f"scratchbench-run-{job.run_id}") -> Iterator:
+def dask_map(
+    c,
+    function: Callable,
+    jobs: list,
+    failed: Callable[[object, str], object],
+    key: Callable[[object], str] = lambda job: f"scratchbench-run-{job.run_id}",
+) -> Iterator:
     """``function(job)`` for every job on the cluster, results as they finish; a job that
     cannot finish yields ``failed(job, reason)``. ``key`` names each job's task (unique)."""
     from distributed import as_completed

@@ -43,7 +43,12 @@ TOP_KEYS = ("tasks", "impls", "seeds", "epochs", "threads", "eval_every", "warmu
 # core. ``full`` is every default task with its own epochs and five seeds (``make
 # example``, configs/full.toml): tens of times longer.
 GRIDS: dict[str, dict[str, Any]] = {
-    "quick": {"tasks": ["xor", "spiral"], "seeds": 3, "eval_every": 10, "task": {"xor": {"epochs": 100}, "spiral": {"epochs": 300}}},
+    "quick": {
+        "tasks": ["xor", "spiral"],
+        "seeds": 3,
+        "eval_every": 10,
+        "task": {"xor": {"epochs": 100}, "spiral": {"epochs": 300}},
+    },
     "full": {},
 }
 
@@ -73,8 +78,10 @@ class SweepConfig:
         """Each task with its overrides applied and validated (bad values raise SpecError)."""
         unused = [name for name in self.task_settings if name not in self.tasks]
         if unused:
-            raise SpecError(f"[task.{unused[0]}] is set but {unused[0]} is not among the sweep's tasks ({', '.join(self.tasks)}); "
-                            f"add {unused[0]} to tasks or remove [task.{unused[0]}]")
+            raise SpecError(
+                f"[task.{unused[0]}] is set but {unused[0]} is not among the sweep's tasks ({', '.join(self.tasks)}); "
+                f"add {unused[0]} to tasks or remove [task.{unused[0]}]"
+            )
         plans = []
         for name in self.tasks:
             task = get_task(name)
@@ -87,7 +94,9 @@ class SweepConfig:
             except TypeError as exc:
                 raise SpecError(f"task {name}: {exc}") from None
             if spec.sizes[0] != task.spec.sizes[0]:
-                raise SpecError(f"task {name} has {task.spec.sizes[0]} input features; its spec's sizes must start with {task.spec.sizes[0]}")
+                raise SpecError(
+                    f"task {name} has {task.spec.sizes[0]} input features; its spec's sizes must start with {task.spec.sizes[0]}"
+                )
             plans.append(TaskPlan(task, spec, int(epochs)))
         return plans
 
@@ -137,12 +146,16 @@ def parse_seeds(value: Any) -> tuple[int, ...]:
     """``5`` -> seeds 0..4; a list -> those seeds (each once, each a NumPy seed)."""
     if isinstance(value, list):
         if not value or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < SEED_LIMIT for s in value):
-            raise SpecError(f"seeds must be a count or a list of non-negative integers below 2**32 (NumPy seeds), got {value!r}")
+            raise SpecError(
+                f"seeds must be a count or a list of non-negative integers below 2**32 (NumPy seeds), got {value!r}"
+            )
         return _once_each(value, "seeds")
     count = _positive_int(value, "seeds")
     if count > MAX_SEEDS:
-        raise SpecError(f"seeds is a count of seeds (0..N-1) and must be at most {MAX_SEEDS}, got {count}; "
-                        "for particular seeds give a list, e.g. seeds = [0, 7]")
+        raise SpecError(
+            f"seeds is a count of seeds (0..N-1) and must be at most {MAX_SEEDS}, got {count}; "
+            "for particular seeds give a list, e.g. seeds = [0, 7]"
+        )
     return tuple(range(count))
 
 
@@ -151,7 +164,9 @@ def _spec_changes(value: Any, where: str) -> dict[str, Any]:
         raise SpecError(f"{where} must be a table of ModelSpec fields, got {value!r}")
     valid = [f for f in ModelSpec.__dataclass_fields__ if f != "seed"]
     if "seed" in value:
-        raise SpecError(f"{where}: seed is set per run by the sweep's seeds; give seeds = [{value['seed']!r}] instead of {where} seed")
+        raise SpecError(
+            f"{where}: seed is set per run by the sweep's seeds; give seeds = [{value['seed']!r}] instead of {where} seed"
+        )
     unknown = sorted(set(value) - set(valid))
     if unknown:
         raise SpecError(f"{where}: unknown spec field(s) {', '.join(unknown)}; valid fields: {', '.join(valid)}")
@@ -200,7 +215,9 @@ def from_mapping(data: dict[str, Any], base: SweepConfig | None = None) -> Sweep
     if "epochs" in data and "task" not in data:
         # Epochs for every task replace a base's (a grid's) per-task epochs and the
         # evaluation period chosen for them.
-        cfg["task_settings"] = {k: {kk: vv for kk, vv in v.items() if kk != "epochs"} for k, v in cfg["task_settings"].items()}
+        cfg["task_settings"] = {
+            k: {kk: vv for kk, vv in v.items() if kk != "epochs"} for k, v in cfg["task_settings"].items()
+        }
         cfg["task_settings"] = {k: v for k, v in cfg["task_settings"].items() if v}
         cfg["eval_every"] = None
     for key in ("epochs", "eval_every"):
@@ -247,5 +264,7 @@ def parse_impls(text: str) -> tuple[str, ...]:
     names = list(IMPLEMENTATIONS) if text.strip() == "all" else [i.strip() for i in text.split(",") if i.strip()]
     unknown = [n for n in names if n not in IMPLEMENTATIONS]
     if unknown or not names:
-        raise SpecError(f"unknown implementation(s) {', '.join(unknown) or '(none)'}; choose from: {', '.join(IMPLEMENTATIONS)} (or 'all')")
+        raise SpecError(
+            f"unknown implementation(s) {', '.join(unknown) or '(none)'}; choose from: {', '.join(IMPLEMENTATIONS)} (or 'all')"
+        )
     return tuple(dict.fromkeys(names))

@@ -31,7 +31,9 @@ def _train(task: str, model: Sequential, X, y, steps: int) -> DemoResult:
     shape = "-".join(str(d.n_inputs) for d in model.dense_layers) + f"-{model.dense_layers[-1].n_neurons}"
     acts = "/".join(layer.name for layer in model.layers if not isinstance(layer, Dense))
     opt = model.optimizer
-    return DemoResult(task, f"{shape} {acts}, {opt.name} lr {opt.lr:g}", steps, final["loss"], final["accuracy"], seconds)
+    return DemoResult(
+        task, f"{shape} {acts}, {opt.name} lr {opt.lr:g}", steps, final["loss"], final["accuracy"], seconds
+    )
 
 
 def seed001_xor() -> Sequential:

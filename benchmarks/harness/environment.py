@@ -7,15 +7,15 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 from importlib import metadata
 
 from reference_impls import implementation_class
 
 
-@lru_cache(maxsize=None)
+@cache
 def import_seconds(impl: str) -> float:
     """Seconds to import an implementation's framework (its adapter's ``import_module``) in
     a fresh interpreter: the one honest way to time an import, paid once per sweep."""
@@ -66,7 +66,7 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
-@lru_cache(maxsize=None)
+@cache
 def software(impls: tuple[str, ...] = ()) -> dict[str, str | int]:
     """Versions of Python and the libraries every run uses, the machine, and what each of
     ``impls`` declares about itself (``Implementation.environment``)."""

@@ -36,7 +36,9 @@ def framework_init(impl: str, device: str = "cpu") -> float:
     step and prediction, on a tiny network), paid once per process before any timed run so
     it never inflates ``t_build`` or ``t_compile``; recorded as ``t_init``."""
     if (impl, device) not in _INIT_SECONDS:
-        spec = ModelSpec(sizes=(2, 3, 1), activations=("tanh", "sigmoid"), loss="binary_crossentropy", optimizer="sgd", lr=0.1)
+        spec = ModelSpec(
+            sizes=(2, 3, 1), activations=("tanh", "sigmoid"), loss="binary_crossentropy", optimizer="sgd", lr=0.1
+        )
         X, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1])
         start = time.perf_counter()
         model = build(impl, native_spec(spec, impl), device=device)
@@ -94,12 +96,30 @@ class Run:
         self.confusion: list[list[int]] | None = None  # the test confusion matrix, true x predicted
         self.t_eval = 0.0
         self.row = {
-            "run_id": job.run_id, "task": job.task.name, "impl": job.impl, "seed": job.seed, "status": "ok", "message": "",
-            "epochs": job.epochs, "steps": 0, "batch_size": np.nan, "dtype": job.spec.dtype, "optimizer": job.spec.optimizer,
-            "convention": job.spec.convention, "target_metric": job.task.target_metric, "target": job.task.target,
-            "reached_target": False, "steps_to_target": np.nan, "epochs_to_target": np.nan, "t_to_target": np.nan,
-            "t_import": import_seconds(job.impl), "warmup_steps": job.warmup_steps, "threads": job.threads,
-            "parallel_jobs": job.parallel_jobs, "host": socket.gethostname(), "device": job.device,
+            "run_id": job.run_id,
+            "task": job.task.name,
+            "impl": job.impl,
+            "seed": job.seed,
+            "status": "ok",
+            "message": "",
+            "epochs": job.epochs,
+            "steps": 0,
+            "batch_size": np.nan,
+            "dtype": job.spec.dtype,
+            "optimizer": job.spec.optimizer,
+            "convention": job.spec.convention,
+            "target_metric": job.task.target_metric,
+            "target": job.task.target,
+            "reached_target": False,
+            "steps_to_target": np.nan,
+            "epochs_to_target": np.nan,
+            "t_to_target": np.nan,
+            "t_import": import_seconds(job.impl),
+            "warmup_steps": job.warmup_steps,
+            "threads": job.threads,
+            "parallel_jobs": job.parallel_jobs,
+            "host": socket.gethostname(),
+            "device": job.device,
             "spec": json.dumps(job.spec.to_dict(), separators=(",", ":")),
         }
 
@@ -144,7 +164,11 @@ class Run:
         if not bad.any():
             return True
         at = done + int(np.argmax(bad))
-        why = "became" if not np.isfinite(self.losses[at]) else f"exploded past {EXPLOSION_FACTOR:g} x its first value ({self.losses[0]:.3g}):"
+        why = (
+            "became"
+            if not np.isfinite(self.losses[at])
+            else f"exploded past {EXPLOSION_FACTOR:g} x its first value ({self.losses[0]:.3g}):"
+        )
         self.row.update(status="diverged", message=f"the training loss {why} {self.losses[at]:.3g} at step {at + 1}")
         return False
 
@@ -153,7 +177,10 @@ class Run:
         None, with the run marked diverged, when the outputs are no longer finite."""
         clock = time.perf_counter()
         values = {}
-        for part, X, y in (("train", self.data.X_train, self.data.y_train), ("test", self.data.X_test, self.data.y_test)):
+        for part, X, y in (
+            ("train", self.data.X_train, self.data.y_train),
+            ("test", self.data.X_test, self.data.y_test),
+        ):
             proba = self.model.predict_proba(X)
             if not np.all(np.isfinite(proba)):
                 self.row.update(status="diverged", message=f"the outputs became NaN or inf by step {step}")
@@ -162,19 +189,31 @@ class Run:
             values[f"{part}_accuracy"] = np.nan if self.kind == "mse" else metrics.accuracy(y, proba)
         self.t_eval += time.perf_counter() - clock
         job = self.job
-        self.curves.append({
-            "run_id": job.run_id, "task": self.task.name, "impl": job.impl, "seed": job.seed, "step": step,
-            "epoch": step / self.per_epoch, "step_loss": float(np.mean(self.losses[self.since : step])) if step else np.nan,
-            **values, "t_train_so_far": float(self.seconds[:step].sum()),
-        })
+        self.curves.append(
+            {
+                "run_id": job.run_id,
+                "task": self.task.name,
+                "impl": job.impl,
+                "seed": job.seed,
+                "step": step,
+                "epoch": step / self.per_epoch,
+                "step_loss": float(np.mean(self.losses[self.since : step])) if step else np.nan,
+                **values,
+                "t_train_so_far": float(self.seconds[:step].sum()),
+            }
+        )
         self.since = step
         return values
 
     def _note_target(self, values: dict[str, float]) -> None:
         if not self.row["reached_target"] and values[self.task.target_metric] >= self.task.target:
             done = self.done
-            self.row.update(reached_target=True, steps_to_target=done, epochs_to_target=done / self.per_epoch,
-                            t_to_target=float(self.seconds[:done].sum()))
+            self.row.update(
+                reached_target=True,
+                steps_to_target=done,
+                epochs_to_target=done / self.per_epoch,
+                t_to_target=float(self.seconds[:done].sum()),
+            )
 
     def _finish(self, values: dict[str, float] | None) -> None:
         """Timings, final metrics, the sklearn cross-check and the boundary grid."""
@@ -183,7 +222,10 @@ class Run:
         if not len(after):  # short runs: every step after the first
             after = seconds[1:done]
         self.row.update(
-            steps=done, t_compile=float(seconds[0]) if done else np.nan, t_train=float(seconds[1:done].sum()), t_eval=self.t_eval,
+            steps=done,
+            t_compile=float(seconds[0]) if done else np.nan,
+            t_train=float(seconds[1:done].sum()),
+            t_eval=self.t_eval,
             t_step_median=float(np.median(after)) if len(after) else np.nan,
             t_step_iqr=float(np.subtract(*np.percentile(after, [75, 25]))) if len(after) else np.nan,
             final_step_loss=float(self.losses[done - 1]) if done else np.nan,

@@ -33,8 +33,13 @@ class Job:
     @property
     def run_id(self) -> str:
         key = {
-            "task": self.task.name, "params": self.task.params, "impl": self.impl, "seed": self.seed,
-            "spec": self.spec.to_dict(), "epochs": self.epochs, "eval_every": self.eval_every_epochs,
+            "task": self.task.name,
+            "params": self.task.params,
+            "impl": self.impl,
+            "seed": self.seed,
+            "spec": self.spec.to_dict(),
+            "epochs": self.epochs,
+            "eval_every": self.eval_every_epochs,
         }
         return hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -61,9 +66,23 @@ def make_jobs(config: SweepConfig, parallel_jobs: int = 1, device: str = "cpu") 
             for impl in config.impls:
                 spec = native_spec(plan.spec.replace(seed=seed), impl)  # scratch follows any convention: unchanged
                 keep = "2d" in plan.task.tags and seed == config.seeds[0]
-                jobs.append(Job(plan.task, impl, seed, spec, plan.epochs, config.eval_every, config.warmup_steps, config.threads, parallel_jobs,
-                                keep, device_for(impl, device)))
+                jobs.append(
+                    Job(
+                        plan.task,
+                        impl,
+                        seed,
+                        spec,
+                        plan.epochs,
+                        config.eval_every,
+                        config.warmup_steps,
+                        config.threads,
+                        parallel_jobs,
+                        keep,
+                        device_for(impl, device),
+                    )
+                )
     return jobs
+
 
 def require_device(impls, device: str) -> None:
     """One clear error, before anything runs, when ``device`` is unknown or absent for one

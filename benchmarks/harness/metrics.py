@@ -59,8 +59,18 @@ def sklearn_cross_check(kind: str, y: np.ndarray, proba: np.ndarray, n_classes: 
         target = np.asarray(y, np.float64).reshape(len(y), -1)
         sk_mse = float(skm.mean_squared_error(target, np.asarray(proba, np.float64)))
         ours = loss(kind, y, proba)
-        check = "ok" if abs(sk_mse - ours) <= CROSS_CHECK_TOL * max(1.0, abs(ours)) else f"mse {ours!r} vs sklearn {sk_mse!r}"
-        return {"sk_accuracy": np.nan, "sk_log_loss": sk_mse, "sk_f1_macro": np.nan, "sk_confusion_matrix": None, "sk_check": check}
+        check = (
+            "ok"
+            if abs(sk_mse - ours) <= CROSS_CHECK_TOL * max(1.0, abs(ours))
+            else f"mse {ours!r} vs sklearn {sk_mse!r}"
+        )
+        return {
+            "sk_accuracy": np.nan,
+            "sk_log_loss": sk_mse,
+            "sk_f1_macro": np.nan,
+            "sk_confusion_matrix": None,
+            "sk_check": check,
+        }
     y = np.asarray(y).reshape(-1)
     pred = predictions(proba)
     labels = list(range(max(n_classes, 2)))

@@ -54,8 +54,15 @@ def measure(impl: str, n: int, width: int, dtype: str) -> dict:
 
     from ..tasks import synthetic
 
-    spec = ModelSpec(sizes=(10, width, 3), activations=("relu", "softmax"), loss="categorical_crossentropy",
-                     optimizer="sgd", lr=0.01, dtype=dtype, init="he_uniform")
+    spec = ModelSpec(
+        sizes=(10, width, 3),
+        activations=("relu", "softmax"),
+        loss="categorical_crossentropy",
+        optimizer="sgd",
+        lr=0.01,
+        dtype=dtype,
+        init="he_uniform",
+    )
     X, y = synthetic(n, 10, 3)
     model = build(impl, native_spec(spec, impl))
     prepared = model.prepare(X, y)
@@ -70,7 +77,12 @@ def measure(impl: str, n: int, width: int, dtype: str) -> dict:
         times.append(float(seconds[0]))
     peak = _status_kb("VmHWM") if resettable else np.nan
     q1, med, q3 = np.percentile(times, [25, 50, 75])
-    return {"step_median": float(med), "step_iqr": float(q3 - q1), "steps": len(times), "peak_mb": (peak - before) / 1024 if resettable else np.nan}
+    return {
+        "step_median": float(med),
+        "step_iqr": float(q3 - q1),
+        "steps": len(times),
+        "peak_mb": (peak - before) / 1024 if resettable else np.nan,
+    }
 
 
 def _worker(impl: str, dtype: str, threads: int, sizes: list[tuple[str, int, int]]) -> None:
@@ -79,16 +91,37 @@ def _worker(impl: str, dtype: str, threads: int, sizes: list[tuple[str, int, int
 
     pin_threads(threads, (impl,))
     for sweep, n, width in sizes:
-        print(json.dumps({"impl": impl, "sweep": sweep, "n": n, "width": width, "dtype": dtype, "threads": threads, **measure(impl, n, width, dtype)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "impl": impl,
+                    "sweep": sweep,
+                    "n": n,
+                    "width": width,
+                    "dtype": dtype,
+                    "threads": threads,
+                    **measure(impl, n, width, dtype),
+                }
+            ),
+            flush=True,
+        )
 
 
 def plan(max_n: int = N_SWEEP[-1], max_width: int = WIDTH_SWEEP[-1]) -> list[tuple[str, int, int]]:
-    sizes = [("n", n, BASE_WIDTH) for n in N_SWEEP if n <= max_n] + [("width", BASE_N, w) for w in WIDTH_SWEEP if w <= max_width]
+    sizes = [("n", n, BASE_WIDTH) for n in N_SWEEP if n <= max_n] + [
+        ("width", BASE_N, w) for w in WIDTH_SWEEP if w <= max_width
+    ]
     return sorted(sizes, key=lambda s: s[1] * s[2])
 
 
-def run_scale(impls: list[str], dtype: str = "float64", threads: int = 1, max_n: int = N_SWEEP[-1], max_width: int = WIDTH_SWEEP[-1],
-              progress=None) -> pd.DataFrame:
+def run_scale(
+    impls: list[str],
+    dtype: str = "float64",
+    threads: int = 1,
+    max_n: int = N_SWEEP[-1],
+    max_width: int = WIDTH_SWEEP[-1],
+    progress=None,
+) -> pd.DataFrame:
     rows = []
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     for impl in impls:
@@ -96,7 +129,9 @@ def run_scale(impls: list[str], dtype: str = "float64", threads: int = 1, max_n:
             code = f"from benchmarks.harness.scale import _worker; _worker({impl!r}, {dtype!r}, {threads}, [{size!r}])"
             proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=900)
             if proc.returncode:
-                raise SpecError(f"the {impl} scaling worker failed at n={size[1]} width={size[2]}: {proc.stderr.strip().splitlines()[-1:]}")
+                raise SpecError(
+                    f"the {impl} scaling worker failed at n={size[1]} width={size[2]}: {proc.stderr.strip().splitlines()[-1:]}"
+                )
             rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
             if progress:
                 progress(f"{impl} n={size[1]} width={size[2]}")

@@ -25,7 +25,9 @@ def median_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = bootstrap((x,), np.median, confidence_level=confidence, n_resamples=4999, method="percentile", random_state=0)
+        res = bootstrap(
+            (x,), np.median, confidence_level=confidence, n_resamples=4999, method="percentile", random_state=0
+        )
     return med, float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
@@ -40,12 +42,23 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
         ok = g[g["status"] == "ok"]
         reached = ok[ok["reached_target"].astype(bool)]
         status = g["status"].value_counts()
-        row = {"task": task, "impl": impl, "target_metric": g["target_metric"].iloc[0], "runs": len(g), "ok": len(ok),
-               "diverged": int(status.get("diverged", 0)), "failed": int(status.get("failed", 0)),
-               "not_expressible": int(status.get("not expressible", 0)), "success_rate": float(g["reached_target"].astype(bool).mean())}
-        for name, values in (("final_train_accuracy", ok.get("final_train_accuracy", pd.Series(dtype=float))),
-                             ("final_test_accuracy", ok.get("final_test_accuracy", pd.Series(dtype=float))),
-                             ("steps_to_target", reached["steps_to_target"]), ("t_to_target", reached["t_to_target"])):
+        row = {
+            "task": task,
+            "impl": impl,
+            "target_metric": g["target_metric"].iloc[0],
+            "runs": len(g),
+            "ok": len(ok),
+            "diverged": int(status.get("diverged", 0)),
+            "failed": int(status.get("failed", 0)),
+            "not_expressible": int(status.get("not expressible", 0)),
+            "success_rate": float(g["reached_target"].astype(bool).mean()),
+        }
+        for name, values in (
+            ("final_train_accuracy", ok.get("final_train_accuracy", pd.Series(dtype=float))),
+            ("final_test_accuracy", ok.get("final_test_accuracy", pd.Series(dtype=float))),
+            ("steps_to_target", reached["steps_to_target"]),
+            ("t_to_target", reached["t_to_target"]),
+        ):
             row[f"{name}_median"], row[f"{name}_ci_low"], row[f"{name}_ci_high"] = median_ci(values.astype(float))
         for col in ("t_step_median", "t_build", "t_compile"):
             key = col if col == "t_step_median" else f"{col}_median"

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 
@@ -41,7 +42,15 @@ class Results:
 
 
 def _results(tables: dict[str, pd.DataFrame], complete: bool = True, moved: list[str] | None = None) -> Results:
-    return Results(tables["runs"], tables["curves"], tables["summary"], complete, moved or [], tables["confusion"], tables["environment"])
+    return Results(
+        tables["runs"],
+        tables["curves"],
+        tables["summary"],
+        complete,
+        moved or [],
+        tables["confusion"],
+        tables["environment"],
+    )
 
 
 def config_key(config: SweepConfig) -> dict[str, Any]:
@@ -70,7 +79,9 @@ def check_tasks(config: SweepConfig) -> None:
     for plan in config.plans():
         name = plan.task.name
         try:
-            model = build("scratch", plan.spec.replace(seed=config.seeds[0]))  # the reference; its check_data is every adapter's
+            model = build(
+                "scratch", plan.spec.replace(seed=config.seeds[0])
+            )  # the reference; its check_data is every adapter's
         except NotExpressible:
             continue  # nothing to check the data with here; the runs themselves will
         try:
@@ -79,12 +90,16 @@ def check_tasks(config: SweepConfig) -> None:
                 try:
                     model.check_data(X, y)
                 except SpecError as exc:
-                    raise SpecError(f"task {name}'s {part} data does not fit its spec: {exc}; "
-                                    f"fix the data or [task.{name}.spec] (sizes {plan.spec.sizes}, loss {plan.spec.loss})") from None
+                    raise SpecError(
+                        f"task {name}'s {part} data does not fit its spec: {exc}; "
+                        f"fix the data or [task.{name}.spec] (sizes {plan.spec.sizes}, loss {plan.spec.loss})"
+                    ) from None
         except SpecError:
             raise
         except (ValueError, TypeError, ArithmeticError) as exc:  # a data generator refusing its parameters
-            raise SpecError(f"task {name} cannot draw its data with {plan.task.params}: {exc}; change [task.{name}]") from None
+            raise SpecError(
+                f"task {name} cannot draw its data with {plan.task.params}: {exc}; change [task.{name}]"
+            ) from None
 
 
 def effective_jobs(asked: int, pending: int, notify: Callable[[str], None]) -> int:
@@ -99,9 +114,19 @@ def effective_jobs(asked: int, pending: int, notify: Callable[[str], None]) -> i
 
 
 def run_sweep(
-    config: SweepConfig, out: str | None = None, *, resume: bool = False, overwrite: bool = False, jobs: int = 1,
-    progress: Progress | None = None, argv: list[str] | None = None, notify: Callable[[str], None] | None = None,
-    backend: str = "local", scheduler: str | None = None, device: str = "cpu", grid: str = "",
+    config: SweepConfig,
+    out: str | None = None,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    argv: list[str] | None = None,
+    notify: Callable[[str], None] | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    device: str = "cpu",
+    grid: str = "",
 ) -> Results:
     """Run every (task, impl, seed) of ``config``; returns the tables. With ``out``, each
     run is recorded there as it finishes and the tables (rebuilt from every record in the
@@ -115,7 +140,9 @@ def run_sweep(
     where the configuration came from (``quick``, ``full``, ``config FILE``) for the
     manifest, so the report can say which sweep it shows."""
     if resume and overwrite:
-        raise SpecError("--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one")
+        raise SpecError(
+            "--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one"
+        )
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
     check_tasks(config)  # before any worker starts
@@ -132,8 +159,19 @@ def run_sweep(
     return _sweep(config, out, resume, overwrite, jobs, progress, argv, notify, None, device, grid)
 
 
-def _sweep(config: SweepConfig, out: str | None, resume: bool, overwrite: bool, jobs: int, progress: Progress | None,
-           argv: list[str] | None, notify: Callable[[str], None] | None, cluster, device: str = "cpu", grid: str = "") -> Results:
+def _sweep(
+    config: SweepConfig,
+    out: str | None,
+    resume: bool,
+    overwrite: bool,
+    jobs: int,
+    progress: Progress | None,
+    argv: list[str] | None,
+    notify: Callable[[str], None] | None,
+    cluster,
+    device: str = "cpu",
+    grid: str = "",
+) -> Results:
     notify = notify or (lambda line: print(line, file=sys.stderr))
     # The fresh-interpreter import timings run beside this process's own (untimed) imports.
     imports_timed = start_import_timing(tuple(config.impls)) if cluster is None and jobs <= 1 else (lambda: None)
@@ -163,13 +201,17 @@ def _sweep(config: SweepConfig, out: str | None, resume: bool, overwrite: bool, 
         return _run_into(store, config, job_list, kept, jobs, progress, argv, moved, cluster, grid)
 
 
-def _open_folder(store: ResultsStore, config: SweepConfig, resume: bool, overwrite: bool) -> tuple[dict[str, dict], list[str]]:
+def _open_folder(
+    store: ResultsStore, config: SweepConfig, resume: bool, overwrite: bool
+) -> tuple[dict[str, dict], list[str]]:
     """Check the folder may take this sweep; returns the records to keep and the corrupt
     records moved aside. Refuses, changing nothing, when it may not."""
     held = store.contents()
     if held and not (resume or overwrite):
-        raise SpecError(f"{store.folder} already holds {', '.join(held)}; add --resume to continue that sweep, --overwrite to replace it, "
-                        "or choose another --out")
+        raise SpecError(
+            f"{store.folder} already holds {', '.join(held)}; add --resume to continue that sweep, --overwrite to replace it, "
+            "or choose another --out"
+        )
     if overwrite:
         store.clear()
         return {}, []
@@ -178,10 +220,14 @@ def _open_folder(store: ResultsStore, config: SweepConfig, resume: bool, overwri
     store.check_config(config_key(config))
     lost = store.missing_records()
     if lost:
-        raise SpecError(f"{store.folder / 'runs.parquet'} lists {len(lost)} run(s) with no record in {store.records_dir}/ (deleted?); "
-                        "--resume would drop them: restore the records, or start again with --overwrite")
+        raise SpecError(
+            f"{store.folder / 'runs.parquet'} lists {len(lost)} run(s) with no record in {store.records_dir}/ (deleted?); "
+            "--resume would drop them: restore the records, or start again with --overwrite"
+        )
     moved = [str(p) for p in store.move_corrupt_aside()]
-    kept = {rid: rec for rid, rec in store.read_records().items() if rec["run"].get("status") != "failed"}  # failed: try again
+    kept = {
+        rid: rec for rid, rec in store.read_records().items() if rec["run"].get("status") != "failed"
+    }  # failed: try again
     return kept, moved
 
 
@@ -192,8 +238,14 @@ def _record(rec: dict, config: SweepConfig, order: dict[str, int]) -> dict:
     run = rec["run"]
     environment = {ENV_PREFIX + k: v for k, v in software(tuple(config.impls)).items()}
     run["env_id"] = environment_id(environment)
-    return {"run": run, "curves": rec["curves"], "confusion": rec.get("confusion"), "environment": environment,
-            "order": order[run["run_id"]], "fingerprint": fingerprint(config_key(config))}
+    return {
+        "run": run,
+        "curves": rec["curves"],
+        "confusion": rec.get("confusion"),
+        "environment": environment,
+        "order": order[run["run_id"]],
+        "fingerprint": fingerprint(config_key(config)),
+    }
 
 
 def _tell(progress: Progress | None, i: int, n: int, rec: dict) -> None:
@@ -202,8 +254,18 @@ def _tell(progress: Progress | None, i: int, n: int, rec: dict) -> None:
         progress(i, n, f"{run['task']} {run['impl']} seed {run['seed']}")
 
 
-def _run_into(store: ResultsStore, config: SweepConfig, job_list: list[Job], kept: dict[str, dict], jobs: int,
-              progress: Progress | None, argv: list[str] | None, moved: list[str], cluster=None, grid: str = "") -> Results:
+def _run_into(
+    store: ResultsStore,
+    config: SweepConfig,
+    job_list: list[Job],
+    kept: dict[str, dict],
+    jobs: int,
+    progress: Progress | None,
+    argv: list[str] | None,
+    moved: list[str],
+    cluster=None,
+    grid: str = "",
+) -> Results:
     order = {j.run_id: k for k, j in enumerate(job_list)}
     pending = [j for j in job_list if j.run_id not in kept]
     manifest = {**_manifest(config, job_list, jobs, argv), "grid": grid or "python API"}
@@ -219,17 +281,25 @@ def _run_into(store: ResultsStore, config: SweepConfig, job_list: list[Job], kep
         complete = True
     finally:
         tables = store.rebuild_tables(summarize)
-        finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        store.write_manifest({**manifest, "complete": complete, "runs_recorded": len(tables["runs"]), "finished": finished})
+        finished = datetime.now(UTC).isoformat(timespec="seconds")
+        store.write_manifest(
+            {**manifest, "complete": complete, "runs_recorded": len(tables["runs"]), "finished": finished}
+        )
     return _results(tables, complete, moved)
 
 
 def _manifest(config: SweepConfig, job_list: list[Job], jobs: int, argv: list[str] | None) -> dict[str, Any]:
     key = config_key(config)
     return {
-        "runs_planned": len(job_list), "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(argv if argv is not None else sys.argv), "config": key, "fingerprint": fingerprint(key),
-        "parallel_jobs": jobs, "software": software(tuple(config.impls)),
+        "runs_planned": len(job_list),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(argv if argv is not None else sys.argv),
+        "config": key,
+        "fingerprint": fingerprint(key),
+        "parallel_jobs": jobs,
+        "software": software(tuple(config.impls)),
         "frameworks": {impl: facts(impl) for impl in config.impls},
-        "tasks": {p.task.name: {"params": p.task.params, "epochs": p.epochs, "spec": p.spec.to_dict()} for p in config.plans()},
+        "tasks": {
+            p.task.name: {"params": p.task.params, "epochs": p.epochs, "spec": p.spec.to_dict()} for p in config.plans()
+        },
     }

@@ -58,9 +58,15 @@ def load_target(target: str) -> tuple[Any, Any]:
             spec.loader.exec_module(module)
         except Exception as exc:  # the user's module, anything: one line naming their line
             frame = traceback.extract_tb(exc.__traceback__)[-1]
-            raise LoadError(f"importing {file} raised {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})") from None
+            raise LoadError(
+                f"importing {file} raised {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})"
+            ) from None
     if not hasattr(module, name):
-        found = [n for n, v in vars(module).items() if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module_name]
+        found = [
+            n
+            for n, v in vars(module).items()
+            if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module_name
+        ]
         raise LoadError(f"{file} has no {name!r}; functions defined there: {', '.join(found) or 'none'}")
     return getattr(module, name), module
 
@@ -72,7 +78,9 @@ def network_arguments(obj: Any, module: Any, spec: ModelSpec | None) -> dict[str
             obj = obj()
         except Exception as exc:
             frame = traceback.extract_tb(exc.__traceback__)[-1]
-            raise LoadError(f"calling {obj.__name__}() raised {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})") from None
+            raise LoadError(
+                f"calling {obj.__name__}() raised {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})"
+            ) from None
     module_spec = next((v for k in ("SPEC", "spec") if isinstance(v := getattr(module, k, None), ModelSpec)), None)
     if isinstance(obj, dict):
         kwargs = dict(obj)
@@ -81,13 +89,17 @@ def network_arguments(obj: Any, module: Any, spec: ModelSpec | None) -> dict[str
     elif callable(getattr(obj, "forward", None)):
         kwargs = dict(model=obj)
     else:
-        raise LoadError(f"NAME gave a {type(obj).__name__}; return a dict of validate's arguments, (layers, loss, optimizer), "
-                        "or an object with forward/backward")
+        raise LoadError(
+            f"NAME gave a {type(obj).__name__}; return a dict of validate's arguments, (layers, loss, optimizer), "
+            "or an object with forward/backward"
+        )
     given = spec or kwargs.get("spec") or (module_spec if "layers" not in kwargs else None)
     if given is not None:
         kwargs["spec"] = given
     if "model" in kwargs and kwargs.get("spec") is None:
-        raise LoadError("a black-box network needs its architecture: put SPEC = ModelSpec(...) in the file or pass --spec FILE.toml")
+        raise LoadError(
+            "a black-box network needs its architecture: put SPEC = ModelSpec(...) in the file or pass --spec FILE.toml"
+        )
     return kwargs
 
 
@@ -96,7 +108,9 @@ def _outputs(kwargs: dict[str, Any]) -> int | None:
     if kwargs.get("spec") is not None:
         return kwargs["spec"].sizes[-1]
     dense = [layer for layer in kwargs.get("layers", []) if is_dense(layer)]
-    return int(np.size(getattr(dense[-1], bias_attr(dense[-1])))) if dense else None  # the bias has one value per output
+    return (
+        int(np.size(getattr(dense[-1], bias_attr(dense[-1])))) if dense else None
+    )  # the bias has one value per output
 
 
 def user_data(kwargs: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,7 +122,9 @@ def user_data(kwargs: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.
         y = y.reshape(-1, 1).astype(np.float64)
     spec = kwargs.get("spec")
     dense = [layer for layer in kwargs.get("layers", []) if is_dense(layer)]
-    dtype = spec.dtype if spec is not None else str(getattr(dense[0], weight_attr(dense[0])).dtype if dense else "float64")
+    dtype = (
+        spec.dtype if spec is not None else str(getattr(dense[0], weight_attr(dense[0])).dtype if dense else "float64")
+    )
     X = X.astype(dtype)
     if y.dtype.kind == "f":
         y = y.astype(dtype)
@@ -117,9 +133,18 @@ def user_data(kwargs: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.
     return X, y
 
 
-def run_validation(target: str, task: str, steps: int, against: list[str], seed: int = 0, spec_file: str | None = None,
-                   tolerance: float | None = None, limits: Limits = Limits(), labels: str | None = None,
-                   steps_per_call: int | None = None) -> ValidationResult:
+def run_validation(
+    target: str,
+    task: str,
+    steps: int,
+    against: list[str],
+    seed: int = 0,
+    spec_file: str | None = None,
+    tolerance: float | None = None,
+    limits: Limits = Limits(),
+    labels: str | None = None,
+    steps_per_call: int | None = None,
+) -> ValidationResult:
     """The network of ``target`` on ``task``: loaded, built and trained in a child process
     (``sandbox``), so nothing of the user's code (its imports included) runs here;
     ``labels`` and ``steps_per_call`` as ``validate`` takes them (they override the file's)."""
@@ -151,15 +176,33 @@ def summary(result: ValidationResult, target: str, task: str) -> dict[str, Any]:
     """What the report needs besides the table: verdict, first divergence, diagnosis."""
     d = result.first_divergence
     return {
-        "target": target, "task": task, "ok": result.ok, "style": result.style, "steps": result.steps,
-        "tolerance": result.tolerance, "dtype": result.spec.dtype, "compared": list(result.compared),
-        "not_expressible": result.not_expressible, "amplified": result.amplified, "error": result.error,
+        "target": target,
+        "task": task,
+        "ok": result.ok,
+        "style": result.style,
+        "steps": result.steps,
+        "tolerance": result.tolerance,
+        "dtype": result.spec.dtype,
+        "compared": list(result.compared),
+        "not_expressible": result.not_expressible,
+        "amplified": result.amplified,
+        "error": result.error,
         "failure": None if result.failure is None else result.failure.kind,
-        "diagnosis": result.diagnosis, "notes": result.notes, "spec": result.spec.to_dict(), "seconds": dict(result.seconds),
+        "diagnosis": result.diagnosis,
+        "notes": result.notes,
+        "spec": result.spec.to_dict(),
+        "seconds": dict(result.seconds),
         "suggested_spec": result.suggested_spec.to_dict() if result.suggested_spec else None,
-        "first_divergence": None if d is None else {
-            "step": d.step, "phase": d.phase, "tensor": d.tensor, "impl": d.impl, "deviation": d.deviation,
-            "ours": np.asarray(d.ours, np.float64).ravel()[:12].tolist(), "theirs": np.asarray(d.theirs, np.float64).ravel()[:12].tolist(),
+        "first_divergence": None
+        if d is None
+        else {
+            "step": d.step,
+            "phase": d.phase,
+            "tensor": d.tensor,
+            "impl": d.impl,
+            "deviation": d.deviation,
+            "ours": np.asarray(d.ours, np.float64).ravel()[:12].tolist(),
+            "theirs": np.asarray(d.theirs, np.float64).ravel()[:12].tolist(),
         },
         "text": str(result),
     }
@@ -172,4 +215,13 @@ def table(result: ValidationResult, target: str, task: str) -> pd.DataFrame:
     return out
 
 
-__all__ = ["LoadError", "SpecError", "load_target", "network_arguments", "run_validation", "summary", "table", "user_data"]
+__all__ = [
+    "LoadError",
+    "SpecError",
+    "load_target",
+    "network_arguments",
+    "run_validation",
+    "summary",
+    "table",
+    "user_data",
+]

@@ -41,4 +41,6 @@ def parallel_map(function, items: list, n_jobs: int):
     from joblib.parallel import LokyBackend
 
     backend = LokyBackend(initializer=watch_parent, initargs=(os.getpid(),))
-    return Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")(delayed(function)(item) for item in items)
+    return Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")(
+        delayed(function)(item) for item in items
+    )

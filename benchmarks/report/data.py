@@ -24,8 +24,10 @@ def grid_note(manifest: dict) -> str:
     empty for a sweep whose origin was not recorded."""
     grid = manifest.get("grid", "")
     if grid == "quick":
-        return ("Grid: quick (the default: two tasks, 3 seeds, epochs cut to a few times what each task needs); "
-                "for the full grid run scratchbench run --grid full --out results/full (make example does, with the timing suite and the scaling study).")
+        return (
+            "Grid: quick (the default: two tasks, 3 seeds, epochs cut to a few times what each task needs); "
+            "for the full grid run scratchbench run --grid full --out results/full (make example does, with the timing suite and the scaling study)."
+        )
     if grid == "full":
         return "Grid: full (every default task with its own epochs, 5 seeds)."
     return f"Grid: {grid}." if grid else ""
@@ -52,11 +54,23 @@ def loss_bands(curves: pd.DataFrame, task: str, column: str = "train_loss") -> l
     out = []
     sub = curves[curves["task"] == task]
     for impl in impls_in(sub):
-        table = sub[sub["impl"] == impl].pivot_table(index="step", columns="seed", values=column, aggfunc="first").sort_index()
+        table = (
+            sub[sub["impl"] == impl]
+            .pivot_table(index="step", columns="seed", values=column, aggfunc="first")
+            .sort_index()
+        )
         if table.empty:
             continue
         values = table.to_numpy(dtype=float)
-        out.append(Band(impl, table.index.to_numpy(), np.nanmedian(values, axis=1), np.nanmin(values, axis=1), np.nanmax(values, axis=1)))
+        out.append(
+            Band(
+                impl,
+                table.index.to_numpy(),
+                np.nanmedian(values, axis=1),
+                np.nanmin(values, axis=1),
+                np.nanmax(values, axis=1),
+            )
+        )
     return out
 
 
@@ -65,10 +79,16 @@ def target_accuracy(summary: pd.DataFrame) -> pd.DataFrame:
     ``accuracy_split``: each row's final accuracy on the split its task's target is judged
     on (``target_metric``: train or test), the accuracy the report shows and ranks."""
     out = summary.copy()
-    split = out["target_metric"].astype(str).str.replace("_accuracy", "", regex=False) if "target_metric" in out else pd.Series("train", out.index)
+    split = (
+        out["target_metric"].astype(str).str.replace("_accuracy", "", regex=False)
+        if "target_metric" in out
+        else pd.Series("train", out.index)
+    )
     out["accuracy_split"] = split.where(split.isin(["train", "test"]), "train")
     for part in ("median", "ci_low", "ci_high"):
-        train, test = (out.get(f"final_{s}_accuracy_{part}", pd.Series(np.nan, out.index)).astype(float) for s in ("train", "test"))
+        train, test = (
+            out.get(f"final_{s}_accuracy_{part}", pd.Series(np.nan, out.index)).astype(float) for s in ("train", "test")
+        )
         out[f"target_accuracy_{part}"] = np.where(out["accuracy_split"] == "test", test, train)
     return out
 
@@ -91,7 +111,9 @@ def performance_profile(runs: pd.DataFrame, taus: np.ndarray | None = None) -> t
     if taus is None:  # far enough that every implementation that solves a task shows it
         finite = ratios.to_numpy(dtype=float)[np.isfinite(ratios.to_numpy(dtype=float))]
         taus = np.geomspace(1, max(4.0, float(finite.max()) * 1.05 if finite.size else 4.0), 301)
-    return taus, {impl: np.array([(ratios[impl] <= tau).mean() for tau in taus]) for impl in impls_in(runs) if impl in ratios}
+    return taus, {
+        impl: np.array([(ratios[impl] <= tau).mean() for tau in taus]) for impl in impls_in(runs) if impl in ratios
+    }
 
 
 def step_time_ratios(summary: pd.DataFrame, reference: str = "scratch") -> pd.DataFrame:
@@ -106,7 +128,9 @@ def step_time_ratio_quartiles(runs: pd.DataFrame, reference: str = "scratch") ->
     """Per task and implementation, the 25th and 75th percentiles over seeds of the
     same-seed ratio of step times to ``reference``'s: the error bars of the ratio chart."""
     ok = runs[runs["status"] == "ok"]
-    per_seed = ok.pivot_table(index=["task", "seed"], columns="impl", values="t_step_median", aggfunc="first", sort=False)
+    per_seed = ok.pivot_table(
+        index=["task", "seed"], columns="impl", values="t_step_median", aggfunc="first", sort=False
+    )
     if reference not in per_seed:
         return {}
     ratio = per_seed.div(per_seed[reference], axis=0)
@@ -152,7 +176,9 @@ def decision_boundaries(runs: pd.DataFrame, read_boundary, task: str) -> tuple[l
         if grid is None:
             continue
         xx, yy = np.meshgrid(grid["gx"], grid["gy"])
-        out.append(Boundary(impl, xx, yy, grid["labels"], grid["confidence"], float(row["final_train_accuracy"].iloc[0])))
+        out.append(
+            Boundary(impl, xx, yy, grid["labels"], grid["confidence"], float(row["final_train_accuracy"].iloc[0]))
+        )
         X, y = grid["X"], grid["y"]
     return out, X, y
 
@@ -163,7 +189,10 @@ def bar_labels(group: pd.DataFrame, columns: tuple[str, ...] = ("impl", "mode", 
     implementation alone where nothing else differs."""
     varying = [c for c in columns if c in group and group[c].fillna("").astype(str).nunique() > 1]
     varying = varying or ["impl"]
-    return [" / ".join(str(v) for v in row if str(v) not in ("", "nan", "None")) or "?" for row in group[varying].itertuples(index=False)]
+    return [
+        " / ".join(str(v) for v in row if str(v) not in ("", "nan", "None")) or "?"
+        for row in group[varying].itertuples(index=False)
+    ]
 
 
 def slopes(df: pd.DataFrame) -> pd.DataFrame:
@@ -173,7 +202,9 @@ def slopes(df: pd.DataFrame) -> pd.DataFrame:
     for (impl, sweep), g in df.groupby(["impl", "sweep"], sort=False):
         x = g[sweep].to_numpy(dtype=float)
         if len(x) >= 2:
-            out.append({"impl": impl, "sweep": sweep, "slope": float(np.polyfit(np.log(x), np.log(g["step_median"]), 1)[0])})
+            out.append(
+                {"impl": impl, "sweep": sweep, "slope": float(np.polyfit(np.log(x), np.log(g["step_median"]), 1)[0])}
+            )
     return pd.DataFrame(out, columns=["impl", "sweep", "slope"])
 
 
@@ -182,7 +213,13 @@ def best_marks(summary: pd.DataFrame) -> dict[tuple[str, str, str], bool]:
     ``target_accuracy`` returns it): highest accuracy and
     success rate, lowest steps, time and step time. Ties for best are all marked; where
     every implementation ties there is no winner and nothing is marked."""
-    rules = {"target_accuracy_median": max, "success_rate": max, "steps_to_target_median": min, "t_to_target_median": min, "t_step_median": min}
+    rules = {
+        "target_accuracy_median": max,
+        "success_rate": max,
+        "steps_to_target_median": min,
+        "t_to_target_median": min,
+        "t_step_median": min,
+    }
     marks = {}
     for task, g in summary.groupby("task", sort=False):
         for col, pick in rules.items():

@@ -21,9 +21,25 @@ from .text import seconds
 
 GRID = "rgba(128,128,128,0.28)"
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
-PALETTE = CLASS_COLORS + ["#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#5254a3", "#8ca252", "#bd9e39", "#ad494a", "#a55194"]
-PHASES = {"t_import": ("import", "#9e9ac8"), "t_init": ("first model in process", "#cbc9e2"), "t_build": ("build", "#fdae6b"),
-          "t_compile": ("first step (compile)", "#e6550d"), "t_train": ("other steps", "#3182bd")}
+PALETTE = CLASS_COLORS + [
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#5254a3",
+    "#8ca252",
+    "#bd9e39",
+    "#ad494a",
+    "#a55194",
+]
+PHASES = {
+    "t_import": ("import", "#9e9ac8"),
+    "t_init": ("first model in process", "#cbc9e2"),
+    "t_build": ("build", "#fdae6b"),
+    "t_compile": ("first step (compile)", "#e6550d"),
+    "t_train": ("other steps", "#3182bd"),
+}
 
 
 def esc(text: object) -> str:
@@ -34,8 +50,13 @@ def esc(text: object) -> str:
 
 def to_div(fig: go.Figure, div_id: str) -> str:
     """The figure as a ``<div>`` and its script; plotly.js itself is in the page once."""
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, default_height=f"{fig.layout.height or 450}px",
-                       config={"responsive": True, "displaylogo": False, "toImageButtonOptions": {"filename": div_id}})
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        default_height=f"{fig.layout.height or 450}px",
+        config={"responsive": True, "displaylogo": False, "toImageButtonOptions": {"filename": div_id}},
+    )
 
 
 def plotly_js() -> str:
@@ -55,7 +76,10 @@ def _style(impl: str) -> dict:
     style = LINES.get(impl, {})
     dash = style.get("ls", "-")
     rank = list(LINES).index(impl) if impl in LINES else 0
-    return {"width": style.get("lw", 1.5) * 0.9, "dash": "solid" if dash == "-" else DASHES[1 + (rank - 1) % (len(DASHES) - 1)]}
+    return {
+        "width": style.get("lw", 1.5) * 0.9,
+        "dash": "solid" if dash == "-" else DASHES[1 + (rank - 1) % (len(DASHES) - 1)],
+    }
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -72,20 +96,48 @@ def _scale_switch(fig: go.Figure, letters: str = "y", start: str = "log") -> Non
     """Buttons above the chart that turn its ``letters`` axes between log and linear."""
     names = [a for letter in letters for a in _axes(fig, letter)]
     order = [start, "linear" if start == "log" else "log"]
-    fig.update_layout(updatemenus=[dict(
-        type="buttons", direction="right", x=1, xanchor="right", y=1.0, yanchor="bottom", pad=dict(t=0, b=0), showactive=True,
-        font=dict(size=11, color="#1d2330"), bgcolor="#e8eaef", bordercolor="#9aa3b5",
-        buttons=[dict(label=f"{'log' if s == 'log' else 'linear'} {('/'.join(letters))}", method="relayout", args=[{f"{a}.type": s for a in names}])
-                 for s in order])])
+    fig.update_layout(
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="right",
+                x=1,
+                xanchor="right",
+                y=1.0,
+                yanchor="bottom",
+                pad=dict(t=0, b=0),
+                showactive=True,
+                font=dict(size=11, color="#1d2330"),
+                bgcolor="#e8eaef",
+                bordercolor="#9aa3b5",
+                buttons=[
+                    dict(
+                        label=f"{'log' if s == 'log' else 'linear'} {('/'.join(letters))}",
+                        method="relayout",
+                        args=[{f"{a}.type": s for a in names}],
+                    )
+                    for s in order
+                ],
+            )
+        ]
+    )
 
 
 def _finish(fig: go.Figure, height: int, top: int = 90, gap: int = 12) -> go.Figure:
     """Size, margins and the page-friendly look; the legend and the scale buttons sit
     ``gap`` pixels above the top of the plots (above any subplot titles)."""
     above = 1.0 + gap / max(height - top - 60, 50)
-    fig.update_layout(height=height, margin=dict(l=70, r=20, t=top, b=60), paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-                      font=dict(size=12), hovermode="closest",
-                      legend=dict(orientation="h", x=0, xanchor="left", y=above, yanchor="bottom", bgcolor="rgba(0,0,0,0)", font=dict(size=11)))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=70, r=20, t=top, b=60),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font=dict(size=12),
+        hovermode="closest",
+        legend=dict(
+            orientation="h", x=0, xanchor="left", y=above, yanchor="bottom", bgcolor="rgba(0,0,0,0)", font=dict(size=11)
+        ),
+    )
     for menu in fig.layout.updatemenus:
         menu.y = above
     fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, showline=True)
@@ -101,17 +153,36 @@ def _subplots(titles: list[str], cols: int, row_px: int = 300, **kw) -> tuple[go
     one row's x-axis title never meets the next row's panel titles."""
     cols = max(1, min(cols, len(titles)))
     rows = -(-len(titles) // cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[esc(t) for t in titles], horizontal_spacing=0.07 if cols > 1 else 0.02,
-                        vertical_spacing=min(0.3, 95 / (rows * row_px)) if rows > 1 else 0.1, **kw)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[esc(t) for t in titles],
+        horizontal_spacing=0.07 if cols > 1 else 0.02,
+        vertical_spacing=min(0.3, 95 / (rows * row_px)) if rows > 1 else 0.1,
+        **kw,
+    )
     return fig, cols
 
 
 def _band(fig: go.Figure, band: Band, color: str, name: str, show: bool, **pos) -> None:
     """The best-to-worst seed range as a filled region; one legend entry toggles all bands."""
     x = np.maximum(band.x, 0)
-    fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([band.high, band.low[::-1]]), fill="toself", mode="lines",
-                             line=dict(width=0), fillcolor=_rgba(color, 0.13), hoverinfo="skip", legendgroup="band",
-                             name="band: best to worst seed", showlegend=show, legendrank=1000), **pos)
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([x, x[::-1]]),
+            y=np.concatenate([band.high, band.low[::-1]]),
+            fill="toself",
+            mode="lines",
+            line=dict(width=0),
+            fillcolor=_rgba(color, 0.13),
+            hoverinfo="skip",
+            legendgroup="band",
+            name="band: best to worst seed",
+            showlegend=show,
+            legendrank=1000,
+        ),
+        **pos,
+    )
 
 
 def loss_curves(panels: list[LossPanel], ylabel: str = "training loss") -> go.Figure:
@@ -130,11 +201,20 @@ def loss_curves(panels: list[LossPanel], ylabel: str = "training loss") -> go.Fi
                     _band(fig, band, color, task, "band" not in shown, **pos)
                     shown.add("band")
                 line = _style(band.label)
-                fig.add_trace(go.Scatter(
-                    x=np.maximum(band.x, 0), y=band.median, mode="lines", line=dict(color=color, **line), opacity=0.6 if line["width"] > 3 else 1,
-                    name=esc(key) if not panel.grouped else f"{esc(task)} (each implementation)", legendgroup=esc(key),
-                    showlegend=key not in shown and (not panel.grouped or i == 0),
-                    hovertemplate=f"{esc(task)} / {esc(band.label)}<br>step %{{x}}<br>loss %{{y:.4g}}<extra></extra>"), **pos)
+                fig.add_trace(
+                    go.Scatter(
+                        x=np.maximum(band.x, 0),
+                        y=band.median,
+                        mode="lines",
+                        line=dict(color=color, **line),
+                        opacity=0.6 if line["width"] > 3 else 1,
+                        name=esc(key) if not panel.grouped else f"{esc(task)} (each implementation)",
+                        legendgroup=esc(key),
+                        showlegend=key not in shown and (not panel.grouped or i == 0),
+                        hovertemplate=f"{esc(task)} / {esc(band.label)}<br>step %{{x}}<br>loss %{{y:.4g}}<extra></extra>",
+                    ),
+                    **pos,
+                )
                 if not panel.grouped or i == 0:
                     shown.add(key)
     fig.update_yaxes(type="log", title_text=f"{ylabel} (log)" if cols == 1 else None)
@@ -159,11 +239,33 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame) -> go.Figure:
         names = [esc(i) for i in frame.index]
         for col in frame.columns:
             label, color = PHASES[col]
-            fig.add_trace(go.Bar(y=names, x=frame[col], orientation="h", marker_color=color, name=label, legendgroup=col, showlegend=k < 2 and col in frame,
-                                 hovertemplate=f"%{{y}}: {label} %{{x:.3g}} s<extra></extra>"), **pos)
+            fig.add_trace(
+                go.Bar(
+                    y=names,
+                    x=frame[col],
+                    orientation="h",
+                    marker_color=color,
+                    name=label,
+                    legendgroup=col,
+                    showlegend=k < 2 and col in frame,
+                    hovertemplate=f"%{{y}}: {label} %{{x:.3g}} s<extra></extra>",
+                ),
+                **pos,
+            )
         totals = frame.fillna(0).sum(axis=1).to_numpy()
-        fig.add_trace(go.Scatter(y=names, x=totals, mode="text", text=[seconds(t) for t in totals], textposition="middle right",
-                                 showlegend=False, hoverinfo="skip", textfont=dict(size=11)), **pos)
+        fig.add_trace(
+            go.Scatter(
+                y=names,
+                x=totals,
+                mode="text",
+                text=[seconds(t) for t in totals],
+                textposition="middle right",
+                showlegend=False,
+                hoverinfo="skip",
+                textfont=dict(size=11),
+            ),
+            **pos,
+        )
         fig.update_xaxes(title_text=xlabel, range=[0, max(totals.max(), 1e-9) * 1.35], title_font_size=11, **pos)
         fig.update_yaxes(autorange="reversed", **pos)
     fig.update_layout(barmode="stack")
@@ -171,7 +273,9 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame) -> go.Figure:
     return _finish(fig, 100 + per * rows, top=100, gap=30)
 
 
-def step_time_ratios(ratios: pd.DataFrame, quartiles: dict[str, pd.DataFrame] | None = None, title: str = "") -> go.Figure:
+def step_time_ratios(
+    ratios: pd.DataFrame, quartiles: dict[str, pd.DataFrame] | None = None, title: str = ""
+) -> go.Figure:
     """Median seconds per step relative to the scratch network, per task (log scale), with
     the interquartile range of the same-seed ratios as error bars."""
     fig = go.Figure()
@@ -182,17 +286,46 @@ def step_time_ratios(ratios: pd.DataFrame, quartiles: dict[str, pd.DataFrame] | 
         if quartiles and impl in quartiles.get("q1", {}):
             q1 = quartiles["q1"][impl].reindex(ratios.index).to_numpy(dtype=float)
             q3 = quartiles["q3"][impl].reindex(ratios.index).to_numpy(dtype=float)
-            err = dict(error_y=dict(type="data", array=np.nan_to_num(q3 - values).clip(min=0), arrayminus=np.nan_to_num(values - q1).clip(min=0),
-                                    thickness=1.2, width=3, color="#777"))
+            err = dict(
+                error_y=dict(
+                    type="data",
+                    array=np.nan_to_num(q3 - values).clip(min=0),
+                    arrayminus=np.nan_to_num(values - q1).clip(min=0),
+                    thickness=1.2,
+                    width=3,
+                    color="#777",
+                )
+            )
             custom = np.column_stack([q1, q3])
         else:
             custom = np.column_stack([values, values])
-        fig.add_trace(go.Bar(x=tasks, y=values, name=esc(impl), marker_color=_color(impl), text=[f"{v:.2g}×" if np.isfinite(v) else "" for v in values],
-                             textposition="outside", cliponaxis=False, customdata=custom, **err,
-                             hovertemplate=f"%{{x}} / {esc(impl)}: %{{y:.3g}}× scratch's step time<br>IQR over seeds %{{customdata[0]:.3g}}–%{{customdata[1]:.3g}}×<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=tasks,
+                y=values,
+                name=esc(impl),
+                marker_color=_color(impl),
+                text=[f"{v:.2g}×" if np.isfinite(v) else "" for v in values],
+                textposition="outside",
+                cliponaxis=False,
+                customdata=custom,
+                **err,
+                hovertemplate=f"%{{x}} / {esc(impl)}: %{{y:.3g}}× scratch's step time<br>IQR over seeds %{{customdata[0]:.3g}}–%{{customdata[1]:.3g}}×<extra></extra>",
+            )
+        )
     fig.add_hline(y=1, line=dict(color=_color("scratch"), width=2))
     # On a log axis an annotation's y is log10 of the value: 0 is the ratio 1.
-    fig.add_annotation(x=0, xref="paper", xanchor="left", y=0, yref="y", yanchor="bottom", text="scratch = 1", showarrow=False, font=dict(color=_color("scratch")))
+    fig.add_annotation(
+        x=0,
+        xref="paper",
+        xanchor="left",
+        y=0,
+        yref="y",
+        yanchor="bottom",
+        text="scratch = 1",
+        showarrow=False,
+        font=dict(color=_color("scratch")),
+    )
     fig.update_layout(barmode="group", title=dict(text=esc(title), x=0, font=dict(size=13)) if title else None)
     fig.update_yaxes(type="log", title_text="step time / scratch's (ratio)")
     fig.update_xaxes(title_text="task")
@@ -205,9 +338,17 @@ def performance_profile(taus: np.ndarray, profiles: dict[str, np.ndarray]) -> go
     time-to-target; tau on a log axis (switchable)."""
     fig = go.Figure()
     for impl, frac in profiles.items():
-        fig.add_trace(go.Scatter(x=taus, y=frac, mode="lines", line_shape="hv", line=dict(color=_color(impl), **_style(impl)),
-                                 name=f"{esc(impl)}: {frac[0]:.0%} at 1×, {frac[-1]:.0%} by {taus[-1]:.3g}×",
-                                 hovertemplate=f"{esc(impl)}: %{{y:.0%}} of tasks within %{{x:.3g}}× the fastest<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=taus,
+                y=frac,
+                mode="lines",
+                line_shape="hv",
+                line=dict(color=_color(impl), **_style(impl)),
+                name=f"{esc(impl)}: {frac[0]:.0%} at 1×, {frac[-1]:.0%} by {taus[-1]:.3g}×",
+                hovertemplate=f"{esc(impl)}: %{{y:.0%}} of tasks within %{{x:.3g}}× the fastest<extra></extra>",
+            )
+        )
     fig.update_xaxes(type="log", title_text="tau: time-to-target within tau × the fastest implementation's")
     fig.update_yaxes(range=[-0.03, 1.03], title_text="fraction of tasks", tickformat=".0%")
     _scale_switch(fig, "x")
@@ -237,12 +378,29 @@ def equivalence_deviation(deviation: pd.DataFrame, tolerance: float | None = Non
             n = keys.index((task, config))
             idx = _thin(g["step"].to_numpy())
             name = f"{esc(task)} {esc(config)}"
-            fig.add_trace(go.Scatter(x=g["step"].to_numpy()[idx], y=np.maximum(g["loss_rel_deviation"].to_numpy(dtype=float)[idx], floor), mode="lines",
-                                     line=dict(color=PALETTE[n % len(PALETTE)], dash=DASHES[(n // len(PALETTE)) % len(DASHES)], width=1.4),
-                                     name=name, legendgroup=name, showlegend=k == 0,
-                                     hovertemplate=f"{esc(impl)}, {name}<br>step %{{x}}<br>deviation %{{y:.2e}}<extra></extra>"), **pos)
+            fig.add_trace(
+                go.Scatter(
+                    x=g["step"].to_numpy()[idx],
+                    y=np.maximum(g["loss_rel_deviation"].to_numpy(dtype=float)[idx], floor),
+                    mode="lines",
+                    line=dict(
+                        color=PALETTE[n % len(PALETTE)], dash=DASHES[(n // len(PALETTE)) % len(DASHES)], width=1.4
+                    ),
+                    name=name,
+                    legendgroup=name,
+                    showlegend=k == 0,
+                    hovertemplate=f"{esc(impl)}, {name}<br>step %{{x}}<br>deviation %{{y:.2e}}<extra></extra>",
+                ),
+                **pos,
+            )
         if tolerance:
-            fig.add_hline(y=tolerance, line=dict(color="#888", dash="dash", width=1), annotation_text="tolerance", annotation_position="top left", **pos)
+            fig.add_hline(
+                y=tolerance,
+                line=dict(color="#888", dash="dash", width=1),
+                annotation_text="tolerance",
+                annotation_position="top left",
+                **pos,
+            )
     fig.update_xaxes(type="log", title_text="optimizer step")
     fig.update_yaxes(type="log", exponentformat="e")
     fig.update_yaxes(title_text="max rel. loss deviation so far", row=1, col=1)
@@ -269,17 +427,43 @@ def benchmark_family(df: pd.DataFrame, title: str) -> go.Figure:
         for med, ratio, impl, gf in zip(g["median"], g["ratio_to_scratch"], g["impl"], gflops):
             text = seconds(med) + (f" ({ratio:.2g}× scratch)" if np.isfinite(ratio) and impl != "scratch" else "")
             texts.append(text + (f", {gf:.3g} GFLOP/s" if np.isfinite(gf) else ""))
-        fig.add_trace(go.Bar(
-            y=labels, x=g["median"], orientation="h", marker_color=[_color(i) for i in g["impl"]], showlegend=False, text=texts,
-            textposition="outside", cliponaxis=False, textfont=dict(size=10),
-            error_x=dict(type="data", array=(g["q3"] - g["median"]).clip(lower=0), arrayminus=(g["median"] - g["q1"]).clip(lower=0), thickness=1, width=2, color="#777"),
-            customdata=np.column_stack([g["q1"], g["q3"]]),
-            hovertemplate="%{y}: median %{x:.3g} s per call<br>IQR %{customdata[0]:.3g}–%{customdata[1]:.3g} s<extra></extra>"), **pos)
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=g["median"],
+                orientation="h",
+                marker_color=[_color(i) for i in g["impl"]],
+                showlegend=False,
+                text=texts,
+                textposition="outside",
+                cliponaxis=False,
+                textfont=dict(size=10),
+                error_x=dict(
+                    type="data",
+                    array=(g["q3"] - g["median"]).clip(lower=0),
+                    arrayminus=(g["median"] - g["q1"]).clip(lower=0),
+                    thickness=1,
+                    width=2,
+                    color="#777",
+                ),
+                customdata=np.column_stack([g["q1"], g["q3"]]),
+                hovertemplate="%{y}: median %{x:.3g} s per call<br>IQR %{customdata[0]:.3g}–%{customdata[1]:.3g} s<extra></extra>",
+            ),
+            **pos,
+        )
         lo, hi = float(g["q1"].min()), float(g["q3"].max())
-        fig.update_xaxes(type="log", range=[np.log10(max(lo, 1e-12) / 2), np.log10(max(hi, 1e-12) * 60)], title_text="seconds per call", title_font_size=11, **pos)
+        fig.update_xaxes(
+            type="log",
+            range=[np.log10(max(lo, 1e-12) / 2), np.log10(max(hi, 1e-12) * 60)],
+            title_text="seconds per call",
+            title_font_size=11,
+            **pos,
+        )
         fig.update_yaxes(autorange="reversed", tickfont=dict(size=10), **pos)
     for impl in dict.fromkeys(df["impl"]):  # the colours' key
-        fig.add_trace(go.Bar(x=[None], y=[None], marker_color=_color(impl), name=esc(impl), showlegend=True), row=1, col=1)
+        fig.add_trace(
+            go.Bar(x=[None], y=[None], marker_color=_color(impl), name=esc(impl), showlegend=True), row=1, col=1
+        )
     _scale_switch(fig, "x")
     rows = -(-len(groups) // cols)
     height = 90 + rows * (26 * per + 110)
@@ -289,21 +473,58 @@ def benchmark_family(df: pd.DataFrame, title: str) -> go.Figure:
 def scaling(df: pd.DataFrame, slopes: pd.DataFrame) -> go.Figure:
     """Step time and peak memory against n (at width 256) and width (at n = 1e4), log-log
     (switchable), one line per implementation with its fitted slope in the legend."""
-    fig = make_subplots(rows=2, cols=2, subplot_titles=["seconds per step, growing n", "seconds per step, growing width",
-                                                        "peak memory added, growing n", "peak memory added, growing width"],
-                        vertical_spacing=0.16, horizontal_spacing=0.1)
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        subplot_titles=[
+            "seconds per step, growing n",
+            "seconds per step, growing width",
+            "peak memory added, growing n",
+            "peak memory added, growing width",
+        ],
+        vertical_spacing=0.16,
+        horizontal_spacing=0.1,
+    )
     for c, sweep in enumerate(("n", "width"), start=1):
         sub = df[df["sweep"] == sweep]
         for impl, g in sub.groupby("impl", sort=False):
             g = g.sort_values(sweep)
             s = slopes[(slopes["impl"] == impl) & (slopes["sweep"] == sweep)]["slope"]
             line = dict(color=_color(impl), **_style(impl))
-            fig.add_trace(go.Scatter(x=g[sweep], y=g["step_median"], mode="lines+markers", line=line, name=f"{esc(impl)} vs {sweep}" + (f" (slope {s.iloc[0]:.2f})" if len(s) else ""),
-                                     legendgroup=esc(impl), hovertemplate=f"{esc(impl)}: {sweep} = %{{x}}<br>%{{y:.3g}} s per step<extra></extra>"), row=1, col=c)
-            fig.add_trace(go.Scatter(x=g[sweep], y=g["peak_mb"].clip(lower=0.1), mode="lines+markers", line=line, name=esc(impl), legendgroup=esc(impl), showlegend=False,
-                                     hovertemplate=f"{esc(impl)}: {sweep} = %{{x}}<br>%{{y:.3g}} MiB<extra></extra>"), row=2, col=c)
+            fig.add_trace(
+                go.Scatter(
+                    x=g[sweep],
+                    y=g["step_median"],
+                    mode="lines+markers",
+                    line=line,
+                    name=f"{esc(impl)} vs {sweep}" + (f" (slope {s.iloc[0]:.2f})" if len(s) else ""),
+                    legendgroup=esc(impl),
+                    hovertemplate=f"{esc(impl)}: {sweep} = %{{x}}<br>%{{y:.3g}} s per step<extra></extra>",
+                ),
+                row=1,
+                col=c,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=g[sweep],
+                    y=g["peak_mb"].clip(lower=0.1),
+                    mode="lines+markers",
+                    line=line,
+                    name=esc(impl),
+                    legendgroup=esc(impl),
+                    showlegend=False,
+                    hovertemplate=f"{esc(impl)}: {sweep} = %{{x}}<br>%{{y:.3g}} MiB<extra></extra>",
+                ),
+                row=2,
+                col=c,
+            )
         for r, ylabel in ((1, "seconds per step"), (2, "peak memory added, MiB")):
-            fig.update_xaxes(type="log", title_text="rows per step (width 256)" if sweep == "n" else "hidden width (n = 10,000)", row=r, col=c)
+            fig.update_xaxes(
+                type="log",
+                title_text="rows per step (width 256)" if sweep == "n" else "hidden width (n = 10,000)",
+                row=r,
+                col=c,
+            )
             fig.update_yaxes(type="log", title_text=ylabel, row=r, col=c)
     _scale_switch(fig, "xy")
     return _finish(fig, 780, top=130, gap=30)
@@ -321,7 +542,9 @@ def _every(shape: tuple[int, ...], limit: int = 100) -> int:
     return max(1, -(-max(shape) // limit))
 
 
-def decision_boundary(task: str, boundaries: list[Boundary], X: np.ndarray, y: np.ndarray, agreement: Agreement) -> go.Figure:
+def decision_boundary(
+    task: str, boundaries: list[Boundary], X: np.ndarray, y: np.ndarray, agreement: Agreement
+) -> go.Figure:
     """The reference implementation's predicted class over the plane (paler where less
     sure) with the training points; where the others disagree, a second panel maps how
     many of them predict another class at each grid point."""
@@ -337,20 +560,72 @@ def decision_boundary(task: str, boundaries: list[Boundary], X: np.ndarray, y: n
     for c, z in enumerate([ref.labels] + ([agreement.differ] if not agreement.identical else []), start=1):
         z = z[::step, ::step]
         if c == 1:
-            fig.add_trace(go.Heatmap(x=gx, y=gy, z=z, zmin=-0.5, zmax=k - 0.5, colorscale=_class_scale(k), opacity=0.55, showscale=False,
-                                     customdata=ref.confidence[::step, ::step], hovertemplate="predicted class %{z}<br>confidence %{customdata:.2f}<extra></extra>"), row=1, col=1)
-            fig.add_trace(go.Heatmap(x=gx, y=gy, z=ref.confidence[::step, ::step], zmin=1 / k, zmax=1, showscale=False, hoverinfo="skip",
-                                     colorscale=[[0, "rgba(255,255,255,0.55)"], [1, "rgba(255,255,255,0)"]]), row=1, col=1)
+            fig.add_trace(
+                go.Heatmap(
+                    x=gx,
+                    y=gy,
+                    z=z,
+                    zmin=-0.5,
+                    zmax=k - 0.5,
+                    colorscale=_class_scale(k),
+                    opacity=0.55,
+                    showscale=False,
+                    customdata=ref.confidence[::step, ::step],
+                    hovertemplate="predicted class %{z}<br>confidence %{customdata:.2f}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+            fig.add_trace(
+                go.Heatmap(
+                    x=gx,
+                    y=gy,
+                    z=ref.confidence[::step, ::step],
+                    zmin=1 / k,
+                    zmax=1,
+                    showscale=False,
+                    hoverinfo="skip",
+                    colorscale=[[0, "rgba(255,255,255,0.55)"], [1, "rgba(255,255,255,0)"]],
+                ),
+                row=1,
+                col=1,
+            )
         else:
             n = len(boundaries) - 1
-            fig.add_trace(go.Heatmap(x=gx, y=gy, z=z, zmin=0, zmax=max(n, 1), colorscale=[[0, "rgba(0,0,0,0)"], [1e-9, "#fdd0a2"], [1, "#c62828"]],
-                                     colorbar=dict(title=dict(text="disagree", side="right"), thickness=10, len=0.9, dtick=1),
-                                     hovertemplate=f"%{{z}} of {n} implementations predict another class than {esc(ref.impl)}<extra></extra>"), row=1, col=2)
+            fig.add_trace(
+                go.Heatmap(
+                    x=gx,
+                    y=gy,
+                    z=z,
+                    zmin=0,
+                    zmax=max(n, 1),
+                    colorscale=[[0, "rgba(0,0,0,0)"], [1e-9, "#fdd0a2"], [1, "#c62828"]],
+                    colorbar=dict(title=dict(text="disagree", side="right"), thickness=10, len=0.9, dtick=1),
+                    hovertemplate=f"%{{z}} of {n} implementations predict another class than {esc(ref.impl)}<extra></extra>",
+                ),
+                row=1,
+                col=2,
+            )
         for cls in range(k):
             pts = X[y == cls] if len(X) else X
-            fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"class {cls} (training points)", legendgroup=f"class {cls}", showlegend=c == 1,
-                                     marker=dict(color=CLASS_COLORS[cls % len(CLASS_COLORS)], size=11 if len(X) < 20 else 6, line=dict(color="black", width=0.7)),
-                                     hovertemplate=f"class {cls}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"), row=1, col=c)
+            fig.add_trace(
+                go.Scatter(
+                    x=pts[:, 0],
+                    y=pts[:, 1],
+                    mode="markers",
+                    name=f"class {cls} (training points)",
+                    legendgroup=f"class {cls}",
+                    showlegend=c == 1,
+                    marker=dict(
+                        color=CLASS_COLORS[cls % len(CLASS_COLORS)],
+                        size=11 if len(X) < 20 else 6,
+                        line=dict(color="black", width=0.7),
+                    ),
+                    hovertemplate=f"class {cls}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+                ),
+                row=1,
+                col=c,
+            )
     fig.update_xaxes(title_text="feature 1", range=[float(gx.min()), float(gx.max())])
     fig.update_yaxes(title_text="feature 2", range=[float(gy.min()), float(gy.max())])
     fig.update_layout(title=dict(text=esc(task), x=0, font=dict(size=14)))
@@ -370,11 +645,27 @@ def step_sizes(df: pd.DataFrame) -> go.Figure:
         for (impl, label), g in sub.assign(series=series_label(sub)).groupby(["impl", "series"], sort=False):
             g = g.sort_values("n")
             line = _style(impl) if label == impl else {"width": 1.0, "dash": "dot"}
-            fig.add_trace(go.Scatter(
-                x=g["n"], y=g["median"], mode="lines+markers", line=dict(color=_color(impl), **line), name=esc(label), legendgroup=esc(label), showlegend=k == 0,
-                error_y=dict(type="data", array=(g["q3"] - g["median"]).clip(lower=0), arrayminus=(g["median"] - g["q1"]).clip(lower=0), thickness=1, width=3),
-                customdata=np.column_stack([g["q1"], g["q3"]]),
-                hovertemplate=f"{esc(label)}, n = %{{x}}: %{{y:.3g}} s per step<br>IQR %{{customdata[0]:.3g}}–%{{customdata[1]:.3g}} s<extra></extra>"), **pos)
+            fig.add_trace(
+                go.Scatter(
+                    x=g["n"],
+                    y=g["median"],
+                    mode="lines+markers",
+                    line=dict(color=_color(impl), **line),
+                    name=esc(label),
+                    legendgroup=esc(label),
+                    showlegend=k == 0,
+                    error_y=dict(
+                        type="data",
+                        array=(g["q3"] - g["median"]).clip(lower=0),
+                        arrayminus=(g["median"] - g["q1"]).clip(lower=0),
+                        thickness=1,
+                        width=3,
+                    ),
+                    customdata=np.column_stack([g["q1"], g["q3"]]),
+                    hovertemplate=f"{esc(label)}, n = %{{x}}: %{{y:.3g}} s per step<br>IQR %{{customdata[0]:.3g}}–%{{customdata[1]:.3g}} s<extra></extra>",
+                ),
+                **pos,
+            )
     fig.update_xaxes(type="log", title_text="rows per step (n)")
     fig.update_yaxes(type="log")
     for r in range(1, -(-len(facets) // cols) + 1):

@@ -140,8 +140,10 @@ class Agreement:
         if self.identical:
             return f"all {n_impls} implementations predict the same class on all {self.points:,} grid points"
         impl, frac = self.worst
-        return (f"the implementations disagree: the largest disagreement with {self.reference} is {impl}'s, "
-                f"on {frac:.2%} of the {self.points:,} grid points")
+        return (
+            f"the implementations disagree: the largest disagreement with {self.reference} is {impl}'s, "
+            f"on {frac:.2%} of the {self.points:,} grid points"
+        )
 
 
 def boundary_agreement(boundaries: list[Boundary]) -> Agreement:
@@ -150,7 +152,9 @@ def boundary_agreement(boundaries: list[Boundary]) -> Agreement:
     differ = np.zeros(ref.labels.shape, dtype=int)
     for b in boundaries[1:]:
         # A grid of another shape (another resolution) cannot be compared point by point.
-        mismatch = b.labels != ref.labels if b.labels.shape == ref.labels.shape else np.ones(ref.labels.shape, dtype=bool)
+        mismatch = (
+            b.labels != ref.labels if b.labels.shape == ref.labels.shape else np.ones(ref.labels.shape, dtype=bool)
+        )
         agreement.fractions[b.impl] = float(mismatch.mean())
         differ += mismatch
     agreement.differ = differ
@@ -182,7 +186,10 @@ def devices(runs: pd.DataFrame) -> list[str]:
     out = []
     for impl, g in runs.groupby("impl", sort=False):
         if several:
-            where = [f"{d} on {', '.join(dict.fromkeys(h['host'].astype(str)))}" for d, h in g.groupby(g["device"].astype(str), sort=False)]
+            where = [
+                f"{d} on {', '.join(dict.fromkeys(h['host'].astype(str)))}"
+                for d, h in g.groupby(g["device"].astype(str), sort=False)
+            ]
         else:
             where = list(dict.fromkeys(g["device"].astype(str)))
         out.append(f"{impl}: {', '.join(where)}")

@@ -14,18 +14,34 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
 from ..results.benchjson import series_label  # noqa: E402
-from .text import seconds  # noqa: E402
 from .data import Boundary, bar_labels  # noqa: E402
 from .panels import Agreement, LossPanel  # noqa: E402
+from .text import seconds  # noqa: E402
 
 # Each implementation's colour comes from its adapter's facts, stored in the results
 # (``use_frameworks``). Implementations that agree draw the same curve: distinct widths and
 # dashes, by rank, keep every one of them visible where they coincide (the widest underneath).
 COLORS: dict[str, str] = {}
 LINES: dict[str, dict] = {}
-LINE_STYLES = [dict(lw=4.0, ls="-", alpha=0.55), dict(lw=2.0, ls=(0, (5, 3))), dict(lw=2.0, ls=(0, (1, 2))), dict(lw=1.2, ls=(0, (8, 3, 1, 3))),
-               dict(lw=1.2, ls=(0, (3, 1, 1, 1)))]
-CLASS_COLORS = ["#3b75af", "#ef8636", "#519e3e", "#c53a32", "#8d69b8", "#84584e", "#d57dbe", "#7f7f7f", "#bcbd22", "#17becf"]
+LINE_STYLES = [
+    dict(lw=4.0, ls="-", alpha=0.55),
+    dict(lw=2.0, ls=(0, (5, 3))),
+    dict(lw=2.0, ls=(0, (1, 2))),
+    dict(lw=1.2, ls=(0, (8, 3, 1, 3))),
+    dict(lw=1.2, ls=(0, (3, 1, 1, 1))),
+]
+CLASS_COLORS = [
+    "#3b75af",
+    "#ef8636",
+    "#519e3e",
+    "#c53a32",
+    "#8d69b8",
+    "#84584e",
+    "#d57dbe",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
 DPI = 110
 
 
@@ -82,13 +98,22 @@ def loss_curves(panels: list[LossPanel], path: str, ylabel: str = "training loss
     handles, labels = single[0].get_legend_handles_labels() if single else ([], [])
     handles.append(plt.Rectangle((0, 0), 1, 1, color="#777", alpha=0.25, lw=0))
     labels.append("band: best to worst seed")
-    fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.04 / rows))
-    fig.suptitle("Median over seeds (line), best-to-worst seed (band); coinciding lines mean the implementations agree", y=1.0 + 0.1 / rows, fontsize=10, color="#555")
+    fig.legend(
+        handles, labels, loc="upper center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.04 / rows)
+    )
+    fig.suptitle(
+        "Median over seeds (line), best-to-worst seed (band); coinciding lines mean the implementations agree",
+        y=1.0 + 0.1 / rows,
+        fontsize=10,
+        color="#555",
+    )
     fig.tight_layout()
     return _save(fig, path)
 
 
-def decision_boundary(task: str, boundaries: list[Boundary], X: np.ndarray, y: np.ndarray, path: str, agreement: Agreement) -> str:
+def decision_boundary(
+    task: str, boundaries: list[Boundary], X: np.ndarray, y: np.ndarray, path: str, agreement: Agreement
+) -> str:
     """The reference implementation's predicted class over the plane, paler where it is
     less sure, with the training points; where the others disagree, a second panel maps
     how many of them predict another class at each grid point."""
@@ -99,18 +124,48 @@ def decision_boundary(task: str, boundaries: list[Boundary], X: np.ndarray, y: n
     cmap = ListedColormap(CLASS_COLORS[:k])
     extent = (ref.xx.min(), ref.xx.max(), ref.yy.min(), ref.yy.max())
     ax = axes[0, 0]
-    ax.imshow(ref.labels, origin="lower", extent=extent, cmap=cmap, vmin=-0.5, vmax=k - 0.5,
-              alpha=0.25 + 0.35 * (ref.confidence - 1 / k) / (1 - 1 / k), aspect="auto", interpolation="nearest")
-    ax.set_title(f"{ref.impl}: train accuracy {ref.accuracy:.1%}" + (" (all agree)" if agreement.identical else ""), fontsize=10)
+    ax.imshow(
+        ref.labels,
+        origin="lower",
+        extent=extent,
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=k - 0.5,
+        alpha=0.25 + 0.35 * (ref.confidence - 1 / k) / (1 - 1 / k),
+        aspect="auto",
+        interpolation="nearest",
+    )
+    ax.set_title(
+        f"{ref.impl}: train accuracy {ref.accuracy:.1%}" + (" (all agree)" if agreement.identical else ""), fontsize=10
+    )
     if not agreement.identical:
         n = len(boundaries) - 1
         shown = np.ma.masked_equal(agreement.differ, 0)
-        im = axes[0, 1].imshow(shown, origin="lower", extent=extent, cmap="Reds", vmin=0, vmax=max(n, 1), aspect="auto", interpolation="nearest")
+        im = axes[0, 1].imshow(
+            shown,
+            origin="lower",
+            extent=extent,
+            cmap="Reds",
+            vmin=0,
+            vmax=max(n, 1),
+            aspect="auto",
+            interpolation="nearest",
+        )
         fig.colorbar(im, ax=axes[0, 1], label=f"of {n} predict another class", ticks=range(n + 1))
         impl, frac = agreement.worst
         axes[0, 1].set_title(f"disagreement with {ref.impl} (most: {impl}, {frac:.2%})", fontsize=9)
     for ax in axes.flat:
-        ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=40 if len(X) < 20 else 12, edgecolors="black", linewidths=0.5)
+        ax.scatter(
+            X[:, 0],
+            X[:, 1],
+            c=y,
+            cmap=cmap,
+            vmin=-0.5,
+            vmax=k - 0.5,
+            s=40 if len(X) < 20 else 12,
+            edgecolors="black",
+            linewidths=0.5,
+        )
         ax.tick_params(labelsize=7)
     fig.suptitle(task, fontsize=12)
     fig.tight_layout()
@@ -121,8 +176,20 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame, path: str) -> st
     """First panel: seconds paid once per process (import, first model). Then one panel
     per task: each run's phases stacked (build, first step, other steps) on a linear axis,
     so segment lengths compare honestly; totals are written at the bar ends."""
-    labels = {"t_import": "import", "t_init": "first model in process", "t_build": "build", "t_compile": "first step (compile)", "t_train": "other steps"}
-    phase_colors = {"t_import": "#9e9ac8", "t_init": "#cbc9e2", "t_build": "#fdae6b", "t_compile": "#e6550d", "t_train": "#3182bd"}
+    labels = {
+        "t_import": "import",
+        "t_init": "first model in process",
+        "t_build": "build",
+        "t_compile": "first step (compile)",
+        "t_train": "other steps",
+    }
+    phase_colors = {
+        "t_import": "#9e9ac8",
+        "t_init": "#cbc9e2",
+        "t_build": "#fdae6b",
+        "t_compile": "#e6550d",
+        "t_train": "#3182bd",
+    }
     tasks = list(dict.fromkeys(phases.index.get_level_values(0)))
     n = len(tasks) + 1
     rows, cols = _grid(n, 4)
@@ -148,7 +215,15 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame, path: str) -> st
     for ax in axes.flat[n:]:
         ax.axis("off")
     handles = [plt.Rectangle((0, 0), 1, 1, color=phase_colors[c]) for c in labels]
-    fig.legend(handles, list(labels.values()), loc="upper center", ncol=5, frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.05 / rows), fontsize=9)
+    fig.legend(
+        handles,
+        list(labels.values()),
+        loc="upper center",
+        ncol=5,
+        frameon=False,
+        bbox_to_anchor=(0.5, 1.0 + 0.05 / rows),
+        fontsize=9,
+    )
     fig.tight_layout()
     return _save(fig, path)
 
@@ -167,19 +242,45 @@ def step_time_ratios(ratios: pd.DataFrame, path: str, quartiles: dict[str, pd.Da
             q1 = quartiles["q1"][impl].reindex(ratios.index).to_numpy(dtype=float)
             q3 = quartiles["q3"][impl].reindex(ratios.index).to_numpy(dtype=float)
             err = np.nan_to_num(np.vstack([values - q1, q3 - values]).clip(min=0))
-        bars = ax.bar(x + (j - (len(impls) - 1) / 2) * width, values, width, color=_color(impl), label=impl,
-                      yerr=err, error_kw=dict(lw=0.8, capsize=2, ecolor="#333"))
+        bars = ax.bar(
+            x + (j - (len(impls) - 1) / 2) * width,
+            values,
+            width,
+            color=_color(impl),
+            label=impl,
+            yerr=err,
+            error_kw=dict(lw=0.8, capsize=2, ecolor="#333"),
+        )
         for bar, v in zip(bars, values):
             if np.isfinite(v):
-                ax.annotate(f"{v:.2g}x", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom", fontsize=7, xytext=(0, 1), textcoords="offset points")
+                ax.annotate(
+                    f"{v:.2g}x",
+                    (bar.get_x() + bar.get_width() / 2, v),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    xytext=(0, 1),
+                    textcoords="offset points",
+                )
     ax.set_yscale("log")
     ax.axhline(1, color=_color("scratch"), lw=1.5)
-    ax.annotate("scratch = 1", (x[0] - 0.45, 1), xytext=(2, 2), textcoords="offset points", va="bottom", ha="left", fontsize=8, color=_color("scratch"))
+    ax.annotate(
+        "scratch = 1",
+        (x[0] - 0.45, 1),
+        xytext=(2, 2),
+        textcoords="offset points",
+        va="bottom",
+        ha="left",
+        fontsize=8,
+        color=_color("scratch"),
+    )
     top = np.nanmax(ratios[impls].to_numpy(dtype=float)) if impls else 1
     ax.set_ylim(min(0.5, np.nanmin(ratios.to_numpy(dtype=float)) * 0.8), max(2, top * 2))
     ax.set_xticks(x, ratios.index, rotation=0)
     ax.set_ylabel("step time / scratch's (log)")
-    ax.set_title("Seconds per training step relative to the scratch network (same sweep, same machine)", fontsize=10, pad=26)
+    ax.set_title(
+        "Seconds per training step relative to the scratch network (same sweep, same machine)", fontsize=10, pad=26
+    )
     ax.legend(fontsize=8, ncol=len(impls), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     ax.grid(axis="y", alpha=0.3, which="both")
     fig.tight_layout()
@@ -191,7 +292,14 @@ def performance_profile(taus: np.ndarray, profiles: dict[str, np.ndarray], path:
     for impl, frac in profiles.items():
         # Lines that coincide (often at 0 or 1) stay visible through their dash styles.
         style = {k: v for k, v in LINES.get(impl, {}).items() if k != "alpha"}
-        ax.step(taus, frac, where="post", color=_color(impl), label=f"{impl}: {frac[0]:.0%} at 1x, {frac[-1]:.0%} by {taus[-1]:g}x", **style)
+        ax.step(
+            taus,
+            frac,
+            where="post",
+            color=_color(impl),
+            label=f"{impl}: {frac[0]:.0%} at 1x, {frac[-1]:.0%} by {taus[-1]:g}x",
+            **style,
+        )
     ax.set_xlim(1, taus.max())
     if taus.max() > 10:
         ax.set_xscale("log")
@@ -217,8 +325,15 @@ def equivalence_deviation(deviation: pd.DataFrame, path: str, tolerance: float |
         dashes = ["-", "--", ":", "-."]
         for k, ((task, config), g) in enumerate(sub.groupby(["task", "config"], sort=False)):
             # tab20 has 20 colours; past that the dash changes, so no two lines look alike.
-            ax.plot(g["step"], np.maximum(g["loss_rel_deviation"], floor), lw=1, alpha=0.85, color=cmap(k % 20), ls=dashes[(k // 20) % 4],
-                    label=f"{task} {config}")
+            ax.plot(
+                g["step"],
+                np.maximum(g["loss_rel_deviation"], floor),
+                lw=1,
+                alpha=0.85,
+                color=cmap(k % 20),
+                ls=dashes[(k // 20) % 4],
+                label=f"{task} {config}",
+            )
         if tolerance:
             ax.axhline(tolerance, color="black", ls="--", lw=0.8)
             ax.annotate("tolerance", (sub["step"].max(), tolerance), ha="right", va="bottom", fontsize=7)
@@ -281,7 +396,9 @@ def scaling(df: pd.DataFrame, slopes: pd.DataFrame, path: str) -> str:
             label = f"{impl} (slope {s.iloc[0]:.2f})" if len(s) else impl
             style = {k: v for k, v in LINES.get(impl, {}).items() if k != "alpha"}
             axes[0, col].plot(g[sweep], g["step_median"], marker="o", ms=3, color=_color(impl), label=label, **style)
-            axes[1, col].plot(g[sweep], g["peak_mb"].clip(lower=0.1), marker="o", ms=3, color=_color(impl), label=impl, **style)
+            axes[1, col].plot(
+                g[sweep], g["peak_mb"].clip(lower=0.1), marker="o", ms=3, color=_color(impl), label=impl, **style
+            )
         for row, ylabel in enumerate(("seconds per step", "peak memory added, MiB")):
             ax = axes[row, col]
             ax.set_xscale("log")
@@ -310,7 +427,17 @@ def step_sizes(df: pd.DataFrame, path: str) -> str:
             err = np.vstack([g["median"] - g["q1"], g["q3"] - g["median"]]).clip(min=0)
             harness = label == impl
             style = {k: v for k, v in LINES.get(impl, {}).items() if k != "alpha"} if harness else dict(lw=1.0, ls=":")
-            ax.errorbar(g["n"], g["median"], yerr=err, color=_color(impl), label=label, marker="o" if harness else "s", ms=3, capsize=2, **style)
+            ax.errorbar(
+                g["n"],
+                g["median"],
+                yerr=err,
+                color=_color(impl),
+                label=label,
+                marker="o" if harness else "s",
+                ms=3,
+                capsize=2,
+                **style,
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(f"{dtype}, hidden width {int(width)}", fontsize=10)
@@ -321,6 +448,8 @@ def step_sizes(df: pd.DataFrame, path: str) -> str:
     for ax in axes.flat[len(facets) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.07 / rows))
+    fig.legend(
+        handles, labels, loc="upper center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, 1.0 + 0.07 / rows)
+    )
     fig.tight_layout()
     return _save(fig, path)

@@ -34,20 +34,32 @@ def build_class_report(results: str, out: str) -> dict[str, str]:
     """``out/README.md`` and ``out/index.html`` from ``results/submissions.parquet``."""
     table = ResultsStore(results).read_table("submissions")
     if table is None:
-        raise ValueError(f"{results} holds no submissions table; write one with "
-                         f"scratchbench validate 'subs/*.py:network' --out {results}")
+        raise ValueError(
+            f"{results} holds no submissions table; write one with "
+            f"scratchbench validate 'subs/*.py:network' --out {results}"
+        )
     check_writable(out)
     counts = {s: int((table["status"] == s).sum()) for s in STATUSES}
     causes = common_causes(table)
-    lines = [f"# Class report: {len(table)} submissions", "",
-             f"**{counts['pass']} pass, {counts['fail']} fail, {counts['error']} error**", ""]
+    lines = [
+        f"# Class report: {len(table)} submissions",
+        "",
+        f"**{counts['pass']} pass, {counts['fail']} fail, {counts['error']} error**",
+        "",
+    ]
     if len(causes):
         lines += ["## Most common causes", "", "| submissions | status | cause |", "| ---: | --- | --- |"]
         lines += [f"| {r.submissions} | {r.status} | {_md(r.kind)} |" for r in causes.itertuples()] + [""]
-    lines += ["## Every submission", "", "| submission | status | first divergence | cause | seconds |",
-              "| --- | --- | --- | --- | ---: |"]
+    lines += [
+        "## Every submission",
+        "",
+        "| submission | status | first divergence | cause | seconds |",
+        "| --- | --- | --- | --- | ---: |",
+    ]
     for r in table.itertuples():
-        lines.append(f"| `{_md(r.submission)}` | {r.status} | {_md(_where(r))} | {_md(r.cause or '')} | {r.seconds:.1f} |")
+        lines.append(
+            f"| `{_md(r.submission)}` | {r.status} | {_md(_where(r))} | {_md(r.cause or '')} | {r.seconds:.1f} |"
+        )
     md = atomic_write_text(os.path.join(out, "README.md"), "\n".join(lines) + "\n")
     html = atomic_write_text(os.path.join(out, "index.html"), _html(table, counts, causes))
     return {"markdown": md, "html": html}
@@ -60,8 +72,12 @@ def _where(row) -> str:
 def _html(table: pd.DataFrame, counts: dict[str, int], causes: pd.DataFrame) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("benchmarks.report", "templates"), autoescape=select_autoescape(default=True))
-    rows = [dict(submission=r.submission, status=r.status, where=_where(r), cause=r.cause or "", seconds=r.seconds)
-            for r in table.itertuples()]
+    env = Environment(
+        loader=PackageLoader("benchmarks.report", "templates"), autoescape=select_autoescape(default=True)
+    )
+    rows = [
+        dict(submission=r.submission, status=r.status, where=_where(r), cause=r.cause or "", seconds=r.seconds)
+        for r in table.itertuples()
+    ]
     page = env.get_template("submissions.html.j2")
     return page.render(n=len(table), counts=counts, causes=causes.to_dict("records"), rows=rows)

@@ -41,17 +41,40 @@ def print_summary(summary: pd.DataFrame, runs: pd.DataFrame, console=None) -> No
 
     console = console or Console(width=200)
     table = Table(title="Summary over seeds: median \\[bootstrap 95% CI]")
-    for col in ("task", "impl", "runs", "success", "final accuracy", "steps to target", "time to target", "step time", "build", "first step", "sklearn check"):
+    for col in (
+        "task",
+        "impl",
+        "runs",
+        "success",
+        "final accuracy",
+        "steps to target",
+        "time to target",
+        "step time",
+        "build",
+        "first step",
+        "sklearn check",
+    ):
         table.add_column(col, justify="left" if col in ("task", "impl") else "right")
     from .data import target_accuracy
 
     for r in target_accuracy(summary).itertuples() if len(summary) else ():
-        counts = [f"{n} {what}" for n, what in ((r.diverged, "diverged"), (r.failed, "failed"), (r.not_expressible, "not expressible")) if n]
+        counts = [
+            f"{n} {what}"
+            for n, what in ((r.diverged, "diverged"), (r.failed, "failed"), (r.not_expressible, "not expressible"))
+            if n
+        ]
         table.add_row(
-            r.task, r.impl, f"{r.runs}" + (f" ({', '.join(counts)})" if counts else ""), f"{r.success_rate:.0%}",
-            ci_text(r.target_accuracy_median, r.target_accuracy_ci_low, r.target_accuracy_ci_high, ".3f") + f" {r.accuracy_split}",
+            r.task,
+            r.impl,
+            f"{r.runs}" + (f" ({', '.join(counts)})" if counts else ""),
+            f"{r.success_rate:.0%}",
+            ci_text(r.target_accuracy_median, r.target_accuracy_ci_low, r.target_accuracy_ci_high, ".3f")
+            + f" {r.accuracy_split}",
             ci_text(r.steps_to_target_median, r.steps_to_target_ci_low, r.steps_to_target_ci_high, ".0f"),
-            seconds(r.t_to_target_median), seconds(r.t_step_median), seconds(r.t_build_median), seconds(r.t_compile_median),
+            seconds(r.t_to_target_median),
+            seconds(r.t_step_median),
+            seconds(r.t_build_median),
+            seconds(r.t_compile_median),
             "-" if not np.isfinite(r.sk_check_ok) else f"{r.sk_check_ok:.0%} agree",
         )
     console.print(table)

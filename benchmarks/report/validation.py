@@ -26,7 +26,9 @@ def deviation_plot(table: pd.DataFrame, path: str, tolerance: float) -> str:
     (readable on a phone), the tolerance as a line; infinite deviations (shape mismatch,
     NaN) drawn at the top."""
     impls = list(dict.fromkeys(table["impl"]))
-    fig, axes = plt.subplots(len(impls), 1, figsize=(8.5, 3.4 * len(impls) + 1.2), squeeze=False, sharey=True, sharex=True)
+    fig, axes = plt.subplots(
+        len(impls), 1, figsize=(8.5, 3.4 * len(impls) + 1.2), squeeze=False, sharey=True, sharex=True
+    )
     finite = table["deviation"].replace(np.inf, np.nan)
     top = max(float(finite.max()) if finite.notna().any() else 1.0, tolerance) * 10
     cmap = plt.get_cmap("tab20")
@@ -38,8 +40,14 @@ def deviation_plot(table: pd.DataFrame, path: str, tolerance: float) -> str:
             if rows.empty:
                 continue
             y = rows["deviation"].replace(np.inf, top).clip(lower=1e-18)
-            ax.plot(rows["step"], y, PHASE_STYLES.get(rows["phase"].iloc[0], "-"), color=cmap(i % 20), lw=1.3,
-                    label=f"{tensor} ({rows['phase'].iloc[0]})")
+            ax.plot(
+                rows["step"],
+                y,
+                PHASE_STYLES.get(rows["phase"].iloc[0], "-"),
+                color=cmap(i % 20),
+                lw=1.3,
+                label=f"{tensor} ({rows['phase'].iloc[0]})",
+            )
         ax.axhline(tolerance, color="#c62828", lw=1, ls="-.", label=f"tolerance {tolerance:.0e}")
         ax.set_yscale("log")
         ax.set_ylabel("relative deviation")
@@ -64,19 +72,28 @@ def build_validation_report(results: str, out: str) -> dict[str, str]:
     store = ResultsStore(results)
     table, info = store.read_table("validation"), store.read_json("validation")
     if table is None or info is None:
-        raise ValueError(f"{results} holds no validation results; write them with scratchbench validate ... --out {results}")
+        raise ValueError(
+            f"{results} holds no validation results; write them with scratchbench validate ... --out {results}"
+        )
     check_writable(out)
     png = None
     if len(table):
         png = deviation_plot(table, os.path.join(out, "validation_deviation.png"), float(info["tolerance"]))
     verdict = "PASS" if info["ok"] else "ERROR" if info.get("failure") else "FAIL"
     d = info.get("first_divergence")
-    lines = [f"# Validation of {_md(info['target'])} on {_md(info['task'])}", "",
-             f"**{verdict}** ({_md(info['style'])}) against {_md(', '.join(info['compared']) or 'no framework')}: "
-             f"{info['dtype']}, {info['steps']} steps, tolerance {info['tolerance']:.0e} relative.", ""]
+    lines = [
+        f"# Validation of {_md(info['target'])} on {_md(info['task'])}",
+        "",
+        f"**{verdict}** ({_md(info['style'])}) against {_md(', '.join(info['compared']) or 'no framework')}: "
+        f"{info['dtype']}, {info['steps']} steps, tolerance {info['tolerance']:.0e} relative.",
+        "",
+    ]
     if d:
-        lines += [f"First divergence: step {d['step']}, {d['phase']}, `{_md(d['tensor'])}` vs {d['impl']}, "
-                  f"relative deviation {d['deviation']:.2e}.", ""]
+        lines += [
+            f"First divergence: step {d['step']}, {d['phase']}, `{_md(d['tensor'])}` vs {d['impl']}, "
+            f"relative deviation {d['deviation']:.2e}.",
+            "",
+        ]
     if info.get("error"):
         lines += [f"Error: {_md(info['error'])}", ""]
     if info["diagnosis"]:
@@ -85,7 +102,12 @@ def build_validation_report(results: str, out: str) -> dict[str, str]:
         lines += [f"- {impl}: not expressible: {_md(why)}"]
     lines += [f"- note: {_md(n)}" for n in info.get("notes", [])] + [""]
     if png:
-        lines += ["## Deviation per tensor over steps", "", "![relative deviation per tensor and step](validation_deviation.png)", ""]
+        lines += [
+            "## Deviation per tensor over steps",
+            "",
+            "![relative deviation per tensor and step](validation_deviation.png)",
+            "",
+        ]
     md = atomic_write_text(os.path.join(out, "README.md"), "\n".join(lines))
     html = atomic_write_text(os.path.join(out, "index.html"), _html(info, png))
     return {"markdown": md, "html": html}
@@ -94,7 +116,9 @@ def build_validation_report(results: str, out: str) -> dict[str, str]:
 def _html(info: dict, png: str | None) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("benchmarks.report", "templates"), autoescape=select_autoescape(default=True))
+    env = Environment(
+        loader=PackageLoader("benchmarks.report", "templates"), autoescape=select_autoescape(default=True)
+    )
     uri = None
     if png:
         with open(png, "rb") as f:

@@ -26,7 +26,11 @@ def equivalence_line(eq: pd.DataFrame | None) -> dict | None:
     bad = int(counts.get("fail", 0)) + int(counts.get("error", 0))
     parts.append(f"{bad} fail" + (f" ({int(counts['error'])} errors)" if counts.get("error", 0) else ""))
     dtypes = ", ".join(dict.fromkeys(eq["dtype"].astype(str)))
-    return {"text": ", ".join(parts), "ok": bad == 0, "detail": f"{len(eq)} comparisons with scratch, {dtypes}, up to {int(eq['steps'].max())} steps"}
+    return {
+        "text": ", ".join(parts),
+        "ok": bad == 0,
+        "detail": f"{len(eq)} comparisons with scratch, {dtypes}, up to {int(eq['steps'].max())} steps",
+    }
 
 
 def validation_line(info: dict | None, table: pd.DataFrame | None) -> dict | None:
@@ -54,15 +58,24 @@ def fastest(runs: pd.DataFrame, summary: pd.DataFrame) -> list[dict]:
         if len(g) < 2:
             continue
         best = g.loc[g["t_step_median"].astype(float).idxmin(), "impl"]
-        per_seed = ok[ok["task"] == task].pivot_table(index="seed", columns="impl", values="t_step_median", aggfunc="first")
+        per_seed = ok[ok["task"] == task].pivot_table(
+            index="seed", columns="impl", values="t_step_median", aggfunc="first"
+        )
         others = []
         for impl in impls_in(g):
             if impl == best or impl not in per_seed or best not in per_seed:
                 continue
             r = (per_seed[impl] / per_seed[best]).dropna()
             if len(r):
-                others.append({"impl": impl, "ratio": float(r.median()), "low": float(r.min()), "high": float(r.max()),
-                               "text": f"{impl} {_x(r.median())} [{_x(r.min())}–{_x(r.max())}]"})
+                others.append(
+                    {
+                        "impl": impl,
+                        "ratio": float(r.median()),
+                        "low": float(r.min()),
+                        "high": float(r.max()),
+                        "text": f"{impl} {_x(r.median())} [{_x(r.min())}–{_x(r.max())}]",
+                    }
+                )
         rows.append({"task": task, "impl": best, "others": others, "text": ", ".join(o["text"] for o in others) or "-"})
     return rows
 
@@ -77,7 +90,9 @@ def success(runs: pd.DataFrame) -> list[dict]:
     for impl in impls_in(runs):
         g = runs[runs["impl"] == impl]
         n, k = len(g), int(g["reached_target"].astype(bool).sum())
-        out.append({"impl": impl, "reached": k, "runs": n, "text": f"{impl} {k}/{n} ({k / n:.0%})" if n else f"{impl} -"})
+        out.append(
+            {"impl": impl, "reached": k, "runs": n, "text": f"{impl} {k}/{n} ({k / n:.0%})" if n else f"{impl} -"}
+        )
     return out
 
 
@@ -99,8 +114,14 @@ def load_readings(runs: pd.DataFrame, environment: pd.DataFrame | None = None) -
         readings["cpu_count"] = runs["env_cpu_count"]
     if "cpu_count" not in readings or not {"load_1m_before", "load_1m_after"} & set(readings):
         return pd.DataFrame(columns=["load", "cpu_count"])
-    load = readings[[c for c in ("load_1m_before", "load_1m_after") if c in readings]].apply(pd.to_numeric, errors="coerce").max(axis=1)
-    return pd.DataFrame({"load": load, "cpu_count": pd.to_numeric(readings["cpu_count"], errors="coerce")}, index=runs.index)
+    load = (
+        readings[[c for c in ("load_1m_before", "load_1m_after") if c in readings]]
+        .apply(pd.to_numeric, errors="coerce")
+        .max(axis=1)
+    )
+    return pd.DataFrame(
+        {"load": load, "cpu_count": pd.to_numeric(readings["cpu_count"], errors="coerce")}, index=runs.index
+    )
 
 
 def load_warning(runs: pd.DataFrame, environment: pd.DataFrame | None = None) -> str | None:
@@ -112,9 +133,11 @@ def load_warning(runs: pd.DataFrame, environment: pd.DataFrame | None = None) ->
         return None
     worst = loaded.loc[(loaded["load"] / loaded["cpu_count"]).idxmax()]
     cpus = int(worst["cpu_count"])
-    return (f"timings taken under load: in {len(loaded)} of {len(readings)} runs the 1-minute load average reached up to "
-            f"{worst['load']:.2f} on {cpus} CPU{'s' if cpus != 1 else ''} (above {LOADED} x {cpus} = {LOADED * cpus:.2f}); "
-            "other work shared the machine, so rerun on a quiet one before trusting the speed ratios")
+    return (
+        f"timings taken under load: in {len(loaded)} of {len(readings)} runs the 1-minute load average reached up to "
+        f"{worst['load']:.2f} on {cpus} CPU{'s' if cpus != 1 else ''} (above {LOADED} x {cpus} = {LOADED * cpus:.2f}); "
+        "other work shared the machine, so rerun on a quiet one before trusting the speed ratios"
+    )
 
 
 def hosts_warning(runs: pd.DataFrame) -> str | None:
@@ -122,30 +145,40 @@ def hosts_warning(runs: pd.DataFrame) -> str | None:
     hosts = list(dict.fromkeys(runs["host"].astype(str))) if "host" in runs else []
     if len(hosts) < 2:
         return None
-    return (f"runs from {len(hosts)} hosts ({', '.join(hosts)}): timings from different hosts are not comparable, so speed is shown "
-            "per host; accuracy, convergence and equivalence are comparable across them")
+    return (
+        f"runs from {len(hosts)} hosts ({', '.join(hosts)}): timings from different hosts are not comparable, so speed is shown "
+        "per host; accuracy, convergence and equivalence are comparable across them"
+    )
 
 
-def warnings(runs: pd.DataFrame, complete: bool, sk_mismatches: int, environment: pd.DataFrame | None = None) -> list[str]:
+def warnings(
+    runs: pd.DataFrame, complete: bool, sk_mismatches: int, environment: pd.DataFrame | None = None
+) -> list[str]:
     """What a reader should distrust, most serious first; empty when nothing is wrong."""
     out = []
     if not complete:
         out.append("the sweep is incomplete (interrupted): finish it with --resume")
     bad = runs[runs["status"] != "ok"]
     for status, g in bad.groupby("status", sort=False):
-        where = ", ".join(f"{r.task}/{r.impl}/seed {r.seed}" for r in g.head(4).itertuples()) + (" ..." if len(g) > 4 else "")
+        where = ", ".join(f"{r.task}/{r.impl}/seed {r.seed}" for r in g.head(4).itertuples()) + (
+            " ..." if len(g) > 4 else ""
+        )
         out.append(f"{len(g)} run{'s' if len(g) != 1 else ''} {status}: {where}")
     if sk_mismatches:
         out.append(f"{sk_mismatches} runs where sklearn.metrics disagrees with the harness's own numbers")
     if "parallel_jobs" in runs and (runs["parallel_jobs"] > 1).any():
-        out.append(f"timings were taken with up to {int(runs['parallel_jobs'].max())} runs in parallel: they share the CPU, compare ratios with care")
+        out.append(
+            f"timings were taken with up to {int(runs['parallel_jobs'].max())} runs in parallel: they share the CPU, compare ratios with care"
+        )
     ok = runs[runs["status"] == "ok"]
     if len(ok) and {"t_step_median", "t_step_iqr"} <= set(ok):
         spread = ok["t_step_iqr"].astype(float) / ok["t_step_median"].astype(float)
         noisy = int((spread > NOISY_IQR).sum())
         if noisy:
-            out.append(f"noisy timings: in {noisy} of {len(ok)} runs the step-time IQR exceeds {NOISY_IQR:.0%} of the median "
-                       "(a loaded machine?); rerun on a quiet one before trusting the speed ratios")
+            out.append(
+                f"noisy timings: in {noisy} of {len(ok)} runs the step-time IQR exceeds {NOISY_IQR:.0%} of the median "
+                "(a loaded machine?); rerun on a quiet one before trusting the speed ratios"
+            )
     out += [w for w in (load_warning(runs, environment), hosts_warning(runs)) if w]
     return out
 
@@ -163,8 +196,16 @@ def fastest_by_host(runs: pd.DataFrame, summary: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def verdict(runs: pd.DataFrame, summary: pd.DataFrame, equivalence: pd.DataFrame | None, validation: dict | None,
-            validation_table: pd.DataFrame | None, complete: bool, sk_mismatches: int, environment: pd.DataFrame | None = None) -> dict:
+def verdict(
+    runs: pd.DataFrame,
+    summary: pd.DataFrame,
+    equivalence: pd.DataFrame | None,
+    validation: dict | None,
+    validation_table: pd.DataFrame | None,
+    complete: bool,
+    sk_mismatches: int,
+    environment: pd.DataFrame | None = None,
+) -> dict:
     return {
         "equivalence": equivalence_line(equivalence),
         "validation": validation_line(validation, validation_table),

@@ -35,8 +35,19 @@ def test_layer(benchmark, layer, direction, arrays):
     obj = make()
     obj.forward(X)
     benchmark.group = f"scratch layer {direction}: n={N} width={WIDTH}"
-    info(benchmark, impl="scratch", task=name, n=N, width=WIDTH, dtype="float64", flops=fwd_flops if direction == "forward" else bwd_flops)
-    check_outputs(benchmark(obj.forward if direction == "forward" else obj.backward, X if direction == "forward" else dY), (N, WIDTH))
+    info(
+        benchmark,
+        impl="scratch",
+        task=name,
+        n=N,
+        width=WIDTH,
+        dtype="float64",
+        flops=fwd_flops if direction == "forward" else bwd_flops,
+    )
+    check_outputs(
+        benchmark(obj.forward if direction == "forward" else obj.backward, X if direction == "forward" else dY),
+        (N, WIDTH),
+    )
 
 
 LOSS_INPUTS = {

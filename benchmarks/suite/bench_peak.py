@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.suite.helpers import MATMUL_SIZE as SIZE, info, matmul_operands, pin
+from benchmarks.suite.helpers import MATMUL_SIZE as SIZE
+from benchmarks.suite.helpers import info, matmul_operands, pin
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -20,4 +21,3 @@ def test_matmul_peak(benchmark, dtype):
     info(benchmark, impl="numpy", task="matmul", n=SIZE, width=SIZE, dtype=dtype, flops=2 * SIZE**3, peak=True)
     out = benchmark(np.matmul, A, B)
     assert out.shape == (SIZE, SIZE)
-

@@ -21,8 +21,20 @@ import dataclasses
 import numpy as np
 import pytest
 
-from benchmarks.suite.helpers import (STREAM_ELEMENTS, bytes_step, check_losses, flops_step, info, matmul_peak, pin, stream_bandwidth,
-                                      task_data, triad, triad_bytes, warm_model)
+from benchmarks.suite.helpers import (
+    STREAM_ELEMENTS,
+    bytes_step,
+    check_losses,
+    flops_step,
+    info,
+    matmul_peak,
+    pin,
+    stream_bandwidth,
+    task_data,
+    triad,
+    triad_bytes,
+    warm_model,
+)
 from benchmarks.tasks import synthetic
 from reference_impls import IMPLEMENTATIONS, ModelSpec
 
@@ -35,8 +47,16 @@ WIDE_SIZES, WIDE_ROWS = (784, 512, 512, 10), 8192
 
 def _spec(sizes: tuple[int, ...], dtype: str = "float64", batch_size: int | None = None) -> ModelSpec:
     hidden = len(sizes) - 2
-    return ModelSpec(sizes=sizes, activations=("relu",) * hidden + ("softmax",), loss="categorical_crossentropy",
-                     optimizer="sgd", lr=0.01, dtype=dtype, init="he_uniform", batch_size=batch_size)
+    return ModelSpec(
+        sizes=sizes,
+        activations=("relu",) * hidden + ("softmax",),
+        loss="categorical_crossentropy",
+        optimizer="sgd",
+        lr=0.01,
+        dtype=dtype,
+        init="he_uniform",
+        batch_size=batch_size,
+    )
 
 
 def _minibatch_problem(task: str, batch: int):
@@ -88,8 +108,16 @@ def test_stream_triad(benchmark):
         benchmark.extra_info["bytes_per_s"] = triad_bytes(STREAM_ELEMENTS) / benchmark.stats.stats.median
 
 
-def _full_batch_step(benchmark, regime: str, label: str, sizes: tuple[int, ...], rows: int, dtype: str, impl: str,
-                     memory_bound: bool = False) -> None:
+def _full_batch_step(
+    benchmark,
+    regime: str,
+    label: str,
+    sizes: tuple[int, ...],
+    rows: int,
+    dtype: str,
+    impl: str,
+    memory_bound: bool = False,
+) -> None:
     """One timed full-batch step on synthetic data, its rates against the measured limits."""
     pin()
     spec = _spec(sizes, dtype)
@@ -97,8 +125,17 @@ def _full_batch_step(benchmark, regime: str, label: str, sizes: tuple[int, ...],
     model, prepared = warm_model(impl, spec, X, y)
     benchmark.group = f"regime {regime}: {label} {'-'.join(map(str, sizes))} n={rows} {dtype}"
     flops, traffic = flops_step(sizes, rows), bytes_step(sizes, rows, np.dtype(dtype).itemsize)
-    info(benchmark, impl=impl, mode="harness", task="synthetic", n=rows, width=sizes[1], dtype=dtype, flops=flops,
-         **({"bytes": traffic} if memory_bound else {}))
+    info(
+        benchmark,
+        impl=impl,
+        mode="harness",
+        task="synthetic",
+        n=rows,
+        width=sizes[1],
+        dtype=dtype,
+        flops=flops,
+        **({"bytes": traffic} if memory_bound else {}),
+    )
     check_losses(benchmark(model.run_steps, prepared, 1))
     _rates(benchmark, flops, dtype, traffic=traffic if memory_bound else None)
 

@@ -12,8 +12,19 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.suite.helpers import (check_losses, check_outputs, flops_forward, flops_step, info, mode_info, mode_params, pin, task_data,
-                                      warm_model, warm_model_or_skip)
+from benchmarks.suite.helpers import (
+    check_losses,
+    check_outputs,
+    flops_forward,
+    flops_step,
+    info,
+    mode_info,
+    mode_params,
+    pin,
+    task_data,
+    warm_model,
+    warm_model_or_skip,
+)
 from benchmarks.tasks import synthetic
 from reference_impls import IMPLEMENTATIONS, ModelSpec
 
@@ -30,8 +41,16 @@ def test_step_on_task(benchmark, task, impl, mode):
     t, d = task_data(task)
     model, prepared = warm_model_or_skip(impl, t.spec, d.X_train, d.y_train, mode)
     benchmark.group = f"step: {task} (default model, full batch)"
-    info(benchmark, impl=impl, **mode_info(impl, mode), task=task, n=len(d.X_train), width=t.spec.sizes[1], dtype=t.spec.dtype,
-         flops=flops_step(t.spec.sizes, len(d.X_train)))
+    info(
+        benchmark,
+        impl=impl,
+        **mode_info(impl, mode),
+        task=task,
+        n=len(d.X_train),
+        width=t.spec.sizes[1],
+        dtype=t.spec.dtype,
+        flops=flops_step(t.spec.sizes, len(d.X_train)),
+    )
     check_losses(benchmark(model.run_steps, prepared, 1))
 
 
@@ -42,12 +61,28 @@ def test_step_on_task(benchmark, task, impl, mode):
 def test_step_by_size(benchmark, n, width, dtype, impl, mode):
     """One step of a 10-width-3 network on ``n`` synthetic rows, ``impl`` driven in ``mode``."""
     pin()
-    spec = ModelSpec(sizes=(10, width, 3), activations=("relu", "softmax"), loss="categorical_crossentropy",
-                     optimizer="sgd", lr=0.01, dtype=dtype, init="he_uniform")
+    spec = ModelSpec(
+        sizes=(10, width, 3),
+        activations=("relu", "softmax"),
+        loss="categorical_crossentropy",
+        optimizer="sgd",
+        lr=0.01,
+        dtype=dtype,
+        init="he_uniform",
+    )
     X, y = synthetic(n, 10, 3)
     model, prepared = warm_model_or_skip(impl, spec, X, y, mode)
     benchmark.group = f"step: n={n} width={width} {dtype}"
-    info(benchmark, impl=impl, **mode_info(impl, mode), task="synthetic", n=n, width=width, dtype=dtype, flops=flops_step(spec.sizes, n))
+    info(
+        benchmark,
+        impl=impl,
+        **mode_info(impl, mode),
+        task="synthetic",
+        n=n,
+        width=width,
+        dtype=dtype,
+        flops=flops_step(spec.sizes, n),
+    )
     check_losses(benchmark(model.run_steps, prepared, 1))
 
 
@@ -55,7 +90,9 @@ def test_step_by_size(benchmark, n, width, dtype, impl, mode):
 def test_forward(benchmark, impl):
     pin()
     n, width = 3000, 256
-    spec = ModelSpec(sizes=(10, width, 3), activations=("relu", "softmax"), loss="categorical_crossentropy", init="he_uniform")
+    spec = ModelSpec(
+        sizes=(10, width, 3), activations=("relu", "softmax"), loss="categorical_crossentropy", init="he_uniform"
+    )
     X, y = synthetic(n, 10, 3)
     model, _ = warm_model(impl, spec, X, y)
     benchmark.group = f"forward: n={n} width={width} float64"

@@ -3,9 +3,8 @@ the accuracy and final loss it reached beside its time."""
 
 from __future__ import annotations
 
-import pytest
-
 import numpy as np
+import pytest
 
 from benchmarks.suite.helpers import flops_step, info, pin, task_data
 from reference_impls import IMPLEMENTATIONS, build
@@ -37,7 +36,18 @@ def test_train_to_target(benchmark, task, impl):
     X, y = (d.X_train, d.y_train) if t.target_metric == "train_accuracy" else (d.X_test, d.y_test)
     acc = model.accuracy(X, y)
     final_loss, _ = model.gradients(d.X_train, d.y_train)  # the framework's own loss on the training set
-    info(benchmark, impl=impl, task=task, n=len(d.X_train), width=t.spec.sizes[1], dtype=t.spec.dtype, steps=steps,
-         flops=steps * flops_step(t.spec.sizes, len(d.X_train)), accuracy=acc, final_loss=final_loss, reached_target=bool(acc >= t.target))
+    info(
+        benchmark,
+        impl=impl,
+        task=task,
+        n=len(d.X_train),
+        width=t.spec.sizes[1],
+        dtype=t.spec.dtype,
+        steps=steps,
+        flops=steps * flops_step(t.spec.sizes, len(d.X_train)),
+        accuracy=acc,
+        final_loss=final_loss,
+        reached_target=bool(acc >= t.target),
+    )
     assert np.isfinite(final_loss) and model.predict_proba(X).shape == (len(X), t.spec.sizes[-1])
     assert acc >= t.target, f"{impl} reached {acc:.3f} on {task}, below its target {t.target}"

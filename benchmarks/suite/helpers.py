@@ -103,7 +103,12 @@ def mode_info(impl: str, mode: str) -> dict[str, str]:
 
     cls = implementation_class(impl)
     modes = cls.modes()
-    return {"mode": mode, "mode_description": modes[mode], "declared_modes": ",".join(modes), "eager_baseline": mode == cls.eager_baseline}
+    return {
+        "mode": mode,
+        "mode_description": modes[mode],
+        "declared_modes": ",".join(modes),
+        "eager_baseline": mode == cls.eager_baseline,
+    }
 
 
 def task_data(name: str):

@@ -28,10 +28,19 @@ METRICS = ("accuracy", "final_loss")
 
 def pytest_addoption(parser) -> None:
     group = parser.getgroup("scratchbench")
-    group.addoption("--accuracy-compare-fail", type=float, default=None, metavar="TOL",
-                    help="with --benchmark-compare: fail if a benchmark's accuracy is lower than the compared run's by more than TOL")
-    group.addoption("--scratchbench-csv", default=None, metavar="PATH",
-                    help="write every benchmark's statistics and extra_info (accuracy, final loss, FLOPs, ...) to a CSV file")
+    group.addoption(
+        "--accuracy-compare-fail",
+        type=float,
+        default=None,
+        metavar="TOL",
+        help="with --benchmark-compare: fail if a benchmark's accuracy is lower than the compared run's by more than TOL",
+    )
+    group.addoption(
+        "--scratchbench-csv",
+        default=None,
+        metavar="PATH",
+        help="write every benchmark's statistics and extra_info (accuracy, final loss, FLOPs, ...) to a CSV file",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -39,9 +48,14 @@ def pytest_configure(config) -> None:
     """Before pytest-benchmark reads its options: time only when asked to. Registers the
     suite's ``compiles`` marker (benchmarks of compiling execution modes, whose warm-ups
     compile for seconds: ``-m "not compiles"`` leaves them out)."""
-    config.addinivalue_line("markers", "compiles: a benchmark of a compiling execution mode (warm-up compiles for seconds; -m 'not compiles' leaves it out)")
+    config.addinivalue_line(
+        "markers",
+        "compiles: a benchmark of a compiling execution mode (warm-up compiles for seconds; -m 'not compiles' leaves it out)",
+    )
     opt = config.option
-    if hasattr(opt, "benchmark_disable") and not (getattr(opt, "benchmark_only", False) or getattr(opt, "benchmark_enable", False)):
+    if hasattr(opt, "benchmark_disable") and not (
+        getattr(opt, "benchmark_only", False) or getattr(opt, "benchmark_enable", False)
+    ):
         opt.benchmark_disable = True
 
 
@@ -69,7 +83,9 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 def _benchmarks(config) -> list:
     session = getattr(config, "_benchmarksession", None)
-    return [b for b in (session.benchmarks if session else []) if b and getattr(b, "has_error", False) is False and b.stats]
+    return [
+        b for b in (session.benchmarks if session else []) if b and getattr(b, "has_error", False) is False and b.stats
+    ]
 
 
 @pytest.hookimpl(trylast=True)
@@ -81,11 +97,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if benches:
         tr.write_sep("-", "benchmarks that train: timing beside accuracy and final loss")
         width = max(len(b.name) for b in benches)
-        tr.write_line(f"{'name':<{width}}  {'median (s)':>11}  {'iqr (s)':>9}  {'rounds':>6}  {'accuracy':>8}  {'final loss':>10}  reached target")
+        tr.write_line(
+            f"{'name':<{width}}  {'median (s)':>11}  {'iqr (s)':>9}  {'rounds':>6}  {'accuracy':>8}  {'final loss':>10}  reached target"
+        )
         for b in sorted(benches, key=lambda b: (b.group or "", b.name)):
             s = b.stats
             acc, loss = b.extra_info.get("accuracy", float("nan")), b.extra_info.get("final_loss", float("nan"))
-            tr.write_line(f"{b.name:<{width}}  {s.median:>11.4g}  {s.iqr:>9.3g}  {s.rounds:>6}  {acc:>8.4f}  {loss:>10.4g}  {b.extra_info.get('reached_target', '')}")
+            tr.write_line(
+                f"{b.name:<{width}}  {s.median:>11.4g}  {s.iqr:>9.3g}  {s.rounds:>6}  {acc:>8.4f}  {loss:>10.4g}  {b.extra_info.get('reached_target', '')}"
+            )
     lines = getattr(config, "_scratchbench_regressions", [])
     if lines:
         tr.write_sep("=", f"{len(lines)} regression(s) against the compared run", red=True)
@@ -143,7 +163,11 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         if not getattr(bsession, "compared_mapping", None):
             raise pytest.UsageError("--accuracy-compare-fail needs --benchmark-compare (a saved run to compare with)")
         current = {b.fullname: {"extra_info": b.extra_info} for b in _benchmarks(config)}
-        lines += [f"accuracy: {d}" for mapping in bsession.compared_mapping.values() for d in accuracy_drops(current, mapping, tol)]
+        lines += [
+            f"accuracy: {d}"
+            for mapping in bsession.compared_mapping.values()
+            for d in accuracy_drops(current, mapping, tol)
+        ]
     config._scratchbench_regressions = lines
     if lines:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -7,8 +7,9 @@ nothing is downloaded. MNIST is read from files the user already has (IDX or ``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -59,17 +60,21 @@ class Task:
     def data(self, seed: int = 0) -> Dataset:
         return self.make(seed, **self.params)
 
-    def with_params(self, **params: Any) -> "Task":
+    def with_params(self, **params: Any) -> Task:
         """The same task with other data parameters, each checked against its rule
         (``PARAM_RULES``) so a bad value is named here, not met later as a crash or a
         silently rounded number."""
         unknown = sorted(set(params) - set(self.params))
         if unknown:
-            raise SpecError(f"task {self.name} has no parameter(s) {', '.join(unknown)}; valid: {', '.join(self.params) or 'none'}")
+            raise SpecError(
+                f"task {self.name} has no parameter(s) {', '.join(unknown)}; valid: {', '.join(self.params) or 'none'}"
+            )
         for key, value in params.items():
             rule = PARAM_RULES[key]
             if not rule.accepts(value):
-                raise SpecError(f"[task.{self.name}] {key} must be {rule.wanted}, got {value!r}; e.g. {key} = {rule.example}")
+                raise SpecError(
+                    f"[task.{self.name}] {key} must be {rule.wanted}, got {value!r}; e.g. {key} = {rule.example}"
+                )
         return dataclasses.replace(self, params={**self.params, **params})
 
 
@@ -156,8 +161,10 @@ def _digits(seed: int) -> Dataset:
 
 def _mnist(seed: int, path: str | None, limit: int | None) -> Dataset:
     if not path:
-        raise SpecError('task mnist reads local files and has no path: set one in a config file, [task.mnist] path = "data/mnist.npz", '
-                        "and run scratchbench run --config FILE")
+        raise SpecError(
+            'task mnist reads local files and has no path: set one in a config file, [task.mnist] path = "data/mnist.npz", '
+            "and run scratchbench run --config FILE"
+        )
     X_train, y_train, X_test, y_test = load_mnist(path)
     if limit:
         X_train, y_train = X_train[:limit], y_train[:limit]
@@ -167,21 +174,44 @@ def _mnist(seed: int, path: str | None, limit: int | None) -> Dataset:
 # Seed 001's Keras model: Input(2), Dense(10, relu), Dense(10, relu), Dense(1, sigmoid),
 # binary cross-entropy (151 parameters), here with Adam at lr 0.01 on the full batch.
 GATE_SPEC = ModelSpec(
-    sizes=(2, 10, 10, 1), activations=("relu", "relu", "sigmoid"), loss="binary_crossentropy",
-    optimizer="adam", lr=0.01, eps=1e-7, init="glorot_uniform",
+    sizes=(2, 10, 10, 1),
+    activations=("relu", "relu", "sigmoid"),
+    loss="binary_crossentropy",
+    optimizer="adam",
+    lr=0.01,
+    eps=1e-7,
+    init="glorot_uniform",
 )
 # The cs231n case study's net: 2-64-3, ReLU, softmax, full-batch SGD at lr 1.0.
 SPIRAL_SPEC = ModelSpec(
-    sizes=(2, 64, 3), activations=("relu", "softmax"), loss="categorical_crossentropy",
-    optimizer="sgd", lr=1.0, init="he_uniform",
+    sizes=(2, 64, 3),
+    activations=("relu", "softmax"),
+    loss="categorical_crossentropy",
+    optimizer="sgd",
+    lr=1.0,
+    init="he_uniform",
 )
 TWO_D_SPEC = ModelSpec(
-    sizes=(2, 32, 1), activations=("relu", "sigmoid"), loss="binary_crossentropy",
-    optimizer="adam", lr=0.01, eps=1e-7, batch_size=32, shuffle=True, init="he_uniform",
+    sizes=(2, 32, 1),
+    activations=("relu", "sigmoid"),
+    loss="binary_crossentropy",
+    optimizer="adam",
+    lr=0.01,
+    eps=1e-7,
+    batch_size=32,
+    shuffle=True,
+    init="he_uniform",
 )
 IMAGE_SPEC = ModelSpec(
-    sizes=(64, 64, 10), activations=("relu", "softmax"), loss="categorical_crossentropy",
-    optimizer="adam", lr=0.001, eps=1e-7, batch_size=64, shuffle=True, init="he_uniform",
+    sizes=(64, 64, 10),
+    activations=("relu", "softmax"),
+    loss="categorical_crossentropy",
+    optimizer="adam",
+    lr=0.001,
+    eps=1e-7,
+    batch_size=64,
+    shuffle=True,
+    init="he_uniform",
 )
 
 
@@ -191,28 +221,98 @@ SPIRAL_CHECK_LR = {"sgd": 0.3, "momentum": 0.03, "nesterov": 0.03, "adam": 0.005
 
 
 def _gate_task(name: str) -> Task:
-    return Task(name, f"two-input {name.upper()} truth table (4 rows)", _gate(name), GATE_SPEC, 1.0, 500, check_batch_size=2,
-                check_lr=GATE_CHECK_LR, tags=("gate", "2d"))
+    return Task(
+        name,
+        f"two-input {name.upper()} truth table (4 rows)",
+        _gate(name),
+        GATE_SPEC,
+        1.0,
+        500,
+        check_batch_size=2,
+        check_lr=GATE_CHECK_LR,
+        tags=("gate", "2d"),
+    )
 
 
 TASKS: dict[str, Task] = {
     **{gate: _gate_task(gate) for gate in GATES},
-    "not": Task("not", "one-input NOT truth table (2 rows)", _not, GATE_SPEC.replace(sizes=(1, 10, 10, 1)), 1.0, 500,
-                check_batch_size=1, check_lr=GATE_CHECK_LR, tags=("gate",)),
-    "parity3": Task("parity3", "three-input parity (8 rows): XOR of three bits", _parity,
-                    GATE_SPEC.replace(sizes=(3, 16, 16, 1)), 1.0, 1000, check_batch_size=4, check_lr=GATE_CHECK_LR,
-                    params={"n_bits": 3}, tags=("gate",)),
-    "spiral": Task("spiral", "cs231n spiral, K arms x N points (test: a second draw)", _spiral, SPIRAL_SPEC, 0.95, 2000,
-                   params={"n_per_class": 100, "n_classes": 3, "noise": 0.2}, tags=("2d",)),
-    "moons": Task("moons", "scikit-learn two moons, 80/20 split", _moons, TWO_D_SPEC, 0.95, 200, "test_accuracy",
-                  params={"n_samples": 500, "noise": 0.2}, tags=("2d",)),
-    "circles": Task("circles", "scikit-learn concentric circles, 80/20 split", _circles, TWO_D_SPEC, 0.95, 200, "test_accuracy",
-                    params={"n_samples": 500, "noise": 0.1, "factor": 0.5}, tags=("2d",)),
-    "digits": Task("digits", "scikit-learn 8x8 digits (1,797 images, ships with it), 80/20 split", _digits, IMAGE_SPEC, 0.95, 60,
-                   "test_accuracy", check_batch_size=64),
-    "mnist": Task("mnist", "MNIST 28x28 from local IDX or .npz files (never downloaded)", _mnist,
-                  IMAGE_SPEC.replace(sizes=(784, 128, 10), batch_size=128), 0.97, 5, "test_accuracy", check_batch_size=128,
-                  params={"path": None, "limit": None}, tags=("external",)),
+    "not": Task(
+        "not",
+        "one-input NOT truth table (2 rows)",
+        _not,
+        GATE_SPEC.replace(sizes=(1, 10, 10, 1)),
+        1.0,
+        500,
+        check_batch_size=1,
+        check_lr=GATE_CHECK_LR,
+        tags=("gate",),
+    ),
+    "parity3": Task(
+        "parity3",
+        "three-input parity (8 rows): XOR of three bits",
+        _parity,
+        GATE_SPEC.replace(sizes=(3, 16, 16, 1)),
+        1.0,
+        1000,
+        check_batch_size=4,
+        check_lr=GATE_CHECK_LR,
+        params={"n_bits": 3},
+        tags=("gate",),
+    ),
+    "spiral": Task(
+        "spiral",
+        "cs231n spiral, K arms x N points (test: a second draw)",
+        _spiral,
+        SPIRAL_SPEC,
+        0.95,
+        2000,
+        params={"n_per_class": 100, "n_classes": 3, "noise": 0.2},
+        tags=("2d",),
+    ),
+    "moons": Task(
+        "moons",
+        "scikit-learn two moons, 80/20 split",
+        _moons,
+        TWO_D_SPEC,
+        0.95,
+        200,
+        "test_accuracy",
+        params={"n_samples": 500, "noise": 0.2},
+        tags=("2d",),
+    ),
+    "circles": Task(
+        "circles",
+        "scikit-learn concentric circles, 80/20 split",
+        _circles,
+        TWO_D_SPEC,
+        0.95,
+        200,
+        "test_accuracy",
+        params={"n_samples": 500, "noise": 0.1, "factor": 0.5},
+        tags=("2d",),
+    ),
+    "digits": Task(
+        "digits",
+        "scikit-learn 8x8 digits (1,797 images, ships with it), 80/20 split",
+        _digits,
+        IMAGE_SPEC,
+        0.95,
+        60,
+        "test_accuracy",
+        check_batch_size=64,
+    ),
+    "mnist": Task(
+        "mnist",
+        "MNIST 28x28 from local IDX or .npz files (never downloaded)",
+        _mnist,
+        IMAGE_SPEC.replace(sizes=(784, 128, 10), batch_size=128),
+        0.97,
+        5,
+        "test_accuracy",
+        check_batch_size=128,
+        params={"path": None, "limit": None},
+        tags=("external",),
+    ),
 }
 DEFAULT_TASKS = [*GATES, "spiral"]
 

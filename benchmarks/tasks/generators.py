@@ -40,7 +40,9 @@ def parity(n_bits: int = 3) -> tuple[np.ndarray, np.ndarray]:
     return X, (X.sum(axis=1) % 2).astype(np.int64)
 
 
-def spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, rng: RNG = None) -> tuple[np.ndarray, np.ndarray]:
+def spiral(
+    n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, rng: RNG = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The cs231n "neural networks case study" spiral, exactly as seed 003 writes it.
 
     Class j's points lie at radius ``linspace(0, 1, N)`` and angle

@@ -29,11 +29,17 @@ def read_idx(path: str) -> np.ndarray:
         with opener(path, "rb") as f:
             raw = f.read()
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise SpecError(f"{path} is a damaged or truncated gzip file ({exc or 'ends early'}); download or unpack it again") from None
+        raise SpecError(
+            f"{path} is a damaged or truncated gzip file ({exc or 'ends early'}); download or unpack it again"
+        ) from None
     except OSError as exc:
-        raise SpecError(f"cannot read MNIST file {path} ({exc.strerror or exc}); check the path and its permissions") from None
+        raise SpecError(
+            f"cannot read MNIST file {path} ({exc.strerror or exc}); check the path and its permissions"
+        ) from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES or not 1 <= raw[3] <= 4:
-        raise SpecError(f"{path} is not an IDX file (bad magic number {raw[:4].hex() or 'none'}); give LeCun's MNIST files (or a .npz)")
+        raise SpecError(
+            f"{path} is not an IDX file (bad magic number {raw[:4].hex() or 'none'}); give LeCun's MNIST files (or a .npz)"
+        )
     ndim = raw[3]
     header = 4 + 4 * ndim
     if len(raw) < header:
@@ -42,10 +48,14 @@ def read_idx(path: str) -> np.ndarray:
     dtype = np.dtype(_IDX_DTYPES[raw[2]])
     expected = int(np.prod(shape, dtype=object)) * dtype.itemsize  # Python ints: a garbage header cannot overflow
     if len(raw) - header != expected and expected > len(raw):
-        raise SpecError(f"{path}'s header says shape {shape}, more data than the file holds ({len(raw) - header} bytes); "
-                        "the file is truncated or not MNIST: download it again")
+        raise SpecError(
+            f"{path}'s header says shape {shape}, more data than the file holds ({len(raw) - header} bytes); "
+            "the file is truncated or not MNIST: download it again"
+        )
     if len(raw) - header != expected:
-        raise SpecError(f"{path} holds {len(raw) - header} data bytes; its header {shape} needs {expected}: the file is damaged, download it again")
+        raise SpecError(
+            f"{path} holds {len(raw) - header} data bytes; its header {shape} needs {expected}: the file is damaged, download it again"
+        )
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
 
 
@@ -54,16 +64,22 @@ def _find(folder: str, stem: str) -> str:
         path = os.path.join(folder, name)
         if os.path.exists(path):
             return path
-    raise SpecError(f"MNIST folder {folder!r} has no {stem}[.gz]; it needs the four IDX files {', '.join(IDX_FILES.values())}")
+    raise SpecError(
+        f"MNIST folder {folder!r} has no {stem}[.gz]; it needs the four IDX files {', '.join(IDX_FILES.values())}"
+    )
 
 
 def _prepare(images: np.ndarray, labels: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise SpecError(f"MNIST {what}: expected images (n, rows, cols) and n labels, got {images.shape} and {labels.shape}")
+        raise SpecError(
+            f"MNIST {what}: expected images (n, rows, cols) and n labels, got {images.shape} and {labels.shape}"
+        )
     if not len(images):
         raise SpecError(f"MNIST {what}: the files hold 0 images; give the full MNIST files")
     if not (np.issubdtype(images.dtype, np.number) and np.issubdtype(labels.dtype, np.integer)):
-        raise SpecError(f"MNIST {what}: expected numeric images and integer labels, got {images.dtype} and {labels.dtype}")
+        raise SpecError(
+            f"MNIST {what}: expected numeric images and integer labels, got {images.dtype} and {labels.dtype}"
+        )
     if labels.min() < 0 or labels.max() > 9:
         raise SpecError(f"MNIST {what}: labels must be digits 0..9, got {labels.min()}..{labels.max()}")
     return images.reshape(len(images), -1).astype(np.float64) / 255.0, labels.astype(np.int64)
@@ -79,24 +95,34 @@ def load_mnist(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
         test = _prepare(arrays["test_images"], arrays["test_labels"], "test")
         return (*train, *test)
     if os.path.getsize(path) == 0:
-        raise SpecError(f"{path} is empty (0 bytes); give a .npz with x_train, y_train, x_test, y_test, or a folder of IDX files")
+        raise SpecError(
+            f"{path} is empty (0 bytes); give a .npz with x_train, y_train, x_test, y_test, or a folder of IDX files"
+        )
     try:
         data = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise SpecError(f"{path} is not a .npz archive ({type(exc).__name__}); give a .npz with x_train, y_train, x_test, y_test, "
-                        "or a folder of IDX files") from None
+        raise SpecError(
+            f"{path} is not a .npz archive ({type(exc).__name__}); give a .npz with x_train, y_train, x_test, y_test, "
+            "or a folder of IDX files"
+        ) from None
     if not isinstance(data, np.lib.npyio.NpzFile):
-        raise SpecError(f"{path} holds one array, not a .npz archive of x_train, y_train, x_test, y_test; save it with np.savez")
+        raise SpecError(
+            f"{path} holds one array, not a .npz archive of x_train, y_train, x_test, y_test; save it with np.savez"
+        )
     try:
         with data:
             missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in data]
             if missing:
-                raise SpecError(f"{path} lacks array(s) {', '.join(missing)} (expected x_train, y_train, x_test, y_test)")
+                raise SpecError(
+                    f"{path} lacks array(s) {', '.join(missing)} (expected x_train, y_train, x_test, y_test)"
+                )
             train = _prepare(data["x_train"], data["y_train"], "train")
             test = _prepare(data["x_test"], data["y_test"], "test")
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         if isinstance(exc, SpecError):
             raise
-        raise SpecError(f"cannot read the arrays of {path} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'damaged'}); "
-                        "save them again with np.savez (numeric arrays, no objects)") from None
+        raise SpecError(
+            f"cannot read the arrays of {path} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'damaged'}); "
+            "save them again with np.savez (numeric arrays, no objects)"
+        ) from None
     return (*train, *test)

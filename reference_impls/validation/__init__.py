@@ -20,8 +20,26 @@ The package, one idea per module, in the order data flows:
 - ``result``: the verdict; ``core``: ``validate`` itself.
 """
 
-from .core import DEFAULT_AGAINST, TOLERANCES, Divergence, ValidationResult, as_network, assert_validates, run_network, validate
+from .core import (
+    DEFAULT_AGAINST,
+    TOLERANCES,
+    Divergence,
+    ValidationResult,
+    as_network,
+    assert_validates,
+    run_network,
+    validate,
+)
 from .usercode import UserCodeError
 
-__all__ = ["DEFAULT_AGAINST", "TOLERANCES", "Divergence", "UserCodeError", "ValidationResult", "as_network", "assert_validates",
-           "run_network", "validate"]
+__all__ = [
+    "DEFAULT_AGAINST",
+    "TOLERANCES",
+    "Divergence",
+    "UserCodeError",
+    "ValidationResult",
+    "as_network",
+    "assert_validates",
+    "run_network",
+    "validate",
+]

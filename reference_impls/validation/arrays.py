@@ -8,7 +8,8 @@ from __future__ import annotations
 import inspect
 import re
 import types
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,17 +23,55 @@ from .usercode import Caller, UserCodeError, describe
 
 # ---- arrays held by a container (functional params, black-box attributes) -------------------
 # Arrays a network keeps besides its parameters, never taken for a weight found by shape.
-CACHE_NAMES = {"input", "inputs", "output", "outputs", "x", "y", "z", "a", "cache", "caches", "activations", "zs", "delta",
-               "deltas", "error", "errors", "mask", "binary_mask", "probs", "scores", "last_input", "last_output", "hidden",
-               "velocity", "velocities", "momentum", "momentums", "m", "v", "s", "r", "moment", "moments"}
+CACHE_NAMES = {
+    "input",
+    "inputs",
+    "output",
+    "outputs",
+    "x",
+    "y",
+    "z",
+    "a",
+    "cache",
+    "caches",
+    "activations",
+    "zs",
+    "delta",
+    "deltas",
+    "error",
+    "errors",
+    "mask",
+    "binary_mask",
+    "probs",
+    "scores",
+    "last_input",
+    "last_output",
+    "hidden",
+    "velocity",
+    "velocities",
+    "momentum",
+    "momentums",
+    "m",
+    "v",
+    "s",
+    "r",
+    "moment",
+    "moments",
+}
 MAX_DEPTH = 4
 _TOKEN = re.compile(r"""\.?([A-Za-z_]\w*)|\[(-?\d+)\]|\[['"]([^'"]+)['"]\]""")
 
 
 def _is_cache(name: str) -> bool:
     low = name.lower()
-    return (low in CACHE_NAMES or low.startswith(("d_", "grad", "prev_")) or "grad" in low or "cache" in low
-            or "momentum" in low or (len(name) > 1 and name[0] == "d" and (name[1].isupper() or low[1:] in ("w", "b", "weights", "biases"))))
+    return (
+        low in CACHE_NAMES
+        or low.startswith(("d_", "grad", "prev_"))
+        or "grad" in low
+        or "cache" in low
+        or "momentum" in low
+        or (len(name) > 1 and name[0] == "d" and (name[1].isupper() or low[1:] in ("w", "b", "weights", "biases")))
+    )
 
 
 def _optimizer_like(obj: Any) -> bool:
@@ -46,7 +85,9 @@ def _children(obj: Any) -> Iterator[tuple[str, str, Any]]:
         yield from (("key", str(k), v) for k, v in obj.items())
     elif isinstance(obj, (list, tuple)):
         yield from (("index", str(i), v) for i, v in enumerate(obj))
-    elif hasattr(obj, "__dict__") and not isinstance(obj, (type, types.ModuleType, types.FunctionType, types.MethodType)):
+    elif hasattr(obj, "__dict__") and not isinstance(
+        obj, (type, types.ModuleType, types.FunctionType, types.MethodType)
+    ):
         yield from (("attr", k, v) for k, v in vars(obj).items())
 
 
@@ -81,8 +122,11 @@ class ArraySlots:
                     if isinstance(v, np.ndarray):
                         if v.dtype.kind == "f" and v.ndim in (1, 2) and not (depth and _is_cache(key)):
                             found.append((name, v))
-                    elif id(v) not in seen and not isinstance(v, (str, bytes, int, float, complex)) and not (
-                            depth and _optimizer_like(v)):
+                    elif (
+                        id(v) not in seen
+                        and not isinstance(v, (str, bytes, int, float, complex))
+                        and not (depth and _optimizer_like(v))
+                    ):
                         seen.add(id(v))
                         nxt.append((name, v))
             level = nxt
@@ -93,7 +137,7 @@ class ArraySlots:
         h = self.holder
         if isinstance(h, dict) and name in h:
             return h[name]
-        text = name[len("params"):] if isinstance(h, (list, tuple)) and name.startswith("params[") else name
+        text = name[len("params") :] if isinstance(h, (list, tuple)) and name.startswith("params[") else name
         pos, obj = 0, h
         for m in _TOKEN.finditer(text):
             if m.start() != pos:
@@ -138,7 +182,9 @@ class _Slotted(UserNetwork):
             raise SpecError(f"the {self.style} style needs spec=ModelSpec(...) stating the architecture")
         reader = names if callable(names) else None
         if reader is not None:  # weights=fn(holder) -> [(W, b), ...]: read by the user's own function
-            names = [f"layer {l} {w}" for l in range(len(spec.sizes) - 1) for w in ("W", "b")[: 2 if spec.use_bias else 1]]
+            names = [
+                f"layer {l} {w}" for l in range(len(spec.sizes) - 1) for w in ("W", "b")[: 2 if spec.use_bias else 1]
+            ]
         composites = {slot_name(e): e for e in (names or []) if not isinstance(e, str)}
         self.spec, self.slots = spec, ArraySlots(holder, composites, reader)
         named = [] if reader is not None else self.slots.names()
@@ -146,17 +192,23 @@ class _Slotted(UserNetwork):
             names = [slot_name(e) for e in names]
             per = 2 if spec.use_bias else 1
             if len(names) != per * (len(spec.sizes) - 1):
-                raise SpecError(f"weights= needs {per * (len(spec.sizes) - 1)} names (W{', b' if per == 2 else ''} per layer), got {names}")
+                raise SpecError(
+                    f"weights= needs {per * (len(spec.sizes) - 1)} names (W{', b' if per == 2 else ''} per layer), got {names}"
+                )
             sub = []
             for nm in names:
                 try:
                     value = np.asarray(self.slots.get(nm))
                 except Exception if reader is not None else (KeyError, TypeError, ValueError) as exc:
                     if reader is not None:  # the user's reader: say what it did
-                        raise SpecError(f"weights=: your function raised {type(exc).__name__}: {exc}; it must return "
-                                        "[(W, b), ...], one pair per layer") from None
-                    raise SpecError(f"weights=: nothing at {nm!r}; arrays found: {', '.join(n for n, _ in named) or 'none'} "
-                                    "(paths like 'W1', 'weights[0]', 'layers[1].W', or a nested list of scalar names)") from None
+                        raise SpecError(
+                            f"weights=: your function raised {type(exc).__name__}: {exc}; it must return "
+                            "[(W, b), ...], one pair per layer"
+                        ) from None
+                    raise SpecError(
+                        f"weights=: nothing at {nm!r}; arrays found: {', '.join(n for n, _ in named) or 'none'} "
+                        "(paths like 'W1', 'weights[0]', 'layers[1].W', or a nested list of scalar names)"
+                    ) from None
                 if value.dtype.kind not in "fiu":
                     raise SpecError(f"weights=: {nm!r} is {type(value).__name__}, not an array of numbers")
                 sub.append((nm, value.astype(np.float64)))
@@ -177,7 +229,9 @@ class _Slotted(UserNetwork):
         for l, (w, b) in enumerate(self.pairs):
             W = np.array(self.slots.get(w), copy=True)
             W = W.T if self.layout == "out_in" else W
-            bias = np.array(self.slots.get(b), copy=True).reshape(-1) if b else np.zeros(self.spec.sizes[l + 1], W.dtype)
+            bias = (
+                np.array(self.slots.get(b), copy=True).reshape(-1) if b else np.zeros(self.spec.sizes[l + 1], W.dtype)
+            )
             out.append((W, bias))
         return out
 
@@ -205,31 +259,47 @@ def _copy_params(params: Any) -> Any:
 class Functional(_Slotted):
     style = "arrays and functions"
 
-    def __init__(self, step: Callable, params: Any, spec: ModelSpec, *, returns: str = "auto", forward: Callable | None = None,
-                 weights: Sequence[Any] | Callable | None = None, weight_layout: str | None = None) -> None:
+    def __init__(
+        self,
+        step: Callable,
+        params: Any,
+        spec: ModelSpec,
+        *,
+        returns: str = "auto",
+        forward: Callable | None = None,
+        weights: Sequence[Any] | Callable | None = None,
+        weight_layout: str | None = None,
+    ) -> None:
         if not callable(step):
             raise SpecError("step must be a function step(params, X, y)")
         if not isinstance(params, (dict, list, tuple)):
             raise SpecError(f"params must be a dict or list of arrays, got {type(params).__name__}")
         if returns not in ("auto", "params", "gradients"):
             raise SpecError(f"returns must be 'auto', 'params' or 'gradients', got {returns!r}")
-        self._init = clone((step, _copy_params(params), spec, returns, forward, weights))  # before any step: state and all
+        self._init = clone(
+            (step, _copy_params(params), spec, returns, forward, weights)
+        )  # before any step: state and all
         self.fn, self.params, self.returns, self.forward_fn = step, _copy_params(params), returns, forward
         self._locate(self.params, spec, weights, weight_layout)
         self._optimizer = None
         self._said_ambiguous = False
 
-    def fresh(self) -> "Functional":
+    def fresh(self) -> Functional:
         step, params, spec, returns, forward, weights = clone(self._init)
-        net = Functional(step, params, spec, returns=returns, forward=forward, weights=weights, weight_layout=self.layout)
+        net = Functional(
+            step, params, spec, returns=returns, forward=forward, weights=weights, weight_layout=self.layout
+        )
         net.samples_as, net.notes = self.samples_as, list(self.notes)
         return net
 
     def _same_structure(self, value: Any) -> bool:
         if isinstance(self.params, dict):
             return isinstance(value, dict) and set(value) == set(self.params)
-        return isinstance(value, (list, tuple)) and len(value) == len(self.params) and all(
-            np.shape(a) == np.shape(b) for a, b in zip(value, self.params))
+        return (
+            isinstance(value, (list, tuple))
+            and len(value) == len(self.params)
+            and all(np.shape(a) == np.shape(b) for a, b in zip(value, self.params))
+        )
 
     def _gradient_names(self, grads: Any) -> dict[str, str] | None:
         """``{param name: gradient name}`` when ``grads`` holds one gradient per parameter."""
@@ -261,7 +331,9 @@ class Functional(_Slotted):
         return seen + self._updated(n)
 
     def _forward(self, X, n: int, caller: Caller) -> list[Observed]:
-        out = caller(self.forward_fn, None, _copy_params(self.params), X, where=describe(self.forward_fn), phase="forward")
+        out = caller(
+            self.forward_fn, None, _copy_params(self.params), X, where=describe(self.forward_fn), phase="forward"
+        )
         name = describe(self.forward_fn)
         L = len(self.spec.sizes) - 1
         if isinstance(out, (tuple, list)) and len(out) == 2 * L:  # z1, a1, z2, a2, ...
@@ -277,7 +349,10 @@ class Functional(_Slotted):
             return result, None, None
         if isinstance(result, tuple) and len(result) == 2:
             a, b = result
-            scalar_a, scalar_b = np.ndim(a) == 0 and not isinstance(a, (dict, list, tuple)), np.ndim(b) == 0 and not isinstance(b, (dict, list, tuple))
+            scalar_a, scalar_b = (
+                np.ndim(a) == 0 and not isinstance(a, (dict, list, tuple)),
+                np.ndim(b) == 0 and not isinstance(b, (dict, list, tuple)),
+            )
             if scalar_a or scalar_b:
                 loss, other = (a, b) if scalar_a else (b, a)
                 # (loss, dict keyed like params) is cs231n's ``loss, grads = net.loss(X, y)``:
@@ -285,19 +360,31 @@ class Functional(_Slotted):
                 ambiguous = self.returns == "auto" and self._same_structure(other)
                 if ambiguous and scalar_a and self._gradient_names(other) and not self._said_ambiguous:
                     self._said_ambiguous = True
-                    self.notes.append(f"{where} returns (loss, arrays keyed like params): read as (loss, gradients), "
-                                      "as in cs231n; pass returns='params' if they are the new parameters")
-                if self.returns == "gradients" or (self.returns == "auto" and (scalar_a or not self._same_structure(other))
-                                                   and self._gradient_names(other)):
+                    self.notes.append(
+                        f"{where} returns (loss, arrays keyed like params): read as (loss, gradients), "
+                        "as in cs231n; pass returns='params' if they are the new parameters"
+                    )
+                if self.returns == "gradients" or (
+                    self.returns == "auto"
+                    and (scalar_a or not self._same_structure(other))
+                    and self._gradient_names(other)
+                ):
                     if self._gradient_names(other) is None:
-                        raise UserCodeError(f"{where} returned gradients that do not match params one to one", step=caller.step, where=where, phase="gradient")
+                        raise UserCodeError(
+                            f"{where} returned gradients that do not match params one to one",
+                            step=caller.step,
+                            where=where,
+                            phase="gradient",
+                        )
                     return None, loss, other
                 if self._same_structure(other):
                     return other, loss, None
         raise UserCodeError(
             f"{where} returned {type(result).__name__}; return the new params (same keys as params), "
             "(new params, loss), or (loss, gradients) with returns='gradients'",
-            step=caller.step, where=where, phase="update",
+            step=caller.step,
+            where=where,
+            phase="update",
         )
 
     def _apply(self, grads: Any, seen: list[Observed], n: int, step: int) -> Any:
@@ -314,10 +401,14 @@ class Functional(_Slotted):
                 seen.append(self.observe(("gradient", kind, l), f"{names[pname]}", g, n))
                 key = pname if isinstance(params, dict) else int(pname[7:-1])
                 pairs.append((params[key], g))
-        for (p, g), o in zip(pairs, seen[-len(pairs):]):
+        for (p, g), o in zip(pairs, seen[-len(pairs) :]):
             if np.shape(g) != np.shape(p):  # what was seen is still compared: the shape is the first divergence
-                exc = UserCodeError(f"gradient {o.name} has shape {np.shape(g)} but its parameter has {np.shape(p)}",
-                                    step=step, where=describe(self.fn), phase="gradient")
+                exc = UserCodeError(
+                    f"gradient {o.name} has shape {np.shape(g)} but its parameter has {np.shape(p)}",
+                    step=step,
+                    where=describe(self.fn),
+                    phase="gradient",
+                )
                 exc.seen = seen
                 raise exc
         pairs = [(p, g.astype(p.dtype)) for p, g in pairs]
@@ -326,7 +417,9 @@ class Functional(_Slotted):
 
     def _store(self, new: Any) -> None:
         self.params = _copy_params(new)
-        self.slots = ArraySlots(self.params, self.slots.composites, self.slots.reader)  # the same names, read the same way
+        self.slots = ArraySlots(
+            self.params, self.slots.composites, self.slots.reader
+        )  # the same names, read the same way
 
 
 # ---- 3. a black box with its own training step ----------------------------------------------
@@ -340,14 +433,23 @@ def _is_number(value: Any) -> bool:
     """A plain number (a float, or a 0-d or one-element float array), not a flag or a count."""
     if isinstance(value, (bool, int, np.integer)) or value is None:
         return False
-    return isinstance(value, (float, np.floating)) or (isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind == "f")
+    return isinstance(value, (float, np.floating)) or (
+        isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind == "f"
+    )
 
 
 class BlackBox(_Slotted):
     style = "black box"
 
-    def __init__(self, model: Any, spec: ModelSpec, *, step: Callable | None = None, weights: Sequence[Any] | Callable | None = None,
-                 weight_layout: str | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        spec: ModelSpec,
+        *,
+        step: Callable | None = None,
+        weights: Sequence[Any] | Callable | None = None,
+        weight_layout: str | None = None,
+    ) -> None:
         self.model, self.step_fn = model, step
         self._locate(model, spec, weights, weight_layout)
         if step is None:
@@ -359,7 +461,7 @@ class BlackBox(_Slotted):
             self._check_backward_signature()
         self._init = clone((model, spec, step, weights))  # before any step: the model and the step's own state
 
-    def fresh(self) -> "BlackBox":
+    def fresh(self) -> BlackBox:
         model, spec, step, weights = clone(self._init)
         net = BlackBox(model, spec, step=step, weights=weights, weight_layout=self.layout)
         net.samples_as, net.notes = self.samples_as, list(self.notes)
@@ -374,8 +476,13 @@ class BlackBox(_Slotted):
 
     def _check_backward_signature(self) -> None:
         params = inspect.signature(self.model.backward).parameters
-        unknown = [p for p, v in params.items() if v.default is inspect.Parameter.empty
-                   and v.kind in (v.POSITIONAL_OR_KEYWORD, v.POSITIONAL_ONLY) and p not in X_NAMES + Y_NAMES + LR_NAMES + OUT_NAMES]
+        unknown = [
+            p
+            for p, v in params.items()
+            if v.default is inspect.Parameter.empty
+            and v.kind in (v.POSITIONAL_OR_KEYWORD, v.POSITIONAL_ONLY)
+            and p not in X_NAMES + Y_NAMES + LR_NAMES + OUT_NAMES
+        ]
         if unknown:
             raise SpecError(
                 f"cannot tell what {type(self.model).__name__}.backward's argument(s) {', '.join(unknown)} are; "

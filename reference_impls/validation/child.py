@@ -16,8 +16,9 @@ import os
 import pickle
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -69,10 +70,10 @@ class Board:
     def write(self, slot: int, *fields: Any) -> None:
         data = "\t".join(str(f) for f in fields).encode("utf-8", "replace")[: _SLOT - 1]
         start = slot * _SLOT
-        self.mm[start: start + len(data) + 1] = data + b"\0"
+        self.mm[start : start + len(data) + 1] = data + b"\0"
 
     def read(self, slot: int) -> list[str]:
-        raw = self.mm[slot * _SLOT: (slot + 1) * _SLOT].split(b"\0", 1)[0]
+        raw = self.mm[slot * _SLOT : (slot + 1) * _SLOT].split(b"\0", 1)[0]
         return raw.decode("utf-8", "replace").split("\t") if raw else []
 
     def clear(self) -> None:
@@ -110,8 +111,11 @@ class GuardedCaller(Caller):
     def check(self, name: str, label: str | None) -> None:
         a, pristine = self.data[name]
         if not _same(a, pristine):
-            self._note(f"{label} changed its input {name} in place at step {self.step}" if label else
-                       f"your code changed {name} (the batch handed to it) in place during step {self.step}")
+            self._note(
+                f"{label} changed its input {name} in place at step {self.step}"
+                if label
+                else f"your code changed {name} (the batch handed to it) in place during step {self.step}"
+            )
             self.data[name] = (a, a.copy())  # one report per change
 
     def _note(self, text: str) -> None:
@@ -133,9 +137,16 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def changed_error(text: str, step: int) -> UserCodeError:
-    exc = UserCodeError(text, step=step, where=text.split(" ", 1)[0], phase="data", hints=[
-        "a framework never changes the data or gradient it is handed: compute into a new array (x = x * 2), not in place "
-        "(x *= 2); the frameworks trained on the original data"])
+    exc = UserCodeError(
+        text,
+        step=step,
+        where=text.split(" ", 1)[0],
+        phase="data",
+        hints=[
+            "a framework never changes the data or gradient it is handed: compute into a new array (x = x * 2), not in place "
+            "(x *= 2); the frameworks trained on the original data"
+        ],
+    )
     exc.kind = "changed"
     return exc
 
@@ -143,7 +154,9 @@ def changed_error(text: str, step: int) -> UserCodeError:
 def error_fields(exc: UserCodeError) -> dict[str, Any]:
     """A ``UserCodeError`` as plain data (its constructor's keyword arguments do not pickle)."""
     cause = exc.__context__
-    kind = getattr(exc, "kind", None) or ("memory" if isinstance(cause, MemoryError) else "raised" if cause is not None else None)
+    kind = getattr(exc, "kind", None) or (
+        "memory" if isinstance(cause, MemoryError) else "raised" if cause is not None else None
+    )
     return dict(message=str(exc), step=exc.step, where=exc.where, phase=exc.phase, hints=exc.hints, kind=kind)
 
 
@@ -155,10 +168,20 @@ def rebuild_error(fields: dict[str, Any], seen: list) -> UserCodeError:
 
 def describe_net(net: UserNetwork) -> dict[str, Any]:
     """What the parent's proxy needs to stand in for ``net``."""
-    return dict(style=net.style, spec=net.spec, samples_as=net.samples_as, layout=net.layout, notes=list(net.notes),
-                trains=net.trains, takes_lr=net.takes_lr, dropouts=dict(getattr(net, "dropouts", {})), weights=net.weights(),
-                call_name=net.call_name, steps_per_call=net.steps_per_call,
-                untrained=net.untrained_because() if hasattr(net, "untrained_because") else "")
+    return dict(
+        style=net.style,
+        spec=net.spec,
+        samples_as=net.samples_as,
+        layout=net.layout,
+        notes=list(net.notes),
+        trains=net.trains,
+        takes_lr=net.takes_lr,
+        dropouts=dict(getattr(net, "dropouts", {})),
+        weights=net.weights(),
+        call_name=net.call_name,
+        steps_per_call=net.steps_per_call,
+        untrained=net.untrained_because() if hasattr(net, "untrained_because") else "",
+    )
 
 
 def _die_with_parent() -> None:
@@ -193,7 +216,9 @@ def _flush() -> None:
         pass
 
 
-def serve(conn: Any, recipe: Callable[[], tuple[UserNetwork, Any]], board: Board, memory_mb: int | None, crash_log: int) -> int:
+def serve(
+    conn: Any, recipe: Callable[[], tuple[UserNetwork, Any]], board: Board, memory_mb: int | None, crash_log: int
+) -> int:
     """The child's life: build the network, then answer requests until told to close.
     Returns the exit status (the caller ends the process with the real ``os._exit``)."""
     real_exit = os._exit

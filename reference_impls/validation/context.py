@@ -64,7 +64,9 @@ class Context:
     @property
     def seen(self) -> Seen:
         """This step as a ``Seen`` (only the diverging tensor when no others were handed over)."""
-        return Seen(self.before, self.X, self.y, self.tensors or ({self.key: self.ours} if self.ours is not None else {}))
+        return Seen(
+            self.before, self.X, self.y, self.tensors or ({self.key: self.ours} if self.ours is not None else {})
+        )
 
 
 def close(a: np.ndarray, b: np.ndarray, tol: float = CLOSE) -> bool:

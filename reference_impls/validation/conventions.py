@@ -27,7 +27,11 @@ def convention_words(spec: ModelSpec) -> str:
     scale = {1.0: "", 0.5: "1/2 * ", 2.0: "2 * "}.get(float(spec.loss_scale), f"{spec.loss_scale:g} * ")
     over = "samples and outputs" if spec.loss in ("mse", "binary_crossentropy") and spec.sizes[-1] > 1 else "samples"
     red = f"sum over {over}" if spec.loss_reduction == "sum" else f"mean over {over}"
-    what = {"mse": "(y - y_hat)^2", "binary_crossentropy": "binary cross-entropy", "categorical_crossentropy": "cross-entropy"}[spec.loss]
+    what = {
+        "mse": "(y - y_hat)^2",
+        "binary_crossentropy": "binary cross-entropy",
+        "categorical_crossentropy": "cross-entropy",
+    }[spec.loss]
     return f"{scale}{red} of {what}"
 
 

@@ -19,7 +19,9 @@ def _clone_function(fn: types.FunctionType, memo: dict) -> types.FunctionType:
         return memo[id(fn)]
     cells = None
     if fn.__closure__:
-        cells = tuple(types.CellType(clone(c.cell_contents, memo)) if _filled(c) else types.CellType() for c in fn.__closure__)
+        cells = tuple(
+            types.CellType(clone(c.cell_contents, memo)) if _filled(c) else types.CellType() for c in fn.__closure__
+        )
     new = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, cells)
     new.__kwdefaults__, new.__qualname__, new.__dict__ = fn.__kwdefaults__, fn.__qualname__, dict(fn.__dict__)
     memo[id(fn)] = new

@@ -16,7 +16,8 @@ frameworks on a fresh copy of the network, and said only once it passes.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,12 +36,20 @@ from .result import Divergence, ValidationResult
 from .sandbox import DEFAULT_TIMEOUT, Limits, run_isolated
 from .sandbox import available as sandbox_available
 from .styles import UserNetwork, flat_samples
-from .usercode import UserCodeError
 from .suggestions import try_suggestions
+from .usercode import UserCodeError
 
 DEFAULT_AGAINST = ("torch", "keras")
-__all__ = ["DEFAULT_AGAINST", "TOLERANCES", "Divergence", "ValidationResult", "as_network", "assert_validates", "run_network",
-           "validate"]
+__all__ = [
+    "DEFAULT_AGAINST",
+    "TOLERANCES",
+    "Divergence",
+    "ValidationResult",
+    "as_network",
+    "assert_validates",
+    "run_network",
+    "validate",
+]
 
 
 def _check_dropout(net: UserNetwork, spec: ModelSpec) -> None:
@@ -50,14 +59,25 @@ def _check_dropout(net: UserNetwork, spec: ModelSpec) -> None:
     ours = {i for i in range(len(spec.sizes) - 2) if spec.dropout_rate(i)}
     if theirs != ours:
         where = lambda s: ", ".join(f"hidden layer {i}" for i in sorted(s)) or "no layer"
-        raise SpecError(f"the network has dropout after {where(theirs)} but the spec after {where(ours)}: "
-                        "state dropout=rate (one per hidden layer, 0 where there is none) to match the network")
+        raise SpecError(
+            f"the network has dropout after {where(theirs)} but the spec after {where(ours)}: "
+            "state dropout=rate (one per hidden layer, 0 where there is none) to match the network"
+        )
     if ours and spec.dropout_rng != "shared":
-        raise SpecError("validate feeds your network's own dropout masks to the frameworks: use dropout_rng='shared' (the default)")
+        raise SpecError(
+            "validate feeds your network's own dropout masks to the frameworks: use dropout_rng='shared' (the default)"
+        )
 
 
-def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[str] = DEFAULT_AGAINST,
-                tolerance: float | None = None, suggest: bool = True) -> ValidationResult:
+def run_network(
+    net: UserNetwork,
+    X: Any,
+    y: Any,
+    steps: int,
+    against: Sequence[str] = DEFAULT_AGAINST,
+    tolerance: float | None = None,
+    suggest: bool = True,
+) -> ValidationResult:
     """Validate a network already wrapped in one of the styles (see ``validate``); its
     ``seconds`` split the wall time: start-up (the data, the twins), your code, the twins'
     steps, the comparison, and the diagnosis (with its re-runs)."""
@@ -68,8 +88,9 @@ def run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[
     return result
 
 
-def _run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[str], tolerance: float | None,
-                 suggest: bool) -> ValidationResult:
+def _run_network(
+    net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence[str], tolerance: float | None, suggest: bool
+) -> ValidationResult:
     t0 = time.perf_counter()
     spec = net.spec
     _check_dropout(net, spec)
@@ -83,9 +104,20 @@ def _run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence
     setup = time.perf_counter() - t0
     run = lockstep.run(net, spec, X, y, Xc, yc, twins, steps, tol)
     table = pd.DataFrame(run.rows, columns=["impl", "step", "phase", "tensor", "deviation", "tolerance", "ok"])
-    result = ValidationResult(ok=False, first_divergence=None, diagnosis=[], table=table, spec=spec, style=net.style,
-                              steps=run.steps_done, tolerance=tol, against=tuple(against), not_expressible=skipped,
-                              notes=list(net.notes), seconds={"start-up": setup, **run.seconds})
+    result = ValidationResult(
+        ok=False,
+        first_divergence=None,
+        diagnosis=[],
+        table=table,
+        spec=spec,
+        style=net.style,
+        steps=run.steps_done,
+        tolerance=tol,
+        against=tuple(against),
+        not_expressible=skipped,
+        notes=list(net.notes),
+        seconds={"start-up": setup, **run.seconds},
+    )
     if run.stop:
         result.notes.append(run.stop)
     for form, at in run.loss_forms.items():
@@ -120,11 +152,14 @@ def _run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence
             result.resynced_deviation = worst
             result.notes.append(
                 f"round-off grew through the dynamics past {tol:.0e} by step {ctx.step} (from {run.per_step[0]:.1e} at step 1): "
-                f"not a mismatch; re-synchronised to your weights before every step, the largest deviation is {worst:.1e}")
+                f"not a mismatch; re-synchronised to your weights before every step, the largest deviation is {worst:.1e}"
+            )
             return result
         run = again
         result.first_divergence, ctx = again.first
-        result.notes.append("the deviation grew gradually; re-synchronised before every step, one step still departs (below)")
+        result.notes.append(
+            "the deviation grew gradually; re-synchronised before every step, one step still departs (below)"
+        )
     findings = repeated_steps(ctx, net.call_name) or dx.diagnose(ctx)
     if net.style == "black box" and not [f for f in findings if not f.tentative and f.kind != "unknown"]:
         findings = replaced(ctx, net.call_name) or findings  # only an opaque training call can re-draw its weights
@@ -138,14 +173,34 @@ def _run_network(net: UserNetwork, X: Any, y: Any, steps: int, against: Sequence
 
 
 # ---- the public function -------------------------------------------------------------------
-def as_network(*, layers=None, loss=None, optimizer=None, step=None, params=None, model=None, spec: ModelSpec | None = None,
-               forward=None, returns: str = "auto", weights: Sequence[Any] | Callable | None = None, weight_layout: str | None = None,
-               X: Any = None, y: Any = None, data_layout: str | None = None) -> UserNetwork:
+def as_network(
+    *,
+    layers=None,
+    loss=None,
+    optimizer=None,
+    step=None,
+    params=None,
+    model=None,
+    spec: ModelSpec | None = None,
+    forward=None,
+    returns: str = "auto",
+    weights: Sequence[Any] | Callable | None = None,
+    weight_layout: str | None = None,
+    X: Any = None,
+    y: Any = None,
+    data_layout: str | None = None,
+) -> UserNetwork:
     """Wrap a user's network in its style (exactly one of layers / step / model)."""
-    given = [name for name, v in (("layers", layers), ("step", step if model is None else None), ("model", model)) if v is not None]
+    given = [
+        name
+        for name, v in (("layers", layers), ("step", step if model is None else None), ("model", model))
+        if v is not None
+    ]
     if len(given) != 1:
-        raise SpecError("give exactly one of layers=[...] (layer objects), step=fn with params= (arrays and functions), "
-                        f"or model=obj (a black box); got {', '.join(given) or 'none'}")
+        raise SpecError(
+            "give exactly one of layers=[...] (layer objects), step=fn with params= (arrays and functions), "
+            f"or model=obj (a black box); got {', '.join(given) or 'none'}"
+        )
     if weight_layout not in (None, "in_out", "out_in"):
         raise SpecError(f"weight_layout must be 'in_out' or 'out_in', got {weight_layout!r}")
     if layers is not None:
@@ -157,7 +212,9 @@ def as_network(*, layers=None, loss=None, optimizer=None, step=None, params=None
     elif step is not None and model is None:
         if params is None:
             raise SpecError("the arrays-and-functions style needs params= (the arrays step updates)")
-        net = Functional(step, params, spec, returns=returns, forward=forward, weights=weights, weight_layout=weight_layout)
+        net = Functional(
+            step, params, spec, returns=returns, forward=forward, weights=weights, weight_layout=weight_layout
+        )
     else:
         net = BlackBox(model, spec, step=step, weights=weights, weight_layout=weight_layout)
     if data_layout not in (None, "rows", "columns"):
@@ -166,8 +223,16 @@ def as_network(*, layers=None, loss=None, optimizer=None, step=None, params=None
     return net
 
 
-def prepare(*, X: Any, y: Any, labels: str | None = None, steps_per_call: int = 1, spec: ModelSpec | None = None,
-            data_layout: str | None = None, **network: Any) -> tuple[UserNetwork, tuple[Any, Any]]:
+def prepare(
+    *,
+    X: Any,
+    y: Any,
+    labels: str | None = None,
+    steps_per_call: int = 1,
+    spec: ModelSpec | None = None,
+    data_layout: str | None = None,
+    **network: Any,
+) -> tuple[UserNetwork, tuple[Any, Any]]:
     """The user's network wrapped in its style (``as_network``) and the data as their code
     takes it (``labels``); ``steps_per_call`` updates per call of their training step."""
     if not (isinstance(steps_per_call, int) and steps_per_call >= 1):
@@ -178,11 +243,31 @@ def prepare(*, X: Any, y: Any, labels: str | None = None, steps_per_call: int = 
     return net, (X, y)
 
 
-def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAULT_AGAINST, tolerance: float | None = None,
-             layers=None, loss=None, optimizer=None, step=None, params=None, model=None, spec: ModelSpec | None = None,
-             forward=None, returns: str = "auto", weights: Sequence[Any] | Callable | None = None, weight_layout: str | None = None,
-             data_layout: str | None = None, labels: str | None = None, steps_per_call: int = 1,
-             timeout: float | None = DEFAULT_TIMEOUT, memory: int | None = None, isolate: bool = True) -> ValidationResult:
+def validate(
+    *,
+    X: Any,
+    y: Any,
+    steps: int = 100,
+    against: Sequence[str] = DEFAULT_AGAINST,
+    tolerance: float | None = None,
+    layers=None,
+    loss=None,
+    optimizer=None,
+    step=None,
+    params=None,
+    model=None,
+    spec: ModelSpec | None = None,
+    forward=None,
+    returns: str = "auto",
+    weights: Sequence[Any] | Callable | None = None,
+    weight_layout: str | None = None,
+    data_layout: str | None = None,
+    labels: str | None = None,
+    steps_per_call: int = 1,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory: int | None = None,
+    isolate: bool = True,
+) -> ValidationResult:
     """Check a hand-written network against the frameworks, step by step.
 
     Three ways in (exactly one):
@@ -213,12 +298,29 @@ def validate(*, X: Any, y: Any, steps: int = 100, against: Sequence[str] = DEFAU
         raise SpecError(f"steps must be a positive integer, got {steps!r}")
     if isinstance(against, str):
         against = [a for a in against.split(",") if a]
-    args = dict(layers=layers, loss=loss, optimizer=optimizer, step=step, params=params, model=model, spec=spec, forward=forward,
-                returns=returns, weights=weights, weight_layout=weight_layout, X=X, y=y, data_layout=data_layout, labels=labels,
-                steps_per_call=steps_per_call)
+    args = dict(
+        layers=layers,
+        loss=loss,
+        optimizer=optimizer,
+        step=step,
+        params=params,
+        model=model,
+        spec=spec,
+        forward=forward,
+        returns=returns,
+        weights=weights,
+        weight_layout=weight_layout,
+        X=X,
+        y=y,
+        data_layout=data_layout,
+        labels=labels,
+        steps_per_call=steps_per_call,
+    )
     t0 = time.perf_counter()
     if isolate and sandbox_available():
-        result = run_isolated(lambda: prepare(**args), None, None, steps, tuple(against), tolerance, Limits(timeout, memory))
+        result = run_isolated(
+            lambda: prepare(**args), None, None, steps, tuple(against), tolerance, Limits(timeout, memory)
+        )
     else:
         net, (X, y) = prepare(**args)
         result = run_network(net, X, y, steps, tuple(against), tolerance)

@@ -19,7 +19,9 @@ def canonical_data(spec: ModelSpec, X: Any, y: Any, samples_as: str) -> tuple[np
     n = len(X)
     if spec.loss == "mse":
         k = spec.sizes[-1]
-        if k > 1 and y.ndim == 1 and np.issubdtype(y.dtype, np.integer):  # class indices: squared error on one-hot targets
+        if (
+            k > 1 and y.ndim == 1 and np.issubdtype(y.dtype, np.integer)
+        ):  # class indices: squared error on one-hot targets
             return X, np.eye(k)[y]
         return X, y.reshape(n, -1)
     k = spec.sizes[-1]
@@ -35,7 +37,7 @@ def canonical_data(spec: ModelSpec, X: Any, y: Any, samples_as: str) -> tuple[np
 
 
 def detect_samples_as(spec: ModelSpec, X: Any) -> str:
-    """"rows" when X is (n, features), "columns" when it is (features, n) (seed 001)."""
+    """ "rows" when X is (n, features), "columns" when it is (features, n) (seed 001)."""
     shape = np.shape(flat_samples(np.asarray(X)))
     if len(shape) != 2:
         raise SpecError(f"X must be a 2-d array (or (n, 1, features): one row per sample), got shape {np.shape(X)}")

@@ -74,9 +74,15 @@ def _loss_penalty(ctx: Context) -> list[Finding]:
             cand = spec.replace(**{name: lam for name in changes})
         except ValueError:
             continue
-        out.append(Finding(f"your loss includes an L2 term {lam:.6g} * sum ||P||^2 on {where} (as reg * np.sum(W * W)), "
-                           f"where the spec states {', '.join(f'{n}={getattr(spec, n)}' for n in changes)}",
-                           "penalty_in_loss", cand, tentative=True))
+        out.append(
+            Finding(
+                f"your loss includes an L2 term {lam:.6g} * sum ||P||^2 on {where} (as reg * np.sum(W * W)), "
+                f"where the spec states {', '.join(f'{n}={getattr(spec, n)}' for n in changes)}",
+                "penalty_in_loss",
+                cand,
+                tentative=True,
+            )
+        )
     return out
 
 
@@ -104,6 +110,7 @@ def ratio_pattern(ours: np.ndarray, theirs: np.ndarray) -> str:
     if np.all(np.isnan(r)):
         return f"largest difference {diff:.3g} (the framework's is 0)"
     lo, mid, hi = np.nanmin(r), np.nanmedian(r), np.nanmax(r)
+
     def same(a: np.ndarray) -> bool:
         return bool(np.nanmax(a) - np.nanmin(a) <= 1e-6 * max(1.0, float(np.nanmax(np.abs(a)))))
 
@@ -116,8 +123,10 @@ def ratio_pattern(ours: np.ndarray, theirs: np.ndarray) -> str:
     else:
         how = "varying from element to element"
     agree = float(np.mean(np.sign(ours) == np.sign(theirs)))
-    return (f"ours / theirs element-wise: min {lo:.4g}, median {mid:.4g}, max {hi:.4g}, {how}; signs agree at "
-            f"{agree:.0%} of elements; largest difference {diff:.3g}")
+    return (
+        f"ours / theirs element-wise: min {lo:.4g}, median {mid:.4g}, max {hi:.4g}, {how}; signs agree at "
+        f"{agree:.0%} of elements; largest difference {diff:.3g}"
+    )
 
 
 def _nonfinite(ctx: Context) -> list[Finding]:
@@ -130,16 +139,29 @@ def _nonfinite(ctx: Context) -> list[Finding]:
         logits = ctx.theirs_forward.get(("forward", i - 1))
         big = math.log(np.finfo(spec.dtype).max)
         if act == "softmax" and logits is not None and float(np.max(logits)) > big:
-            return [Finding(
-                f"softmax overflow in {ctx.name} at step {ctx.step}: exp() of logits up to {float(np.max(logits)):.4g} "
-                f"exceeds {spec.dtype}'s range (exp(x) overflows above {big:.1f}) and inf/inf gives NaN; "
-                "subtract each row's max before exp (np.exp(x - x.max(axis=1, keepdims=True))), which leaves softmax unchanged",
-                "softmax_overflow")]
-        return [Finding(f"{ctx.name} became {'NaN' if np.isnan(ctx.raw).any() else 'inf'} at step {ctx.step} where the "
-                        f"framework's is finite (largest framework value {float(np.max(np.abs(ctx.theirs))):.3g})", "nonfinite")]
+            return [
+                Finding(
+                    f"softmax overflow in {ctx.name} at step {ctx.step}: exp() of logits up to {float(np.max(logits)):.4g} "
+                    f"exceeds {spec.dtype}'s range (exp(x) overflows above {big:.1f}) and inf/inf gives NaN; "
+                    "subtract each row's max before exp (np.exp(x - x.max(axis=1, keepdims=True))), which leaves softmax unchanged",
+                    "softmax_overflow",
+                )
+            ]
+        return [
+            Finding(
+                f"{ctx.name} became {'NaN' if np.isnan(ctx.raw).any() else 'inf'} at step {ctx.step} where the "
+                f"framework's is finite (largest framework value {float(np.max(np.abs(ctx.theirs))):.3g})",
+                "nonfinite",
+            )
+        ]
     if ctx.phase == "loss" and spec.loss != "mse":
-        return [Finding(f"the loss is {float(ctx.raw.ravel()[0])} at step {ctx.step}: log(0) from a probability of exactly "
-                        "0 or 1; clip predictions to [1e-7, 1 - 1e-7] before the log, or compute the loss on logits", "log_zero")]
+        return [
+            Finding(
+                f"the loss is {float(ctx.raw.ravel()[0])} at step {ctx.step}: log(0) from a probability of exactly "
+                "0 or 1; clip predictions to [1e-7, 1 - 1e-7] before the log, or compute the loss on logits",
+                "log_zero",
+            )
+        ]
     return [Finding(f"{ctx.name} became non-finite at step {ctx.step} (the framework's is finite)", "nonfinite")]
 
 
@@ -154,17 +176,33 @@ def _shape(ctx: Context) -> list[Finding]:
         if raw.ndim == 2 and raw.shape == (ctx.n, fan_out):
             summed = raw.sum(axis=0)
             target = theirs if kind == "gradient" else None
-            tail = " and its sum over the batch equals the framework's" if target is not None and close(summed, target) else ""
-            return [Finding(
-                f"{ctx.name} has shape {raw.shape}, one row per sample: the bias gradient is not summed over the batch{tail}; "
-                "use np.sum(dvalues, axis=0, keepdims=True)", "bias_not_summed")]
+            tail = (
+                " and its sum over the batch equals the framework's"
+                if target is not None and close(summed, target)
+                else ""
+            )
+            return [
+                Finding(
+                    f"{ctx.name} has shape {raw.shape}, one row per sample: the bias gradient is not summed over the batch{tail}; "
+                    "use np.sum(dvalues, axis=0, keepdims=True)",
+                    "bias_not_summed",
+                )
+            ]
         if raw.ndim == 2 and ctx.n in raw.shape and 1 in raw.shape:
-            return [Finding(
-                f"{ctx.name} has shape {raw.shape} where the bias has {fan_out} values: it is summed over axis=1 (the units) "
-                "instead of axis=0 (the samples); use np.sum(dvalues, axis=0, keepdims=True)", "bias_wrong_axis")]
+            return [
+                Finding(
+                    f"{ctx.name} has shape {raw.shape} where the bias has {fan_out} values: it is summed over axis=1 (the units) "
+                    "instead of axis=0 (the samples); use np.sum(dvalues, axis=0, keepdims=True)",
+                    "bias_wrong_axis",
+                )
+            ]
     if raw.shape == want[::-1] and raw.ndim == 2:
-        return [Finding(f"{ctx.name} has shape {raw.shape}, the transpose of the framework's {want}: "
-                        f"{_transpose_hint(ctx)}", "transposed")]
+        return [
+            Finding(
+                f"{ctx.name} has shape {raw.shape}, the transpose of the framework's {want}: {_transpose_hint(ctx)}",
+                "transposed",
+            )
+        ]
     return [Finding(f"{ctx.name} has shape {raw.shape}; the framework's is {want} at step {ctx.step}", "shape")]
 
 
@@ -179,12 +217,19 @@ def _clipping(ctx: Context) -> list[Finding]:
     if last is None or not (float(np.min(last)) < 1e-7 or float(np.max(last)) > 1 - 1e-7):
         return []
     what = "the loss differs" if ctx.phase == "loss" else f"{ctx.name} differs"
-    why = "" if ctx.phase == "loss" else " (the clipped loss has zero gradient beyond the clip, so less or no gradient flows back)"
-    return [Finding(
-        f"{what} at step {ctx.step} where predicted probabilities reach {float(np.min(last)):.1e}: your loss clips "
-        f"probabilities (to [1e-7, 1 - 1e-7], as the tutorials do){why}, and the frameworks compute cross-entropy on logits "
-        "without clipping; the two agree only while every probability stays inside the clip (smaller weights or inputs)",
-        "clipping")]
+    why = (
+        ""
+        if ctx.phase == "loss"
+        else " (the clipped loss has zero gradient beyond the clip, so less or no gradient flows back)"
+    )
+    return [
+        Finding(
+            f"{what} at step {ctx.step} where predicted probabilities reach {float(np.min(last)):.1e}: your loss clips "
+            f"probabilities (to [1e-7, 1 - 1e-7], as the tutorials do){why}, and the frameworks compute cross-entropy on logits "
+            "without clipping; the two agree only while every probability stays inside the clip (smaller weights or inputs)",
+            "clipping",
+        )
+    ]
 
 
 def _transpose_hint(ctx: Context) -> str:
@@ -200,8 +245,12 @@ def _transposed(ctx: Context) -> list[Finding]:
     if o is None or o.ndim != 2 or o.shape[0] != o.shape[1] or ctx.key[0] != "forward":
         return []
     if close(o, t.T):
-        return [Finding(f"{ctx.name} is the transpose of the framework's (square, so the shapes agree): {_transpose_hint(ctx)}",
-                        "transposed")]
+        return [
+            Finding(
+                f"{ctx.name} is the transpose of the framework's (square, so the shapes agree): {_transpose_hint(ctx)}",
+                "transposed",
+            )
+        ]
     return []
 
 
@@ -213,8 +262,13 @@ def _factor(ctx: Context) -> list[Finding]:
     ours, theirs = ctx.ours, ctx.theirs
     if ctx.phase == "gradient":
         if np.all(ours == 0) and np.any(theirs != 0):
-            return [Finding(f"{ctx.name} is all zeros at step {ctx.step} where the framework's is not: no gradient reaches it "
-                            "(is the backward of a layer above it returning zeros or not called?)", "zero_gradient")]
+            return [
+                Finding(
+                    f"{ctx.name} is all zeros at step {ctx.step} where the framework's is not: no gradient reaches it "
+                    "(is the backward of a layer above it returning zeros or not called?)",
+                    "zero_gradient",
+                )
+            ]
         return []
     c = factor_of(ours, theirs)
     if c is None or math.isclose(c, 1.0, rel_tol=1e-9):
@@ -228,10 +282,20 @@ def _factor(ctx: Context) -> list[Finding]:
     cands = convention_candidates(ctx.spec, ctx.n, c)
     if cands:
         cand = cands[0]
-        return [Finding(f"{head}: your network uses {convention_words(cand)}, the spec {convention_words(ctx.spec)} "
-                        f"(batch of {ctx.n}); {reduction_words(ctx.spec, cand, ctx.n)}", "convention", cand)]
-    return [Finding(f"{head} (one number at one step: compare the loss's formula with the spec's {convention_words(ctx.spec)})",
-                    "factor")]
+        return [
+            Finding(
+                f"{head}: your network uses {convention_words(cand)}, the spec {convention_words(ctx.spec)} "
+                f"(batch of {ctx.n}); {reduction_words(ctx.spec, cand, ctx.n)}",
+                "convention",
+                cand,
+            )
+        ]
+    return [
+        Finding(
+            f"{head} (one number at one step: compare the loss's formula with the spec's {convention_words(ctx.spec)})",
+            "factor",
+        )
+    ]
 
 
 def _penalty_gradient(ctx: Context) -> list[Finding]:
@@ -258,17 +322,22 @@ def _penalty_gradient(ctx: Context) -> list[Finding]:
     yours = have + c / 2  # in the spec's form: yours * ||P||^2, gradient 2 * yours * P
     what = "weights" if which == 0 else "biases"
     if have and math.isclose(c, -have, rel_tol=1e-6):
-        text = (f"the L2 term of {ctx.name}'s gradient at step {ctx.step} is {have:g} * P, the gradient of ({have:g}/2) ||P||^2 "
-                f"(the 0.5 * reg convention); the spec's {name}={have:g} means {have:g} ||P||^2, whose gradient is {2 * have:g} * P")
+        text = (
+            f"the L2 term of {ctx.name}'s gradient at step {ctx.step} is {have:g} * P, the gradient of ({have:g}/2) ||P||^2 "
+            f"(the 0.5 * reg convention); the spec's {name}={have:g} means {have:g} ||P||^2, whose gradient is {2 * have:g} * P"
+        )
     elif have and math.isclose(c, -2 * have, rel_tol=1e-6):
-        text = (f"{ctx.name}'s gradient at step {ctx.step} has no L2 term, though the spec puts {name}={have:g} on layer {l}'s "
-                f"{what}: is the penalty added to the loss but left out of its gradient?")
+        text = (
+            f"{ctx.name}'s gradient at step {ctx.step} has no L2 term, though the spec puts {name}={have:g} on layer {l}'s "
+            f"{what}: is the penalty added to the loss but left out of its gradient?"
+        )
     else:
-        text = (f"{ctx.name}'s gradient at step {ctx.step} carries an L2 term {2 * yours:.6g} * P where the spec's {name}={have:g} "
-                f"gives {2 * have:g} * P: your network penalises layer {l}'s {what} with {yours:.6g} ||P||^2")
+        text = (
+            f"{ctx.name}'s gradient at step {ctx.step} carries an L2 term {2 * yours:.6g} * P where the spec's {name}={have:g} "
+            f"gives {2 * have:g} * P: your network penalises layer {l}'s {what} with {yours:.6g} ||P||^2"
+        )
     if yours < -1e-12:
         return [Finding(text, "penalty_gradient")]
     per_layer[l] = max(yours, 0.0)
     value = per_layer[0] if len(set(per_layer)) == 1 else tuple(per_layer)
     return [Finding(text, "penalty_gradient", spec=spec.replace(**{name: value}))]
-

@@ -30,11 +30,11 @@ from scratch import ACTIVATIONS, get_loss, get_optimizer
 from ..base import optimizer_kwargs
 from ..spec import ModelSpec, SpecError
 from .layered import (
-    gradient_names,
     LayerObjects,
     LossView,
     bias_attr,
     forward_of,
+    gradient_names,
     weight_attr,
 )
 from .usercode import Caller, describe
@@ -55,7 +55,9 @@ def infer_activation(act: Any, width: int, dtype: str) -> tuple[str, float]:
         with np.errstate(all="ignore"):
             out = np.asarray(_forward(copy.deepcopy(act), P.copy()), dtype=np.float64)
     except Exception as exc:
-        raise SpecError(f"could not probe {describe(act)}.forward to infer the activation ({type(exc).__name__}: {exc}); pass spec=") from None
+        raise SpecError(
+            f"could not probe {describe(act)}.forward to infer the activation ({type(exc).__name__}: {exc}); pass spec="
+        ) from None
     if out.shape != P.shape:
         raise SpecError(f"{describe(act)}.forward changed the shape {P.shape} -> {out.shape}; pass spec=")
     neg = P < 0
@@ -64,7 +66,9 @@ def infer_activation(act: Any, width: int, dtype: str) -> tuple[str, float]:
         kwargs = {"alpha": slope} if name == "leaky_relu" else {}
         if np.allclose(out, ACTIVATIONS[name](**kwargs)._f(P.astype(np.float64)), rtol=1e-6, atol=1e-9):
             return name, (slope if name == "leaky_relu" else 0.01)
-    raise SpecError(f"{describe(act)} is none of relu, leaky_relu, sigmoid, tanh, softmax, linear on probe inputs; pass spec=")
+    raise SpecError(
+        f"{describe(act)} is none of relu, leaky_relu, sigmoid, tanh, softmax, linear on probe inputs; pass spec="
+    )
 
 
 LOSS_CANDIDATES = {"softmax": ("categorical_crossentropy",), "sigmoid": ("binary_crossentropy", "mse")}
@@ -92,13 +96,17 @@ def infer_loss(loss: Any, outputs: tuple[str, ...], k: int, y: Any, dtype: str) 
             try:
                 values[given.tobytes()] = _loss_value(loss, given, y)
             except Exception as exc:
-                raise SpecError(f"could not probe {describe(loss)} to infer the loss ({type(exc).__name__}: {exc}); pass spec=") from None
+                raise SpecError(
+                    f"could not probe {describe(loss)} to infer the loss ({type(exc).__name__}: {exc}); pass spec="
+                ) from None
         value = values[given.tobytes()]
         if not math.isfinite(value):  # judged at step 1 ("your loss returned NaN"), not refused here
             return output, LOSS_CANDIDATES.get(output, ("mse",))[0], "mean", 1.0
         P = act(Z.astype(np.float64))
         for name in LOSS_CANDIDATES.get(output, ("mse",)):
-            target = yy.argmax(axis=1) if name == "categorical_crossentropy" and yy.ndim == 2 and yy.shape[1] > 1 else yy
+            target = (
+                yy.argmax(axis=1) if name == "categorical_crossentropy" and yy.ndim == 2 and yy.shape[1] > 1 else yy
+            )
             if name != "categorical_crossentropy":
                 target = target.reshape(len(yy), -1).astype(np.float64)
                 if target.shape[1] != k:
@@ -111,8 +119,10 @@ def infer_loss(loss: Any, outputs: tuple[str, ...], k: int, y: Any, dtype: str) 
                 if math.isclose(value, expected, rel_tol=1e-6):
                     return output, name, reduction, scale
     shown = ", ".join(f"{v:.6g}" for v in values.values())
-    raise SpecError(f"{describe(loss)} gives {shown} on probe inputs, which matches no known loss/reduction "
-                    f"({', '.join(n for o in outputs for n in LOSS_CANDIDATES.get(o, ('mse',)))}); pass spec=")
+    raise SpecError(
+        f"{describe(loss)} gives {shown} on probe inputs, which matches no known loss/reduction "
+        f"({', '.join(n for o in outputs for n in LOSS_CANDIDATES.get(o, ('mse',)))}); pass spec="
+    )
 
 
 ATTRS = {
@@ -134,7 +144,9 @@ def _attr(obj: Any, names: tuple[str, ...]) -> float | None:
     return None
 
 
-def _observe_updates(net: LayerObjects, optimizer: Any, G: np.ndarray, g: np.ndarray, steps: int = 3) -> list[np.ndarray]:
+def _observe_updates(
+    net: LayerObjects, optimizer: Any, G: np.ndarray, g: np.ndarray, steps: int = 3
+) -> list[np.ndarray]:
     """The weight changes of a copy of the first dense layer over ``steps`` updates by a copy
     of the optimizer, with the gradients ``G``, ``g`` stored under every name it may read."""
     layer = copy.deepcopy(net.layers[net.dense[0]])
@@ -197,24 +209,35 @@ def infer_optimizer(net: LayerObjects, dtype: str) -> tuple[dict[str, Any], list
     try:
         deltas = _observe_updates(net, opt, G, g)
     except Exception as exc:  # the user's optimizer on a probe: say so, and how to go on
-        raise SpecError(f"could not probe the optimizer {describe(opt)} ({type(exc).__name__}: {exc}); pass spec=") from None
+        raise SpecError(
+            f"could not probe the optimizer {describe(opt)} ({type(exc).__name__}: {exc}); pass spec="
+        ) from None
     for kind in ("sgd", "adam", "rmsprop", "adagrad"):
         fields = {"optimizer": kind, **found}
         fields.setdefault("lr", _estimated_lr(kind, deltas[0], G))
         for convention in ("pytorch", "keras"):
             if _reproduces({**fields, "convention": convention}, dtype, W, G, deltas):
                 fields["convention"] = convention
-                return fields, [f"optimizer: {kind} " + ", ".join(f"{k}={v:g}" for k, v in fields.items() if isinstance(v, float))
-                                + f" (from {describe(opt)}'s updates on three probe gradients)"]
+                return fields, [
+                    f"optimizer: {kind} "
+                    + ", ".join(f"{k}={v:g}" for k, v in fields.items() if isinstance(v, float))
+                    + f" (from {describe(opt)}'s updates on three probe gradients)"
+                ]
     fields = {"optimizer": "sgd", **found}
     fields.setdefault("lr", _estimated_lr("sgd", deltas[0], G))
-    return fields, [f"optimizer: none of sgd, adam, rmsprop, adagrad reproduces {describe(opt)}'s probe updates; "
-                    f"assumed {fields}: pass spec= stating it"]
+    return fields, [
+        f"optimizer: none of sgd, adam, rmsprop, adagrad reproduces {describe(opt)}'s probe updates; "
+        f"assumed {fields}: pass spec= stating it"
+    ]
 
 
 # The NNFS book's Layer_Dense arguments, and what they are in the spec (same form: l * sum|w|, l * sum w^2).
-PENALTY_ATTRS = {"l1": "weight_regularizer_l1", "l2": "weight_regularizer_l2", "l1_bias": "bias_regularizer_l1",
-                 "l2_bias": "bias_regularizer_l2"}
+PENALTY_ATTRS = {
+    "l1": "weight_regularizer_l1",
+    "l2": "weight_regularizer_l2",
+    "l1_bias": "bias_regularizer_l1",
+    "l2_bias": "bias_regularizer_l2",
+}
 
 
 def infer_dropout(net: LayerObjects, sizes: list[int], dtype: str) -> dict[str, Any]:
@@ -232,15 +255,19 @@ def infer_dropout(net: LayerObjects, sizes: list[int], dtype: str) -> dict[str, 
             try:
                 r = forward_of(layer)(np.ones((256, sizes[l + 1]), dtype))
             except Exception as exc:  # the user's code
-                raise SpecError(f"layers[{i}] ({type(layer).__name__}).forward failed on a probe input: {type(exc).__name__}: {exc}") from None
+                raise SpecError(
+                    f"layers[{i}] ({type(layer).__name__}).forward failed on a probe input: {type(exc).__name__}: {exc}"
+                ) from None
             out = np.asarray(r if isinstance(r, np.ndarray) else getattr(layer, "output", np.zeros(1)), np.float64)
             kept = out[out != 0]
             if kept.size == out.size and np.all(kept == 1):  # rate 0: the identity, and compared as such
                 del net.dropouts[i]
                 continue
             if not kept.size or not np.allclose(kept, kept[0]) or kept[0] <= 1 + 1e-12:
-                raise SpecError(f"layers[{i}] ({type(layer).__name__}) is not inverted dropout (kept units scaled by 1 / (1 - rate)): "
-                                "pass spec=ModelSpec(..., dropout=rate) stating it")
+                raise SpecError(
+                    f"layers[{i}] ({type(layer).__name__}) is not inverted dropout (kept units scaled by 1 / (1 - rate)): "
+                    "pass spec=ModelSpec(..., dropout=rate) stating it"
+                )
             rates[l] = float(f"{1 - 1 / float(kept[0]):.12g}")
     finally:
         np.random.set_state(state)
@@ -283,25 +310,43 @@ def infer_spec(net: LayerObjects, y: Any, per_sample: bool = False) -> tuple[Mod
     outputs = ("softmax", "sigmoid", "linear") if net.ends_dense else (acts[-1],)
     acts[-1], loss, reduction, scale = infer_loss(net.loss, outputs, k, probe_y, dtype)
     applied = " (applied by the loss)" if net.ends_dense and acts[-1] != "linear" else ""
-    notes = [f"sizes {tuple(sizes)} from the weight shapes; activations {', '.join(acts)}{applied} from probe inputs; "
-             f"loss {loss} ({reduction}{'' if scale == 1 else f', x{scale:g}'}) from probe values; dtype {dtype}"]
+    notes = [
+        f"sizes {tuple(sizes)} from the weight shapes; activations {', '.join(acts)}{applied} from probe inputs; "
+        f"loss {loss} ({reduction}{'' if scale == 1 else f', x{scale:g}'}) from probe values; dtype {dtype}"
+    ]
     fields: dict[str, Any] = {"optimizer": "sgd", "lr": 0.01}
     if net.trains and net.optimizer is not None:
         fields, opt_notes = infer_optimizer(net, dtype)
         notes += opt_notes
     elif net.trains:
-        notes.append(f"your layers update themselves inside backward with the learning rate validate hands them: plain SGD, "
-                     f"lr={fields['lr']} (pass spec= to choose another)")
+        notes.append(
+            f"your layers update themselves inside backward with the learning rate validate hands them: plain SGD, "
+            f"lr={fields['lr']} (pass spec= to choose another)"
+        )
     if per_sample:
         fields["batch_size"] = 1
-        notes.append("batch_size 1: your data holds one (1, features) row per sample, as code that trains on one sample at a time keeps it")
+        notes.append(
+            "batch_size 1: your data holds one (1, features) row per sample, as code that trains on one sample at a time keeps it"
+        )
     dense = [net.layers[i] for i in net.dense]
     penalties = infer_penalties(dense)
     if penalties:
         notes.append("penalties from the layers' attributes: " + ", ".join(f"{k}={v}" for k, v in penalties.items()))
     dropout = infer_dropout(net, sizes, dtype)
     if dropout:
-        notes.append(f"dropout {dropout['dropout']} from probing the dropout layers; each step, the masks your layers draw are fed to the frameworks")
-    spec = ModelSpec(sizes=tuple(sizes), activations=tuple(acts), loss=loss, loss_reduction=reduction, loss_scale=scale,
-                     leaky_alpha=alpha, dtype=dtype, **fields, **penalties, **dropout)
+        notes.append(
+            f"dropout {dropout['dropout']} from probing the dropout layers; each step, the masks your layers draw are fed to the frameworks"
+        )
+    spec = ModelSpec(
+        sizes=tuple(sizes),
+        activations=tuple(acts),
+        loss=loss,
+        loss_reduction=reduction,
+        loss_scale=scale,
+        leaky_alpha=alpha,
+        dtype=dtype,
+        **fields,
+        **penalties,
+        **dropout,
+    )
     return spec, notes

@@ -109,7 +109,9 @@ def floor(key: tuple, scales: dict[tuple, float], ref: dict[tuple, Any]) -> floa
     and step (a layer's tensors share their round-off)."""
     value = scales.get(key, 0.0)
     if key[0] == "gradient":
-        value = max([value] + [_amax(ref[("gradient", w, key[2])]) for w in ("W", "b") if ("gradient", w, key[2]) in ref])
+        value = max(
+            [value] + [_amax(ref[("gradient", w, key[2])]) for w in ("W", "b") if ("gradient", w, key[2]) in ref]
+        )
     return value
 
 

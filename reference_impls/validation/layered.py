@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import copy
 import inspect
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,16 @@ from .copies import clone
 from .styles import Observed, UserNetwork, _n_of, flat_samples
 from .usercode import Caller, UserCodeError, describe
 
-FORWARD_NAMES = ("forward", "forward_propagation", "forward_prop", "forward_pass", "feedforward", "feed_forward", "fprop", "call")
+FORWARD_NAMES = (
+    "forward",
+    "forward_propagation",
+    "forward_prop",
+    "forward_pass",
+    "feedforward",
+    "feed_forward",
+    "fprop",
+    "call",
+)
 BACKWARD_NAMES = ("backward", "backward_propagation", "backward_prop", "backward_pass", "backprop", "bprop")
 WEIGHT_NAMES = ("weights", "W", "w", "weight", "kernel", "theta")
 BIAS_NAMES = ("biases", "bias", "b", "bias_weights", "intercept")
@@ -43,12 +53,33 @@ LOSS_VALUE_NAMES = ("calculate", "forward", "loss", "compute", "value", "__call_
 LOSS_GRAD_NAMES = ("backward", "gradient", "grad", "derivative", "prime", "backward_propagation", "delta")
 RESET_NAMES = ("new_pass", "reset", "reset_states", "reset_state", "new_epoch")
 # the labels' parameter names, for telling loss(y_true, y_pred) from loss(y_pred, y_true)
-LABEL_NAMES = ("y", "y_true", "t", "target", "targets", "labels", "label", "actual", "expected", "Y", "y_train", "truth")
+LABEL_NAMES = (
+    "y",
+    "y_true",
+    "t",
+    "target",
+    "targets",
+    "labels",
+    "label",
+    "actual",
+    "expected",
+    "Y",
+    "y_train",
+    "truth",
+)
 
 
 def _array_attr(obj: Any, names: Sequence[str], ndim: tuple[int, ...]) -> str | None:
-    return next((a for a in names if isinstance(getattr(obj, a, None), np.ndarray) and getattr(obj, a).ndim in ndim
-                 and getattr(obj, a).dtype.kind == "f"), None)
+    return next(
+        (
+            a
+            for a in names
+            if isinstance(getattr(obj, a, None), np.ndarray)
+            and getattr(obj, a).ndim in ndim
+            and getattr(obj, a).dtype.kind == "f"
+        ),
+        None,
+    )
 
 
 def weight_attr(layer: Any) -> str | None:
@@ -72,7 +103,11 @@ def method_name(obj: Any, names: Sequence[str]) -> str | None:
 
 def _params(fn: Callable) -> list[inspect.Parameter]:
     try:
-        return [p for p in inspect.signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return [
+            p
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         return []
 
@@ -131,9 +166,10 @@ def dropout_mask(layer: Any, inputs: np.ndarray, output: np.ndarray) -> np.ndarr
 
 
 def dense_layout(weights: list[np.ndarray], biases: list[np.ndarray], n_features: Sequence[int] = ()) -> str:
-    """"in_out" or "out_in" for a chain of dense layers' weight arrays: the layout in which
+    """ "in_out" or "out_in" for a chain of dense layers' weight arrays: the layout in which
     each layer's outputs feed the next layer's inputs, then the one whose first layer takes
     the data's features, then column biases ``(out, 1)`` for ``(out, in)``; else (in, out)."""
+
     def chains(layout: str) -> bool:
         dims = [(W.shape[0], W.shape[1]) if layout == "in_out" else (W.shape[1], W.shape[0]) for W in weights]
         return all(a[1] == b[0] for a, b in zip(dims, dims[1:]))
@@ -165,8 +201,10 @@ class LossView:
         else:
             value, grad = method_name(loss, LOSS_VALUE_NAMES), method_name(loss, LOSS_GRAD_NAMES)
             if value is None:
-                raise SpecError(f"the loss {describe(loss)} has no method computing its value (looked for "
-                                f"{', '.join(LOSS_VALUE_NAMES[:-1])}): pass an object, or (loss, loss_prime) functions")
+                raise SpecError(
+                    f"the loss {describe(loss)} has no method computing its value (looked for "
+                    f"{', '.join(LOSS_VALUE_NAMES[:-1])}): pass an object, or (loss, loss_prime) functions"
+                )
             self.obj, self.value_name, self.grad_name = loss, value, grad
             self.value_fn, self.grad_fn = getattr(loss, value), (getattr(loss, grad) if grad else None)
         self.where = "loss" if self.obj is not None else describe(self.value_fn)
@@ -201,20 +239,41 @@ class LossView:
         if self.grad_fn is None:
             if self.last_grad is not None:
                 return self.last_grad
-            raise UserCodeError(f"the loss {describe(self.loss)} has no gradient method (looked for {', '.join(LOSS_GRAD_NAMES)})",
-                                step=caller.step, where=self.where, phase="gradient")
+            raise UserCodeError(
+                f"the loss {describe(self.loss)} has no gradient method (looked for {', '.join(LOSS_GRAD_NAMES)})",
+                step=caller.step,
+                where=self.where,
+                phase="gradient",
+            )
         r = self._call(self.grad_fn, getattr(self, "grad_name", None), out, y, caller, "gradient")
         if isinstance(r, np.ndarray):
             return r
         stored = getattr(self.obj, "dinputs", None)
         if isinstance(stored, np.ndarray):
             return stored
-        raise UserCodeError(f"{self.where}.{getattr(self.grad_fn, '__name__', 'gradient')} returned nothing and set no self.dinputs",
-                            step=caller.step, where=self.where, phase="gradient")
+        raise UserCodeError(
+            f"{self.where}.{getattr(self.grad_fn, '__name__', 'gradient')} returned nothing and set no self.dinputs",
+            step=caller.step,
+            where=self.where,
+            phase="gradient",
+        )
 
 
-GRAD_NAMES = {"W": ("dweights", "dW", "dw", "d_weights", "grad_W", "grad_w", "grad_weights", "weights_grad", "dkernel"),
-              "b": ("dbiases", "dbias", "db", "d_biases", "d_bias", "grad_b", "grad_bias", "grad_biases", "bias_grad", "biases_grad")}
+GRAD_NAMES = {
+    "W": ("dweights", "dW", "dw", "d_weights", "grad_W", "grad_w", "grad_weights", "weights_grad", "dkernel"),
+    "b": (
+        "dbiases",
+        "dbias",
+        "db",
+        "d_biases",
+        "d_bias",
+        "grad_b",
+        "grad_bias",
+        "grad_biases",
+        "bias_grad",
+        "biases_grad",
+    ),
+}
 
 
 def gradient_names(attr: str, kind: str) -> tuple[str, ...]:
@@ -225,28 +284,43 @@ def gradient_names(attr: str, kind: str) -> tuple[str, ...]:
 class LayerObjects(UserNetwork):
     style = "layer objects"
 
-    def __init__(self, layers: Sequence[Any], loss: Any, optimizer: Any = None, spec: ModelSpec | None = None,
-                 weight_layout: str | None = None, n_features: Sequence[int] = ()) -> None:
+    def __init__(
+        self,
+        layers: Sequence[Any],
+        loss: Any,
+        optimizer: Any = None,
+        spec: ModelSpec | None = None,
+        weight_layout: str | None = None,
+        n_features: Sequence[int] = (),
+    ) -> None:
         self.layers, self.loss, self.optimizer = list(layers), loss, optimizer
         if not self.layers:
             raise SpecError("layers is empty: pass the network's layer objects in order")
         self.lossview = LossView(loss) if loss is not None else None
         self.dense = [i for i, layer in enumerate(self.layers) if is_dense(layer)]
         if not self.dense:
-            raise SpecError("no dense layer among layers: a dense layer holds a 2-d weight array (weights, W, kernel...) and a bias "
-                            "array (biases, bias, b...); for parameters held otherwise (wrapped in objects), pass model=your_net, "
-                            "step=lambda net, X, y: ... and weights=lambda net: [(W, b), ...] (the black-box style)")
+            raise SpecError(
+                "no dense layer among layers: a dense layer holds a 2-d weight array (weights, W, kernel...) and a bias "
+                "array (biases, bias, b...); for parameters held otherwise (wrapped in objects), pass model=your_net, "
+                "step=lambda net, X, y: ... and weights=lambda net: [(W, b), ...] (the black-box style)"
+            )
         self.index = self._scratch_index()
         self.ends_dense = self.dense[-1] == len(self.layers) - 1
         self.notes = []
         self.spec = spec
         dense = [self.layers[i] for i in self.dense]
-        self.layout = weight_layout or dense_layout([getattr(d, weight_attr(d)) for d in dense],
-                                                    [np.asarray(getattr(d, bias_attr(d))) for d in dense], n_features)
+        self.layout = weight_layout or dense_layout(
+            [getattr(d, weight_attr(d)) for d in dense],
+            [np.asarray(getattr(d, bias_attr(d))) for d in dense],
+            n_features,
+        )
         if self.layout == "out_in" and weight_layout is None:
             self.notes.append("the dense layers store weights as (out, in)")
-        self.updates_in_backward = all(takes_lr(getattr(self.layers[i], method_name(self.layers[i], BACKWARD_NAMES) or "", None))
-                                       for i in self.dense if method_name(self.layers[i], BACKWARD_NAMES))
+        self.updates_in_backward = all(
+            takes_lr(getattr(self.layers[i], method_name(self.layers[i], BACKWARD_NAMES) or "", None))
+            for i in self.dense
+            if method_name(self.layers[i], BACKWARD_NAMES)
+        )
         if self.updates_in_backward and optimizer is None:
             self.takes_lr = True
         self._bias_shapes = [np.shape(getattr(d, bias_attr(d))) for d in dense]
@@ -280,7 +354,7 @@ class LayerObjects(UserNetwork):
             raise SpecError("a dropout layer follows the output layer: dropout goes after a hidden layer's activation")
         return index
 
-    def fresh(self) -> "LayerObjects":
+    def fresh(self) -> LayerObjects:
         layers, loss, optimizer = clone(self._pristine)
         layout, n_features = self._init
         net = LayerObjects(layers, loss, optimizer, self.spec, layout or self.layout, n_features)
@@ -293,7 +367,11 @@ class LayerObjects(UserNetwork):
 
     def untrained_because(self) -> str:
         """Why the network cannot take a training step ('' when it can)."""
-        lacking = [f"layers[{i}] ({type(layer).__name__})" for i, layer in enumerate(self.layers) if not method_name(layer, BACKWARD_NAMES)]
+        lacking = [
+            f"layers[{i}] ({type(layer).__name__})"
+            for i, layer in enumerate(self.layers)
+            if not method_name(layer, BACKWARD_NAMES)
+        ]
         if lacking:
             return f"{', '.join(lacking)} {'has' if len(lacking) == 1 else 'have'} no backward method ({', '.join(BACKWARD_NAMES[:3])}...)"
         if self.lossview is None:
@@ -322,7 +400,9 @@ class LayerObjects(UserNetwork):
         if not isinstance(value, np.ndarray):
             raise UserCodeError(
                 f"{where} returned nothing and set no self.{attr}: return the result or store it in self.{attr}",
-                step=caller.step, where=where, phase=phase,
+                step=caller.step,
+                where=where,
+                phase=phase,
             )
         return value
 
@@ -338,13 +418,18 @@ class LayerObjects(UserNetwork):
             if i in self.dropouts:
                 mask = dropout_mask(layer, inputs, out)
                 masks[self.dropouts[i]] = mask.T if self.samples_as == "columns" else mask
-            elif i in self.index and not any(d < i for d in self.dropouts):  # the frameworks' layer outputs are dropout-free
+            elif i in self.index and not any(
+                d < i for d in self.dropouts
+            ):  # the frameworks' layer outputs are dropout-free
                 seen.append(self.observe(("forward", self.index[i]), f"layers[{i}].output", out, n))
         self.masks = masks if self.dropouts else None
         return out
 
     def step(self, X, y, caller: Caller) -> list[Observed]:
-        X, y = flat_samples(X), flat_samples(y)  # the layers take a batch as rows, even when the data is kept (n, 1, features)
+        X, y = (
+            flat_samples(X),
+            flat_samples(y),
+        )  # the layers take a batch as rows, even when the data is kept (n, 1, features)
         n = _n_of(X, self.samples_as)
         seen: list[Observed] = []
         out = self._forward(X, caller, n, seen)
@@ -367,9 +452,13 @@ class LayerObjects(UserNetwork):
         for l in range(len(self.dense)):
             layer, w, b = self._dense(l)
             for kind, attr in (("W", w), ("b", b)):
-                grad = next((g for g in gradient_names(attr, kind) if isinstance(getattr(layer, g, None), np.ndarray)), None)
+                grad = next(
+                    (g for g in gradient_names(attr, kind) if isinstance(getattr(layer, g, None), np.ndarray)), None
+                )
                 if grad is not None:
-                    seen.append(self.observe(("gradient", kind, l), f"layers[{self.dense[l]}].{grad}", getattr(layer, grad), n))
+                    seen.append(
+                        self.observe(("gradient", kind, l), f"layers[{self.dense[l]}].{grad}", getattr(layer, grad), n)
+                    )
         if self.optimizer is not None:
             try:
                 self._update(caller)
@@ -396,5 +485,7 @@ class LayerObjects(UserNetwork):
         else:
             raise UserCodeError(
                 f"the optimizer ({describe(opt)}) has neither update_params(layer) nor step()",
-                step=caller.step, where="optimizer", phase="update",
+                step=caller.step,
+                where="optimizer",
+                phase="update",
             )

@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -50,16 +51,21 @@ class Twin:
         self.prepared = self.model.prepare(X, y)
         self.X, self.y = self.model.check_data(X, y)
 
-    def step(self, rows, wanted: set[str], start: Weights | None = None, masks: list | None = None,
-             repeat: int = 1) -> dict[tuple, Any]:
+    def step(
+        self, rows, wanted: set[str], start: Weights | None = None, masks: list | None = None, repeat: int = 1
+    ) -> dict[tuple, Any]:
         """Tensors of the next step on ``rows`` (the batch the user's code was handed), from
         ``start`` when given (re-synchronised: the twin's optimizer state is kept), with
         ``masks`` (the user's dropout masks of this step) when given; ``repeat`` updates on
         that batch (a training call that loops over it by itself)."""
         self.model._batch = lambda n, t: rows  # the twin trains on exactly the rows the user's code was handed
-        self.model.given_masks = None if masks is None else [None if m is None else np.asarray(m, self.model.dtype) for m in masks]
+        self.model.given_masks = (
+            None if masks is None else [None if m is None else np.asarray(m, self.model.dtype) for m in masks]
+        )
         if start is not None:
-            self.model.load_weights([(np.asarray(W, self.model.dtype), np.asarray(b, self.model.dtype)) for W, b in start])
+            self.model.load_weights(
+                [(np.asarray(W, self.model.dtype), np.asarray(b, self.model.dtype)) for W, b in start]
+            )
         Xb, yb = self.X[rows], self.y[rows]
         out: dict[tuple, Any] = {}
         if "forward" in wanted or "loss" in wanted:
@@ -83,7 +89,9 @@ class Run:
     error: UserCodeError | None
     steps_done: int
     per_step: list[float]
-    loss_forms: dict[str, set] = field(default_factory=dict)  # steps whose loss matched only in another form (LOSS_FORMS)
+    loss_forms: dict[str, set] = field(
+        default_factory=dict
+    )  # steps whose loss matched only in another form (LOSS_FORMS)
     stop: str | None = None  # why the run stopped before its last step
     seconds: dict[str, float] = field(default_factory=dict)  # your code / twins / comparison
 
@@ -113,11 +121,11 @@ def _clipped_loss(spec: ModelSpec, ref: dict, y: np.ndarray) -> np.ndarray | Non
 # each accepted when it explains the user's loss exactly, and then said.
 LOSS_FORMS = {
     "clipped": "with the framework's probabilities clipped to [1e-7, 1 - 1e-7] as your loss clips them "
-               "(the frameworks' loss on logits is unclipped; gradients are unaffected)",
+    "(the frameworks' loss on logits is unclipped; gradients are unaffected)",
     "penalised": "as the data loss plus the spec's L1/L2 penalty at the step's weights: your loss includes the "
-                 "regularization term, the frameworks report the data loss (gradients and updates are compared as they are)",
+    "regularization term, the frameworks report the data loss (gradients and updates are compared as they are)",
     "clipped, penalised": "as the clipped data loss plus the spec's L1/L2 penalty (your loss clips probabilities and "
-                          "includes the regularization term)",
+    "includes the regularization term)",
 }
 
 
@@ -127,7 +135,9 @@ def _loss_forms(spec: ModelSpec, ref: dict, y: np.ndarray, before: Weights) -> d
     clipped = _clipped_loss(spec, ref, y) if spec.loss != "mse" else None
     if clipped is not None:
         forms["clipped"] = clipped
-    extra = penalty(spec, before) + spec.weight_decay / 2 * sum(float(np.square(W).sum() + np.square(b).sum()) for W, b in before)
+    extra = penalty(spec, before) + spec.weight_decay / 2 * sum(
+        float(np.square(W).sum() + np.square(b).sum()) for W, b in before
+    )
     if extra and ("loss",) in ref:
         forms["penalised"] = np.asarray(ref[("loss",)]) + extra
         if clipped is not None:
@@ -141,8 +151,18 @@ def _order(o: Observed) -> tuple:
     return (PHASES.index(phase), (o.key[2], o.key[1]) if phase in ("gradient", "update") else o.key[1:])
 
 
-def run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: np.ndarray, twins: list[Twin],
-         steps: int, tol: float, resync: bool = False) -> Run:
+def run(
+    net: UserNetwork,
+    spec: ModelSpec,
+    X: Any,
+    y: Any,
+    Xc: np.ndarray,
+    yc: np.ndarray,
+    twins: list[Twin],
+    steps: int,
+    tol: float,
+    resync: bool = False,
+) -> Run:
     """Up to ``steps`` steps in lock-step; ``Run.seconds`` splits the time between the user's
     code, the framework twins and the comparison (the rest)."""
     seconds = {"your code": 0.0, "twins": 0.0}
@@ -153,8 +173,19 @@ def run(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: n
     return result
 
 
-def _steps(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc: np.ndarray, twins: list[Twin],
-           steps: int, tol: float, resync: bool, seconds: dict[str, float]) -> Run:
+def _steps(
+    net: UserNetwork,
+    spec: ModelSpec,
+    X: Any,
+    y: Any,
+    Xc: np.ndarray,
+    yc: np.ndarray,
+    twins: list[Twin],
+    steps: int,
+    tol: float,
+    resync: bool,
+    seconds: dict[str, float],
+) -> Run:
     clock = time.perf_counter
     caller = Caller()
     rows_out: list[dict] = []
@@ -199,16 +230,42 @@ def _steps(net: UserNetwork, spec: ModelSpec, X: Any, y: Any, Xc: np.ndarray, yc
                             loss_forms.setdefault(form, set()).add(k)
                             break
                 worst = max(worst, dev)
-                rows_out.append(dict(impl=twin.impl, step=k, phase=o.key[0], tensor=o.name, deviation=dev, tolerance=tol, ok=dev <= tol))
+                rows_out.append(
+                    dict(
+                        impl=twin.impl,
+                        step=k,
+                        phase=o.key[0],
+                        tensor=o.name,
+                        deviation=dev,
+                        tolerance=tol,
+                        ok=dev <= tol,
+                    )
+                )
                 if o.key == ("loss",):
                     loss_ok = loss_ok and dev <= tol
                 if first is None and not dev <= tol:
-                    ctx = dx.Context(spec, twin.impl, k, o.key[0], o.key, o.name, o.raw, o.value, np.asarray(ref[o.key]), before,
-                                     Xc[rows], yc[rows], {x.key: x.value for x in seen if x.key[0] == "gradient" and x.value is not None},
-                                     {key: v for key, v in ref.items() if key[0] == "gradient"},
-                                     {key: v for key, v in ref.items() if key[0] == "forward"}, list(lr_history),
-                                     loss_matched=any(x.key == ("loss",) and not x.derived for x in seen) and loss_ok,
-                                     lr_given=net.takes_lr, tensors=dx.exposed(seen), optimizer=shadow.snapshot())
+                    ctx = dx.Context(
+                        spec,
+                        twin.impl,
+                        k,
+                        o.key[0],
+                        o.key,
+                        o.name,
+                        o.raw,
+                        o.value,
+                        np.asarray(ref[o.key]),
+                        before,
+                        Xc[rows],
+                        yc[rows],
+                        {x.key: x.value for x in seen if x.key[0] == "gradient" and x.value is not None},
+                        {key: v for key, v in ref.items() if key[0] == "gradient"},
+                        {key: v for key, v in ref.items() if key[0] == "forward"},
+                        list(lr_history),
+                        loss_matched=any(x.key == ("loss",) and not x.derived for x in seen) and loss_ok,
+                        lr_given=net.takes_lr,
+                        tensors=dx.exposed(seen),
+                        optimizer=shadow.snapshot(),
+                    )
                     theirs = np.asarray(ref[o.key])
                     shown = in_user_layout(o.raw, o.value, theirs)
                     first = (Divergence(k, o.key[0], o.worst_name(theirs), twin.impl, o.raw, shown, dev, tol), ctx)

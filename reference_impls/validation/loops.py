@@ -30,7 +30,11 @@ def _updates(ctx: Context, per_sample: bool):
     for k in range(1, MAX_UPDATES + 1):
         rows = [(k - 1) % n] if per_sample else slice(None)
         grads = oracle.gradients(spec, weights, ctx.X[rows], ctx.y[rows])
-        pairs = [(p, np.asarray(g, np.float64).reshape(p.shape)) for (W, b), (dW, db) in zip(weights, grads) for p, g in ((W, dW), (b, db))]
+        pairs = [
+            (p, np.asarray(g, np.float64).reshape(p.shape))
+            for (W, b), (dW, db) in zip(weights, grads)
+            for p, g in ((W, dW), (b, db))
+        ]
         with np.errstate(all="ignore"):
             opt.step(pairs)
         yield k, weights
@@ -43,7 +47,7 @@ def repeated_steps(ctx: Context, where: str) -> list[Finding]:
         return []
     l, which = ctx.key[2], 0 if ctx.key[1] == "W" else 1
     n = len(ctx.X)
-    for per_sample in ((False, True) if n > 1 else (False,)):
+    for per_sample in (False, True) if n > 1 else (False,):
         for k, weights in _updates(ctx, per_sample):
             if not np.all(np.isfinite(weights[l][which])):
                 break
@@ -53,19 +57,35 @@ def repeated_steps(ctx: Context, where: str) -> list[Finding]:
             if k % n and per_sample:
                 continue
             if per_sample and k == n:
-                return [Finding(f"one call of {where} trained on the {n} samples it was given one at a time, {n} updates "
-                                "(per-sample SGD, as a loop over the samples inside the call): that is batch_size=1; "
-                                "validate then hands your code one sample per call", "per_sample_loop",
-                                ctx.spec.replace(batch_size=1, shuffle=False), tentative=True)]
+                return [
+                    Finding(
+                        f"one call of {where} trained on the {n} samples it was given one at a time, {n} updates "
+                        "(per-sample SGD, as a loop over the samples inside the call): that is batch_size=1; "
+                        "validate then hands your code one sample per call",
+                        "per_sample_loop",
+                        ctx.spec.replace(batch_size=1, shuffle=False),
+                        tentative=True,
+                    )
+                ]
             if per_sample:
-                return [Finding(f"one call of {where} made {k} updates, {epochs} passes over its {n} samples one at a time: "
-                                f"your training loop runs its own epochs ({epochs}, hard-coded?) over per-sample steps; use "
-                                f"batch_size=1 in the spec and pass steps_per_call={epochs} (or make the count a parameter "
-                                "and have the step validate calls run one)", "repeated_steps")]
-            return [Finding(f"one call of {where} made {k} updates on the batch it was given where validate expects one: "
-                            f"your training loop runs its own epochs ({k}, hard-coded?); pass steps_per_call={k}, or make the "
-                            "count a parameter and have the step validate calls run one "
-                            "(e.g. step=lambda net, X, y: net.train(X, y, epochs=1))", "repeated_steps")]
+                return [
+                    Finding(
+                        f"one call of {where} made {k} updates, {epochs} passes over its {n} samples one at a time: "
+                        f"your training loop runs its own epochs ({epochs}, hard-coded?) over per-sample steps; use "
+                        f"batch_size=1 in the spec and pass steps_per_call={epochs} (or make the count a parameter "
+                        "and have the step validate calls run one)",
+                        "repeated_steps",
+                    )
+                ]
+            return [
+                Finding(
+                    f"one call of {where} made {k} updates on the batch it was given where validate expects one: "
+                    f"your training loop runs its own epochs ({k}, hard-coded?); pass steps_per_call={k}, or make the "
+                    "count a parameter and have the step validate calls run one "
+                    "(e.g. step=lambda net, X, y: net.train(X, y, epochs=1))",
+                    "repeated_steps",
+                )
+            ]
     return []
 
 
@@ -78,12 +98,19 @@ def replaced(ctx: Context, where: str) -> list[Finding]:
         return []
     l, which = ctx.key[2], 0 if ctx.key[1] == "W" else 1
     start = np.asarray(ctx.before[l][which], np.float64)
-    ours, theirs = (np.asarray(ctx.ours, np.float64) - start).ravel(), (np.asarray(ctx.theirs, np.float64) - start).ravel()
+    ours, theirs = (
+        (np.asarray(ctx.ours, np.float64) - start).ravel(),
+        (np.asarray(ctx.theirs, np.float64) - start).ravel(),
+    )
     size, step = float(np.max(np.abs(ours))), float(np.max(np.abs(theirs)))
     if not step or size < 20 * step or factor_of(ours, theirs) is not None:
         return []
-    return [Finding(f"one call of {where} changed {ctx.name} by up to {size:.3g} where one step from the same weights moves it "
-                    f"by up to {step:.3g} ({size / step:.0f}x), and not along it: no update from the weights before the call "
-                    "gives this; does the call re-draw its weights first (an initializer inside fit)? validate needs each "
-                    "call to continue from the weights the last one left", "replaced")]
-
+    return [
+        Finding(
+            f"one call of {where} changed {ctx.name} by up to {size:.3g} where one step from the same weights moves it "
+            f"by up to {step:.3g} ({size / step:.0f}x), and not along it: no update from the weights before the call "
+            "gives this; does the call re-draw its weights first (an initializer inside fit)? validate needs each "
+            "call to continue from the weights the last one left",
+            "replaced",
+        )
+    ]

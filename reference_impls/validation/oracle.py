@@ -9,8 +9,8 @@ reproduces a network trained with a penalty. The hypotheses themselves are in ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -54,8 +54,12 @@ class Hooks:
     weight_grad: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     layers: frozenset[int] = frozenset()
     updates_inside: bool = False
-    scale: Callable[[int, int, int], float] | None = None  # (layer, 0 for W / 1 for b, batch rows) -> factor on the data part
-    bias_grad: Callable[[np.ndarray], np.ndarray] | None = None  # delta -> the bias gradient, for the layers in ``layers``
+    scale: Callable[[int, int, int], float] | None = (
+        None  # (layer, 0 for W / 1 for b, batch rows) -> factor on the data part
+    )
+    bias_grad: Callable[[np.ndarray], np.ndarray] | None = (
+        None  # delta -> the bias gradient, for the layers in ``layers``
+    )
 
 
 CORRECT = Hooks()
@@ -97,8 +101,9 @@ def penalty_gradients(spec: ModelSpec, weights: Weights) -> Weights:
     return out
 
 
-def gradients(spec: ModelSpec, weights: Weights, X: np.ndarray, y: np.ndarray, hooks: Hooks = CORRECT,
-              lr: float = 0.0) -> Weights:
+def gradients(
+    spec: ModelSpec, weights: Weights, X: np.ndarray, y: np.ndarray, hooks: Hooks = CORRECT, lr: float = 0.0
+) -> Weights:
     """``[(dL/dW, dL/db), ...]`` of the spec's loss and penalties on one batch, as ``hooks``
     compute it (``lr``: the step's learning rate, for ``updates_inside``)."""
     zs, acts = forward(spec, weights, X)

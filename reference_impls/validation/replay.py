@@ -12,8 +12,8 @@ is the state the user's optimizer had then.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -68,8 +68,11 @@ def apply(opt: Optimizer, before: Weights, grads: Weights, skip: frozenset[int] 
     """The weights after one step of ``opt`` from ``before`` (copied); parameter i (2 l for
     W, 2 l + 1 for b) in ``skip`` keeps its value."""
     new = [(np.array(W, np.float64), np.array(b, np.float64)) for W, b in before]
-    pairs = [(p, np.asarray(g, np.float64).reshape(p.shape))
-             for (W, b), (gW, gb) in zip(new, grads) for p, g in ((W, gW), (b, gb))]
+    pairs = [
+        (p, np.asarray(g, np.float64).reshape(p.shape))
+        for (W, b), (gW, gb) in zip(new, grads)
+        for p, g in ((W, gW), (b, gb))
+    ]
     with np.errstate(all="ignore"):
         opt.step(pairs)
     for i in skip:
@@ -96,8 +99,11 @@ class Trial:
 
 def optimizer_for(ctx: Context, trial: Trial = Trial("")) -> Optimizer:
     """The optimizer as the trial's network has it before the diverging step."""
-    opt = copy.deepcopy(ctx.optimizer) if ctx.optimizer is not None else get_optimizer(
-        ctx.spec.optimizer, **optimizer_kwargs(ctx.spec))
+    opt = (
+        copy.deepcopy(ctx.optimizer)
+        if ctx.optimizer is not None
+        else get_optimizer(ctx.spec.optimizer, **optimizer_kwargs(ctx.spec))
+    )
     base = type(opt)
     body: dict = {}
     if trial.update is not None:
@@ -114,9 +120,11 @@ def optimizer_for(ctx: Context, trial: Trial = Trial("")) -> Optimizer:
 def _for_some(wrong: Callable, right: Callable, only: frozenset[int]) -> Callable:
     """An ``_update`` that is ``wrong`` for the parameters in ``only`` (one line of a hand-written
     update is wrong, for the weights or for the biases) and ``right`` for the rest."""
+
     def _update(self, state, p, g, lr):
         i = next(j for j, s in self.state.items() if s is state)
         (wrong if i in only else right)(self, state, p, g, lr)
+
     return _update
 
 

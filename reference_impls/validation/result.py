@@ -28,8 +28,10 @@ class Divergence:
     tolerance: float
 
     def __str__(self) -> str:
-        return (f"step {self.step}, {self.phase}, {self.tensor} (vs {self.impl}): relative deviation "
-                f"{self.deviation:.2e} > tolerance {self.tolerance:.0e}")
+        return (
+            f"step {self.step}, {self.phase}, {self.tensor} (vs {self.impl}): relative deviation "
+            f"{self.deviation:.2e} > tolerance {self.tolerance:.0e}"
+        )
 
 
 @dataclass
@@ -64,18 +66,31 @@ class ValidationResult:
         """Largest deviation per phase over every step and implementation."""
         if self.table.empty:
             return {}
-        return self.table.groupby("phase")["deviation"].max().reindex([p for p in PHASES if p in set(self.table.phase)]).to_dict()
+        return (
+            self.table.groupby("phase")["deviation"]
+            .max()
+            .reindex([p for p in PHASES if p in set(self.table.phase)])
+            .to_dict()
+        )
 
     def __str__(self) -> str:
         who = ", ".join(self.compared) or "no framework"
         head = "PASS" if self.ok else "ERROR" if self.failure is not None else "FAIL" if self.compared else "NOT JUDGED"
-        lines = [f"validate: {head} ({self.style}) against {who}: {self.spec.dtype}, {self.steps} step(s), "
-                 f"tolerance {self.tolerance:.0e} relative"]
+        lines = [
+            f"validate: {head} ({self.style}) against {who}: {self.spec.dtype}, {self.steps} step(s), "
+            f"tolerance {self.tolerance:.0e} relative"
+        ]
         if self.ok:
-            worst = max(self.max_deviation().values(), default=0.0) if self.resynced_deviation is None else self.resynced_deviation
+            worst = (
+                max(self.max_deviation().values(), default=0.0)
+                if self.resynced_deviation is None
+                else self.resynced_deviation
+            )
             how = " (each step from the same weights)" if self.amplified else ""
-            lines.append(f"  your network computes what {who} compute{'s' if len(self.compared) == 1 else ''}: "
-                         f"largest relative deviation {worst:.1e}{how}")
+            lines.append(
+                f"  your network computes what {who} compute{'s' if len(self.compared) == 1 else ''}: "
+                f"largest relative deviation {worst:.1e}{how}"
+            )
         elif self.first_divergence is not None:
             d = self.first_divergence
             lines.append(f"  first divergence: {d}")
@@ -92,7 +107,9 @@ class ValidationResult:
         devs = self.max_deviation()
         if devs:
             label = "free-running from the same start" if self.amplified else "over every step"
-            lines.append(f"  largest deviation per phase ({label}): " + ", ".join(f"{p} {v:.1e}" for p, v in devs.items()))
+            lines.append(
+                f"  largest deviation per phase ({label}): " + ", ".join(f"{p} {v:.1e}" for p, v in devs.items())
+            )
         if self.seconds:
             lines.append("  time: " + ", ".join(f"{part} {value:.2f} s" for part, value in self.seconds.items()))
         return "\n".join(lines)

@@ -19,10 +19,11 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing import Pipe
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from .child import Board, is_users, rebuild_error, serve
 from .styles import Observed, UserNetwork
@@ -63,7 +64,7 @@ class Session:
         for child in self.children:
             child.close()
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -80,8 +81,18 @@ class IsolatedNetwork(UserNetwork):
         self.pid: int | None = None
         self._start()
         info, self.extra = self._ask(None, "loading")[1:]
-        self.style, self._spec, self.samples_as, self.layout = info["style"], info["spec"], info["samples_as"], info["layout"]
-        self.notes, self._trains, self.takes_lr, self.dropouts = info["notes"], info["trains"], info["takes_lr"], info["dropouts"]
+        self.style, self._spec, self.samples_as, self.layout = (
+            info["style"],
+            info["spec"],
+            info["samples_as"],
+            info["layout"],
+        )
+        self.notes, self._trains, self.takes_lr, self.dropouts = (
+            info["notes"],
+            info["trains"],
+            info["takes_lr"],
+            info["dropouts"],
+        )
         self._weights, self._call_name, self.steps_per_call = info["weights"], info["call_name"], info["steps_per_call"]
         self._untrained = info["untrained"]
 
@@ -174,16 +185,25 @@ class IsolatedNetwork(UserNetwork):
         if not ready:  # timed out: the child is alive; ask it for its stack first (faulthandler on SIGUSR1)
             place = _place(label, at[2] if label else "", self._stack_on_request())
             self._kill()
-            return Failure("timeout", f"your code did not finish within {self.session.limits.timeout:g} s (--timeout) {when}"
-                           + (f": still {place}" if place else ""), step, where)
+            return Failure(
+                "timeout",
+                f"your code did not finish within {self.session.limits.timeout:g} s (--timeout) {when}"
+                + (f": still {place}" if place else ""),
+                step,
+                where,
+            )
         status = self._kill()
         words = self.board.read(1)
         if reply is not None and reply[0] == "memory":
             return Failure("memory", _out_of_memory(self.session.limits.memory, when, call), step, where)
         if words:
             how = words[0] + (f" in {words[1]}" if len(words) > 1 and words[1] else "")
-            return Failure("exited", f"your code exited the process {when} ({how}" + (f", called as {label})" if label else ")"),
-                           step, where)
+            return Failure(
+                "exited",
+                f"your code exited the process {when} ({how}" + (f", called as {label})" if label else ")"),
+                step,
+                where,
+            )
         if os.WIFSIGNALED(status):
             sig = signal.Signals(os.WTERMSIG(status))
             detail = f"{sig.name} ({signal.strsignal(sig) or 'signal'})"
@@ -215,7 +235,7 @@ class IsolatedNetwork(UserNetwork):
         for line in self.crash_log.read().decode("utf-8", "replace").splitlines():
             line = line.strip()
             if line.startswith('File "') and " line " in line:
-                file = line[6:line.index('"', 6)]
+                file = line[6 : line.index('"', 6)]
                 if is_users(file):
                     lineno, _, func = line.rsplit(" line ", 1)[1].partition(" in ")
                     return f"{func} ({Path(file).name}:{lineno})"
@@ -258,8 +278,12 @@ class IsolatedNetwork(UserNetwork):
             self._note_non_finite(seen, caller.step)
             self.error = rebuild_error(fields, seen)
             if fields["kind"] == "memory":  # a MemoryError raised in the user's code
-                self.failure = Failure("memory", _out_of_memory(self.session.limits.memory, f"at step {caller.step}",
-                                                                f"in {fields['where']}"), caller.step, fields["where"])
+                self.failure = Failure(
+                    "memory",
+                    _out_of_memory(self.session.limits.memory, f"at step {caller.step}", f"in {fields['where']}"),
+                    caller.step,
+                    fields["where"],
+                )
                 self.error = UserCodeFailed(self.failure)
                 self.error.seen = seen
             raise self.error
@@ -271,10 +295,12 @@ class IsolatedNetwork(UserNetwork):
         if self.first_bad is None:
             self.first_bad = first_non_finite(seen, step)
 
-    def fresh(self) -> "IsolatedNetwork":
+    def fresh(self) -> IsolatedNetwork:
         try:
             net = IsolatedNetwork(self.recipe, self.session)
-        except UserCodeFailed as exc:  # e.g. no time left: a copy whose every step says so, as the run it is for expects
+        except (
+            UserCodeFailed
+        ) as exc:  # e.g. no time left: a copy whose every step says so, as the run it is for expects
             net = object.__new__(IsolatedNetwork)
             net.__dict__.update(self.__dict__, failure=exc.failure, pid=None, error=None, first_bad=None)
         net.spec = self.spec
@@ -301,8 +327,15 @@ def _out_of_memory(limit: int | None, when: str, call: str) -> str:
 _real_exit = os._exit  # child.serve replaces os._exit in the child; the child leaves through this
 
 
-def run_isolated(recipe: Recipe, X: Any, y: Any, steps: int, against: Sequence[str], tolerance: float | None,
-                 limits: Limits = Limits()) -> Any:
+def run_isolated(
+    recipe: Recipe,
+    X: Any,
+    y: Any,
+    steps: int,
+    against: Sequence[str],
+    tolerance: float | None,
+    limits: Limits = Limits(),
+) -> Any:
     """``run_network`` on the network ``recipe()`` builds in a child process; ``X``/``y`` None:
     the data the recipe returned with it. Returns the ``ValidationResult``, completed by
     ``verdict.judge``; raises ``UserCodeFailed`` when the network could not even be set up,

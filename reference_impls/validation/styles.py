@@ -89,7 +89,9 @@ _WEIGHT_NAME = re.compile(r"(^|[^a-z])(w|weights?|kernel|theta)")
 _BIAS_NAME = re.compile(r"(^|[^a-z])(b|bias(es)?|intercept)")
 
 
-def _assign(named: list[tuple[str, np.ndarray]], spec: ModelSpec, layout: str) -> tuple[list[tuple[str, str | None]], int] | str:
+def _assign(
+    named: list[tuple[str, np.ndarray]], spec: ModelSpec, layout: str
+) -> tuple[list[tuple[str, str | None]], int] | str:
     """Layers' (W, b) names for one weight layout, and how many names look like what they
     were taken for (the tie-break between layouts); or why no assignment exists."""
     shapes = list(zip(spec.sizes, spec.sizes[1:]))
@@ -110,16 +112,22 @@ def _assign(named: list[tuple[str, np.ndarray]], spec: ModelSpec, layout: str) -
     for layer, (fan_in, fan_out) in enumerate(shapes):  # every weight matrix first, then the biases
         w = pick(((fan_in, fan_out),) if layout == "in_out" else ((fan_out, fan_in),), _WEIGHT_NAME)
         if w is None:
-            return (f"no array of shape ({fan_in}, {fan_out}) or ({fan_out}, {fan_in}) for layer {layer}'s weights; "
-                    f"arrays found: {', '.join(f'{nm} {a.shape}' for nm, a in named) or 'none'}. Name them with weights=[paths], "
-                    "or pass weights=fn(model) returning [(W, b), ...]")
+            return (
+                f"no array of shape ({fan_in}, {fan_out}) or ({fan_out}, {fan_in}) for layer {layer}'s weights; "
+                f"arrays found: {', '.join(f'{nm} {a.shape}' for nm, a in named) or 'none'}. Name them with weights=[paths], "
+                "or pass weights=fn(model) returning [(W, b), ...]"
+            )
         ws.append(w)
     pairs: list[tuple[str, str | None]] = []
     for layer, (w, (_, fan_out)) in enumerate(zip(ws, shapes)):
         b = None
         if spec.use_bias:
             # Row vectors go with (in, out) weights, column vectors with (out, in) ones.
-            order = ((1, fan_out), (fan_out,), (fan_out, 1)) if layout == "in_out" else ((fan_out, 1), (fan_out,), (1, fan_out))
+            order = (
+                ((1, fan_out), (fan_out,), (fan_out, 1))
+                if layout == "in_out"
+                else ((fan_out, 1), (fan_out,), (1, fan_out))
+            )
             b = pick(order, _BIAS_NAME)
             if b is None:
                 return f"no bias array of {fan_out} values for layer {layer}; set use_bias=False in the spec if it has none"
@@ -127,8 +135,9 @@ def _assign(named: list[tuple[str, np.ndarray]], spec: ModelSpec, layout: str) -
     return pairs, score
 
 
-def find_by_shape(named: list[tuple[str, np.ndarray]], spec: ModelSpec,
-                  layout: str | None = None) -> tuple[list[tuple[str, str | None]], str, list[str]]:
+def find_by_shape(
+    named: list[tuple[str, np.ndarray]], spec: ModelSpec, layout: str | None = None
+) -> tuple[list[tuple[str, str | None]], str, list[str]]:
     """Assign arrays to layers by shape, in the order the user defined them: returns
     ``[(W name, b name or None), ...]``, the weight layout ("in_out" or "out_in") and notes.
     Both layouts are tried (a bias of shape (out, 1) can look like a weight of the next
@@ -142,10 +151,15 @@ def find_by_shape(named: list[tuple[str, np.ndarray]], spec: ModelSpec,
     layout = max(fits, key=lambda k: (fits[k][1], k == "in_out"))
     pairs = fits[layout][0]
     square = all(a == b for a, b in zip(spec.sizes, spec.sizes[1:])) and len(tried) == 2
-    notes = ["weights found by shape: " + "; ".join(f"layer {i}: {w}" + (f", {b}" if b else "") for i, (w, b) in enumerate(pairs))
-             + (", stored as (out, in)" if layout == "out_in" else "")]
+    notes = [
+        "weights found by shape: "
+        + "; ".join(f"layer {i}: {w}" + (f", {b}" if b else "") for i, (w, b) in enumerate(pairs))
+        + (", stored as (out, in)" if layout == "out_in" else "")
+    ]
     if square:
-        notes.append("every weight matrix is square: assumed (in, out); pass weight_layout='out_in' if yours is (out, in)")
+        notes.append(
+            "every weight matrix is square: assumed (in, out); pass weight_layout='out_in' if yours is (out, in)"
+        )
     return pairs, layout, notes
 
 
@@ -160,7 +174,9 @@ class UserNetwork(ABC):
     samples_as: str = "rows"  # X: (n, features) or (features, n)
     notes: list[str]
     steps_per_call: int = 1  # updates one call of the user's training step makes on its batch
-    masks: list | None = None  # the dropout masks the last step drew (one per hidden layer, rows = samples), for the twins
+    masks: list | None = (
+        None  # the dropout masks the last step drew (one per hidden layer, rows = samples), for the twins
+    )
 
     @abstractmethod
     def weights(self) -> Weights:
@@ -171,7 +187,7 @@ class UserNetwork(ABC):
         """One training step on a batch in the user's own data layout."""
 
     @abstractmethod
-    def fresh(self) -> "UserNetwork":
+    def fresh(self) -> UserNetwork:
         """An untouched copy, as it was before the first step."""
 
     @property
@@ -191,8 +207,15 @@ class UserNetwork(ABC):
     def observe(self, key: Key, name: str, raw: Any, n: int) -> Observed:
         raw = np.array(raw, copy=True) if raw is not None else np.array(np.nan)
         value = as_canonical(key, raw, self.spec, self.layout, self.samples_as, n)
-        if key[0] in ("gradient", "update") and key[1] == "b" and raw.ndim == 2 and raw.shape != self.bias_shape(key[2]):
-            value = None if self.bias_shape(key[2]) is not None else value  # a bias's gradient and update have its shape
+        if (
+            key[0] in ("gradient", "update")
+            and key[1] == "b"
+            and raw.ndim == 2
+            and raw.shape != self.bias_shape(key[2])
+        ):
+            value = (
+                None if self.bias_shape(key[2]) is not None else value
+            )  # a bias's gradient and update have its shape
         return Observed(key, name, raw, value)
 
 

@@ -6,7 +6,8 @@ shortest form."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import implementation_class
 from ..spec import ModelSpec, SpecError
@@ -44,8 +45,17 @@ def fresh(net: UserNetwork) -> UserNetwork:
     return fresh
 
 
-def try_suggestions(result: ValidationResult, net: UserNetwork, X, y, steps: int, against, tolerance, findings: list,
-                    run_network: Callable[..., ValidationResult]) -> None:
+def try_suggestions(
+    result: ValidationResult,
+    net: UserNetwork,
+    X,
+    y,
+    steps: int,
+    against,
+    tolerance,
+    findings: list,
+    run_network: Callable[..., ValidationResult],
+) -> None:
     """Run each suggested spec on a fresh copy of the network (with ``run_network``, the
     lock-step validation); keep the first that passes."""
     for finding in findings:
@@ -72,7 +82,8 @@ def try_suggestions(result: ValidationResult, net: UserNetwork, X, y, steps: int
             words = "; ".join(_native_words(impl, finding.spec) for impl in trial.compared)
             result.diagnosis.append(
                 f"your network is consistent under another convention: it matches {words} (checked over {trial.steps} steps, "
-                f"largest deviation {max(trial.max_deviation().values()):.1e}); pass {spec_changes(result.spec, finding.spec)}")
+                f"largest deviation {max(trial.max_deviation().values()):.1e}); pass {spec_changes(result.spec, finding.spec)}"
+            )
             return
 
 

@@ -4,13 +4,14 @@ so they start from its state before the diverging step), and the published forms
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 
 def adam_update(c1: Callable[[float, int], float], c2: Callable[[float, int], float], root: Callable = np.sqrt):
     """Adam's ``_update`` with its bias corrections (and square root) as a hand-written one has them."""
+
     def _update(self, state, p, g, lr):
         b1, b2, t = self.beta1, self.beta2, self.iterations + 1
         m, v = state.setdefault("m", np.zeros_like(p)), state.setdefault("v", np.zeros_like(p))
@@ -22,6 +23,7 @@ def adam_update(c1: Callable[[float, int], float], c2: Callable[[float, int], fl
             p -= (lr / k1) * m / (root(v) / root(k2) + self.eps)
         else:
             p -= (lr * root(k2) / k1) * m / (root(v) + self.eps)
+
     return _update
 
 
@@ -32,17 +34,33 @@ def corrected(b: float, t: int) -> float:
 
 ADAM_FORMS = (
     ("m is corrected by (1 - b1) instead of (1 - b1**t)", lambda b, t: 1 - b, corrected),
-    ("m and v are corrected by (1 - b1) and (1 - b2) instead of (1 - b1**t) and (1 - b2**t)",
-     lambda b, t: 1 - b, lambda b, t: 1 - b),
+    (
+        "m and v are corrected by (1 - b1) and (1 - b2) instead of (1 - b1**t) and (1 - b2**t)",
+        lambda b, t: 1 - b,
+        lambda b, t: 1 - b,
+    ),
     ("the bias correction is missing: m and v are used uncorrected", lambda b, t: 1.0, lambda b, t: 1.0),
-    ("the step count t starts at 0: the first step divides by 1 - b1**0 = 0",
-     lambda b, t: 1 - b**(t - 1), lambda b, t: 1 - b**(t - 1)),
-    ("the step count t starts at 0 in m's correction: the first step divides m by 1 - b1**0 = 0",
-     lambda b, t: 1 - b**(t - 1), corrected),
-    ("the step count t is counted twice per step", lambda b, t: 1 - b**(2 * t), lambda b, t: 1 - b**(2 * t)),
-    ("the step count t is counted twice per step (from 0)", lambda b, t: 1 - b**(2 * t - 1), lambda b, t: 1 - b**(2 * t - 1)),
-    ("the step count t is one ahead (incremented before use and started at 1)", lambda b, t: 1 - b**(t + 1),
-     lambda b, t: 1 - b**(t + 1)),
+    (
+        "the step count t starts at 0: the first step divides by 1 - b1**0 = 0",
+        lambda b, t: 1 - b ** (t - 1),
+        lambda b, t: 1 - b ** (t - 1),
+    ),
+    (
+        "the step count t starts at 0 in m's correction: the first step divides m by 1 - b1**0 = 0",
+        lambda b, t: 1 - b ** (t - 1),
+        corrected,
+    ),
+    ("the step count t is counted twice per step", lambda b, t: 1 - b ** (2 * t), lambda b, t: 1 - b ** (2 * t)),
+    (
+        "the step count t is counted twice per step (from 0)",
+        lambda b, t: 1 - b ** (2 * t - 1),
+        lambda b, t: 1 - b ** (2 * t - 1),
+    ),
+    (
+        "the step count t is one ahead (incremented before use and started at 1)",
+        lambda b, t: 1 - b ** (t + 1),
+        lambda b, t: 1 - b ** (t + 1),
+    ),
 )
 
 
@@ -63,6 +81,7 @@ def adagrad_no_sqrt(self, state, p, g, lr):
 
 def dampened(d: float):
     """PyTorch's SGD momentum with ``dampening=d``: the first step's buffer is g itself."""
+
     def _update(self, state, p, g, lr):
         if "velocity" not in state:
             state["velocity"] = np.array(g, copy=True)
@@ -70,6 +89,7 @@ def dampened(d: float):
             state["velocity"] *= self.momentum
             state["velocity"] += (1 - d) * g
         p -= lr * state["velocity"]
+
     return _update
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import difflib
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,11 @@ def user_frame(exc: BaseException) -> str:
     and the installed libraries (the user's own line); '' when there is none."""
     frames = traceback.extract_tb(exc.__traceback__)
     site = ("site-packages", "dist-packages", "/lib/python")
-    mine = [f for f in frames if not Path(f.filename).resolve().is_relative_to(_OURS) and not any(s in f.filename for s in site)]
+    mine = [
+        f
+        for f in frames
+        if not Path(f.filename).resolve().is_relative_to(_OURS) and not any(s in f.filename for s in site)
+    ]
     if not mine:
         return ""
     f = mine[-1]
@@ -63,7 +68,12 @@ class Caller:
         fn: Callable = obj if method is None else getattr(obj, method, None)
         label = f"{where}.{method}" if method else where
         if fn is None:
-            raise UserCodeError(f"{label} does not exist: {describe(obj)} has no method {method!r}", step=self.step, where=label, phase=phase)
+            raise UserCodeError(
+                f"{label} does not exist: {describe(obj)} has no method {method!r}",
+                step=self.step,
+                where=label,
+                phase=phase,
+            )
         before = set(vars(obj)) if hasattr(obj, "__dict__") and method else None
         try:
             with np.errstate(all="ignore"):  # overflow shows up as inf/NaN in the comparison
@@ -74,7 +84,9 @@ class Caller:
             self.sets.setdefault((id(obj), method), set()).update(set(vars(obj)) - before)
         return result
 
-    def _report(self, exc: Exception, obj: Any, method: str | None, label: str, phase: str, args: tuple) -> UserCodeError:
+    def _report(
+        self, exc: Exception, obj: Any, method: str | None, label: str, phase: str, args: tuple
+    ) -> UserCodeError:
         line = user_frame(exc)
         msg = f"{label} raised {type(exc).__name__} at step {self.step}: {exc}"
         if line:
@@ -85,7 +97,11 @@ class Caller:
             hints.append(self._missing_attribute(obj, method, missing))
         shapes = [np.shape(a) for a in args if isinstance(a, np.ndarray)]
         if isinstance(exc, ValueError) and shapes:
-            own = {k: np.shape(v) for k, v in vars(obj).items() if isinstance(v, np.ndarray) and v.ndim == 2} if hasattr(obj, "__dict__") else {}
+            own = (
+                {k: np.shape(v) for k, v in vars(obj).items() if isinstance(v, np.ndarray) and v.ndim == 2}
+                if hasattr(obj, "__dict__")
+                else {}
+            )
             got = ", ".join(str(s) for s in shapes)
             hint = f"{label} was given arrays of shape {got}"
             if own:

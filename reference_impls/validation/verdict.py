@@ -10,8 +10,9 @@ code failed to run (raised, exited, crashed, timed out, ran out of memory).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ HINTS = {
     "exited": "your code must return from every call: remove the sys.exit / os._exit (validate runs it in its own process)",
     "crashed": "the interpreter itself died: look for ctypes, C extensions, or a signal sent to the process",
     "timeout": "a step took longer than the whole validation may: look for a loop that never ends or a sleep; raise --timeout "
-               "(timeout=) if your network is just slow",
+    "(timeout=) if your network is just slow",
     "memory": "your code needed more memory than --memory (memory=) allows: look for an array that grows every step",
 }
 
@@ -45,8 +46,13 @@ class UserCodeFailed(UserCodeError):
     Raised by ``validate`` itself only when the network could not even be set up."""
 
     def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.message, step=failure.step, where=failure.where, phase="", hints=[HINTS[failure.kind]]
-                         if failure.kind in HINTS else [])
+        super().__init__(
+            failure.message,
+            step=failure.step,
+            where=failure.where,
+            phase="",
+            hints=[HINTS[failure.kind]] if failure.kind in HINTS else [],
+        )
         self.failure, self.kind = failure, failure.kind
 
 
@@ -69,17 +75,21 @@ def judge(result: Any, error: UserCodeError | None, first_bad: tuple | None, who
         _name_non_finite(result, *first_bad)
     if not result.ok and result.failure is None and not result.compared and result.error is None:
         why = "; ".join(f"{impl}: {text}" for impl, text in result.not_expressible.items())
-        can = (f"{' and '.join(who_can)} can: pass --against {','.join(who_can)}" if who_can else "no framework here can")
-        result.diagnosis = [f"nothing was judged: {', '.join(result.against)} cannot express this network ({why}); {can}"]
+        can = f"{' and '.join(who_can)} can: pass --against {','.join(who_can)}" if who_can else "no framework here can"
+        result.diagnosis = [
+            f"nothing was judged: {', '.join(result.against)} cannot express this network ({why}); {can}"
+        ]
     return result
 
 
 def _name_non_finite(result: Any, step: int, phase: str, name: str, what: str) -> None:
     """``your loss returned NaN at step 1``: the first NaN or inf the user's code produced."""
-    text = {"loss": f"your loss returned {what} at step {step}",
-            "forward": f"{name} has {what} at step {step}, the first non-finite value in your network",
-            "gradient": f"{name} has {what} at step {step}, the first non-finite gradient in your network",
-            "update": f"{name} became {what} at step {step}"}[phase]
+    text = {
+        "loss": f"your loss returned {what} at step {step}",
+        "forward": f"{name} has {what} at step {step}, the first non-finite value in your network",
+        "gradient": f"{name} has {what} at step {step}, the first non-finite gradient in your network",
+        "update": f"{name} became {what} at step {step}",
+    }[phase]
     d = result.first_divergence
     if d is not None and d.step == step and not np.all(np.isfinite(np.asarray(d.ours, dtype=np.float64))):
         theirs_finite = bool(np.all(np.isfinite(np.asarray(d.theirs, dtype=np.float64))))

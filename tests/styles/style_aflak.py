@@ -48,16 +48,30 @@ BUGS = {
 }
 
 EXPECT = {
-    "update_before_input_error": dict(step=1, phase="update", tensor="layers[0].bias",
-                                      cause="input gradient computed from the already-updated weights",
-                                      keys=("updated", "before")),
-    "activation_prime_on_output": dict(step=1, phase="update", tensor="layers[0].bias",
-                                       cause="activation derivative evaluated on the layer's output instead of its input",
-                                       keys=("derivative",)),
-    "mse_prime_sign": dict(step=1, phase="update", tensor="layers[0].bias", cause="flipped sign of the loss derivative",
-                           keys=("sign",)),
-    "bias_update_dropped": dict(step=1, phase="update", tensor="layers[0].bias", cause="bias update skipped",
-                                keys=("skipped", "not updated", "never")),
+    "update_before_input_error": dict(
+        step=1,
+        phase="update",
+        tensor="layers[0].bias",
+        cause="input gradient computed from the already-updated weights",
+        keys=("updated", "before"),
+    ),
+    "activation_prime_on_output": dict(
+        step=1,
+        phase="update",
+        tensor="layers[0].bias",
+        cause="activation derivative evaluated on the layer's output instead of its input",
+        keys=("derivative",),
+    ),
+    "mse_prime_sign": dict(
+        step=1, phase="update", tensor="layers[0].bias", cause="flipped sign of the loss derivative", keys=("sign",)
+    ),
+    "bias_update_dropped": dict(
+        step=1,
+        phase="update",
+        tensor="layers[0].bias",
+        cause="bias update skipped",
+        keys=("skipped", "not updated", "never"),
+    ),
 }
 
 _bug = None
@@ -188,5 +202,11 @@ def make(bug=None):
 def glue(bug=None) -> dict:
     net = make(bug)
     x_train, y_train = xor()[0].reshape(4, 1, 2), xor()[1].astype(float).reshape(4, 1, 1)  # data
-    return dict(model=net, step=lambda net, X, y: net.fit(X, y, epochs=1, learning_rate=0.1), spec=SPEC,
-                X=x_train, y=y_train, steps=20)
+    return dict(
+        model=net,
+        step=lambda net, X, y: net.fit(X, y, epochs=1, learning_rate=0.1),
+        spec=SPEC,
+        X=x_train,
+        y=y_train,
+        steps=20,
+    )

@@ -35,14 +35,26 @@ BUGS = {
 }
 
 EXPECT = {
-    "half_reg_gradient": dict(step=1, phase="gradient", tensor="W1", cause="L2 gradient reg*W against a reg*sum(W^2) penalty (half)",
-                              keys=("0.001/2", "penalty", "l2", "half")),
-    "relu_mask_dropped": dict(step=1, phase="gradient", tensor="W1", cause="ReLU derivative mask dropped",
-                              keys=("relu", "mask")),
-    "bias_grad_axis": dict(step=1, phase="gradient", tensor="b2", cause="bias gradient summed over the wrong axis",
-                           keys=("axis",)),
-    "no_divide_by_N": dict(step=1, phase="gradient", tensor="W1", cause="data-loss gradient not divided by the batch size N",
-                           keys=("batch size", "n =", "30 x", "sum")),
+    "half_reg_gradient": dict(
+        step=1,
+        phase="gradient",
+        tensor="W1",
+        cause="L2 gradient reg*W against a reg*sum(W^2) penalty (half)",
+        keys=("0.001/2", "penalty", "l2", "half"),
+    ),
+    "relu_mask_dropped": dict(
+        step=1, phase="gradient", tensor="W1", cause="ReLU derivative mask dropped", keys=("relu", "mask")
+    ),
+    "bias_grad_axis": dict(
+        step=1, phase="gradient", tensor="b2", cause="bias gradient summed over the wrong axis", keys=("axis",)
+    ),
+    "no_divide_by_N": dict(
+        step=1,
+        phase="gradient",
+        tensor="W1",
+        cause="data-loss gradient not divided by the batch size N",
+        keys=("batch size", "n =", "30 x", "sum"),
+    ),
 }
 
 
@@ -96,7 +108,9 @@ def make(bug=None):
 def glue(bug=None) -> dict:
     net = make(bug)
     X, y = spiral()  # data
+
     def step(params, X, y):
         net.params = params
         return net.loss(X, y, reg=REG)
+
     return dict(step=step, params=net.params, spec=SPEC, X=X, y=y, steps=20)

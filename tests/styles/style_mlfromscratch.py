@@ -48,13 +48,26 @@ BUGS = {
 }
 
 EXPECT = {
-    "adam_bias_correction": dict(step=2, phase="update", tensor="W", cause="Adam bias correction (1 - b1) instead of (1 - b1**t)",
-                                 keys=("bias correction", "b1**t", "beta1**t", "** t")),
-    "grad_v0_axis": dict(step=1, phase="update", tensor="v0", cause="bias gradient summed over the wrong axis", keys=("axis",)),
-    "sigmoid_gradient_on_pre": dict(step=1, phase="update", tensor="W", cause="sigmoid derivative evaluated on the pre-activation",
-                                    keys=("pre-activation",)),
-    "adam_missing_sqrt": dict(step=1, phase="update", tensor="W", cause="Adam step without the square root of v",
-                              keys=("square root", "sqrt")),
+    "adam_bias_correction": dict(
+        step=2,
+        phase="update",
+        tensor="W",
+        cause="Adam bias correction (1 - b1) instead of (1 - b1**t)",
+        keys=("bias correction", "b1**t", "beta1**t", "** t"),
+    ),
+    "grad_v0_axis": dict(
+        step=1, phase="update", tensor="v0", cause="bias gradient summed over the wrong axis", keys=("axis",)
+    ),
+    "sigmoid_gradient_on_pre": dict(
+        step=1,
+        phase="update",
+        tensor="W",
+        cause="sigmoid derivative evaluated on the pre-activation",
+        keys=("pre-activation",),
+    ),
+    "adam_missing_sqrt": dict(
+        step=1, phase="update", tensor="W", cause="Adam step without the square root of v", keys=("square root", "sqrt")
+    ),
 }
 
 _bug = None
@@ -110,7 +123,7 @@ class Adam:
         if _bug == "adam_bias_correction":
             m_hat, v_hat = self.m / (1 - self.b1), self.v / (1 - self.b2)
         else:
-            m_hat, v_hat = self.m / (1 - self.b1 ** self.t), self.v / (1 - self.b2 ** self.t)
+            m_hat, v_hat = self.m / (1 - self.b1**self.t), self.v / (1 - self.b2**self.t)
         if _bug == "adam_missing_sqrt":
             self.w_updt = self.learning_rate * m_hat / (v_hat + self.eps)
         else:
@@ -152,7 +165,10 @@ class MultilayerPerceptron:
             # backward: loss gradient times the output activation's elementwise gradient
             delta_out = self.loss.gradient(y, y_pred) * self.output_activation.gradient(z_out)
             delta_hidden = delta_out.dot(self.V.T) * self.hidden_activation.gradient(z_hidden)
-            grad_V, grad_v0 = a_hidden.T.dot(delta_out), np.sum(delta_out, axis=1 if _bug == "grad_v0_axis" else 0, keepdims=True)
+            grad_V, grad_v0 = (
+                a_hidden.T.dot(delta_out),
+                np.sum(delta_out, axis=1 if _bug == "grad_v0_axis" else 0, keepdims=True),
+            )
             grad_W, grad_w0 = X.T.dot(delta_hidden), np.sum(delta_hidden, axis=0, keepdims=True)
             # each parameter through its own optimizer object
             self.V = self.V_opt.update(self.V, grad_V)
@@ -165,8 +181,17 @@ class MultilayerPerceptron:
         return self.output_activation(hidden_output.dot(self.V) + self.v0)
 
 
-SPEC = ModelSpec(sizes=(2, 8, 3), activations=("sigmoid", "softmax"), loss="categorical_crossentropy", loss_reduction="sum",
-                 optimizer="adam", lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)
+SPEC = ModelSpec(
+    sizes=(2, 8, 3),
+    activations=("sigmoid", "softmax"),
+    loss="categorical_crossentropy",
+    loss_reduction="sum",
+    optimizer="adam",
+    lr=0.01,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+)
 
 
 def make(bug=None):

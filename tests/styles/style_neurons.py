@@ -40,12 +40,23 @@ BUGS = {
 
 EXPECT = {
     "error_sign": dict(step=1, phase="update", tensor="layer 0 b", cause="sign flipped", keys=("sign",)),
-    "bias_update_dropped": dict(step=1, phase="update", tensor="layer 0 b", cause="bias not updated",
-                                keys=("not change", "skipped", "did not", "dropped")),
-    "derivative_on_input": dict(step=1, phase="update", tensor="layer 0 b", cause="derivative evaluated on the pre-activation",
-                                keys=("pre-activation", "derivative")),
-    "hidden_error_from_output": dict(step=1, phase="update", tensor="layer 0 b", cause="hidden error built from outputs",
-                                     keys=("delta", "output")),
+    "bias_update_dropped": dict(
+        step=1,
+        phase="update",
+        tensor="layer 0 b",
+        cause="bias not updated",
+        keys=("not change", "skipped", "did not", "dropped"),
+    ),
+    "derivative_on_input": dict(
+        step=1,
+        phase="update",
+        tensor="layer 0 b",
+        cause="derivative evaluated on the pre-activation",
+        keys=("pre-activation", "derivative"),
+    ),
+    "hidden_error_from_output": dict(
+        step=1, phase="update", tensor="layer 0 b", cause="hidden error built from outputs", keys=("delta", "output")
+    ),
 }
 
 _bug = None
@@ -93,7 +104,9 @@ def backward_propagate_error(network, expected):
                 errors.append(sum(neuron["weights"][j] * neuron[key] for neuron in network[i + 1]))
         else:
             for j, neuron in enumerate(layer):
-                errors.append(expected[j] - neuron["output"] if _bug == "error_sign" else neuron["output"] - expected[j])
+                errors.append(
+                    expected[j] - neuron["output"] if _bug == "error_sign" else neuron["output"] - expected[j]
+                )
         for j, neuron in enumerate(layer):
             at = neuron["input"] if _bug == "derivative_on_input" else neuron["output"]
             neuron["delta"] = errors[j] * transfer_derivative(at)
@@ -120,8 +133,15 @@ def train_network(network, train, l_rate, n_epoch, n_outputs):
 
 
 L_RATE = 0.5
-SPEC = ModelSpec(sizes=(2, 3, 2), activations=("sigmoid", "sigmoid"), loss="mse", loss_reduction="sum", loss_scale=0.5,
-                 lr=L_RATE, batch_size=1)
+SPEC = ModelSpec(
+    sizes=(2, 3, 2),
+    activations=("sigmoid", "sigmoid"),
+    loss="mse",
+    loss_reduction="sum",
+    loss_scale=0.5,
+    lr=L_RATE,
+    batch_size=1,
+)
 
 
 def make(bug=None):
@@ -135,6 +155,8 @@ def make(bug=None):
 def glue(bug=None) -> dict:
     network = make(bug)
     X, y = xor()  # data
-    read = lambda net: [(np.array([n["weights"][:-1] for n in layer]).T, np.array([n["weights"][-1] for n in layer])) for layer in net]
+    read = lambda net: [
+        (np.array([n["weights"][:-1] for n in layer]).T, np.array([n["weights"][-1] for n in layer])) for layer in net
+    ]
     step = lambda net, X, y: train_network(net, [list(x) + [int(t)] for x, t in zip(X, y)], L_RATE, 1, 2)
     return dict(model=network, step=step, spec=SPEC, weights=read, X=X, y=y, steps=12)

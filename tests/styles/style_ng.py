@@ -42,15 +42,34 @@ BUGS = {
 }
 
 EXPECT = {
-    "cost_missing_one_minus_y": dict(step=1, phase="loss", tensor="cost",
-                                     cause="cross-entropy cost missing the (1 - y) log(1 - a) term",
-                                     keys=("1 - y", "(1 - y)", "1-y")),
-    "db1_no_axis": dict(step=1, phase="update", tensor="b1", cause="bias gradient summed over all elements, not axis=1",
-                        keys=("axis", "summed")),
-    "tanh_prime_on_Z1": dict(step=1, phase="update", tensor="W1", cause="tanh derivative evaluated on the pre-activation Z1",
-                             keys=("pre-activation",)),
-    "dW2_missing_1_over_m": dict(step=1, phase="update", tensor="W2", cause="weight gradient not divided by m (batch size)",
-                                 keys=("batch size", "4 x", "sum")),
+    "cost_missing_one_minus_y": dict(
+        step=1,
+        phase="loss",
+        tensor="cost",
+        cause="cross-entropy cost missing the (1 - y) log(1 - a) term",
+        keys=("1 - y", "(1 - y)", "1-y"),
+    ),
+    "db1_no_axis": dict(
+        step=1,
+        phase="update",
+        tensor="b1",
+        cause="bias gradient summed over all elements, not axis=1",
+        keys=("axis", "summed"),
+    ),
+    "tanh_prime_on_Z1": dict(
+        step=1,
+        phase="update",
+        tensor="W1",
+        cause="tanh derivative evaluated on the pre-activation Z1",
+        keys=("pre-activation",),
+    ),
+    "dW2_missing_1_over_m": dict(
+        step=1,
+        phase="update",
+        tensor="W2",
+        cause="weight gradient not divided by m (batch size)",
+        keys=("batch size", "4 x", "sum"),
+    ),
 }
 
 _bug = None
@@ -119,8 +138,10 @@ def make(bug=None):
 def glue(bug=None) -> dict:
     parameters = make(bug)
     X, Y = xor()[0].T, xor()[1].reshape(1, -1)  # data
+
     def step(parameters, X, Y):
         A2, cache = forward_propagation(X, parameters)
         grads = backward_propagation(parameters, cache, X, Y)
         return update_parameters(parameters, grads, 1.2), compute_cost(A2, Y, parameters)
+
     return dict(step=step, params=parameters, spec=SPEC, data_layout="columns", X=X, y=Y, steps=20)

@@ -44,15 +44,34 @@ BUGS = {
 }
 
 EXPECT = {
-    "dAL_sign": dict(step=1, phase="update", tensor="W1", cause="wrong sign of the (1 - y)/(1 - a) term in dAL",
-                     keys=("sign", "1 - y")),
-    "sigmoid_backward_on_Z": dict(step=1, phase="update", tensor="W1",
-                                  cause="output sigmoid derivative evaluated on the pre-activation",
-                                  keys=("pre-activation",)),
-    "update_skips_last_layer": dict(step=1, phase="update", tensor="W4", cause="the output layer's update is skipped",
-                                    keys=("skipped", "not updated")),
-    "db_no_keepdims": dict(step=1, phase="update", tensor="b1", cause="bias gradient without keepdims broadcast to a matrix",
-                           keys=("shape", "keepdims", "broadcast")),
+    "dAL_sign": dict(
+        step=1,
+        phase="update",
+        tensor="W1",
+        cause="wrong sign of the (1 - y)/(1 - a) term in dAL",
+        keys=("sign", "1 - y"),
+    ),
+    "sigmoid_backward_on_Z": dict(
+        step=1,
+        phase="update",
+        tensor="W1",
+        cause="output sigmoid derivative evaluated on the pre-activation",
+        keys=("pre-activation",),
+    ),
+    "update_skips_last_layer": dict(
+        step=1,
+        phase="update",
+        tensor="W4",
+        cause="the output layer's update is skipped",
+        keys=("skipped", "not updated"),
+    ),
+    "db_no_keepdims": dict(
+        step=1,
+        phase="update",
+        tensor="b1",
+        cause="bias gradient without keepdims broadcast to a matrix",
+        keys=("shape", "keepdims", "broadcast"),
+    ),
 }
 
 _bug = None
@@ -137,7 +156,9 @@ def L_model_backward(AL, Y, caches):
         dAL = -np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)
     else:
         dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
-    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = linear_activation_backward(
+        dAL, caches[L - 1], "sigmoid"
+    )
     for l in reversed(range(L - 1)):
         dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l + 1)], caches[l], "relu")
         grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
@@ -153,7 +174,9 @@ def update_parameters(parameters, grads, learning_rate):
 
 
 LAYER_DIMS = [2, 5, 4, 3, 1]
-SPEC = ModelSpec(sizes=tuple(LAYER_DIMS), activations=("relu", "relu", "relu", "sigmoid"), loss="binary_crossentropy", lr=0.3)
+SPEC = ModelSpec(
+    sizes=tuple(LAYER_DIMS), activations=("relu", "relu", "relu", "sigmoid"), loss="binary_crossentropy", lr=0.3
+)
 
 
 def make(bug=None):
@@ -167,7 +190,9 @@ def make(bug=None):
 def glue(bug=None) -> dict:
     parameters = make(bug)
     X, Y = xor()[0].T, xor()[1].reshape(1, -1)  # data
+
     def step(parameters, X, Y):
         AL, caches = L_model_forward(X, parameters)
         return update_parameters(parameters, L_model_backward(AL, Y, caches), 0.3), compute_cost(AL, Y)
+
     return dict(step=step, params=parameters, spec=SPEC, data_layout="columns", X=X, y=Y, steps=50)

@@ -37,16 +37,30 @@ BUGS = {
 }
 
 EXPECT = {
-    "sigmoid_prime_on_z": dict(step=1, phase="update", tensor="weights[0]",
-                               cause="sigmoid derivative evaluated on the pre-activation z as if it were the output",
-                               keys=("pre-activation", "derivative")),
-    "eta_not_divided": dict(step=1, phase="update", tensor="weights[0]",
-                            cause="weight update not divided by the mini-batch size (4 x)", keys=("batch size", "batch_size", "4 x", "4x")),
-    "wrong_activation_index": dict(step=1, phase="update", tensor="weights[1]",
-                                   cause="output weight gradient built from the wrong layer's activation",
-                                   keys=("activation", "input of", "wrong input")),
-    "cost_derivative_sign": dict(step=1, phase="update", tensor="weights[0]", cause="flipped sign of the cost derivative",
-                                 keys=("sign",)),
+    "sigmoid_prime_on_z": dict(
+        step=1,
+        phase="update",
+        tensor="weights[0]",
+        cause="sigmoid derivative evaluated on the pre-activation z as if it were the output",
+        keys=("pre-activation", "derivative"),
+    ),
+    "eta_not_divided": dict(
+        step=1,
+        phase="update",
+        tensor="weights[0]",
+        cause="weight update not divided by the mini-batch size (4 x)",
+        keys=("batch size", "batch_size", "4 x", "4x"),
+    ),
+    "wrong_activation_index": dict(
+        step=1,
+        phase="update",
+        tensor="weights[1]",
+        cause="output weight gradient built from the wrong layer's activation",
+        keys=("activation", "input of", "wrong input"),
+    ),
+    "cost_derivative_sign": dict(
+        step=1, phase="update", tensor="weights[0]", cause="flipped sign of the cost derivative", keys=("sign",)
+    ),
 }
 
 _bug = None
@@ -131,5 +145,13 @@ def glue(bug=None) -> dict:
     net = make(bug)
     X, y = xor()  # data
     step = lambda net, X, y: net.update_mini_batch([(x.reshape(-1, 1), t.reshape(-1, 1)) for x, t in zip(X, y)], ETA)
-    return dict(model=net, step=step, spec=SPEC, weights=["weights[0]", "biases[0]", "weights[1]", "biases[1]"],
-                weight_layout="out_in", X=X, y=y, steps=20)
+    return dict(
+        model=net,
+        step=step,
+        spec=SPEC,
+        weights=["weights[0]", "biases[0]", "weights[1]", "biases[1]"],
+        weight_layout="out_in",
+        X=X,
+        y=y,
+        steps=20,
+    )

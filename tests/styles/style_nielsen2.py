@@ -34,16 +34,26 @@ BUGS = {
 }
 
 EXPECT = {
-    "l2_on_biases": dict(step=1, phase="update", tensor="biases[0]", cause="L2 decay applied to the biases",
-                         keys=("bias",)),
-    "lmbda_over_batch": dict(step=1, phase="update", tensor="weights[0]",
-                             cause="L2 strength divided by the mini-batch size instead of the training-set size (2 x the penalty)",
-                             keys=("l2", "penalty", "decay")),
-    "delta_times_sigmoid_prime": dict(step=1, phase="update", tensor="weights[0]",
-                                      cause="cross-entropy output delta multiplied by the sigmoid derivative again",
-                                      keys=("sigmoid derivative", "derivative", "twice")),
-    "decay_sign": dict(step=1, phase="update", tensor="weights[0]", cause="sign of the L2 decay inverted",
-                       keys=("sign",)),
+    "l2_on_biases": dict(
+        step=1, phase="update", tensor="biases[0]", cause="L2 decay applied to the biases", keys=("bias",)
+    ),
+    "lmbda_over_batch": dict(
+        step=1,
+        phase="update",
+        tensor="weights[0]",
+        cause="L2 strength divided by the mini-batch size instead of the training-set size (2 x the penalty)",
+        keys=("l2", "penalty", "decay"),
+    ),
+    "delta_times_sigmoid_prime": dict(
+        step=1,
+        phase="update",
+        tensor="weights[0]",
+        cause="cross-entropy output delta multiplied by the sigmoid derivative again",
+        keys=("sigmoid derivative", "derivative", "twice"),
+    ),
+    "decay_sign": dict(
+        step=1, phase="update", tensor="weights[0]", cause="sign of the L2 decay inverted", keys=("sign",)
+    ),
 }
 
 _bug = None
@@ -116,8 +126,14 @@ class Network:
 
 
 ETA, LMBDA, N_TRAIN, BATCH = 0.5, 0.2, 4, 2
-SPEC = ModelSpec(sizes=(2, 4, 1), activations=("sigmoid", "sigmoid"), loss="binary_crossentropy", lr=ETA,
-                 l2=LMBDA / (2 * N_TRAIN), batch_size=BATCH)
+SPEC = ModelSpec(
+    sizes=(2, 4, 1),
+    activations=("sigmoid", "sigmoid"),
+    loss="binary_crossentropy",
+    lr=ETA,
+    l2=LMBDA / (2 * N_TRAIN),
+    batch_size=BATCH,
+)
 
 
 def make(bug=None):
@@ -132,6 +148,16 @@ def make(bug=None):
 def glue(bug=None) -> dict:
     net = make(bug)
     X, y = xor()  # data
-    step = lambda net, X, y: net.update_mini_batch([(x.reshape(-1, 1), t.reshape(-1, 1)) for x, t in zip(X, y)], ETA, LMBDA, len(xor()[0]))
-    return dict(model=net, step=step, spec=SPEC, weights=["weights[0]", "biases[0]", "weights[1]", "biases[1]"],
-                weight_layout="out_in", X=X, y=y, steps=20)
+    step = lambda net, X, y: net.update_mini_batch(
+        [(x.reshape(-1, 1), t.reshape(-1, 1)) for x, t in zip(X, y)], ETA, LMBDA, len(xor()[0])
+    )
+    return dict(
+        model=net,
+        step=step,
+        spec=SPEC,
+        weights=["weights[0]", "biases[0]", "weights[1]", "biases[1]"],
+        weight_layout="out_in",
+        X=X,
+        y=y,
+        steps=20,
+    )

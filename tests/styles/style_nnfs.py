@@ -41,21 +41,48 @@ BUGS = {
 }
 
 EXPECT = {
-    "adam_iterations_not_plus_1": dict(step=1, phase="update", tensor="layers[0].weights",
-                                       cause="Adam bias correction with beta**iterations (t starting at 0): division by zero",
-                                       keys=("bias correction", "iterations", "1 - b", "division")),
-    "l2_grad_missing_2": dict(step=1, phase="gradient", tensor="layers[0].dweights",
-                              cause="L2 gradient l2*W instead of 2*l2*W", keys=("penalty", "l2", "half")),
-    "softmax_ce_not_divided": dict(step=1, phase="gradient", tensor="layers[0].dweights",
-                                   cause="loss gradient not divided by the number of samples", keys=("batch size", "sum", "30 x")),
-    "adam_missing_sqrt": dict(step=1, phase="update", tensor="layers[0].weights", cause="Adam step without the square root of v",
-                              keys=("square root", "sqrt")),
+    "adam_iterations_not_plus_1": dict(
+        step=1,
+        phase="update",
+        tensor="layers[0].weights",
+        cause="Adam bias correction with beta**iterations (t starting at 0): division by zero",
+        keys=("bias correction", "iterations", "1 - b", "division"),
+    ),
+    "l2_grad_missing_2": dict(
+        step=1,
+        phase="gradient",
+        tensor="layers[0].dweights",
+        cause="L2 gradient l2*W instead of 2*l2*W",
+        keys=("penalty", "l2", "half"),
+    ),
+    "softmax_ce_not_divided": dict(
+        step=1,
+        phase="gradient",
+        tensor="layers[0].dweights",
+        cause="loss gradient not divided by the number of samples",
+        keys=("batch size", "sum", "30 x"),
+    ),
+    "adam_missing_sqrt": dict(
+        step=1,
+        phase="update",
+        tensor="layers[0].weights",
+        cause="Adam step without the square root of v",
+        keys=("square root", "sqrt"),
+    ),
 }
 
 
 class Layer_Dense:
-    def __init__(self, n_inputs, n_neurons, weight_regularizer_l1=0, weight_regularizer_l2=0,
-                 bias_regularizer_l1=0, bias_regularizer_l2=0, bug=None):
+    def __init__(
+        self,
+        n_inputs,
+        n_neurons,
+        weight_regularizer_l1=0,
+        weight_regularizer_l2=0,
+        bias_regularizer_l1=0,
+        bias_regularizer_l2=0,
+        bug=None,
+    ):
         self.weights = 0.01 * np.random.randn(n_inputs, n_neurons)
         self.biases = np.zeros((1, n_neurons))
         self.weight_regularizer_l1 = weight_regularizer_l1
@@ -149,7 +176,7 @@ class Activation_Softmax_Loss_CategoricalCrossentropy:
 
 
 class Optimizer_Adam:
-    def __init__(self, learning_rate=0.001, decay=0., epsilon=1e-7, beta_1=0.9, beta_2=0.999, bug=None):
+    def __init__(self, learning_rate=0.001, decay=0.0, epsilon=1e-7, beta_1=0.9, beta_2=0.999, bug=None):
         self.learning_rate = learning_rate
         self.current_learning_rate = learning_rate
         self.decay = decay
@@ -161,7 +188,7 @@ class Optimizer_Adam:
 
     def pre_update_params(self):
         if self.decay:
-            self.current_learning_rate = self.learning_rate * (1. / (1. + self.decay * self.iterations))
+            self.current_learning_rate = self.learning_rate * (1.0 / (1.0 + self.decay * self.iterations))
 
     def update_params(self, layer):
         if not hasattr(layer, "weight_cache"):
@@ -172,15 +199,19 @@ class Optimizer_Adam:
         layer.weight_momentums = self.beta_1 * layer.weight_momentums + (1 - self.beta_1) * layer.dweights
         layer.bias_momentums = self.beta_1 * layer.bias_momentums + (1 - self.beta_1) * layer.dbiases
         t = self.iterations if self.bug == "adam_iterations_not_plus_1" else self.iterations + 1
-        weight_momentums_corrected = layer.weight_momentums / (1 - self.beta_1 ** t)
+        weight_momentums_corrected = layer.weight_momentums / (1 - self.beta_1**t)
         bias_momentums_corrected = layer.bias_momentums / (1 - self.beta_1 ** (self.iterations + 1))
-        layer.weight_cache = self.beta_2 * layer.weight_cache + (1 - self.beta_2) * layer.dweights ** 2
-        layer.bias_cache = self.beta_2 * layer.bias_cache + (1 - self.beta_2) * layer.dbiases ** 2
+        layer.weight_cache = self.beta_2 * layer.weight_cache + (1 - self.beta_2) * layer.dweights**2
+        layer.bias_cache = self.beta_2 * layer.bias_cache + (1 - self.beta_2) * layer.dbiases**2
         weight_cache_corrected = layer.weight_cache / (1 - self.beta_2 ** (self.iterations + 1))
         bias_cache_corrected = layer.bias_cache / (1 - self.beta_2 ** (self.iterations + 1))
         root = (lambda v: v) if self.bug == "adam_missing_sqrt" else np.sqrt
-        layer.weights += -self.current_learning_rate * weight_momentums_corrected / (root(weight_cache_corrected) + self.epsilon)
-        layer.biases += -self.current_learning_rate * bias_momentums_corrected / (np.sqrt(bias_cache_corrected) + self.epsilon)
+        layer.weights += (
+            -self.current_learning_rate * weight_momentums_corrected / (root(weight_cache_corrected) + self.epsilon)
+        )
+        layer.biases += (
+            -self.current_learning_rate * bias_momentums_corrected / (np.sqrt(bias_cache_corrected) + self.epsilon)
+        )
 
     def post_update_params(self):
         self.iterations += 1

@@ -40,13 +40,30 @@ BUGS = {
 }
 
 EXPECT = {
-    "w6_uses_h1": dict(step=1, phase="update", tensor="w6", cause="w6's gradient uses h1 instead of h2 (wrong input)",
-                       keys=("h1", "input", "wrong")),
-    "deriv_sigmoid_on_sum": dict(step=1, phase="update", tensor="b1", cause="sigmoid derivative evaluated on the pre-activation",
-                                 keys=("pre-activation",)),
-    "missing_factor_2": dict(step=1, phase="update", tensor="b1", cause="loss gradient half of (y - y_pred)^2's: the 1/2 convention",
-                             keys=("1/2", "0.5", "half")),
-    "b3_sign": dict(step=1, phase="update", tensor="b3", cause="flipped sign of the output bias update", keys=("sign",)),
+    "w6_uses_h1": dict(
+        step=1,
+        phase="update",
+        tensor="w6",
+        cause="w6's gradient uses h1 instead of h2 (wrong input)",
+        keys=("h1", "input", "wrong"),
+    ),
+    "deriv_sigmoid_on_sum": dict(
+        step=1,
+        phase="update",
+        tensor="b1",
+        cause="sigmoid derivative evaluated on the pre-activation",
+        keys=("pre-activation",),
+    ),
+    "missing_factor_2": dict(
+        step=1,
+        phase="update",
+        tensor="b1",
+        cause="loss gradient half of (y - y_pred)^2's: the 1/2 convention",
+        keys=("1/2", "0.5", "half"),
+    ),
+    "b3_sign": dict(
+        step=1, phase="update", tensor="b3", cause="flipped sign of the output bias update", keys=("sign",)
+    ),
 }
 
 _bug = None
@@ -132,6 +149,14 @@ def make(bug=None):
 def glue(bug=None) -> dict:
     network = make(bug)
     data, all_y_trues = xor()  # data
-    return dict(model=network, step=lambda net, X, y: net.train(X, y), spec=SPEC, weight_layout="out_in",
-                weights=[[["w1", "w2"], ["w3", "w4"]], ["b1", "b2"], [["w5", "w6"]], ["b3"]],
-                steps_per_call=1000, X=data, y=all_y_trues, steps=8)
+    return dict(
+        model=network,
+        step=lambda net, X, y: net.train(X, y),
+        spec=SPEC,
+        weight_layout="out_in",
+        weights=[[["w1", "w2"], ["w3", "w4"]], ["b1", "b2"], [["w5", "w6"]], ["b3"]],
+        steps_per_call=1000,
+        X=data,
+        y=all_y_trues,
+        steps=8,
+    )

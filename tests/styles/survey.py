@@ -25,7 +25,7 @@ STYLES_DIR = Path(__file__).parent
 def style_modules(only: list[str] | None = None) -> list:
     names = sorted(m.name for m in pkgutil.iter_modules([str(STYLES_DIR)]) if m.name.startswith("style_"))
     if only:
-        names = [n for n in names if n[len("style_"):] in only]
+        names = [n for n in names if n[len("style_") :] in only]
     return [importlib.import_module(f"tests.styles.{n}") for n in names]
 
 
@@ -48,8 +48,18 @@ def glue_lines(module) -> int:
 def run_case(module, bug, against) -> dict:
     from reference_impls import validate
 
-    style = module.__name__.rsplit(".", 1)[-1][len("style_"):]
-    row = dict(style=style, bug=bug or "(correct)", verdict="", got="", want="", loc="", cause="", glue=glue_lines(module), note="")
+    style = module.__name__.rsplit(".", 1)[-1][len("style_") :]
+    row = dict(
+        style=style,
+        bug=bug or "(correct)",
+        verdict="",
+        got="",
+        want="",
+        loc="",
+        cause="",
+        glue=glue_lines(module),
+        note="",
+    )
     want = module.EXPECT.get(bug) if bug else None
     row["want"] = "PASS" if bug is None else f"{want['step']} {want['phase']} {want['tensor']}"
     t0 = time.perf_counter()
@@ -83,8 +93,16 @@ def run_case(module, bug, against) -> dict:
 
 
 def print_table(rows: list[dict], width: int = 70) -> None:
-    cols = [("style", "style"), ("bug", "bug"), ("verdict", "verdict"), ("got", "first divergence"),
-            ("want", "expected"), ("loc", "located"), ("cause", "cause"), ("glue", "glue")]
+    cols = [
+        ("style", "style"),
+        ("bug", "bug"),
+        ("verdict", "verdict"),
+        ("got", "first divergence"),
+        ("want", "expected"),
+        ("loc", "located"),
+        ("cause", "cause"),
+        ("glue", "glue"),
+    ]
     w = {k: max(len(title), *(len(str(r[k])) for r in rows)) for k, title in cols}
     print(" | ".join(title.ljust(w[k]) for k, title in cols))
     print("-+-".join("-" * w[k] for k, _ in cols))
@@ -93,11 +111,13 @@ def print_table(rows: list[dict], width: int = 70) -> None:
     bugs = [r for r in rows if r["bug"] != "(correct)"]
     correct = [r for r in rows if r["bug"] == "(correct)"]
     print()
-    print(f"correct networks passed: {sum(r['verdict'] == 'PASS' for r in correct)}/{len(correct)}; "
-          f"bugs caught (FAIL): {sum(r['verdict'] == 'FAIL' for r in bugs)}/{len(bugs)}, "
-          f"located exactly: {sum(r['loc'] == 'yes' for r in bugs)}/{len(bugs)}, "
-          f"cause named: {sum(r['cause'] == 'yes' for r in bugs)}/{len(bugs)}; "
-          f"styles within 5 glue lines: {len({r['style'] for r in rows if r['glue'] <= 5})}/{len({r['style'] for r in rows})}")
+    print(
+        f"correct networks passed: {sum(r['verdict'] == 'PASS' for r in correct)}/{len(correct)}; "
+        f"bugs caught (FAIL): {sum(r['verdict'] == 'FAIL' for r in bugs)}/{len(bugs)}, "
+        f"located exactly: {sum(r['loc'] == 'yes' for r in bugs)}/{len(bugs)}, "
+        f"cause named: {sum(r['cause'] == 'yes' for r in bugs)}/{len(bugs)}; "
+        f"styles within 5 glue lines: {len({r['style'] for r in rows if r['glue'] <= 5})}/{len({r['style'] for r in rows})}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
