@@ -383,7 +383,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     from .harness.batch import expand
     from .harness.config import parse_impls
-    from .harness.validate import run_validation, summary, table
+    from .harness.validate import UserCodeRaised, run_validation, summary, table
     from .results.store import ResultsStore
 
     if args.steps < 1:
@@ -412,7 +412,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             labels=args.labels,
             steps_per_call=args.steps_per_call,
         )
-    except UserCodeFailed as exc:  # it could not even be loaded: exited, crashed, hung
+    except (UserCodeFailed, UserCodeRaised) as exc:  # it could not even be loaded: raised, exited, crashed, hung
         print(f"validate: ERROR: {exc}")
         return 3
     code = exit_code(result)

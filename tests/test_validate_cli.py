@@ -88,7 +88,7 @@ def test_help_explains_the_three_styles():
     [
         (["examples/nope.py:network"], "no such file: examples/nope.py"),
         (["examples/seed001_xor.py"], "expected FILE.py:NAME"),
-        (["examples/seed001_xor.py:nope"], "has no 'nope'; functions defined there: "),
+        (["examples/seed001_xor.py:nope"], "has no 'nope'; names defined there (pick one: FILE:NAME): "),
         (["examples/seed001_xor.py:network", "--task", "xorr"], "unknown task"),
         (["examples/seed001_xor.py:network", "--against", "tensorflow"], "unknown implementation"),
         (["examples/seed001_xor.py:network", "--steps", "0"], "--steps must be at least 1"),

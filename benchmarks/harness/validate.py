@@ -39,6 +39,20 @@ class LoadError(ValueError):
     """The user's file or NAME cannot be loaded; the message is one line."""
 
 
+class UserCodeRaised(LoadError):
+    """The user's file raised while it was imported, or its NAME() raised: the user's code
+    failed to run (a verdict, exit 3), not bad input to the tool."""
+
+
+def _where(exc: BaseException) -> str:
+    """The error and the user's line it comes from: a syntax error's own position, else the
+    innermost frame that is a real file (not the import machinery's frozen frames)."""
+    if isinstance(exc, SyntaxError):
+        return f"{exc.msg} ({Path(exc.filename or '?').name}:{exc.lineno})"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
+    return f"{exc} ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else str(exc)
+
+
 def load_target(target: str) -> tuple[Any, Any]:
     """``FILE.py:NAME`` -> (the object NAME refers to, the user's module)."""
     if ":" not in target:
@@ -57,17 +71,16 @@ def load_target(target: str) -> tuple[Any, Any]:
         try:
             spec.loader.exec_module(module)
         except Exception as exc:  # the user's module, anything: one line naming their line
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            raise LoadError(
-                f"importing {file} raised {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})"
-            ) from None
+            raise UserCodeRaised(f"importing {file} raised {type(exc).__name__}: {_where(exc)}") from None
     if not hasattr(module, name):
         found = [
             n
             for n, v in vars(module).items()
             if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == module_name
         ]
-        raise LoadError(f"{file} has no {name!r}; functions defined there: {', '.join(found) or 'none'}")
+        raise LoadError(
+            f"{file} has no {name!r}; names defined there (pick one: FILE:NAME): {', '.join(found) or 'none'}"
+        )
     return getattr(module, name), module
 
 
@@ -77,10 +90,7 @@ def network_arguments(obj: Any, module: Any, spec: ModelSpec | None) -> dict[str
         try:
             obj = obj()
         except Exception as exc:
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            raise LoadError(
-                f"calling {obj.__name__}() raised {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})"
-            ) from None
+            raise UserCodeRaised(f"calling {obj.__name__}() raised {type(exc).__name__}: {_where(exc)}") from None
     module_spec = next((v for k in ("SPEC", "spec") if isinstance(v := getattr(module, k, None), ModelSpec)), None)
     if isinstance(obj, dict):
         kwargs = dict(obj)
@@ -217,6 +227,7 @@ def table(result: ValidationResult, target: str, task: str) -> pd.DataFrame:
 
 __all__ = [
     "LoadError",
+    "UserCodeRaised",
     "SpecError",
     "load_target",
     "network_arguments",

@@ -37,6 +37,7 @@ from .layered import (
     gradient_names,
     weight_attr,
 )
+from .updates import OptimizerCall, expected
 from .usercode import Caller, describe
 
 PROBE_ROWS = 7
@@ -161,11 +162,8 @@ def _observe_updates(
             layer.__dict__[name] = G.copy()
         for name in gradient_names(b, "b"):
             layer.__dict__[name] = g.copy()
-        if callable(getattr(opt, "pre_update_params", None)):
-            opt.pre_update_params()
-        opt.update_params(layer)
-        if callable(getattr(opt, "post_update_params", None)):
-            opt.post_update_params()
+        for method, args in OptimizerCall.of(opt).calls(opt, [layer], [0]):
+            getattr(opt, method)(*args)
         with np.errstate(all="ignore"):
             delta = getattr(layer, w) - before
         deltas.append(delta.T if net.layout == "out_in" else delta)
@@ -199,8 +197,10 @@ def infer_optimizer(net: LayerObjects, dtype: str) -> tuple[dict[str, Any], list
     they were found: the first of SGD, Adam, RMSprop and Adagrad, in either convention, that
     reproduces three probe updates."""
     opt = net.optimizer
-    if not callable(getattr(opt, "update_params", None)):
-        raise SpecError(f"cannot probe the optimizer {describe(opt)} (it has no update_params(layer)); pass spec=")
+    call = OptimizerCall.of(opt)
+    if call is None or call.form == "no_args":
+        has = "it updates parameters it was built with" if call else f"it has none of {expected()}"
+        raise SpecError(f"cannot probe the optimizer {describe(opt)} ({has}); pass spec= (or --spec FILE) stating it")
     found = {field: v for field, names in ATTRS.items() if (v := _attr(opt, names)) is not None}
     W = net.weights()[0][0]
     rng = np.random.default_rng(2)

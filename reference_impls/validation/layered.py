@@ -17,8 +17,8 @@ What each object is, is read off what it holds and does, never off its class nam
   argument order (prediction first, or labels first) is read off the parameter names.
   When the layers end with a dense layer, the loss applies the output activation itself
   (the book's fused softmax + cross-entropy; inferred by probing it);
-- the optimizer has ``update_params(layer)`` (with ``pre_``/``post_update_params``) or
-  ``step()``.
+- the optimizer has ``update_params(layer)`` (with ``pre_``/``post_update_params``),
+  ``step(layers)``/``update(layers)`` or ``step()`` (``updates.OptimizerCall``).
 """
 
 from __future__ import annotations
@@ -31,8 +31,11 @@ from typing import Any
 import numpy as np
 
 from ..spec import ModelSpec, SpecError, Weights
+from . import updates
 from .copies import clone
 from .styles import Observed, UserNetwork, _n_of, flat_samples
+from .updates import OptimizerCall
+from .updates import required as _required
 from .usercode import Caller, UserCodeError, describe
 
 FORWARD_NAMES = (
@@ -211,14 +214,22 @@ class LossView:
         self.last_grad: np.ndarray | None = None
 
     @staticmethod
-    def _args(fn: Callable, out: Any, y: Any) -> tuple:
+    def _args(fn: Callable, out: Any, y: Any, phase: str) -> tuple:
+        """The arguments in the order the parameter names ask for. A gradient method that needs
+        none (or only the labels) reads what its forward stored: ``loss.backward()``."""
+        needed = _required(fn)
+        if phase == "gradient" and needed is not None and len(needed) <= 1:
+            if not needed:
+                return ()
+            if needed[0].name in LABEL_NAMES:
+                return (y,)
         ps = _params(fn)
         return (y, out) if ps and ps[0].name in LABEL_NAMES else (out, y)
 
     def _call(self, fn: Callable, name: str | None, out: Any, y: Any, caller: Caller, phase: str) -> Any:
         if self.obj is not None:
-            return caller(self.obj, name, *self._args(fn, out, y), where="loss", phase=phase)
-        return caller(fn, None, *self._args(fn, out, y), where=describe(fn), phase=phase)
+            return caller(self.obj, name, *self._args(fn, out, y, phase), where="loss", phase=phase)
+        return caller(fn, None, *self._args(fn, out, y, phase), where=describe(fn), phase=phase)
 
     def value(self, out: Any, y: Any, caller: Caller) -> Any:
         """The loss value; a per-sample array is averaged; a ``(loss, dout)`` pair keeps dout.
@@ -473,19 +484,13 @@ class LayerObjects(UserNetwork):
 
     def _update(self, caller: Caller) -> None:
         opt = self.optimizer
-        if callable(getattr(opt, "update_params", None)):
-            if callable(getattr(opt, "pre_update_params", None)):
-                caller(opt, "pre_update_params", where="optimizer", phase="update")
-            for i in self.dense:
-                caller(opt, "update_params", self.layers[i], where="optimizer", phase="update")
-            if callable(getattr(opt, "post_update_params", None)):
-                caller(opt, "post_update_params", where="optimizer", phase="update")
-        elif callable(getattr(opt, "step", None)):
-            caller(opt, "step", where="optimizer", phase="update")
-        else:
+        call = OptimizerCall.of(opt)
+        if call is None:
             raise UserCodeError(
-                f"the optimizer ({describe(opt)}) has neither update_params(layer) nor step()",
+                f"the optimizer ({describe(opt)}) has none of {updates.expected()}",
                 step=caller.step,
                 where="optimizer",
                 phase="update",
             )
+        for method, args in call.calls(opt, self.layers, self.dense):
+            caller(opt, method, *args, where="optimizer", phase="update")

@@ -199,14 +199,10 @@ def make(bug=None):
     return net
 
 
+# fmt: off
 def glue(bug=None) -> dict:
     net = make(bug)
     x_train, y_train = xor()[0].reshape(4, 1, 2), xor()[1].astype(float).reshape(4, 1, 1)  # data
-    return dict(
-        model=net,
-        step=lambda net, X, y: net.fit(X, y, epochs=1, learning_rate=0.1),
-        spec=SPEC,
-        X=x_train,
-        y=y_train,
-        steps=20,
-    )
+    return dict(model=net, step=lambda net, X, y: net.fit(X, y, epochs=1, learning_rate=0.1), spec=SPEC,
+                X=x_train, y=y_train, steps=20)
+# fmt: on

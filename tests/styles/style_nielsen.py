@@ -141,17 +141,11 @@ def make(bug=None):
     return Network([2, 4, 1])
 
 
+# fmt: off
 def glue(bug=None) -> dict:
     net = make(bug)
     X, y = xor()  # data
     step = lambda net, X, y: net.update_mini_batch([(x.reshape(-1, 1), t.reshape(-1, 1)) for x, t in zip(X, y)], ETA)
-    return dict(
-        model=net,
-        step=step,
-        spec=SPEC,
-        weights=["weights[0]", "biases[0]", "weights[1]", "biases[1]"],
-        weight_layout="out_in",
-        X=X,
-        y=y,
-        steps=20,
-    )
+    return dict(model=net, step=step, spec=SPEC, weights=["weights[0]", "biases[0]", "weights[1]", "biases[1]"],
+                weight_layout="out_in", X=X, y=y, steps=20)
+# fmt: on

@@ -146,17 +146,11 @@ def make(bug=None):
     return OurNeuralNetwork()
 
 
+# fmt: off
 def glue(bug=None) -> dict:
     network = make(bug)
     data, all_y_trues = xor()  # data
-    return dict(
-        model=network,
-        step=lambda net, X, y: net.train(X, y),
-        spec=SPEC,
-        weight_layout="out_in",
-        weights=[[["w1", "w2"], ["w3", "w4"]], ["b1", "b2"], [["w5", "w6"]], ["b3"]],
-        steps_per_call=1000,
-        X=data,
-        y=all_y_trues,
-        steps=8,
-    )
+    return dict(model=network, step=lambda net, X, y: net.train(X, y), spec=SPEC, weight_layout="out_in",
+                weights=[[["w1", "w2"], ["w3", "w4"]], ["b1", "b2"], [["w5", "w6"]], ["b3"]],
+                steps_per_call=1000, X=data, y=all_y_trues, steps=8)
+# fmt: on
