@@ -153,3 +153,26 @@ def test_a_scheduler_without_the_dask_backend_is_refused_in_one_line(tmp_path):
     _class(subs, correct=None, buggy="double_lr")
     proc = batch(f"{subs}/*.py:network", "--scheduler", "tcp://127.0.0.1:1")
     assert proc.returncode == 2 and "add --backend dask" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_the_benchmarks_generated_class_is_judged_right(tmp_path):
+    """The class ``make bench`` times (benchmarks/suite/classroom.py), small: every correct
+    variant passes, each classic mistake fails where it is made, each broken file is an error."""
+    from benchmarks.suite.classroom import write_class
+
+    expected = write_class(tmp_path / "subs", correct=2, buggy=6, broken=4)
+    proc = batch(f"{tmp_path}/subs/*.py:network", "--jobs", "2", "--timeout", "5", "--out", str(tmp_path / "out"))
+    table = pd.read_parquet(tmp_path / "out" / "submissions.parquet")
+    got = {Path(s.split(":")[0]).stem: r for s, r in zip(table.submission, table.itertuples())}
+    assert {k: r.status for k, r in got.items()} == expected, proc.stdout
+    phases = {k: (r.step, r.phase) for k, r in got.items() if r.status == "fail"}
+    assert phases == {
+        "buggy00_no_batch_mean": (1, "gradient"),
+        "buggy01_plus_update": (1, "update"),
+        "buggy02_relu_grad_dropped": (1, "gradient"),
+        "buggy03_onehot_forgotten": (1, "gradient"),
+        "buggy04_bias_grad_mean": (1, "gradient"),
+        "buggy05_lr_decays": (1, "update"),
+    }, proc.stdout
+    assert "(broken00_syntax_error.py:1)" in got["broken00_syntax_error"].cause
+    assert "did not finish within 5 s" in got["broken03_hangs"].cause

@@ -24,6 +24,9 @@ import os
 import pytest
 
 METRICS = ("accuracy", "final_loss")
+# markers of benchmarks that a plain (untimed) test run leaves out: compiling modes, which
+# tests/test_modes.py trains already, and batches of minutes, which their tests run small
+UNTIMED_SKIP = ("compiles", "long")
 
 
 def pytest_addoption(parser) -> None:
@@ -52,6 +55,10 @@ def pytest_configure(config) -> None:
         "markers",
         "compiles: a benchmark of a compiling execution mode (warm-up compiles for seconds; -m 'not compiles' leaves it out)",
     )
+    config.addinivalue_line(
+        "markers",
+        "long: a benchmark whose one round takes minutes (a batch of submissions; -m 'not long' leaves it out)",
+    )
     opt = config.option
     if hasattr(opt, "benchmark_disable") and not (
         getattr(opt, "benchmark_only", False) or getattr(opt, "benchmark_enable", False)
@@ -63,15 +70,15 @@ def pytest_configure(config) -> None:
 def pytest_collection_modifyitems(config, items) -> None:
     """Under ``--benchmark-only``, deselect the tests that take no ``benchmark`` fixture
     (before pytest-benchmark marks each one skipped). A plain test run (timing off)
-    deselects the ``compiles`` benchmarks unless ``-m`` names markers: run once untimed
-    they would only compile (tens of seconds), and ``tests/test_modes.py`` already trains
-    every compiling mode against the harness."""
+    deselects the ``compiles`` and ``long`` benchmarks unless ``-m`` names markers: run once
+    untimed they would only compile (tens of seconds) or take minutes, and their tests
+    (``tests/test_modes.py``, ``tests/test_validate_batch.py``) cover them at small size."""
     timing = getattr(config.option, "benchmark_only", False) or getattr(config.option, "benchmark_enable", False)
     if not timing and not config.option.markexpr:
-        compiling = [item for item in items if item.get_closest_marker("compiles")]
-        if compiling:
-            config.hook.pytest_deselected(items=compiling)
-            items[:] = [item for item in items if not item.get_closest_marker("compiles")]
+        costly = [item for item in items if any(item.get_closest_marker(m) for m in UNTIMED_SKIP)]
+        if costly:
+            config.hook.pytest_deselected(items=costly)
+            items[:] = [item for item in items if item not in costly]
     if not getattr(config.option, "benchmark_only", False):
         return
     keep = [item for item in items if "benchmark" in getattr(item, "fixturenames", ())]
