@@ -2,14 +2,14 @@
 #   make report   set up .venv if missing, run the default sweep and a quick check, build reports/latest
 #   make test     set up .venv if missing, then run the test suite
 # (make bench: the pytest-benchmark timing suite; make example: regenerate the committed
-# reports/example with the suite and the scaling study; see the README)
+# reports/example with the suite and the scaling study; make docs: the documentation site; see docs/)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: report example test setup lock clean chromium bench bench-quick
+.PHONY: report example test setup lock clean chromium bench bench-quick docs docs-build
 
 # The quick default job: the quick grid (GRID), a short equivalence check (CHECK_TASKS,
 # CHECK_STEPS steps instead of the check's 1000), the report; each phase says when it
@@ -74,6 +74,15 @@ bench-quick: $(STAMP)
 	mkdir -p results/quick
 	$(PY) -m pytest benchmarks/suite --benchmark-only --benchmark-min-rounds=1 --benchmark-max-time=0.01 --benchmark-warmup=off -q -m "not compiles and not long" \
 	  --benchmark-json=results/quick/benchmarks.json --scratchbench-csv=results/quick/benchmarks.csv
+
+# The documentation site (docs/, mkdocs.yml): `make docs` serves it at http://127.0.0.1:8000, rebuilt as docs/
+# changes; `make docs-build` writes site/ with --strict, as tests/test_docs_site.py builds it (a broken link fails).
+# NO_MKDOCS_2_WARNING silences the material theme's banner about its successor.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve
+
+docs-build: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
 
 # Debian's headless Chromium, for the test that renders the HTML report.
 chromium:
