@@ -51,11 +51,17 @@ STYLE = f"""<style>
 .sb-rich svg .sb-warnbar {{ fill: var(--sb-warn); }}
 .sb-rich svg .sb-grid {{ stroke: currentColor; stroke-opacity: .18; }}
 .sb-rich svg .sb-limit {{ stroke: currentColor; stroke-dasharray: 4 3; stroke-opacity: .8; }}
+.sb-rich .sb-scroll {{ overflow-x: auto; max-width: 100%; }}
 .sb-rich details {{ margin: .4em 0; }}
 .sb-rich summary {{ cursor: pointer; }}
 </style>"""
 
-BADGE = {"PASS": "sb-pass", "AMPLIFIED": "sb-warn", "NOT JUDGED": "sb-warn"}  # the rest: the failing colour
+BADGE = {
+    "PASS": "sb-pass",
+    "DONE": "sb-pass",
+    "NOT JUDGED": "sb-warn",
+    "INCOMPLETE": "sb-warn",
+}  # the rest: the failing colour
 
 
 def esc(value: object) -> str:
@@ -75,6 +81,11 @@ def headline(verdict: str, text: str) -> str:
     )
 
 
+def scrolling(body: str) -> str:
+    """A wide table that scrolls sideways in a narrow window instead of spilling out of it."""
+    return f'<div class="sb-scroll">{body}</div>'
+
+
 def bullets(items: Sequence[str]) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>" if items else ""
 
@@ -89,6 +100,7 @@ class Bar:
     state: str = "ok"  # ok / bad / warn
 
 
+_CHAR, _GROUP, _NAME = 6.4, 10, 26  # an 11 px character's width, the longest group and name labels shown
 _FILL = {"ok": "sb-ok", "bad": "sb-bad", "warn": "sb-warnbar"}
 _COLOUR = {"ok": "#1a7f37", "bad": "#cf222e", "warn": "#9a6700"}  # without the stylesheet (untrusted notebooks)
 
@@ -100,10 +112,12 @@ def bars_svg(bars: Sequence[Bar], limit: float | None = None, log: bool = True, 
     finite = [b.value for b in bars if math.isfinite(b.value) and b.value > 0]
     if log and finite:
         hi = 10.0 ** math.ceil(math.log10(max(max(finite), limit or 0, 1e-16) * 1.01))
-        lo = min(10.0 ** math.floor(math.log10(min(min(finite), (limit or 10.0) / 10))), hi / 1e4)
+        lo = min(10.0 ** (math.floor(math.log10(min(min(finite), limit or 1.0))) - 1), hi / 1e4)
     if not log and finite:
         hi = max(hi, max(finite))
-    left, right, plot, row = 170, 56, 250, 18
+    group_w = _CHAR * min(max((len(b.group) for b in bars), default=0), _GROUP)
+    left = int(group_w + _CHAR * min(max((len(b.name) for b in bars), default=0), _NAME) + 16)
+    right, plot, row = 56, 250, 18
     width, top = left + plot + right, 22
     height = top + row * len(bars) + 8
 
@@ -129,8 +143,8 @@ def bars_svg(bars: Sequence[Bar], limit: float | None = None, log: bool = True, 
         bx = x(b.value) if (b.value > 0 or not math.isfinite(b.value)) else left + 1
         group = b.group if i == 0 or bars[i - 1].group != b.group else ""  # once per group
         parts.append(
-            f'<text x="2" y="{y + 13}" class="sb-muted" opacity=".7">{esc(_clip(group, 9))}</text>'
-            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{esc(_clip(b.name, 19))}'
+            f'<text x="2" y="{y + 13}" class="sb-muted" opacity=".7">{esc(_clip(group, _GROUP))}</text>'
+            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{esc(_clip(b.name, _NAME))}'
             f"<title>{esc(b.group)} {esc(b.name)}</title></text>"
             f'<rect class="{_FILL[b.state]}" fill="{_COLOUR[b.state]}" x="{left}" y="{y + 3}" '
             f'width="{max(bx - left, 1):.1f}" height="{row - 6}" rx="2"/>'
