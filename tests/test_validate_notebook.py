@@ -202,15 +202,14 @@ def test_magics_become_pass_keeping_line_numbers(source, python, skipped):
     assert python_source(Cell(7, source)) == (python, skipped)
 
 
-def test_the_example_notebook_runs_headless():
+def test_the_example_notebook_runs_headless(monkeypatch):
     """examples/validate_in_a_notebook.ipynb, executed as a reader would: its first validate
     fails at the mistake it explains, the second passes; both show themselves as HTML."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(EXAMPLE, as_version=4)
-    os.environ.setdefault("PYTHONPATH", str(ROOT))  # the kernel imports reference_impls from here
-    if str(ROOT) not in os.environ["PYTHONPATH"].split(os.pathsep):
-        os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ["PYTHONPATH"]])
+    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))  # the kernel imports reference_impls from here
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
     shown = [o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
     assert len(shown) == 2, shown
