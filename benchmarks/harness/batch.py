@@ -30,19 +30,21 @@ from .validate import LoadError, run_validation
 STATUS = {0: "pass", 1: "fail"}  # every other exit status is an error
 COLUMNS = ["submission", "status", "step", "phase", "tensor", "cause", "seconds"]
 DEFAULT_NAME = "network"
+SOURCES = (".py", ".ipynb")  # what a submission may be: a Python file or a Jupyter notebook
 
 
 def expand(target: str) -> list[str] | None:
-    """The submissions a batch target names (``subs/*.py:NAME``, ``subs/`` or ``subs:NAME``;
-    NAME defaults to ``network``), sorted; None when ``target`` names one file."""
+    """The submissions a batch target names (``subs/*.py:NAME``, ``subs/*.ipynb:NAME``,
+    ``subs/`` or ``subs:NAME``: Python files and notebooks; NAME defaults to ``network``),
+    sorted; None when ``target`` names one file."""
     file, _, name = target.rpartition(":") if ":" in target else (target, "", "")
     is_glob = any(c in file for c in "*?[")
     if not is_glob and not Path(file).is_dir():
         return None
-    files = sorted(glob.glob(file)) if is_glob else sorted(str(p) for p in Path(file).glob("*.py"))
-    files = [f for f in files if f.endswith(".py") and Path(f).is_file()]
+    files = sorted(glob.glob(file)) if is_glob else sorted(str(p) for p in Path(file).glob("*"))
+    files = [f for f in files if f.endswith(SOURCES) and Path(f).is_file()]
     if not files:
-        raise LoadError(f"no Python files match {file}")
+        raise LoadError(f"no Python files match {file} (submissions are .py files or .ipynb notebooks)")
     return [f"{f}:{name or DEFAULT_NAME}" for f in files]
 
 
@@ -164,9 +166,10 @@ def _dask_rows(
 
     run = uuid.uuid4().hex[:12]  # task keys unique to this batch, should others share the scheduler
     keys = {t: f"scratchbench-validate-{run}-{i}" for i, t in enumerate(targets)}
-    failed = lambda target, reason: dict(
-        submission=target, status="error", cause=f"the judge's worker failed: {reason}", seconds=math.nan
-    )
+
+    def failed(target: str, reason: str) -> dict:
+        return dict(submission=target, status="error", cause=f"the judge's worker failed: {reason}", seconds=math.nan)
+
     with client(scheduler, max(jobs, 1)) as c:
         for row in dask_map(c, partial(_judged_pinned, **kwargs), targets, failed, key=keys.__getitem__):
             report(row)

@@ -22,6 +22,7 @@ from reference_impls.spec import SpecError
 
 from ..tasks import Task
 from .config import parse_impls
+from .display import CheckTables
 from .jobs import batch_rows, device_for, require_device
 
 
@@ -259,8 +260,9 @@ def run_check(
     backend: str = "local",
     scheduler: str | None = None,
     device: str = "cpu",
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Compare every (task, config, impl); returns the ``equivalence`` and ``deviation`` tables.
+) -> CheckTables:
+    """Compare every (task, config, impl); returns the ``equivalence`` and ``deviation`` tables
+    (a named tuple that shows itself in Jupyter).
 
     The comparisons of one (task, config) form a ``Group`` sharing its scratch twins. With
     more than one worker (``check_workers``) the groups run in that many long-lived
@@ -325,8 +327,9 @@ def run_check(
                 }
                 for k, d in r.deviation_curve
             ]
-    return pd.DataFrame(rows), pd.DataFrame(
-        curves, columns=["task", "impl", "dtype", "config", "step", "loss_rel_deviation"]
+    return CheckTables(
+        pd.DataFrame(rows),
+        pd.DataFrame(curves, columns=["task", "impl", "dtype", "config", "step", "loss_rel_deviation"]),
     )
 
 
@@ -380,8 +383,9 @@ def print_table(table: pd.DataFrame, console=None) -> None:
     console.print(t)
     step_tol, traj_tol = table["tol_one_step"].iloc[0], table["tol_trajectory"].iloc[0]
     console.print(
-        f"Deviations are max |a - b| / max |b| per tensor; the loss also per step, |a - b| / max(|a|, |b|) at each step, which is judged. "
-        f"Pass: one step <= {step_tol:g} and loss per step and weights <= {traj_tol:g}. "
-        "'amplified': the one-step check agrees and the drift grows gradually: the dynamics amplify round-off (growth per 100 steps shown)."
+        "Deviations are max |a - b| / max |b| per tensor; the loss also per step, |a - b| / max(|a|, |b|) at each "
+        f"step, which is judged. Pass: one step <= {step_tol:g} and loss per step and weights <= {traj_tol:g}. "
+        "'amplified': the one-step check agrees and the drift grows gradually: the dynamics amplify round-off "
+        "(growth per 100 steps shown)."
     )
     console.print("Summary: " + summary_lines(table)[0])

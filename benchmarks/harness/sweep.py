@@ -40,6 +40,12 @@ class Results:
     confusion: pd.DataFrame = field(default_factory=pd.DataFrame)  # test confusion matrices, long
     environment: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per runs.env_id
 
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: how the sweep ended, final accuracy per (task, impl), the summary."""
+        from .display import sweep_html
+
+        return sweep_html(self)
+
 
 def _results(tables: dict[str, pd.DataFrame], complete: bool = True, moved: list[str] | None = None) -> Results:
     return Results(
@@ -141,7 +147,8 @@ def run_sweep(
     manifest, so the report can say which sweep it shows."""
     if resume and overwrite:
         raise SpecError(
-            "--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one"
+            "--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes "
+            "them; choose one"
         )
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
@@ -209,8 +216,8 @@ def _open_folder(
     held = store.contents()
     if held and not (resume or overwrite):
         raise SpecError(
-            f"{store.folder} already holds {', '.join(held)}; add --resume to continue that sweep, --overwrite to replace it, "
-            "or choose another --out"
+            f"{store.folder} already holds {', '.join(held)}; add --resume to continue that sweep, --overwrite to "
+            "replace it, or choose another --out"
         )
     if overwrite:
         store.clear()
@@ -221,8 +228,8 @@ def _open_folder(
     lost = store.missing_records()
     if lost:
         raise SpecError(
-            f"{store.folder / 'runs.parquet'} lists {len(lost)} run(s) with no record in {store.records_dir}/ (deleted?); "
-            "--resume would drop them: restore the records, or start again with --overwrite"
+            f"{store.folder / 'runs.parquet'} lists {len(lost)} run(s) with no record in {store.records_dir}/ "
+            "(deleted?); --resume would drop them: restore the records, or start again with --overwrite"
         )
     moved = [str(p) for p in store.move_corrupt_aside()]
     kept = {

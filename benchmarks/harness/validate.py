@@ -1,4 +1,5 @@
-"""``scratchbench validate FILE.py:NAME``: load a user's network from their own file, draw a
+"""``scratchbench validate FILE.py:NAME``: load a user's network from their own file (or
+notebook: ``FILE.ipynb:NAME``, its code cells run in order, ``notebook``), draw a
 task's data in the layout their code expects, and run ``reference_impls.validate``.
 
 NAME in FILE.py is a function returning the network, or the network itself, as:
@@ -17,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import traceback
+import types
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +33,12 @@ from reference_impls.validation.layered import bias_attr, is_dense, weight_attr
 from reference_impls.validation.sandbox import Limits, run_isolated
 from reference_impls.validation.sandbox import available as sandbox_available
 from reference_impls.validation.styles import UserNetwork
+from reference_impls.validation.usercode import place
 
 from ..tasks import get_task
+from .notebook import CellFailed, NotebookError, run_notebook
+
+DEFAULT_LIMITS = Limits()
 
 
 class LoadError(ValueError):
@@ -48,30 +54,31 @@ def _where(exc: BaseException) -> str:
     """The error and the user's line it comes from: a syntax error's own position, else the
     innermost frame that is a real file (not the import machinery's frozen frames)."""
     if isinstance(exc, SyntaxError):
-        return f"{exc.msg} ({Path(exc.filename or '?').name}:{exc.lineno})"
+        return f"{exc.msg} ({place(exc.filename or '?', exc.lineno)})"
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
-    return f"{exc} ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else str(exc)
+    return f"{exc} ({place(frames[-1].filename, frames[-1].lineno)})" if frames else str(exc)
 
 
-def load_target(target: str) -> tuple[Any, Any]:
-    """``FILE.py:NAME`` -> (the object NAME refers to, the user's module)."""
+def load_target(target: str) -> tuple[Any, Any, list[str]]:
+    """``FILE.py:NAME`` or ``FILE.ipynb:NAME`` -> (the object NAME refers to, the user's
+    module, notes on how it was loaded: what of a notebook only Jupyter runs)."""
     if ":" not in target:
-        raise LoadError(f"expected FILE.py:NAME (a function returning your network, or the network), got {target!r}")
+        raise LoadError(
+            f"expected FILE.py:NAME or FILE.ipynb:NAME (a function returning your network, or the network), "
+            f"got {target!r}"
+        )
     file, name = target.rsplit(":", 1)
     path = Path(file)
     if not path.is_file():
         raise LoadError(f"no such file: {file}")
+    if path.suffix not in LOADERS:
+        raise LoadError(f"{file} is not a Python file or a Jupyter notebook (.py, .ipynb)")
     module_name = f"_scratchbench_user_{path.stem}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or path.suffix != ".py":
-        raise LoadError(f"{file} is not a Python file")
-    module = importlib.util.module_from_spec(spec)
+    spec = importlib.util.spec_from_file_location(module_name, path) if path.suffix == ".py" else None
+    module = importlib.util.module_from_spec(spec) if spec else types.ModuleType(module_name)
     sys.modules[module_name] = module  # dataclasses and pickling look modules up by name
     with user_modules(path.parent):
-        try:
-            spec.loader.exec_module(module)
-        except Exception as exc:  # the user's module, anything: one line naming their line
-            raise UserCodeRaised(f"importing {file} raised {type(exc).__name__}: {_where(exc)}") from None
+        notes = LOADERS[path.suffix](path, module)
     if not hasattr(module, name):
         found = [
             n
@@ -81,7 +88,27 @@ def load_target(target: str) -> tuple[Any, Any]:
         raise LoadError(
             f"{file} has no {name!r}; names defined there (pick one: FILE:NAME): {', '.join(found) or 'none'}"
         )
-    return getattr(module, name), module
+    return getattr(module, name), module, notes
+
+
+def _run_python_file(path: Path, module: Any) -> list[str]:
+    try:
+        module.__spec__.loader.exec_module(module)
+    except Exception as exc:  # the user's module, anything: one line naming their line
+        raise UserCodeRaised(f"importing {path} raised {type(exc).__name__}: {_where(exc)}") from None
+    return []
+
+
+def _run_notebook(path: Path, module: Any) -> list[str]:
+    try:
+        return run_notebook(path, module)
+    except CellFailed as exc:  # a cell is not Python, or raised: the user's code failed
+        raise UserCodeRaised(str(exc)) from None
+    except NotebookError as exc:  # not a notebook at all: bad input
+        raise LoadError(str(exc)) from None
+
+
+LOADERS = {".py": _run_python_file, ".ipynb": _run_notebook}  # how each kind of file is run into its module
 
 
 def network_arguments(obj: Any, module: Any, spec: ModelSpec | None) -> dict[str, Any]:
@@ -151,7 +178,7 @@ def run_validation(
     seed: int = 0,
     spec_file: str | None = None,
     tolerance: float | None = None,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     labels: str | None = None,
     steps_per_call: int | None = None,
 ) -> ValidationResult:
@@ -162,11 +189,13 @@ def run_validation(
     data = get_task(task).data(seed)
 
     def recipe() -> tuple[UserNetwork, tuple[np.ndarray, np.ndarray]]:
-        obj, module = load_target(target)
+        obj, module, notes = load_target(target)
         kwargs = network_arguments(obj, module, spec)
         X, y = user_data(kwargs, data.X_train, data.y_train)
         given = {k: v for k, v in (("labels", labels), ("steps_per_call", steps_per_call)) if v is not None}
-        return prepare(**{**kwargs, **given}, X=X, y=y)
+        net, data_as_given = prepare(**{**kwargs, **given}, X=X, y=y)
+        net.notes += notes
+        return net, data_as_given
 
     if not sandbox_available():
         net, (X, y) = recipe()

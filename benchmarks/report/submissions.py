@@ -18,8 +18,8 @@ STATUSES = ("pass", "fail", "error")
 def cause_kind(cause: str) -> str:
     """A cause with what differs between submissions left out (numbers, file names and lines,
     quoted values), so that the same mistake counts once per submission."""
-    text = re.sub(r"\s*\([^()]*\.py:\d+[^()]*\)", "", str(cause))
-    text = re.sub(r"(?<!\w)'[^']*'(?!\w)", "'…'", re.sub(r"\S+\.py\b", "FILE", text))
+    text = re.sub(r"\s*\([^()]*\.(py:\d+|ipynb cell \d+, line \d+)[^()]*\)", "", str(cause))
+    text = re.sub(r"(?<!\w)'[^']*'(?!\w)", "'…'", re.sub(r"\S+\.(py|ipynb)\b", "FILE", text))
     return re.sub(r"\s+", " ", re.sub(r"\d+(\.\d+)?(e[-+]?\d+)?", "N", text)).strip(" ,:")
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .styles import UserNetwork
-from .usercode import Caller, UserCodeError, describe
+from .usercode import Caller, UserCodeError, describe, place
 
 _OURS = Path(__file__).resolve().parents[1]  # reference_impls/
 _SLOT = 2048  # bytes per board slot: the call in progress, then the last words
@@ -40,13 +40,14 @@ def is_users(filename: str) -> bool:
 
 
 def frame_text(frame: Any) -> str:
-    """``SGD.update_params (mynet.py:40)`` for the innermost user frame at or above ``frame``."""
+    """``SGD.update_params (mynet.py:40)`` for the innermost user frame at or above ``frame``
+    (``lab.ipynb cell 4, line 12`` in a notebook's cell)."""
     while frame is not None and not is_users(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
         return ""
     code = frame.f_code
-    return f"{getattr(code, 'co_qualname', code.co_name)} ({Path(code.co_filename).name}:{frame.f_lineno})"
+    return f"{getattr(code, 'co_qualname', code.co_name)} ({place(code.co_filename, frame.f_lineno)})"
 
 
 def traceback_text(exc: BaseException) -> str:
@@ -55,7 +56,7 @@ def traceback_text(exc: BaseException) -> str:
     while tb is not None:
         if is_users(tb.tb_frame.f_code.co_filename):
             code = tb.tb_frame.f_code
-            found = f"{getattr(code, 'co_qualname', code.co_name)} ({Path(code.co_filename).name}:{tb.tb_lineno})"
+            found = f"{getattr(code, 'co_qualname', code.co_name)} ({place(code.co_filename, tb.tb_lineno)})"
         tb = tb.tb_next
     return found
 
@@ -143,8 +144,8 @@ def changed_error(text: str, step: int) -> UserCodeError:
         where=text.split(" ", 1)[0],
         phase="data",
         hints=[
-            "a framework never changes the data or gradient it is handed: compute into a new array (x = x * 2), not in place "
-            "(x *= 2); the frameworks trained on the original data"
+            "a framework never changes the data or gradient it is handed: compute into a new array (x = x * 2), "
+            "not in place (x *= 2); the frameworks trained on the original data"
         ],
     )
     exc.kind = "changed"

@@ -73,24 +73,43 @@ class ValidationResult:
             .to_dict()
         )
 
-    def __str__(self) -> str:
+    @property
+    def verdict(self) -> str:
+        """PASS, FAIL, ERROR (the user's code failed to run) or NOT JUDGED (nothing compared)."""
+        return "PASS" if self.ok else "ERROR" if self.failure is not None else "FAIL" if self.compared else "NOT JUDGED"
+
+    def headline(self) -> str:
+        """``(layer objects) against torch: float64, 5 step(s), tolerance 1e-10 relative``."""
         who = ", ".join(self.compared) or "no framework"
-        head = "PASS" if self.ok else "ERROR" if self.failure is not None else "FAIL" if self.compared else "NOT JUDGED"
-        lines = [
-            f"validate: {head} ({self.style}) against {who}: {self.spec.dtype}, {self.steps} step(s), "
+        return (
+            f"({self.style}) against {who}: {self.spec.dtype}, {self.steps} step(s), "
             f"tolerance {self.tolerance:.0e} relative"
-        ]
+        )
+
+    def summary_line(self) -> str:
+        """What a pass says: the frameworks compute the same, within the largest deviation."""
+        who = ", ".join(self.compared) or "no framework"
+        worst = (
+            max(self.max_deviation().values(), default=0.0)
+            if self.resynced_deviation is None
+            else self.resynced_deviation
+        )
+        how = " (each step from the same weights)" if self.amplified else ""
+        return (
+            f"your network computes what {who} compute{'s' if len(self.compared) == 1 else ''}: "
+            f"largest relative deviation {worst:.1e}{how}"
+        )
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: verdict first, the first divergence, a per-tensor deviation plot."""
+        from .display import result_html
+
+        return result_html(self)
+
+    def __str__(self) -> str:
+        lines = [f"validate: {self.verdict} {self.headline()}"]
         if self.ok:
-            worst = (
-                max(self.max_deviation().values(), default=0.0)
-                if self.resynced_deviation is None
-                else self.resynced_deviation
-            )
-            how = " (each step from the same weights)" if self.amplified else ""
-            lines.append(
-                f"  your network computes what {who} compute{'s' if len(self.compared) == 1 else ''}: "
-                f"largest relative deviation {worst:.1e}{how}"
-            )
+            lines.append(f"  {self.summary_line()}")
         elif self.first_divergence is not None:
             d = self.first_divergence
             lines.append(f"  first divergence: {d}")

@@ -22,12 +22,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing import Pipe
-from pathlib import Path
 from typing import Any
 
 from .child import Board, is_users, rebuild_error, serve
 from .styles import Observed, UserNetwork
-from .usercode import Caller, UserCodeError
+from .usercode import Caller, UserCodeError, place
 from .verdict import Failure, UserCodeFailed, first_non_finite, judge
 
 DEFAULT_TIMEOUT = 60.0  # seconds of the user's code per validation
@@ -238,7 +237,7 @@ class IsolatedNetwork(UserNetwork):
                 file = line[6 : line.index('"', 6)]
                 if is_users(file):
                     lineno, _, func = line.rsplit(" line ", 1)[1].partition(" in ")
-                    return f"{func} ({Path(file).name}:{lineno})"
+                    return f"{func} ({place(file, lineno)})"
         return ""
 
     # ---- the UserNetwork interface --------------------------------------------------------

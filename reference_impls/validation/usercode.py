@@ -9,6 +9,7 @@ backward that reads ``self.output_layer_output`` which forward never set (seed 0
 from __future__ import annotations
 
 import difflib
+import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,25 @@ from typing import Any
 import numpy as np
 
 _OURS = Path(__file__).resolve().parents[1]  # reference_impls/
+_CELL = re.compile(r"\.ipynb cell \d+$")  # the file name a notebook's code cell is compiled under
+
+
+def cell_filename(notebook: str | Path, number: int) -> str:
+    """``/path/lab.ipynb cell 4``: the file name code cell ``number`` (1-based, code cells
+    only: ``In [4]`` after Restart & Run All) is compiled under, so every report of a line
+    in it says ``lab.ipynb cell 4, line 12``."""
+    return f"{Path(notebook).resolve()} cell {number}"
+
+
+def is_cell(filename: str) -> bool:
+    """Whether ``filename`` is a notebook cell's (``cell_filename``)."""
+    return bool(_CELL.search(filename))
+
+
+def place(filename: str, lineno: int | str | None) -> str:
+    """``mynet.py:12``, or ``lab.ipynb cell 4, line 12`` for a notebook's cell."""
+    name = Path(filename).name
+    return f"{name}, line {lineno}" if is_cell(filename) else f"{name}:{lineno}"
 
 
 class UserCodeError(Exception):
@@ -52,7 +72,7 @@ def user_frame(exc: BaseException) -> str:
     if not mine:
         return ""
     f = mine[-1]
-    return f"{Path(f.filename).name}:{f.lineno} in {f.name}: {(f.line or '').strip()}"
+    return f"{place(f.filename, f.lineno)} in {f.name}: {(f.line or '').strip()}"
 
 
 class Caller:
