@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from ..results.benchjson import series_label
 from .data import Band, Boundary, bar_labels
 from .panels import Agreement, LossPanel
-from .plots import CLASS_COLORS, COLORS, LINES
+from .plots import CLASS_COLORS, COLORS, LINES, _status_suffix
 from .text import seconds
 
 GRID = "rgba(128,128,128,0.28)"
@@ -273,44 +273,43 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame) -> go.Figure:
     return _finish(fig, 100 + per * rows, top=100, gap=30)
 
 
-def step_time_ratios(
-    ratios: pd.DataFrame, quartiles: dict[str, pd.DataFrame] | None = None, title: str = ""
-) -> go.Figure:
-    """Median seconds per step relative to the scratch network, per task (log scale), with
-    the interquartile range of the same-seed ratios as error bars."""
+def step_time_ratios(ratios: pd.DataFrame, spread: dict[str, pd.DataFrame] | None = None, title: str = "") -> go.Figure:
+    """Step time relative to the scratch network per task (log scale): the median of the
+    same-seed ratios, error bars from the lowest to the highest seed's, n in the hover."""
     fig = go.Figure()
     tasks = [esc(t) for t in ratios.index]
     for impl in [i for i in ratios.columns if i != "scratch"]:
         values = ratios[impl].to_numpy(dtype=float)
         err = {}
-        if quartiles and impl in quartiles.get("q1", {}):
-            q1 = quartiles["q1"][impl].reindex(ratios.index).to_numpy(dtype=float)
-            q3 = quartiles["q3"][impl].reindex(ratios.index).to_numpy(dtype=float)
+        if spread and impl in spread.get("low", {}):
+            low, high, n = (spread[k][impl].reindex(ratios.index).to_numpy(dtype=float) for k in ("low", "high", "n"))
             err = dict(
                 error_y=dict(
                     type="data",
-                    array=np.nan_to_num(q3 - values).clip(min=0),
-                    arrayminus=np.nan_to_num(values - q1).clip(min=0),
+                    array=np.nan_to_num(high - values).clip(min=0),
+                    arrayminus=np.nan_to_num(values - low).clip(min=0),
                     thickness=1.2,
                     width=3,
                     color="#777",
                 )
             )
-            custom = np.column_stack([q1, q3])
+            custom = np.column_stack([low, high, n])
         else:
-            custom = np.column_stack([values, values])
+            custom = np.column_stack([values, values, np.ones_like(values)])
         fig.add_trace(
             go.Bar(
                 x=tasks,
                 y=values,
                 name=esc(impl),
                 marker_color=_color(impl),
-                text=[f"{v:.2g}×" if np.isfinite(v) else "" for v in values],
-                textposition="outside",
-                cliponaxis=False,
+                text=[f"{v:.3g}×" if np.isfinite(v) else "" for v in values],
+                textposition="inside",
+                insidetextanchor="middle",
                 customdata=custom,
                 **err,
-                hovertemplate=f"%{{x}} / {esc(impl)}: %{{y:.3g}}× scratch's step time<br>IQR over seeds %{{customdata[0]:.3g}}–%{{customdata[1]:.3g}}×<extra></extra>",
+                hovertemplate=f"%{{x}} / {esc(impl)}: %{{y:.3g}}× scratch's step time (median of the same-seed ratios)"
+                "<br>lowest–highest seed %{customdata[0]:.3g}–%{customdata[1]:.3g}×, n = %{customdata[2]:.0f}"
+                "<extra></extra>",
             )
         )
     fig.add_hline(y=1, line=dict(color=_color("scratch"), width=2))
@@ -327,7 +326,7 @@ def step_time_ratios(
         font=dict(color=_color("scratch")),
     )
     fig.update_layout(barmode="group", title=dict(text=esc(title), x=0, font=dict(size=13)) if title else None)
-    fig.update_yaxes(type="log", title_text="step time / scratch's (ratio)")
+    fig.update_yaxes(type="log", title_text="step time / scratch's (ratio)", dtick="D2", minor=dict(showgrid=False))
     fig.update_xaxes(title_text="task")
     _scale_switch(fig, "y")
     return _finish(fig, 430, top=100)
@@ -363,7 +362,9 @@ def _thin(steps: np.ndarray, limit: int = 300) -> np.ndarray:
     return np.unique(np.concatenate([[0], np.geomspace(1, len(steps) - 1, limit).astype(int), [len(steps) - 1]]))
 
 
-def equivalence_deviation(deviation: pd.DataFrame, tolerance: float | None = None) -> go.Figure:
+def equivalence_deviation(
+    deviation: pd.DataFrame, tolerance: dict[str, float] | None = None, status: dict | None = None
+) -> go.Figure:
     """Running maximum of the loss deviation from the scratch network against step, one
     panel per framework, one line per (task, config): a colour per line, the dash changing
     once the palette is used up; one legend entry toggles a line in every panel."""
@@ -377,7 +378,7 @@ def equivalence_deviation(deviation: pd.DataFrame, tolerance: float | None = Non
         for (task, config), g in sub.groupby(["task", "config"], sort=False):
             n = keys.index((task, config))
             idx = _thin(g["step"].to_numpy())
-            name = f"{esc(task)} {esc(config)}"
+            name = f"{esc(task)} {esc(config)}" + _status_suffix((status or {}).get((impl, task, config)))
             fig.add_trace(
                 go.Scatter(
                     x=g["step"].to_numpy()[idx],
@@ -393,14 +394,15 @@ def equivalence_deviation(deviation: pd.DataFrame, tolerance: float | None = Non
                 ),
                 **pos,
             )
-        if tolerance:
-            fig.add_hline(
-                y=tolerance,
-                line=dict(color="#888", dash="dash", width=1),
-                annotation_text="tolerance",
-                annotation_position="top left",
-                **pos,
-            )
+        for dtype, tol in (tolerance or {}).items():
+            if dtype in set(sub.get("dtype", [dtype])):
+                fig.add_hline(
+                    y=tol,
+                    line=dict(color="#888", dash="dash", width=1),
+                    annotation_text=f"pass threshold {esc(dtype)} {tol:.0e}",
+                    annotation_position="top left",
+                    **pos,
+                )
     fig.update_xaxes(type="log", title_text="optimizer step")
     fig.update_yaxes(type="log", exponentformat="e")
     fig.update_yaxes(title_text="max rel. loss deviation so far", row=1, col=1)
