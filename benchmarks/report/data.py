@@ -26,7 +26,8 @@ def grid_note(manifest: dict) -> str:
     if grid == "quick":
         return (
             "Grid: quick (the default: two tasks, 3 seeds, epochs cut to a few times what each task needs); "
-            "for the full grid run scratchbench run --grid full --out results/full (make example does, with the timing suite and the scaling study)."
+            "for the full grid run scratchbench run --grid full --out results/full (make example does, "
+            "with the timing suite and the scaling study)."
         )
     if grid == "full":
         return "Grid: full (every default task with its own epochs, 5 seeds)."

@@ -42,7 +42,8 @@ def figure(
     turn between log and linear; empty: no buttons)."""
     entry = {"file": name, "title": title, "caption": caption, "path": draw(os.path.join(out, name))}
     entry["buttons"] = (
-        f"The buttons above the chart switch its {switch} axis{'es' if ' and ' in switch else ''} between log and linear."
+        f"The buttons above the chart switch its {switch} axis{'es' if ' and ' in switch else ''} between "
+        "log and linear."
         if switch
         else ""
     )
@@ -66,7 +67,8 @@ def run_figures(
         out,
         "loss_curves.png",
         "Loss curves",
-        "Training loss on the whole training set at each evaluation: median over seeds, band from the best to the worst seed (log scale). "
+        "Training loss on the whole training set at each evaluation: median over seeds, band from the best "
+        "to the worst seed (log scale). "
         + panels.grouped_caption(loss, "a colour per task, the line style per implementation, the band of the first"),
         lambda p: plots.loss_curves(loss, p),
         lambda: interactive.loss_curves(loss),
@@ -90,7 +92,9 @@ def host_figures(
         out,
         f"time_breakdown{suffix}.png",
         "Where the time goes" + on,
-        "First panel: paid once per process (importing the framework, its first model). Then one panel per task: each run's build, first step (tracing, compilation) and remaining steps, median over seeds, on a linear axis with the total at the end of each bar."
+        "First panel: paid once per process (importing the framework, its first model). Then one panel per "
+        "task: each run's build, first step (tracing, compilation) and remaining steps, median over seeds, "
+        "on a linear axis with the total at the end of each bar."
         + "".join(
             f" The tasks {', '.join(g)} train the same network for the same steps: one panel, the median over them."
             for g in merged
@@ -108,8 +112,10 @@ def host_figures(
             out,
             f"step_time_ratios{suffix}.png",
             "Step time relative to scratch" + on,
-            "Each framework's seconds per training step after warm-up divided by the scratch network's in the same seed, "
-            "as the sweep drives it (harness mode): the bar is the median over seeds, the error bar runs from the lowest "
+            "Each framework's seconds per training step after warm-up divided by the scratch network's in "
+            "the same seed, "
+            "as the sweep drives it (harness mode): the bar is the median over seeds, the error bar runs "
+            "from the lowest "
             "to the highest seed's ratio (log scale; above 1 scratch is faster)." + note,
             lambda p: plots.step_time_ratios(ratios, p, spread),
             lambda: interactive.step_time_ratios(ratios, spread),

@@ -15,7 +15,6 @@ from . import figures as figures_mod
 from .figures import markup
 from .text import seconds
 
-
 FAMILIES = {
     "step": ("Benchmark: one training step", "step"),
     "forward": ("Benchmark: forward pass", "forward"),
@@ -30,13 +29,15 @@ FAMILIES = {
 
 
 BENCH_CAPTION = (
-    "pytest-benchmark, same machine, same run: median seconds per call, error bars from the first to the third quartile "
+    "pytest-benchmark, same machine, same run: median seconds per call, error bars from the first to the "
+    "third quartile "
     "(log scale); the ratio printed on each bar is its median over scratch's median in the same panel."
 )
 
 
 SIZES_CAPTION = (
-    "pytest-benchmark, same machine, same run: median seconds per training step against the rows per step, one panel per dtype "
+    "pytest-benchmark, same machine, same run: median seconds per training step against the rows per step, "
+    "one panel per dtype "
     "and hidden width, error bars from the first to the third quartile (log-log)."
 )
 
@@ -83,10 +84,11 @@ def benchmark_section(bench: pd.DataFrame, path: str, out: str, figures: list[di
     gf = gflops_table(bench, data.IMPL_ORDER)
     train = bench[families == "train"]
     info = bench.attrs.get("machine_info", {})
+    cpu = info.get("cpu", {}).get("brand_raw", info.get("processor", "?"))
     return {
         "bench_json": os.path.basename(path),
         "bench_count": len(bench),
-        "bench_machine": f"{info.get('cpu', {}).get('brand_raw', info.get('processor', '?'))}, Python {info.get('python_version', '?')}",
+        "bench_machine": f"{cpu}, Python {info.get('python_version', '?')}",
         "bench_datetime": bench.attrs.get("datetime", ""),
         "gflops_header": [str(c) for c in gf.columns] if len(gf) else [],
         "gflops_rows": [[str(v) for v in row] for row in gf.itertuples(index=False)] if len(gf) else [],
@@ -136,7 +138,8 @@ def scale_section(table: pd.DataFrame, out: str, figures: list[dict]) -> dict:
         out,
         "scaling.png",
         "Scaling with data size and width",
-        "scratchbench scale: median seconds per full-batch step and peak memory added while stepping, each size in a fresh process; the legend gives each line's fitted log-log slope (1 = linear).",
+        "scratchbench scale: median seconds per full-batch step and peak memory added while stepping, each "
+        "size in a fresh process; the legend gives each line's fitted log-log slope (1 = linear).",
         lambda p: plots.scaling(table, sl, p),
         lambda: interactive.scaling(table, sl),
         switch="x and y",
