@@ -156,7 +156,8 @@ def test_load_warning_with_and_without_the_columns():
     loaded = quiet.assign(load_1m_after=[0.3, 0.2, 3.1, 1.6])
     text = rverdict.load_warning(loaded)
     assert text.startswith(
-        "timings taken under load: in 2 of 4 runs the 1-minute load average reached up to 3.10 on 2 CPUs (above 0.75 x 2 = 1.50)"
+        "timings taken under load: in 2 of 4 runs the 1-minute load average reached up to 3.10 on 2 CPUs "
+        "(above 0.75 x 2 = 1.50)"
     )
     assert text in rverdict.warnings(loaded, complete=True, sk_mismatches=0)
 
@@ -190,15 +191,21 @@ def test_several_hosts_split_the_speed_and_say_so():
         and "accuracy, convergence and equivalence are comparable" in warning
     )
     rdata.use_frameworks({"scratch": {"order": 0}, "torch": {"order": 1}})
-    rows = rverdict.fastest_by_host(runs, panels.step_summary(runs))
-    assert [(r["task"], r["impl"]) for r in rows] == [("t on laptop", "torch"), ("t on gpu-1", "scratch")]
+    rows = rverdict.harness_by_host(runs)
+    assert [(r["task"], r["impl"], r["lost"]) for r in rows] == [
+        ("t on laptop", "torch", True),
+        ("t on gpu-1", "torch", False),
+    ]
+    assert rows[0]["text"].startswith("scratch 2× slower than torch on t on laptop")
     assert rverdict.hosts_warning(runs.drop(columns="host")) is None
 
 
-def test_step_time_chart_has_iqr_error_bars_and_a_scale_switch():
+def test_step_time_chart_has_seed_range_error_bars_and_a_scale_switch():
+    """The bar is the median of the same-seed ratios; its error bar runs from the lowest to
+    the highest seed's ratio, so it always holds the bar's top."""
     rdata.use_frameworks({"scratch": {"order": 0}, "torch": {"order": 1}})
     ratios = pd.DataFrame({"scratch": [1.0], "torch": [3.0]}, index=pd.Index(["xor"], name="task"))
-    q = {"q1": pd.DataFrame({"torch": [2.5]}, index=["xor"]), "q3": pd.DataFrame({"torch": [4.0]}, index=["xor"])}
+    q = {k: pd.DataFrame({"torch": [v]}, index=["xor"]) for k, v in (("low", 2.5), ("high", 4.0), ("n", 3))}
     fig = interactive.step_time_ratios(ratios, q)
     (bar,) = [t for t in fig.data if t.type == "bar"]
     assert (

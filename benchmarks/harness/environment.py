@@ -14,6 +14,8 @@ from importlib import metadata
 
 from reference_impls import implementation_class
 
+from ..results.provenance import code_version
+
 
 @cache
 def import_seconds(impl: str) -> float:
@@ -84,6 +86,7 @@ def software(impls: tuple[str, ...] = ()) -> dict[str, str | int]:
         "cpu": _cpu_model(),
         "cpu_count": os.cpu_count() or 1,
         "platform": platform.platform(),
+        **code_version(),  # which code ran: the report names it
     }
     for impl in impls:
         info.update(implementation_class(impl).environment())

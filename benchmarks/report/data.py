@@ -26,7 +26,8 @@ def grid_note(manifest: dict) -> str:
     if grid == "quick":
         return (
             "Grid: quick (the default: two tasks, 3 seeds, epochs cut to a few times what each task needs); "
-            "for the full grid run scratchbench run --grid full --out results/full (make example does, with the timing suite and the scaling study)."
+            "for the full grid run scratchbench run --grid full --out results/full (make example does, "
+            "with the timing suite and the scaling study)."
         )
     if grid == "full":
         return "Grid: full (every default task with its own epochs, 5 seeds)."
@@ -116,26 +117,46 @@ def performance_profile(runs: pd.DataFrame, taus: np.ndarray | None = None) -> t
     }
 
 
-def step_time_ratios(summary: pd.DataFrame, reference: str = "scratch") -> pd.DataFrame:
-    """Per task, each implementation's median step time divided by ``reference``'s."""
-    table = summary.pivot_table(index="task", columns="impl", values="t_step_median", aggfunc="first", sort=False)
-    if reference not in table or len(table.columns) < 2:  # nothing to compare with
+def step_time_ratios(runs: pd.DataFrame, reference: str = "scratch") -> pd.DataFrame:
+    """Per task (rows) and implementation (columns): the median over seeds of the same-seed
+    ratio of its step time to ``reference``'s (``same_seed_ratios``); ``reference`` is 1."""
+    table = same_seed_ratios(runs, reference)
+    if table.empty:
         return pd.DataFrame()
-    return table.div(table[reference], axis=0)[[i for i in impls_in(summary) if i in table]]
+    wide = table.pivot_table(index="task", columns="impl", values="median", aggfunc="first", sort=False)
+    wide.insert(0, reference, 1.0)
+    return wide[[i for i in impls_in(runs) if i in wide]]
 
 
-def step_time_ratio_quartiles(runs: pd.DataFrame, reference: str = "scratch") -> dict[str, pd.DataFrame]:
-    """Per task and implementation, the 25th and 75th percentiles over seeds of the
-    same-seed ratio of step times to ``reference``'s: the error bars of the ratio chart."""
-    ok = runs[runs["status"] == "ok"]
+def step_time_ratio_range(runs: pd.DataFrame, reference: str = "scratch") -> dict[str, pd.DataFrame]:
+    """The lowest and highest same-seed ratio per task and implementation (the ratio
+    chart's error bars: they always contain the median they surround), and n."""
+    table = same_seed_ratios(runs, reference)
+    return {
+        key: table.pivot_table(index="task", columns="impl", values=key, aggfunc="first", sort=False)
+        for key in ("low", "high", "n")
+    }
+
+
+def same_seed_ratios(runs: pd.DataFrame, reference: str = "scratch") -> pd.DataFrame:
+    """Per (task, impl other than ``reference``): its median step time over ``reference``'s
+    in the same seed, summarised over seeds as median, lowest, highest and n. This is the
+    one definition the verdict, the ratio chart and its hover share."""
+    columns = ["task", "impl", "median", "low", "high", "n"]
+    ok = runs[(runs["status"] == "ok") & np.isfinite(runs["t_step_median"].astype(float))]
     per_seed = ok.pivot_table(
         index=["task", "seed"], columns="impl", values="t_step_median", aggfunc="first", sort=False
     )
     if reference not in per_seed:
-        return {}
-    ratio = per_seed.div(per_seed[reference], axis=0)
-    grouped = ratio.groupby(level="task", sort=False)
-    return {"q1": grouped.quantile(0.25), "q3": grouped.quantile(0.75)}
+        return pd.DataFrame(columns=columns)
+    ratio = per_seed.div(per_seed[reference], axis=0).drop(columns=reference)
+    out = []
+    for task, g in ratio.groupby(level="task", sort=False):
+        for impl in impls_in(pd.DataFrame({"impl": list(g.columns)})):
+            r = g[impl].dropna()
+            if len(r):
+                out.append([task, impl, float(r.median()), float(r.min()), float(r.max()), len(r)])
+    return pd.DataFrame(out, columns=columns)
 
 
 def time_breakdown(runs: pd.DataFrame) -> pd.DataFrame:
@@ -208,18 +229,21 @@ def slopes(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["impl", "sweep", "slope"])
 
 
+BEST_RULES = {  # the summary columns whose best value per task is marked, and which way is best
+    "target_accuracy_median": max,
+    "success_rate": max,
+    "steps_to_target_median": min,
+    "t_to_target_median": min,
+    "t_step_median": min,
+}
+
+
 def best_marks(summary: pd.DataFrame) -> dict[tuple[str, str, str], bool]:
     """Which (task, impl, column) holds the best value of its task (``summary`` as
     ``target_accuracy`` returns it): highest accuracy and
     success rate, lowest steps, time and step time. Ties for best are all marked; where
     every implementation ties there is no winner and nothing is marked."""
-    rules = {
-        "target_accuracy_median": max,
-        "success_rate": max,
-        "steps_to_target_median": min,
-        "t_to_target_median": min,
-        "t_step_median": min,
-    }
+    rules = BEST_RULES
     marks = {}
     for task, g in summary.groupby("task", sort=False):
         for col, pick in rules.items():

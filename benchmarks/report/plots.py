@@ -228,20 +228,22 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame, path: str) -> st
     return _save(fig, path)
 
 
-def step_time_ratios(ratios: pd.DataFrame, path: str, quartiles: dict[str, pd.DataFrame] | None = None) -> str:
-    """Median seconds per step relative to the scratch network (log scale), per task; error
-    bars from the first to the third quartile of the same-seed ratios, when given."""
+def step_time_ratios(ratios: pd.DataFrame, path: str, spread: dict[str, pd.DataFrame] | None = None) -> str:
+    """Step time relative to the scratch network (log scale), per task: the median of the
+    same-seed ratios, error bars from the lowest to the highest seed's (``spread``), each
+    bar's value written above its error bar."""
     impls = [i for i in ratios.columns if i != "scratch"]
     fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(ratios) + 2), 3.8))
     width = 0.8 / len(impls)
     x = np.arange(len(ratios))
     for j, impl in enumerate(impls):
         values = ratios[impl].to_numpy(dtype=float)
-        err = None
-        if quartiles and impl in quartiles["q1"]:
-            q1 = quartiles["q1"][impl].reindex(ratios.index).to_numpy(dtype=float)
-            q3 = quartiles["q3"][impl].reindex(ratios.index).to_numpy(dtype=float)
-            err = np.nan_to_num(np.vstack([values - q1, q3 - values]).clip(min=0))
+        err, tops = None, values
+        if spread and impl in spread["low"]:
+            low = spread["low"][impl].reindex(ratios.index).to_numpy(dtype=float)
+            high = spread["high"][impl].reindex(ratios.index).to_numpy(dtype=float)
+            err = np.nan_to_num(np.vstack([values - low, high - values]).clip(min=0))
+            tops = np.fmax(values, high)
         bars = ax.bar(
             x + (j - (len(impls) - 1) / 2) * width,
             values,
@@ -251,11 +253,11 @@ def step_time_ratios(ratios: pd.DataFrame, path: str, quartiles: dict[str, pd.Da
             yerr=err,
             error_kw=dict(lw=0.8, capsize=2, ecolor="#333"),
         )
-        for bar, v in zip(bars, values):
+        for bar, v, top in zip(bars, values, tops):
             if np.isfinite(v):
                 ax.annotate(
-                    f"{v:.2g}x",
-                    (bar.get_x() + bar.get_width() / 2, v),
+                    f"{v:.3g}x",
+                    (bar.get_x() + bar.get_width() / 2, top),
                     ha="center",
                     va="bottom",
                     fontsize=7,
@@ -274,7 +276,8 @@ def step_time_ratios(ratios: pd.DataFrame, path: str, quartiles: dict[str, pd.Da
         fontsize=8,
         color=_color("scratch"),
     )
-    top = np.nanmax(ratios[impls].to_numpy(dtype=float)) if impls else 1
+    highs = [spread["high"][i] for i in impls if spread and i in spread["high"]]
+    top = np.nanmax(pd.concat([ratios[impls], *highs], axis=1).to_numpy(dtype=float)) if impls else 1
     ax.set_ylim(min(0.5, np.nanmin(ratios.to_numpy(dtype=float)) * 0.8), max(2, top * 2))
     ax.set_xticks(x, ratios.index, rotation=0)
     ax.set_ylabel("step time / scratch's (log)")
@@ -313,9 +316,12 @@ def performance_profile(taus: np.ndarray, profiles: dict[str, np.ndarray], path:
     return _save(fig, path)
 
 
-def equivalence_deviation(deviation: pd.DataFrame, path: str, tolerance: float | None = None) -> str:
+def equivalence_deviation(
+    deviation: pd.DataFrame, path: str, tolerance: dict[str, float] | None = None, status: dict | None = None
+) -> str:
     """Running maximum of the loss deviation from the scratch network against step,
-    one panel per framework, one line per (task, config)."""
+    one panel per framework, one line per (task, config) named with its status where it
+    is not a plain pass; ``tolerance``: the trajectory tolerance applied, per dtype."""
     impls = list(dict.fromkeys(deviation["impl"]))
     fig, axes = plt.subplots(1, len(impls), figsize=(4.4 * len(impls), 3.4), squeeze=False, sharey=True)
     floor = 1e-17
@@ -332,11 +338,14 @@ def equivalence_deviation(deviation: pd.DataFrame, path: str, tolerance: float |
                 alpha=0.85,
                 color=cmap(k % 20),
                 ls=dashes[(k // 20) % 4],
-                label=f"{task} {config}",
+                label=f"{task} {config}" + _status_suffix((status or {}).get((impl, task, config))),
             )
-        if tolerance:
-            ax.axhline(tolerance, color="black", ls="--", lw=0.8)
-            ax.annotate("tolerance", (sub["step"].max(), tolerance), ha="right", va="bottom", fontsize=7)
+        for dtype, tol in (tolerance or {}).items():
+            if dtype in set(sub.get("dtype", [dtype])):
+                ax.axhline(tol, color="black", ls="--", lw=0.8)
+                ax.annotate(
+                    f"pass threshold {dtype} {tol:.0e}", (sub["step"].max(), tol), ha="right", va="bottom", fontsize=7
+                )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(f"{impl} vs scratch", fontsize=11)
@@ -348,6 +357,11 @@ def equivalence_deviation(deviation: pd.DataFrame, path: str, tolerance: float |
         fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def _status_suffix(status: str | None) -> str:
+    """' (amplified)' etc. for a line whose comparison is not a plain pass."""
+    return f" ({status})" if status and status != "pass" else ""
 
 
 def benchmark_family(df: pd.DataFrame, title: str, path: str, label: str = "impl") -> str:

@@ -5,11 +5,10 @@ and by how much, how often each implementation reached its target, and what to d
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from . import speed
 from .data import impls_in
-from .panels import step_summary
 
 STATUSES = ("pass", "amplified", "not expressible", "fail", "error")
 NOISY_IQR = 0.5  # a run whose step-time IQR exceeds half its median was measured under noise
@@ -38,50 +37,14 @@ def validation_line(info: dict | None, table: pd.DataFrame | None) -> dict | Non
     if not info:
         return None
     compared = ", ".join(info.get("compared", [])) or "no framework"
-    text = f"{info.get('target', '?')} on {info.get('task', '?')}: {'pass' if info.get('ok') else 'FAIL'} against {compared}"
+    outcome = "pass" if info.get("ok") else "FAIL"
+    text = f"{info.get('target', '?')} on {info.get('task', '?')}: {outcome} against {compared}"
     d = info.get("first_divergence")
     if d:
         text += f"; first divergence at step {d['step']}, {d['phase']}, {d['tensor']} vs {d['impl']}"
     if table is not None and len(table):
         text += f" ({len(table)} tensor comparisons)"
     return {"text": text, "ok": bool(info.get("ok"))}
-
-
-def fastest(runs: pd.DataFrame, summary: pd.DataFrame) -> list[dict]:
-    """Per task: the implementation with the lowest median step time, and every other
-    one's step time as a multiple of it: the median over seeds of the same-seed ratio,
-    with the lowest and highest such ratio as its spread."""
-    ok = runs[(runs["status"] == "ok") & np.isfinite(runs["t_step_median"].astype(float))]
-    rows = []
-    for task, g in summary.groupby("task", sort=False):
-        g = g[np.isfinite(g["t_step_median"].astype(float))]
-        if len(g) < 2:
-            continue
-        best = g.loc[g["t_step_median"].astype(float).idxmin(), "impl"]
-        per_seed = ok[ok["task"] == task].pivot_table(
-            index="seed", columns="impl", values="t_step_median", aggfunc="first"
-        )
-        others = []
-        for impl in impls_in(g):
-            if impl == best or impl not in per_seed or best not in per_seed:
-                continue
-            r = (per_seed[impl] / per_seed[best]).dropna()
-            if len(r):
-                others.append(
-                    {
-                        "impl": impl,
-                        "ratio": float(r.median()),
-                        "low": float(r.min()),
-                        "high": float(r.max()),
-                        "text": f"{impl} {_x(r.median())} [{_x(r.min())}–{_x(r.max())}]",
-                    }
-                )
-        rows.append({"task": task, "impl": best, "others": others, "text": ", ".join(o["text"] for o in others) or "-"})
-    return rows
-
-
-def _x(v: float) -> str:
-    return f"{v:.2g}×" if v < 10 else f"{v:.0f}×"
 
 
 def success(runs: pd.DataFrame) -> list[dict]:
@@ -94,6 +57,16 @@ def success(runs: pd.DataFrame) -> list[dict]:
             {"impl": impl, "reached": k, "runs": n, "text": f"{impl} {k}/{n} ({k / n:.0%})" if n else f"{impl} -"}
         )
     return out
+
+
+def targets_named(runs: pd.DataFrame) -> str:
+    """Each task's accuracy target with its value: 'xor: train accuracy >= 1, spiral: ...'."""
+    if not {"target_metric", "target"} <= set(runs):
+        return ""
+    pairs = runs[["task", "target_metric", "target"]].drop_duplicates("task")
+    return ", ".join(
+        f"{r.task}: {str(r.target_metric).replace('_', ' ')} \u2265 {float(r.target):.3g}" for r in pairs.itertuples()
+    )
 
 
 def load_readings(runs: pd.DataFrame, environment: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -146,9 +119,19 @@ def hosts_warning(runs: pd.DataFrame) -> str | None:
     if len(hosts) < 2:
         return None
     return (
-        f"runs from {len(hosts)} hosts ({', '.join(hosts)}): timings from different hosts are not comparable, so speed is shown "
-        "per host; accuracy, convergence and equivalence are comparable across them"
+        f"runs from {len(hosts)} hosts ({', '.join(hosts)}): timings from different hosts are not comparable, "
+        "so speed is shown per host; accuracy, convergence and equivalence are comparable across them"
     )
+
+
+def noisy_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The finished runs whose step-time IQR exceeds ``NOISY_IQR`` of their median, noisiest
+    first, with that fraction as ``spread``."""
+    ok = runs[runs["status"] == "ok"]
+    if not len(ok) or not {"t_step_median", "t_step_iqr"} <= set(ok):
+        return ok.iloc[:0].assign(spread=[])
+    spread = ok["t_step_iqr"].astype(float) / ok["t_step_median"].astype(float)
+    return ok.assign(spread=spread)[spread > NOISY_IQR].sort_values("spread", ascending=False)
 
 
 def warnings(
@@ -168,32 +151,52 @@ def warnings(
         out.append(f"{sk_mismatches} runs where sklearn.metrics disagrees with the harness's own numbers")
     if "parallel_jobs" in runs and (runs["parallel_jobs"] > 1).any():
         out.append(
-            f"timings were taken with up to {int(runs['parallel_jobs'].max())} runs in parallel: they share the CPU, compare ratios with care"
+            f"timings were taken with up to {int(runs['parallel_jobs'].max())} runs in parallel: "
+            "they share the CPU, compare ratios with care"
         )
-    ok = runs[runs["status"] == "ok"]
-    if len(ok) and {"t_step_median", "t_step_iqr"} <= set(ok):
-        spread = ok["t_step_iqr"].astype(float) / ok["t_step_median"].astype(float)
-        noisy = int((spread > NOISY_IQR).sum())
-        if noisy:
-            out.append(
-                f"noisy timings: in {noisy} of {len(ok)} runs the step-time IQR exceeds {NOISY_IQR:.0%} of the median "
-                "(a loaded machine?); rerun on a quiet one before trusting the speed ratios"
-            )
+    noisy = noisy_runs(runs)
+    if len(noisy):
+        ok = int((runs["status"] == "ok").sum())
+        named = ", ".join(
+            f"{r.task}/{r.impl}/seed {r.seed} (IQR {r.spread:.0%} of the median)" for r in noisy.head(4).itertuples()
+        ) + (" ..." if len(noisy) > 4 else "")
+        out.append(
+            f"noisy timings in {len(noisy)} of {ok} runs: {named}; the step-time IQR exceeds {NOISY_IQR:.0%} of the "
+            "median (a loaded machine?): rerun on a quiet one before trusting those ratios"
+        )
     out += [w for w in (load_warning(runs, environment), hosts_warning(runs)) if w]
     return out
 
 
-def fastest_by_host(runs: pd.DataFrame, summary: pd.DataFrame) -> list[dict]:
-    """``fastest`` for one host; with several, per host, each row naming its host (speed
-    never compares across hosts)."""
+def harness_by_host(runs: pd.DataFrame) -> list[dict]:
+    """``speed.harness_rows`` for one host; with several, per host, each row's task naming
+    its host (speed never compares across hosts)."""
     hosts = list(dict.fromkeys(runs["host"].astype(str))) if "host" in runs else []
     if len(hosts) < 2:
-        return fastest(runs, summary)
+        return speed.harness_rows(runs)
     rows = []
     for host in hosts:
         sub = runs[runs["host"].astype(str) == host]
-        rows += [dict(r, task=f"{r['task']} on {host}") for r in fastest(sub, step_summary(sub))]
-    return rows
+        for r in speed.harness_rows(sub):
+            rows.append(
+                dict(
+                    r,
+                    task=f"{r['task']} on {host}",
+                    text=r["text"].replace(f" on {r['task']} ", f" on {r['task']} on {host} "),
+                )
+            )
+    return sorted(rows, key=lambda r: not r["lost"])
+
+
+def level(eq: dict | None, validation: dict | None, runs: pd.DataFrame, warned: list[str]) -> str:
+    """The box's colour and icon: 'fail' when something is wrong (a mismatch, a failed
+    validation, a run that did not finish), 'warn' when only the measurements are in
+    doubt, else 'ok'."""
+    if (eq is not None and not eq["ok"]) or (validation is not None and not validation["ok"]):
+        return "fail"
+    if (runs["status"] != "ok").any():
+        return "fail"
+    return "warn" if warned else "ok"
 
 
 def verdict(
@@ -205,11 +208,19 @@ def verdict(
     complete: bool,
     sk_mismatches: int,
     environment: pd.DataFrame | None = None,
+    bench: pd.DataFrame | None = None,
 ) -> dict:
+    """Everything the verdict box says, as plain data (``bench``: the timing suite's table)."""
+    eq, checked = equivalence_line(equivalence), validation_line(validation, validation_table)
+    warned = warnings(runs, complete, sk_mismatches, environment)
     return {
-        "equivalence": equivalence_line(equivalence),
-        "validation": validation_line(validation, validation_table),
-        "fastest": fastest_by_host(runs, summary),
+        "equivalence": eq,
+        "validation": checked,
+        "regimes": speed.regime_rows(bench),
+        "harness": harness_by_host(runs),
+        "how_to_read": speed.HOW_TO_READ,
         "success": success(runs),
-        "warnings": warnings(runs, complete, sk_mismatches, environment),
+        "targets": targets_named(runs),
+        "warnings": warned,
+        "level": level(eq, checked, runs, warned),
     }
