@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from benchmarks.harness.batch import expand, run_batch
 from benchmarks.harness.notebook import Cell, python_source
-from benchmarks.harness.validate import LoadError, UserCodeRaised, run_validation
+from benchmarks.harness.validate import UserCodeRaised, run_validation
 from reference_impls.validation.sandbox import Limits
 from reference_impls.validation.verdict import UserCodeFailed, exit_code
 
@@ -131,7 +131,9 @@ def test_a_raising_cell_is_named_by_cell_and_line(tmp_path):
 
 def test_a_cell_that_is_not_python_is_named(tmp_path):
     path = notebook(tmp_path / "typo.ipynb", "import numpy as np", "def f(:\n    pass")
-    with pytest.raises(UserCodeRaised, match=r"cell 2 of .*typo.ipynb is not valid Python: .*\(typo.ipynb cell 2, line 1\)"):
+    with pytest.raises(
+        UserCodeRaised, match=r"cell 2 of .*typo.ipynb is not valid Python: .*\(typo.ipynb cell 2, line 1\)"
+    ):
         judge(path)
 
 
