@@ -250,7 +250,7 @@ def load(path: str) -> SweepConfig:
     except FileNotFoundError:
         raise SpecError(f"config file {path!r} not found") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"config file {path} is not valid TOML: {exc}; see the README's config example") from None
+        raise SpecError(f"config file {path} is not valid TOML: {exc}; see the config example in docs/benchmarks/running.md") from None
     except UnicodeDecodeError:
         raise SpecError(f"config file {path} is not UTF-8 text (is it a TOML file?); save it as UTF-8 TOML") from None
     except IsADirectoryError:

@@ -1,5 +1,5 @@
-"""Every column of every results table, documented in one place (the README's tables are
-checked against this by the tests)."""
+"""Every column of every results table, documented in one place: docs/columns.md is written
+from it (``python -m benchmarks.results.columns_page``) and a test keeps the two in step."""
 
 from __future__ import annotations
 
@@ -283,8 +283,8 @@ def csv_dtypes(table: str) -> dict[str, str]:
 
 
 def markdown() -> str:
-    """The column reference as Markdown tables: the README's appendix is exactly this
-    (``python -m benchmarks.results.schema`` prints it; a test keeps them in step)."""
+    """The column reference as Markdown tables (``python -m benchmarks.results.schema``
+    prints them; docs/columns.md is built from them)."""
     parts = []
     for name, columns in TABLES.items():
         parts.append(f"**`{name}`**\n\n| column | dtype | meaning |\n| --- | --- | --- |")
