@@ -77,6 +77,12 @@ def test_chart_markup_carries_both_layouts_and_is_drawn_by_the_page():
     assert spec["narrow"]["height"] > spec["layout"]["height"]
 
 
+def test_long_panel_titles_break_once_on_a_narrow_screen():
+    title = "train: spiral (2000 epochs, target train_accuracy >= 0.95)"
+    assert narrow.wrap(title) == "train: spiral (2000 epochs, target<br>train_accuracy >= 0.95)"
+    assert narrow.wrap("xor") == "xor" and narrow.wrap("a<br>" + "b" * 50) == "a<br>" + "b" * 50
+
+
 def test_legend_rows_grow_with_long_names():
     fig = go.Figure([go.Scatter(x=[1], y=[1], name="a" * 40) for _ in range(3)])
     assert narrow.legend_rows(fig) == 3 and narrow.legend_rows(go.Figure([go.Scatter(name="a")] * 2)) == 1

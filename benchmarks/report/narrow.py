@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 
 NARROW_PX = 600  # chart widths below this get the narrow layout
 PANEL_PX = 240  # a stacked panel's plot height
-GAP_PX = 95  # from one panel's plot to the next: its x-axis title, the next one's title
+GAP_PX = 110  # from one panel's plot to the next: its x-axis title, the next one's title (two lines)
+TITLE_CHARS = 36  # what one line of a 13 px panel title holds at 400 px, beside long tick labels
 AXIS_PX = 55  # under the last panel: tick labels and the x-axis title
 ROW_PX = 21  # one row of legend entries
 WIDTH_PX = 340  # what a legend row holds at 400 px
@@ -42,7 +43,10 @@ def narrow_layout(fig: go.Figure) -> dict:
     layout = copy.deepcopy(fig.layout.to_plotly_json())
     meta = layout.get("meta") or {}
     panels, cols = int(meta.get("panels", 1)), int(meta.get("cols", 1))
-    titled = panels > 1 or bool(meta.get("titled"))
+    titles = layout.get("annotations", [])[:panels] if "panels" in meta else []  # _subplots: one a panel
+    for note in titles:
+        note["text"] = wrap(note.get("text", ""))
+    lines = 1 + titles[0]["text"].count("<br>") if titles else 0  # the top panel's title
     margin = layout.get("margin", {})
     if cols > 1:
         plot = panels * PANEL_PX + (panels - 1) * GAP_PX
@@ -50,7 +54,7 @@ def narrow_layout(fig: go.Figure) -> dict:
     else:
         plot = max(layout.get("height", 450) - margin.get("t", 90) - margin.get("b", 60), 200)
     title = bool((layout.get("title") or {}).get("text"))
-    top = 12 + 28 * title + 34 * bool(layout.get("updatemenus")) + 24 * titled
+    top = 12 + 28 * title + 34 * bool(layout.get("updatemenus")) + 20 * lines
     bottom = AXIS_PX + ROW_PX * legend_rows(fig) + 10
     layout.update(height=top + plot + bottom, margin=dict(l=60, r=15, t=top, b=bottom))
     layout["legend"] = {
@@ -58,7 +62,7 @@ def narrow_layout(fig: go.Figure) -> dict:
         **dict(orientation="h", x=0, xanchor="left", y=-AXIS_PX / plot, yanchor="top"),
     }
     for menu in layout.get("updatemenus", []):
-        menu.update(y=1 + (26 * titled + 4) / plot, yanchor="bottom", x=1, xanchor="right")
+        menu.update(y=1 + (20 * lines + 6) / plot, yanchor="bottom", x=1, xanchor="right")
     if title:
         layout["title"].update(y=1, yref="container", yanchor="top", pad=dict(t=8))
     return layout
@@ -81,6 +85,15 @@ def _stack(layout: dict, panels: int, cols: int, plot: int) -> None:
             y["title"] = {**(y.get("title") or {}), "text": ytitle}
         for note in layout.get("annotations", [])[:panels][k - 1 : k]:  # the panel's title
             note.update(x=0.5, xanchor="center", y=top, yanchor="bottom")
+
+
+def wrap(title: str, limit: int = TITLE_CHARS) -> str:
+    """A panel title longer than a narrow panel holds, broken once at the last space that
+    fits (a title already broken is left as it is)."""
+    if len(title) <= limit or "<br>" in title or " " not in title[:limit]:
+        return title
+    cut = title.rindex(" ", 0, limit)
+    return title[:cut] + "<br>" + title[cut + 1 :]
 
 
 def _axis(letter: str, k: int) -> str:
