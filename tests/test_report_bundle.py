@@ -73,8 +73,19 @@ def test_chart_markup_carries_both_layouts_and_is_drawn_by_the_page():
         r'<div id="plot-t" class="plotly-graph-div" data-chart style="height:400px; width:100%;"></div>', html
     )
     spec = json.loads(re.search(r'<script type="application/json" id="plot-t-spec">(.*)</script>', html).group(1))
-    assert set(spec) == {"data", "layout", "config", "narrow"} and spec["config"]["responsive"]
+    assert set(spec) == {"data", "layout", "config", "narrow", "narrow_traces"} and spec["config"]["responsive"]
+    assert spec["narrow_traces"] == [{}, {}]
     assert spec["narrow"]["height"] > spec["layout"]["height"]
+
+
+def test_a_colour_bar_spans_its_own_stacked_panel():
+    fig, _ = _subplots(["a", "b"], 2)
+    fig.add_trace(go.Scatter(x=[0], y=[0]), row=1, col=1)
+    fig.add_trace(go.Heatmap(z=[[0, 1]], colorbar=dict(len=0.9)), row=1, col=2)
+    layout = narrow.narrow_layout(fig)
+    plain, bar = narrow.narrow_traces(fig, layout)
+    low, high = layout["yaxis2"]["domain"]
+    assert plain == {} and bar["colorbar"]["len"] == pytest.approx(high - low) and low < bar["colorbar"]["y"] < high
 
 
 def test_long_panel_titles_break_once_on_a_narrow_screen():

@@ -174,7 +174,7 @@ def decision_boundary(
     titles = [f"{ref.impl}: train accuracy {ref.accuracy:.1%}" + (" (all agree)" if agreement.identical else "")]
     if not agreement.identical:
         impl, frac = agreement.worst
-        titles.append(f"grid points where others predict another class\n(most: {impl}, {frac:.2%})")
+        titles.append(f"where the others predict\nanother class (most: {impl}, {frac:.2%})")
     fig, _ = _subplots(titles, 2)
     # Confidence in whole percent (one byte a cell): the shading and the hover lose nothing
     # visible, and the page carries a tenth of the float64 grid.

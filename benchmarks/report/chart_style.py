@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .data import Band
-from .narrow import narrow_layout
+from .narrow import narrow_layout, narrow_traces
 from .plots import CLASS_COLORS, COLORS, LINES
 from .text import log_ticks, tick_label
 
@@ -48,12 +48,14 @@ def to_div(fig: go.Figure, div_id: str) -> str:
     """The figure as an empty ``<div>`` of its height and its JSON beside it: the page's
     script draws it when it first shows (on load, or when its folded box opens), so the
     first screen does not wait for charts nobody opened; on a narrow screen with the
-    layout ``narrow`` gives. plotly.js itself is one file."""
+    layout and trace changes ``narrow`` gives. plotly.js itself is one file."""
     import plotly.io as pio
 
     config = {"responsive": True, "displaylogo": False, "toImageButtonOptions": {"filename": div_id}}
     # plotly's JSON writes "<", ">" and "/" as \\u escapes: nothing in it can end the <script>.
-    spec = pio.to_json({**fig.to_plotly_json(), "config": config, "narrow": narrow_layout(fig)}, validate=False)
+    narrow = narrow_layout(fig)
+    spec = {**fig.to_plotly_json(), "config": config, "narrow": narrow, "narrow_traces": narrow_traces(fig, narrow)}
+    spec = pio.to_json(spec, validate=False)
     return (
         f'<div id="{div_id}" class="plotly-graph-div" data-chart style="height:{fig.layout.height or 450}px; '
         f'width:100%;"></div>\n<script type="application/json" id="{div_id}-spec">{spec}</script>'

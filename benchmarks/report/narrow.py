@@ -68,6 +68,27 @@ def narrow_layout(fig: go.Figure) -> dict:
     return layout
 
 
+def narrow_traces(fig: go.Figure, layout: dict) -> list[dict]:
+    """Per trace, what it changes on a narrow screen (``layout`` from ``narrow_layout``):
+    a colour bar spans its own stacked panel, not the whole figure's height."""
+    patches = []
+    for trace in fig.data:
+        bar = trace.to_plotly_json().get("colorbar")
+        domain = layout.get(_axis("y", int((getattr(trace, "yaxis", None) or "y")[1:] or 1)), {}).get("domain")
+        if bar is not None and trace.showscale is not False and domain:
+            bar = {
+                **bar,
+                "y": sum(domain) / 2,
+                "yanchor": "middle",
+                "len": domain[1] - domain[0],
+                "lenmode": "fraction",
+            }
+            patches.append({"colorbar": bar})
+        else:
+            patches.append({})
+    return patches
+
+
 def _stack(layout: dict, panels: int, cols: int, plot: int) -> None:
     """The grid's panels one under another, each the full width, each with its own tick
     labels and its column's y-axis title; empty cells of the grid hidden."""
