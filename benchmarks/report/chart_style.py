@@ -146,8 +146,9 @@ def _log_axis(fig: go.Figure, letter: str, values, **pos) -> None:
     subplot at ``pos``, or every one)."""
     v = np.asarray(values, dtype=float).ravel()
     v = v[np.isfinite(v) & (v > 0)]
-    if len(v):
-        getattr(fig, f"update_{letter}axes")(**_log_ticks(float(v.min()), float(v.max())), **pos)
+    ticks = _log_ticks(float(v.min()), float(v.max())) if len(v) else {}
+    # plotly's own ticks, where these are too few, in 1e-7 style rather than SI prefixes (100n, 1µ).
+    getattr(fig, f"update_{letter}axes")(**(ticks or dict(exponentformat="e")), **pos)
 
 
 def _finish(fig: go.Figure, height: int, top: int = 90, gap: int = 12) -> go.Figure:
