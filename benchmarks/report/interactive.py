@@ -189,7 +189,7 @@ def step_time_ratios(ratios: pd.DataFrame, spread: dict[str, pd.DataFrame] | Non
         range=[np.log10(v.min() / 1.5), np.log10(v.max() * 2.2)],
     )
     _log_axis(fig, "y", [v.min() / 1.5, v.max() * 2.2])
-    fig.update_xaxes(title_text="task")
+    fig.update_xaxes(title_text="task", showgrid=False)  # a grid line would run through the middle bar
     _scale_switch(fig, "y")
     return _finish(fig, 430, top=100)
 
