@@ -208,15 +208,20 @@ def test_step_time_chart_has_seed_range_error_bars_and_a_scale_switch():
     q = {k: pd.DataFrame({"torch": [v]}, index=["xor"]) for k, v in (("low", 2.5), ("high", 4.0), ("n", 3))}
     fig = interactive.step_time_ratios(ratios, q)
     (bar,) = [t for t in fig.data if t.type == "bar"]
+    assert bar.name == "torch" and list(bar.error_y.array) == [1.0] and list(bar.error_y.arrayminus) == [0.5]
+    # The value is written above the error bar's top (4), in the bar's slot, never across the whisker.
+    (label,) = [t for t in fig.data if t.type == "scatter" and t.mode == "text"]
+    assert list(label.text) == ["3×"] and list(label.y) == [4.0] and label.offsetgroup == bar.offsetgroup
+    assert fig.layout.scattermode == "group" and "scratch = 1" in [t.name for t in fig.data]
+    # Log ticks written in full (1, 2, 5...); the linear view drops them and the range, the log view restores them.
+    assert fig.layout.yaxis.type == "log" and "1" in fig.layout.yaxis.ticktext and "5" in fig.layout.yaxis.ticktext
+    log, linear = (b.args[0] for b in fig.layout.updatemenus[0].buttons)
+    assert linear == {"yaxis.type": "linear", "yaxis.tickmode": "auto", "yaxis.autorange": True}
     assert (
-        bar.name == "torch"
-        and list(bar.error_y.array) == [1.0]
-        and list(bar.error_y.arrayminus) == [0.5]
-        and list(bar.text) == ["3×"]
+        log["yaxis.type"] == "log"
+        and list(log["yaxis.tickvals"]) == list(fig.layout.yaxis.tickvals)
+        and "yaxis.range" in log
     )
-    assert fig.layout.yaxis.type == "log" and list(fig.layout.updatemenus[0].buttons[1].args) == [
-        {"yaxis.type": "linear"}
-    ]
 
 
 def test_benchmark_bars_are_named_and_carry_their_spread():
@@ -235,8 +240,9 @@ def test_benchmark_bars_are_named_and_carry_their_spread():
         }
     )
     fig = interactive.benchmark_family(df, "Benchmark: scratch layers, forward")
-    bar = fig.data[0]
-    assert list(bar.y) == ["Dense", "relu"] and list(bar.text) == ["1 ms, 12 GFLOP/s", "200 µs"]
+    bar, label = fig.data[:2]
+    assert list(bar.y) == ["Dense", "relu"] and list(label.text) == ["1 ms, 12 GFLOP/s", "200 µs"]
+    assert list(label.x) == [1.2e-3, 3e-4]  # written past the error bar's end, not across it
     assert np.allclose(bar.error_x.array, [2e-4, 1e-4]) and np.allclose(bar.error_x.arrayminus, [1e-4, 1e-4])
     assert fig.layout.xaxis.type == "log" and [t.name for t in fig.data if t.showlegend] == ["scratch"]
 
@@ -246,7 +252,7 @@ def test_user_strings_are_plain_text_in_the_charts():
     ratios = pd.DataFrame({"scratch": [1.0], "<b>x</b>": [2.0]}, index=["<i>task</i>"])
     fig = interactive.step_time_ratios(ratios)
     assert fig.data[0].name == "&lt;b&gt;x&lt;/b&gt;" and list(fig.data[0].x) == ["&lt;i&gt;task&lt;/i&gt;"]
-    assert "<b>x" not in interactive.to_div(fig, "plot-t").split("Plotly.newPlot", 1)[1]
+    assert "<b>x" not in interactive.to_div(fig, "plot-t").split('type="application/json"', 1)[1]
 
 
 def test_step_time_by_size_reads_as_lines_per_dtype_and_width(tmp_path):

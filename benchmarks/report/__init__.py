@@ -12,9 +12,10 @@ import os
 import pandas as pd
 
 from ..results.store import ResultsStore, atomic_write_text, check_writable, read_benchmark_json, write_table_files
-from . import context, correctness, data, interactive, plots, sections, speed, verdict
+from . import bundle, context, correctness, data, interactive, plots, sections, speed, verdict
 from . import figures as figs
 from .context import md_code, summary_rows  # noqa: F401  (public names kept where they were)
+from .narrow import NARROW_PX
 from .text import md_escape
 
 
@@ -66,7 +67,6 @@ def build_report(
     tables = _write_tables(out, runs=runs, summary=summary, equivalence=equivalence)
     page = {
         "title": "scratchbench report",
-        "plotly_src": write_plotly_bundle(out),
         "groups": [
             (g, title)
             for g, title in GROUPS
@@ -148,23 +148,12 @@ def _write_tables(out: str, **tables: pd.DataFrame | None) -> list[str]:
     return written
 
 
-PLOTLY_FILE = "plotly.min.js"
-
-
-def write_plotly_bundle(out: str) -> str:
-    """plotly.js as one file beside the page (written once, rewritten only when it
-    changed), so the page itself stays small and works offline; returns its name."""
-    bundle = interactive.plotly_js()
-    path = os.path.join(out, PLOTLY_FILE)
-    if not os.path.exists(path) or os.path.getsize(path) != len(bundle.encode()):
-        atomic_write_text(path, bundle)
-    return PLOTLY_FILE
-
-
 def _render(context: dict, out: str, figures: list[dict]) -> dict[str, str]:
     """README.md with PNGs beside it; index.html with the interactive charts (plotly.js in
-    one file beside it)."""
+    one file beside it: the smallest bundle holding every trace type they draw)."""
     md = _jinja().get_template("report.md.j2").render(**context)
+    context["plotly_src"] = bundle.write_bundle(out, set().union(*(f.get("traces", ()) for f in figures)))
+    context["narrow_px"] = NARROW_PX
     for fig in figures:
         if "html" not in fig:  # a figure with no interactive version shows its PNG
             with open(os.path.join(out, fig["file"]), "rb") as f:

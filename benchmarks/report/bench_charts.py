@@ -6,14 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..results.benchjson import series_label
-from .chart_style import _color, _finish, _scale_switch, _style, _subplots, esc
+from .chart_style import _color, _finish, _log_axis, _scale_switch, _style, _subplots, esc
 from .data import Boundary, bar_labels
 from .panels import Agreement
 from .plots import CLASS_COLORS
-from .text import seconds
+from .text import seconds, times
 
 
 def benchmark_family(df: pd.DataFrame, title: str) -> go.Figure:
@@ -30,7 +29,7 @@ def benchmark_family(df: pd.DataFrame, title: str) -> go.Figure:
         gflops = g["gflops"] if "gflops" in g else pd.Series(np.nan, index=g.index)
         texts = []
         for med, ratio, impl, gf in zip(g["median"], g["ratio_to_scratch"], g["impl"], gflops):
-            text = seconds(med) + (f" ({ratio:.2g}× scratch)" if np.isfinite(ratio) and impl != "scratch" else "")
+            text = seconds(med) + (f" ({times(ratio)} scratch)" if np.isfinite(ratio) and impl != "scratch" else "")
             texts.append(text + (f", {gf:.3g} GFLOP/s" if np.isfinite(gf) else ""))
         fig.add_trace(
             go.Bar(
@@ -39,10 +38,6 @@ def benchmark_family(df: pd.DataFrame, title: str) -> go.Figure:
                 orientation="h",
                 marker_color=[_color(i) for i in g["impl"]],
                 showlegend=False,
-                text=texts,
-                textposition="outside",
-                cliponaxis=False,
-                textfont=dict(size=10),
                 error_x=dict(
                     type="data",
                     array=(g["q3"] - g["median"]).clip(lower=0),
@@ -58,14 +53,26 @@ def benchmark_family(df: pd.DataFrame, title: str) -> go.Figure:
             ),
             **pos,
         )
-        lo, hi = float(g["q1"].min()), float(g["q3"].max())
-        fig.update_xaxes(
-            type="log",
-            range=[np.log10(max(lo, 1e-12) / 2), np.log10(max(hi, 1e-12) * 60)],
-            title_text="seconds per call",
-            title_font_size=11,
+        fig.add_trace(  # the values, past the error bar's end, never across it
+            go.Scatter(
+                y=labels,
+                x=np.fmax(g["q3"], g["median"]),
+                mode="text",
+                text=texts,
+                textposition="middle right",
+                textfont=dict(size=10),
+                cliponaxis=False,
+                showlegend=False,
+                hoverinfo="skip",
+            ),
             **pos,
         )
+        lo = max(float(g["q1"].min()), 1e-12) / 2
+        hi = _room_for_labels(np.fmax(g["q3"], g["median"]).to_numpy(dtype=float), texts, lo, 1100 / cols)
+        fig.update_xaxes(
+            type="log", range=[np.log10(lo), np.log10(hi)], title_text="seconds per call", title_font_size=11, **pos
+        )
+        _log_axis(fig, "x", [lo, hi], **pos)
         fig.update_yaxes(autorange="reversed", tickfont=dict(size=10), **pos)
     for impl in dict.fromkeys(df["impl"]):  # the colours' key
         fig.add_trace(
@@ -77,21 +84,23 @@ def benchmark_family(df: pd.DataFrame, title: str) -> go.Figure:
     return _finish(fig, height + 20, top=120, gap=30)
 
 
+def _room_for_labels(starts: np.ndarray, texts: list[str], lo: float, panel_px: float) -> float:
+    """The upper end of a log axis from ``lo`` on which each label, written from its
+    ``start`` rightwards (about 5.5 px a character at 10 px), ends inside a panel
+    ``panel_px`` wide; at least 60 times the largest start."""
+    top = np.log10(max(np.nanmax(starts), 1e-12) * 60)
+    for start, text in zip(starts, texts):
+        share = min((len(text) * 5.5 + 12) / panel_px, 0.8)  # of the axis, right of the label's start
+        if np.isfinite(start) and start > 0:
+            top = max(top, (np.log10(start) - share * np.log10(lo)) / (1 - share))
+    return float(10**top)
+
+
 def scaling(df: pd.DataFrame, slopes: pd.DataFrame) -> go.Figure:
     """Step time and peak memory against n (at width 256) and width (at n = 1e4), log-log
     (switchable), one line per implementation with its fitted slope in the legend."""
-    fig = make_subplots(
-        rows=2,
-        cols=2,
-        subplot_titles=[
-            "seconds per step, growing n",
-            "seconds per step, growing width",
-            "peak memory added, growing n",
-            "peak memory added, growing width",
-        ],
-        vertical_spacing=0.16,
-        horizontal_spacing=0.1,
-    )
+    titles = [f"{what}, growing {x}" for what in ("seconds per step", "peak memory added") for x in ("n", "width")]
+    fig, _ = _subplots(titles, 2, row_px=300, horizontal_spacing=0.1)
     for c, sweep in enumerate(("n", "width"), start=1):
         sub = df[df["sweep"] == sweep]
         for impl, g in sub.groupby("impl", sort=False):
@@ -133,6 +142,9 @@ def scaling(df: pd.DataFrame, slopes: pd.DataFrame) -> go.Figure:
                 col=c,
             )
             fig.update_yaxes(type="log", title_text=ylabel, row=r, col=c)
+            _log_axis(fig, "x", sub[sweep], row=r, col=c)
+        _log_axis(fig, "y", sub["step_median"], row=1, col=c)
+        _log_axis(fig, "y", sub["peak_mb"].clip(lower=0.1), row=2, col=c)
     _scale_switch(fig, "xy")
     return _finish(fig, 780, top=130, gap=30)
 
@@ -162,8 +174,11 @@ def decision_boundary(
     titles = [f"{ref.impl}: train accuracy {ref.accuracy:.1%}" + (" (all agree)" if agreement.identical else "")]
     if not agreement.identical:
         impl, frac = agreement.worst
-        titles.append(f"grid points where others predict another class (most: {impl}, {frac:.2%})")
+        titles.append(f"where the others predict\nanother class (most: {impl}, {frac:.2%})")
     fig, _ = _subplots(titles, 2)
+    # Confidence in whole percent (one byte a cell): the shading and the hover lose nothing
+    # visible, and the page carries a tenth of the float64 grid.
+    confidence = np.round(ref.confidence[::step, ::step] * 100).astype(np.uint8)
     for c, z in enumerate([ref.labels] + ([agreement.differ] if not agreement.identical else []), start=1):
         z = z[::step, ::step]
         if c == 1:
@@ -177,8 +192,8 @@ def decision_boundary(
                     colorscale=_class_scale(k),
                     opacity=0.55,
                     showscale=False,
-                    customdata=ref.confidence[::step, ::step],
-                    hovertemplate="predicted class %{z}<br>confidence %{customdata:.2f}<extra></extra>",
+                    customdata=confidence,
+                    hovertemplate="predicted class %{z}<br>confidence %{customdata}%<extra></extra>",
                 ),
                 row=1,
                 col=1,
@@ -187,9 +202,9 @@ def decision_boundary(
                 go.Heatmap(
                     x=gx,
                     y=gy,
-                    z=ref.confidence[::step, ::step],
-                    zmin=1 / k,
-                    zmax=1,
+                    z=confidence,
+                    zmin=100 / k,
+                    zmax=100,
                     showscale=False,
                     hoverinfo="skip",
                     colorscale=[[0, "rgba(255,255,255,0.55)"], [1, "rgba(255,255,255,0)"]],
@@ -278,6 +293,8 @@ def step_sizes(df: pd.DataFrame) -> go.Figure:
                 ),
                 **pos,
             )
+        _log_axis(fig, "x", sub["n"], **pos)
+        _log_axis(fig, "y", np.r_[sub["q1"], sub["q3"], sub["median"]], **pos)
     fig.update_xaxes(type="log", title_text="rows per step (n)")
     fig.update_yaxes(type="log")
     for r in range(1, -(-len(facets) // cols) + 1):

@@ -11,7 +11,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .data import Band
+from .narrow import narrow_layout, narrow_traces
 from .plots import CLASS_COLORS, COLORS, LINES
+from .text import log_ticks, tick_label
 
 GRID = "rgba(128,128,128,0.28)"
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
@@ -43,21 +45,26 @@ def esc(text: object) -> str:
 
 
 def to_div(fig: go.Figure, div_id: str) -> str:
-    """The figure as a ``<div>`` and its script; plotly.js itself is in the page once."""
-    return fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        div_id=div_id,
-        default_height=f"{fig.layout.height or 450}px",
-        config={"responsive": True, "displaylogo": False, "toImageButtonOptions": {"filename": div_id}},
+    """The figure as an empty ``<div>`` of its height and its JSON beside it: the page's
+    script draws it when it first shows (on load, or when its folded box opens), so the
+    first screen does not wait for charts nobody opened; on a narrow screen with the
+    layout and trace changes ``narrow`` gives. plotly.js itself is one file."""
+    import plotly.io as pio
+
+    config = {"responsive": True, "displaylogo": False, "toImageButtonOptions": {"filename": div_id}}
+    # plotly's JSON writes "<", ">" and "/" as \\u escapes: nothing in it can end the <script>.
+    narrow = narrow_layout(fig)
+    spec = {**fig.to_plotly_json(), "config": config, "narrow": narrow, "narrow_traces": narrow_traces(fig, narrow)}
+    spec = pio.to_json(spec, validate=False)
+    return (
+        f'<div id="{div_id}" class="plotly-graph-div" data-chart style="height:{fig.layout.height or 450}px; '
+        f'width:100%;"></div>\n<script type="application/json" id="{div_id}-spec">{spec}</script>'
     )
 
 
-def plotly_js() -> str:
-    """The plotly.js bundle, inlined once in the page's head: the page works offline."""
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
+def trace_types(fig: go.Figure) -> set[str]:
+    """The plotly trace types a figure draws (the page's plotly.js bundle must hold them)."""
+    return {trace.type for trace in fig.data}
 
 
 def _color(impl: str) -> str:
@@ -86,9 +93,24 @@ def _axes(fig: go.Figure, letter: str) -> list[str]:
     return sorted(k for k in fig.layout.to_plotly_json() if k.startswith(f"{letter}axis"))
 
 
+# What a log axis may carry that its linear view must drop: its ticks and its range.
+LOG_ONLY = ("tickmode", "tickvals", "ticktext", "range")
+
+
 def _scale_switch(fig: go.Figure, letters: str = "y", start: str = "log") -> None:
-    """Buttons above the chart that turn its ``letters`` axes between log and linear."""
+    """Buttons above the chart that turn its ``letters`` axes between log and linear; the
+    log view gets back the ticks and range the axis was drawn with, the linear view
+    plotly's own."""
+    layout = fig.layout.to_plotly_json()
     names = [a for letter in letters for a in _axes(fig, letter)]
+    log, linear = {}, {}
+    for a in names:
+        log[f"{a}.type"], linear[f"{a}.type"] = "log", "linear"
+        kept = {k: layout[a][k] for k in LOG_ONLY if k in layout[a]}
+        log.update({f"{a}.{k}": v for k, v in kept.items()})
+        if kept:
+            linear.update({f"{a}.tickmode": "auto", f"{a}.autorange": True})
+    views = {"log": log, "linear": linear}
     order = [start, "linear" if start == "log" else "log"]
     fig.update_layout(
         updatemenus=[
@@ -104,17 +126,29 @@ def _scale_switch(fig: go.Figure, letters: str = "y", start: str = "log") -> Non
                 font=dict(size=11, color="#1d2330"),
                 bgcolor="#e8eaef",
                 bordercolor="#9aa3b5",
-                buttons=[
-                    dict(
-                        label=f"{'log' if s == 'log' else 'linear'} {('/'.join(letters))}",
-                        method="relayout",
-                        args=[{f"{a}.type": s for a in names}],
-                    )
-                    for s in order
-                ],
+                buttons=[dict(label=f"{s} {('/'.join(letters))}", method="relayout", args=[views[s]]) for s in order],
             )
         ]
     )
+
+
+def _log_ticks(lo: float, hi: float) -> dict:
+    """plotly's tick settings for ``text.log_ticks`` over ``lo`` to ``hi``; empty (plotly's
+    own ticks) when it finds fewer than two."""
+    values = log_ticks(lo, hi)
+    if len(values) < 2:
+        return {}
+    return dict(tickmode="array", tickvals=values, ticktext=[tick_label(v) for v in values])
+
+
+def _log_axis(fig: go.Figure, letter: str, values, **pos) -> None:
+    """``_log_ticks`` over the positive values an ``x`` or ``y`` axis shows (in the
+    subplot at ``pos``, or every one)."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v) & (v > 0)]
+    ticks = _log_ticks(float(v.min()), float(v.max())) if len(v) else {}
+    # plotly's own ticks, where these are too few, in 1e-7 style rather than SI prefixes (100n, 1µ).
+    getattr(fig, f"update_{letter}axes")(**(ticks or dict(exponentformat="e")), **pos)
 
 
 def _finish(fig: go.Figure, height: int, top: int = 90, gap: int = 12) -> go.Figure:
@@ -144,17 +178,18 @@ def _finish(fig: go.Figure, height: int, top: int = 90, gap: int = 12) -> go.Fig
 
 def _subplots(titles: list[str], cols: int, row_px: int = 300, **kw) -> tuple[go.Figure, int]:
     """A grid of titled panels, ``row_px`` pixels a row; rows are kept ~95 px apart so
-    one row's x-axis title never meets the next row's panel titles."""
+    one row's x-axis title never meets the next row's panel titles. A newline in a title
+    breaks its line."""
     cols = max(1, min(cols, len(titles)))
     rows = -(-len(titles) // cols)
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        subplot_titles=[esc(t) for t in titles],
+    spacing = dict(
         horizontal_spacing=0.07 if cols > 1 else 0.02,
         vertical_spacing=min(0.3, 95 / (rows * row_px)) if rows > 1 else 0.1,
-        **kw,
     )
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=[esc(t).replace("\n", "<br>") for t in titles], **{**spacing, **kw}
+    )
+    fig.update_layout(meta={"panels": len(titles), "cols": cols})  # for narrow_layout
     return fig, cols
 
 

@@ -48,8 +48,16 @@ def figure(
         else ""
     )
     if chart is not None:
-        entry["html"] = markup(interactive.to_div(chart(), "plot-" + name[:-4]))
+        chart_html(entry, chart(), name)
     figures.append(entry)
+
+
+def chart_html(entry: dict, fig, name: str) -> dict:
+    """The page's markup of ``fig`` in ``entry`` (its div named after the PNG ``name``) and
+    the trace types it draws, which choose the page's plotly.js bundle."""
+    entry["html"] = markup(interactive.to_div(fig, "plot-" + name[:-4]))
+    entry["traces"] = interactive.trace_types(fig)
+    return entry
 
 
 HOST_NOTE = " Timings from different hosts are not comparable, so each host has its own chart."
@@ -145,17 +153,7 @@ def boundary_figures(boundaries: dict[str, tuple], out: str) -> list[dict]:
             name = f"boundary_{task}.png"
             agreement = panels.boundary_agreement(bounds)
             plots.decision_boundary(task, bounds, X, y, os.path.join(out, name), agreement)
-            figs.append(
-                {
-                    "file": name,
-                    "title": task,
-                    "sentence": f"{task}: {agreement.sentence(len(bounds))}.",
-                    "agree": agreement.identical,
-                    "html": markup(
-                        interactive.to_div(
-                            interactive.decision_boundary(task, bounds, X, y, agreement), "plot-" + name[:-4]
-                        )
-                    ),
-                }
-            )
+            fig = interactive.decision_boundary(task, bounds, X, y, agreement)
+            entry = {"file": name, "title": task, "sentence": f"{task}: {agreement.sentence(len(bounds))}."}
+            figs.append(chart_html({**entry, "agree": agreement.identical}, fig, name))
     return figs

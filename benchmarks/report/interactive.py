@@ -18,16 +18,17 @@ from .chart_style import (  # noqa: F401  (one namespace for every chart)
     _band,
     _color,
     _finish,
+    _log_axis,
     _scale_switch,
     _style,
     _subplots,
     esc,
-    plotly_js,
     to_div,
+    trace_types,
 )
 from .panels import LossPanel
 from .plots import _status_suffix
-from .text import seconds
+from .text import seconds, times
 
 
 def loss_curves(panels: list[LossPanel], ylabel: str = "training loss") -> go.Figure:
@@ -64,6 +65,8 @@ def loss_curves(panels: list[LossPanel], ylabel: str = "training loss") -> go.Fi
                 )
                 if not panel.grouped or i == 0:
                     shown.add(key)
+        drawn = [np.r_[b.low, b.high, b.median] for bands in panel.bands.values() for b in bands]
+        _log_axis(fig, "y", np.concatenate(drawn) if drawn else [], **pos)
     fig.update_yaxes(type="log", title_text=f"{ylabel} (log)" if cols == 1 else None)
     for r in range(1, -(-len(panels) // cols) + 1):
         fig.update_yaxes(title_text=ylabel, row=r, col=1)
@@ -122,15 +125,26 @@ def time_breakdown(phases: pd.DataFrame, one_off: pd.DataFrame) -> go.Figure:
 
 def step_time_ratios(ratios: pd.DataFrame, spread: dict[str, pd.DataFrame] | None = None, title: str = "") -> go.Figure:
     """Step time relative to the scratch network per task (log scale): the median of the
-    same-seed ratios, error bars from the lowest to the highest seed's, n in the hover."""
+    same-seed ratios, error bars from the lowest to the highest seed's, n in the hover; each
+    bar's value written above its error bar, never across it."""
     fig = go.Figure()
     tasks = [esc(t) for t in ratios.index]
+    shown = [1.0]
     for impl in [i for i in ratios.columns if i != "scratch"]:
         values = ratios[impl].to_numpy(dtype=float)
-        err = {}
+        low, high, n = values, values, np.ones_like(values)
         if spread and impl in spread.get("low", {}):
             low, high, n = (spread[k][impl].reindex(ratios.index).to_numpy(dtype=float) for k in ("low", "high", "n"))
-            err = dict(
+        top = np.fmax(values, high)
+        shown += [*low, *top]
+        fig.add_trace(
+            go.Bar(
+                x=tasks,
+                y=values,
+                name=esc(impl),
+                marker_color=_color(impl),
+                offsetgroup=esc(impl),
+                customdata=np.column_stack([low, high, n]),
                 error_y=dict(
                     type="data",
                     array=np.nan_to_num(high - values).clip(min=0),
@@ -138,43 +152,44 @@ def step_time_ratios(ratios: pd.DataFrame, spread: dict[str, pd.DataFrame] | Non
                     thickness=1.2,
                     width=3,
                     color="#777",
-                )
-            )
-            custom = np.column_stack([low, high, n])
-        else:
-            custom = np.column_stack([values, values, np.ones_like(values)])
-        fig.add_trace(
-            go.Bar(
-                x=tasks,
-                y=values,
-                name=esc(impl),
-                marker_color=_color(impl),
-                text=[f"{v:.3g}×" if np.isfinite(v) else "" for v in values],
-                textposition="inside",
-                insidetextanchor="middle",
-                customdata=custom,
-                **err,
+                ),
                 hovertemplate=f"%{{x}} / {esc(impl)}: %{{y:.3g}}× scratch's step time (median of the same-seed ratios)"
                 "<br>lowest–highest seed %{customdata[0]:.3g}–%{customdata[1]:.3g}×, n = %{customdata[2]:.0f}"
                 "<extra></extra>",
             )
         )
+        fig.add_trace(  # the value, above the bar's error bar
+            go.Scatter(
+                x=tasks,
+                y=top,
+                mode="text",
+                text=[times(v) if np.isfinite(v) else "" for v in values],
+                textposition="top center",
+                textfont=dict(size=11),
+                offsetgroup=esc(impl),
+                cliponaxis=False,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
     fig.add_hline(y=1, line=dict(color=_color("scratch"), width=2))
-    # On a log axis an annotation's y is log10 of the value: 0 is the ratio 1.
-    fig.add_annotation(
-        x=0,
-        xref="paper",
-        xanchor="left",
-        y=0,
-        yref="y",
-        yanchor="bottom",
-        text="scratch = 1",
-        showarrow=False,
-        font=dict(color=_color("scratch")),
+    fig.add_trace(  # the line's legend entry: a label on the plot would sit under the bars
+        go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=_color("scratch"), width=2), name="scratch = 1")
     )
-    fig.update_layout(barmode="group", title=dict(text=esc(title), x=0, font=dict(size=13)) if title else None)
-    fig.update_yaxes(type="log", title_text="step time / scratch's (ratio)", dtick="D2", minor=dict(showgrid=False))
-    fig.update_xaxes(title_text="task")
+    fig.update_layout(
+        barmode="group",
+        scattermode="group",
+        title=dict(text=esc(title), x=0, font=dict(size=13)) if title else None,
+    )
+    v = np.asarray(shown, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    fig.update_yaxes(
+        type="log",
+        title_text="step time / scratch's (ratio)",
+        range=[np.log10(v.min() / 1.5), np.log10(v.max() * 2.2)],
+    )
+    _log_axis(fig, "y", [v.min() / 1.5, v.max() * 2.2])
+    fig.update_xaxes(title_text="task", showgrid=False)  # a grid line would run through the middle bar
     _scale_switch(fig, "y")
     return _finish(fig, 430, top=100)
 
@@ -191,11 +206,12 @@ def performance_profile(taus: np.ndarray, profiles: dict[str, np.ndarray]) -> go
                 mode="lines",
                 line_shape="hv",
                 line=dict(color=_color(impl), **_style(impl)),
-                name=f"{esc(impl)}: {frac[0]:.0%} at 1×, {frac[-1]:.0%} by {taus[-1]:.3g}×",
+                name=f"{esc(impl)}: {frac[0]:.0%} at 1×, {frac[-1]:.0%} by {times(taus[-1])}",
                 hovertemplate=f"{esc(impl)}: %{{y:.0%}} of tasks within %{{x:.3g}}× the fastest<extra></extra>",
             )
         )
-    fig.update_xaxes(type="log", title_text="tau: time-to-target within tau × the fastest implementation's")
+    fig.update_xaxes(type="log", title_text="tau: within tau × the fastest time-to-target")
+    _log_axis(fig, "x", taus)
     fig.update_yaxes(range=[-0.03, 1.03], title_text="fraction of tasks", tickformat=".0%")
     _scale_switch(fig, "x")
     return _finish(fig, 420, top=110)
@@ -243,15 +259,26 @@ def equivalence_deviation(
             )
         for dtype, tol in (tolerance or {}).items():
             if dtype in set(sub.get("dtype", [dtype])):
-                fig.add_hline(
-                    y=tol,
-                    line=dict(color="#888", dash="dash", width=1),
-                    annotation_text=f"pass threshold {esc(dtype)} {tol:.0e}",
-                    annotation_position="top left",
-                    **pos,
+                fig.add_hline(y=tol, line=dict(color="#888", dash="dash", width=1), **pos)
+                # Its label placed by hand: on a log axis an annotation's y is log10 of the value.
+                axis = "" if k == 0 else str(k + 1)
+                fig.add_annotation(
+                    text=f"trajectory tolerance {esc(dtype)} {tol:.0e}",
+                    x=0,
+                    xref=f"x{axis} domain",
+                    xanchor="left",
+                    y=np.log10(tol),
+                    yref=f"y{axis}",
+                    yanchor="bottom",
+                    showarrow=False,
+                    font=dict(size=11, color="#888"),
                 )
     fig.update_xaxes(type="log", title_text="optimizer step")
-    fig.update_yaxes(type="log", exponentformat="e")
+    _log_axis(fig, "x", deviation["step"])
+    shown = np.r_[floor, deviation["loss_rel_deviation"].clip(lower=floor), list((tolerance or {}).values())]
+    shown = shown[np.isfinite(shown)]
+    fig.update_yaxes(type="log", range=[np.log10(floor) - 0.3, np.log10(shown.max()) + 0.7])
+    _log_axis(fig, "y", shown)
     fig.update_yaxes(title_text="max rel. loss deviation so far", row=1, col=1)
     rows = -(-len(impls) // cols)
     fig.update_layout(legend=dict(orientation="v"))

@@ -16,7 +16,7 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from ..results.benchjson import series_label  # noqa: E402
 from .data import Boundary, bar_labels  # noqa: E402
 from .panels import Agreement, LossPanel  # noqa: E402
-from .text import seconds  # noqa: E402
+from .text import log_ticks, seconds, tick_label, times  # noqa: E402
 
 # Each implementation's colour comes from its adapter's facts, stored in the results
 # (``use_frameworks``). Implementations that agree draw the same curve: distinct widths and
@@ -59,9 +59,26 @@ def _color(impl: str) -> str:
 
 
 def _save(fig, path: str) -> str:
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                _plain_log(axis)
     fig.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
     plt.close(fig)
     return path
+
+
+def _plain_log(axis) -> None:
+    """A log axis labelled as the page labels it (``text.log_ticks``: 0.01, 0.1, 1 or 1,
+    2, 5 of each decade, no 10^n, minor ticks unlabelled); matplotlib's own where that
+    finds fewer than two ticks."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    ticks = log_ticks(*sorted(axis.get_view_interval()))
+    if len(ticks) >= 2:
+        axis.set_major_locator(FixedLocator(ticks))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
+        axis.set_minor_formatter(NullFormatter())
 
 
 def _grid(n: int, cols: int = 3) -> tuple[int, int]:
@@ -256,7 +273,7 @@ def step_time_ratios(ratios: pd.DataFrame, path: str, spread: dict[str, pd.DataF
         for bar, v, top in zip(bars, values, tops):
             if np.isfinite(v):
                 ax.annotate(
-                    f"{v:.3g}x",
+                    times(v),
                     (bar.get_x() + bar.get_width() / 2, top),
                     ha="center",
                     va="bottom",
@@ -265,17 +282,7 @@ def step_time_ratios(ratios: pd.DataFrame, path: str, spread: dict[str, pd.DataF
                     textcoords="offset points",
                 )
     ax.set_yscale("log")
-    ax.axhline(1, color=_color("scratch"), lw=1.5)
-    ax.annotate(
-        "scratch = 1",
-        (x[0] - 0.45, 1),
-        xytext=(2, 2),
-        textcoords="offset points",
-        va="bottom",
-        ha="left",
-        fontsize=8,
-        color=_color("scratch"),
-    )
+    ax.axhline(1, color=_color("scratch"), lw=1.5, label="scratch = 1")  # in the legend: bars would hide a label
     highs = [spread["high"][i] for i in impls if spread and i in spread["high"]]
     top = np.nanmax(pd.concat([ratios[impls], *highs], axis=1).to_numpy(dtype=float)) if impls else 1
     ax.set_ylim(min(0.5, np.nanmin(ratios.to_numpy(dtype=float)) * 0.8), max(2, top * 2))
@@ -284,7 +291,7 @@ def step_time_ratios(ratios: pd.DataFrame, path: str, spread: dict[str, pd.DataF
     ax.set_title(
         "Seconds per training step relative to the scratch network (same sweep, same machine)", fontsize=10, pad=26
     )
-    ax.legend(fontsize=8, ncol=len(impls), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.legend(fontsize=8, ncol=len(impls) + 1, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     ax.grid(axis="y", alpha=0.3, which="both")
     fig.tight_layout()
     return _save(fig, path)
@@ -300,7 +307,7 @@ def performance_profile(taus: np.ndarray, profiles: dict[str, np.ndarray], path:
             frac,
             where="post",
             color=_color(impl),
-            label=f"{impl}: {frac[0]:.0%} at 1x, {frac[-1]:.0%} by {taus[-1]:g}x",
+            label=f"{impl}: {frac[0]:.0%} at 1×, {frac[-1]:.0%} by {times(taus[-1])}",
             **style,
         )
     ax.set_xlim(1, taus.max())
@@ -311,7 +318,7 @@ def performance_profile(taus: np.ndarray, profiles: dict[str, np.ndarray], path:
     ax.set_ylabel("fraction of tasks")
     ax.set_title("Performance profile (MLCommons AlgoPerf style; a miss never counts)", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)  # off the lines
     fig.tight_layout()
     return _save(fig, path)
 
@@ -344,10 +351,17 @@ def equivalence_deviation(
             if dtype in set(sub.get("dtype", [dtype])):
                 ax.axhline(tol, color="black", ls="--", lw=0.8)
                 ax.annotate(
-                    f"pass threshold {dtype} {tol:.0e}", (sub["step"].max(), tol), ha="right", va="bottom", fontsize=7
+                    f"trajectory tolerance {dtype} {tol:.0e}",
+                    (sub["step"].max(), tol),
+                    ha="right",
+                    va="bottom",
+                    fontsize=7,
                 )
         ax.set_xscale("log")
         ax.set_yscale("log")
+        shown = [float(deviation["loss_rel_deviation"].max()), *(tolerance or {}).values(), floor]
+        top = max(v for v in shown if np.isfinite(v))
+        ax.set_ylim(floor / 2, top * 8)  # room above the tolerance line for its label
         ax.set_title(f"{impl} vs scratch", fontsize=11)
         ax.set_xlabel("optimizer step")
         ax.grid(alpha=0.3, which="major")
@@ -380,9 +394,10 @@ def benchmark_family(df: pd.DataFrame, title: str, path: str, label: str = "impl
         ax.barh(y, g["median"], xerr=err, color=colors, error_kw=dict(lw=0.8, capsize=2))
         gflops = g["gflops"] if "gflops" in g else pd.Series(np.nan, index=g.index)
         for yi, (med, ratio, impl, gf) in enumerate(zip(g["median"], g["ratio_to_scratch"], g["impl"], gflops)):
-            text = seconds(med) + (f"  ({ratio:.2g}x scratch)" if np.isfinite(ratio) and impl != "scratch" else "")
+            text = seconds(med) + (f"  ({times(ratio)} scratch)" if np.isfinite(ratio) and impl != "scratch" else "")
             text += f"  {gf:.3g} GFLOP/s" if np.isfinite(gf) else ""
-            ax.annotate(text, (med, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+            end = np.fmax(med, err[1, yi] + med)  # past the error bar, never across it
+            ax.annotate(text, (end, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
         ax.set_yticks(y, labels, fontsize=8)
         ax.invert_yaxis()
         ax.set_xscale("log")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..results.benchjson import REFERENCE, framework_rows, series_label
 from .data import impls_in, same_seed_ratios
+from .text import times
 
 HOW_TO_READ = (
     "How to read the speed figures: every ratio is a framework's time divided by scratch's, measured in the same run "
@@ -35,11 +36,6 @@ REGIMES = (
     ("thin network", "memory-bound", r"^regime memory: thin|^step: n=\d+ width=64 "),
     ("wide network", "compute-bound", r"^regime compute:|^step: n=\d+ width=(?!64 )\d+ "),
 )
-
-
-def times(ratio: float) -> str:
-    """A ratio as text: three significant figures below 100, whole numbers above."""
-    return f"{ratio:.3g}\u00d7" if ratio < 100 else f"{ratio:.0f}\u00d7"
 
 
 def versus(ratio: float) -> str:

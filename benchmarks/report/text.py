@@ -35,6 +35,41 @@ def seconds(x: float) -> str:
     return f"{x * 1e9:.3g} ns"
 
 
+def times(ratio: float) -> str:
+    """A ratio as text: three significant figures below 100, whole numbers above (410×,
+    never 4.1e+02×)."""
+    return f"{ratio:.3g}\u00d7" if ratio < 100 else f"{ratio:.0f}\u00d7"
+
+
+def tick_label(value: float) -> str:
+    """A log axis's tick value written one way: 0.01, 1, 1000 in full, 1e-5 and 1e6
+    beyond (no SI prefixes, no '1e-05')."""
+    text = f"{value:g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """The labelled ticks of a log axis over the data's ``lo`` to ``hi``, the same in the
+    PNGs and the page: 1, 2 and 5 of each decade over a span of three decades or less,
+    every decade (every second, third... past eight) over a longer one; minor ticks go
+    unlabelled."""
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
+        return []
+    first, last = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
+    mantissas = (1, 2, 5) if last - first <= 3 else (1,)
+    stride = max(1, -(-(last - first) // 8))
+    return [
+        m * 10.0**e
+        for e in range(first, last + 1)
+        if (e - first) % stride == 0
+        for m in mantissas
+        if lo / 1.001 <= m * 10.0**e <= hi * 1.001
+    ]
+
+
 def print_summary(summary: pd.DataFrame, runs: pd.DataFrame, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
