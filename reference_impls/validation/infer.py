@@ -64,7 +64,7 @@ def infer_activation(act: Any, width: int, dtype: str) -> tuple[str, float]:
     slope = float(np.mean(out[neg] / P[neg])) if neg.any() else 0.0
     for name in ("relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu"):
         kwargs = {"alpha": slope} if name == "leaky_relu" else {}
-        if np.allclose(out, ACTIVATIONS[name](**kwargs)._f(P.astype(np.float64)), rtol=1e-6, atol=1e-9):
+        if np.allclose(out, ACTIVATIONS[name](**kwargs).f(P.astype(np.float64)), rtol=1e-6, atol=1e-9):
             return name, (slope if name == "leaky_relu" else 0.01)
     raise SpecError(
         f"{describe(act)} is none of relu, leaky_relu, sigmoid, tanh, softmax, linear on probe inputs; pass spec="
@@ -90,7 +90,7 @@ def infer_loss(loss: Any, outputs: tuple[str, ...], k: int, y: Any, dtype: str) 
     fused = len(outputs) > 1
     values = {}
     for output in outputs:
-        act = ACTIVATIONS[output]._f
+        act = ACTIVATIONS[output].f
         given = Z if fused else act(Z.astype(np.float64)).astype(dtype)
         if given.tobytes() not in values:
             try:

@@ -60,7 +60,7 @@ def _forward(spec: ModelSpec, weights: Weights, X: np.ndarray) -> tuple[list[np.
         zscale.append(_amax(np.abs(acts[-1]) @ np.abs(W) + np.abs(b)))
         f = ACTIVATIONS[name](**({"alpha": spec.leaky_alpha} if name == "leaky_relu" else {}))
         with np.errstate(all="ignore"):
-            acts.append(f._f(acts[-1] @ W + b))
+            acts.append(f.f(acts[-1] @ W + b))
     return acts, zscale
 
 

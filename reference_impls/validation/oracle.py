@@ -38,7 +38,7 @@ def derivative_from_output(name: str, a: np.ndarray, alpha: float) -> np.ndarray
 
 def activate(name: str, z: np.ndarray, alpha: float) -> np.ndarray:
     kwargs = {"alpha": alpha} if name == "leaky_relu" else {}
-    return ACTIVATIONS[name](**kwargs)._f(z)
+    return ACTIVATIONS[name](**kwargs).f(z)
 
 
 @dataclass(frozen=True)
