@@ -23,7 +23,7 @@ from ..spec import ModelSpec
 from . import oracle
 from .context import Context, Finding
 from .conventions import convention_candidates, convention_words, reduction_words
-from .oracle import Hooks, activate, derivative_from_output, output_delta
+from .oracle import Hooks, output_delta
 from .replay import Trial, correct_gradient, implied_gradient, optimizer_for, ratio, reproduces, steps_to_check
 from .update_forms import ADAM_FORMS, FORMS, adagrad_no_sqrt, adam_update, corrected, dampened, rms_no_sqrt
 
@@ -113,20 +113,20 @@ def _derivative(
     return trials
 
 
-def _on_pre(name, z, a, alpha):
-    return derivative_from_output(name, z, alpha)
+def _on_pre(act, z, a):
+    return act.derivative(z)
 
 
-def _on_post(name, z, a, alpha):
-    return derivative_from_output(name, activate(name, a, alpha), alpha)
+def _on_post(act, z, a):
+    return act.derivative(act.f(a))
 
 
-def _unmasked(name, z, a, alpha):
+def _unmasked(act, z, a):
     return np.ones_like(z)
 
 
-def _mask_at_zero(name, z, a, alpha):
-    return np.where(z >= 0, 1.0, 0.0 if name == "relu" else alpha).astype(z.dtype)
+def _mask_at_zero(act, z, a):
+    return np.where(z >= 0, 1.0, act.derivative(act.f(z))).astype(z.dtype)  # below zero: 0, or the leaky slope
 
 
 # ---- gradients of the weights ------------------------------------------------------------------
@@ -156,10 +156,14 @@ def _updated_first(ctx: Context) -> Iterator[Trial]:
 
 # ---- the loss gradient -------------------------------------------------------------------------
 def _through(spec: ModelSpec, a: np.ndarray, dA: np.ndarray) -> np.ndarray:
-    """dL/dz from dL/da through the output activation's own Jacobian."""
-    if spec.activations[-1] == "softmax":
-        return a * (dA - (dA * a).sum(axis=1, keepdims=True))
-    return dA * derivative_from_output(spec.activations[-1], a, spec.leaky_alpha)
+    """dL/dz from dL/da through the output activation's own Jacobian (scratch's backward
+    from the output ``a`` where it is not diagonal: softmax's)."""
+    act = spec.activation(-1)
+    derivative = act.derivative(a)
+    if derivative is None:
+        act.output = a
+        return act.backward(dA)
+    return dA * derivative
 
 
 def _delta_again(ctx: Context) -> Iterator[Trial]:
