@@ -264,8 +264,8 @@ def infer_dropout(net: LayerObjects, sizes: list[int], dtype: str) -> dict[str, 
                 continue
             if not kept.size or not np.allclose(kept, kept[0]) or kept[0] <= 1 + 1e-12:
                 raise SpecError(
-                    f"layers[{i}] ({type(layer).__name__}) is not inverted dropout (kept units scaled by 1 / (1 - rate)): "
-                    "pass spec=ModelSpec(..., dropout=rate) stating it"
+                    f"layers[{i}] ({type(layer).__name__}) is not inverted dropout "
+                    "(kept units scaled by 1 / (1 - rate)): pass spec=ModelSpec(..., dropout=rate) stating it"
                 )
             rates[l] = float(f"{1 - 1 / float(kept[0]):.12g}")
     finally:
@@ -326,7 +326,8 @@ def infer_spec(net: LayerObjects, y: Any, per_sample: bool = False) -> tuple[Mod
     if per_sample:
         fields["batch_size"] = 1
         notes.append(
-            "batch_size 1: your data holds one (1, features) row per sample, as code that trains on one sample at a time keeps it"
+            "batch_size 1: your data holds one (1, features) row per sample, as code that trains on one sample "
+            "at a time keeps it"
         )
     dense = [net.layers[i] for i in net.dense]
     penalties = infer_penalties(dense)
@@ -335,7 +336,8 @@ def infer_spec(net: LayerObjects, y: Any, per_sample: bool = False) -> tuple[Mod
     dropout = infer_dropout(net, sizes, dtype)
     if dropout:
         notes.append(
-            f"dropout {dropout['dropout']} from probing the dropout layers; each step, the masks your layers draw are fed to the frameworks"
+            f"dropout {dropout['dropout']} from probing the dropout layers; each step, the masks your layers "
+            "draw are fed to the frameworks"
         )
     spec = ModelSpec(
         sizes=tuple(sizes),
