@@ -112,6 +112,13 @@ def test_scratch_lean_step_on_a_sigmoid_output_unfused():
     _lean_against_plain(net(), net(), X, y)
 
 
+def test_in_place_kernels_are_for_activations_in_the_table():
+    from scratch import ACTIVATIONS
+    from scratch.lean import IN_PLACE
+
+    assert set(IN_PLACE) <= set(ACTIVATIONS)
+
+
 def test_a_relu_step_allocates_about_one_hidden_array():
     """The lean step's peak of new memory (``tracemalloc`` sees NumPy's allocations): the
     hidden layer's one ``(n, width)`` array and small ones, not the two to five of a plain
