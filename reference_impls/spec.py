@@ -22,7 +22,7 @@ import numpy as np
 from scratch import ACTIVATIONS, INITIALIZERS, Activation, get_activation, get_initializer
 from scratch import LOSSES as SCRATCH_LOSSES
 from scratch import OPTIMIZERS as SCRATCH_OPTIMIZERS
-from scratch.losses import REDUCTIONS
+from scratch.losses import FUSED, REDUCTIONS
 from scratch.optimizers import CONVENTIONS, DECAY_FORMS
 from scratch.penalties import penalty as layer_penalty
 
@@ -31,7 +31,7 @@ LOSSES = tuple(name for name, cls in SCRATCH_LOSSES.items() if not cls.expects_l
 OPTIMIZERS = tuple(SCRATCH_OPTIMIZERS)
 DTYPES = ("float32", "float64")
 # Output activation each probability loss needs.
-LOSS_OUTPUT = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
+LOSS_OUTPUT = {loss: activation for activation, loss in FUSED}
 PENALTIES = ("l1", "l2", "l1_bias", "l2_bias")
 # Who draws dropout masks: the harness, the same for every implementation, or each one itself.
 DROPOUT_RNGS = ("shared", "native")
