@@ -175,9 +175,9 @@ def train_step(
     model: Sequential, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True
 ) -> tuple[float, np.ndarray | None]:
     """One forward, backward and optimizer update on checked inputs: (loss, outputs, or None
-    without ``outputs``). The same numbers
-    as ``model.loss_and_gradients(X, y)`` then ``model.optimizer.step(model.params())``.
-    ``check=False`` skips re-checking labels a caller has already checked."""
+    without ``outputs``), the same numbers as ``model.loss_and_gradients(X, y)`` then
+    ``model.optimizer.step(model.params())``. ``check=False`` skips re-checking labels a
+    caller has already checked."""
     if model.optimizer is None:
         raise ValueError("the model needs an optimizer: call compile(loss, optimizer)")
     _release(model.layers)
