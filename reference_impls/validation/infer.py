@@ -2,8 +2,8 @@
 
 Everything is read off copies of the user's objects, never the originals:
 - layer sizes from the dense layers' weight shapes, dtype from their dtype;
-- each activation by running a copy on probe inputs and matching the result against the
-  known functions (ReLU, leaky ReLU with its slope, sigmoid, tanh, softmax, identity);
+- each activation by running a copy on probe inputs and matching the result against each
+  entry of scratch's ``ACTIVATIONS``, its parameters (the leaky slope) fitted to the probe;
 - the loss by evaluating a copy on probe predictions and the user's own first labels, and
   matching the value against every loss, reduction (mean, sum) and factor (1, 1/2, 2); when
   the layers end with a dense layer, the loss is given logits and the output activation it
