@@ -24,15 +24,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from .activations import Activation
-from .layers import Dense
+from .layers import Dense, Dropout
+from .losses import Loss
+from .optimizers import Optimizer
 
-if TYPE_CHECKING:
-    from .model import Sequential
+
+class Model(Protocol):
+    """What the step reads of a ``Sequential``: a protocol, so that this module need not import
+    ``model.py``, which imports it (no import cycle)."""
+
+    layers: list
+    optimizer: Optimizer | None
+
+    def loss_plan(self) -> tuple[Loss, int]: ...
+
+    def params(self) -> list[tuple[np.ndarray, np.ndarray]]: ...
+
+    @property
+    def dropout_layers(self) -> list[tuple[Dropout, int]]: ...
 
 
 def _buffer(owner: object, name: str, like: np.ndarray, dtype=None) -> np.ndarray:
@@ -158,7 +172,7 @@ def _backward(layers: list, dvalues: np.ndarray) -> None:
 
 
 @contextmanager
-def _dropout_masks(model: Sequential, X: np.ndarray) -> Iterator[None]:
+def _dropout_masks(model: Model, X: np.ndarray) -> Iterator[None]:
     """A mask for this step on every Dropout layer that was given none; cleared after."""
     dropouts = model.dropout_layers
     for d, width in dropouts:
@@ -172,7 +186,7 @@ def _dropout_masks(model: Sequential, X: np.ndarray) -> Iterator[None]:
 
 
 def train_step(
-    model: Sequential, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True
+    model: Model, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True
 ) -> tuple[float, np.ndarray | None]:
     """One forward, backward and optimizer update on checked inputs: (loss, outputs, or None
     without ``outputs``), the same numbers as ``model.loss_and_gradients(X, y)`` then
