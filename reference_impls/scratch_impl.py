@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch import ACTIVATIONS, LOSSES, OPTIMIZERS, Dense, Dropout, Sequential, get_activation, get_loss, get_optimizer
+from scratch import ACTIVATIONS, LOSSES, OPTIMIZERS, Dense, Dropout, Sequential, get_loss, get_optimizer
 
 from .base import Implementation, optimizer_kwargs
 from .spec import Weights
-
-
-def activation_kwargs(spec, name: str) -> dict:
-    """Constructor arguments the spec gives an activation (only LeakyReLU has any)."""
-    return {"alpha": spec.leaky_alpha} if name == "leaky_relu" else {}
 
 
 class ScratchImplementation(Implementation):
@@ -26,7 +21,7 @@ class ScratchImplementation(Implementation):
     def _build(self) -> None:
         spec = self.spec
         layers = []
-        for i, ((fan_in, fan_out), act) in enumerate(zip(zip(spec.sizes, spec.sizes[1:]), spec.activations)):
+        for i, (fan_in, fan_out) in enumerate(zip(spec.sizes, spec.sizes[1:])):
             # Weights are overwritten by set_weights; "rand" from a fixed seed is the cheapest draw.
             l1, l2, l1b, l2b = spec.penalties(i)
             dense = Dense(
@@ -43,7 +38,7 @@ class ScratchImplementation(Implementation):
                 accumulate=spec.accumulate,
                 input_gradient=i > 0,
             )  # nothing reads dL/dX
-            layers += [dense, get_activation(act, **activation_kwargs(spec, act))]
+            layers += [dense, spec.activation(i)]
             if i < len(spec.sizes) - 2 and spec.dropout_rate(i):
                 # Native dropout draws its own masks, from a stream of its own seeded by the spec.
                 rng = np.random.default_rng((spec.seed, 0xD20, 1, i)) if spec.native_dropout else None

@@ -19,20 +19,26 @@ from typing import Any
 
 import numpy as np
 
-from scratch import ACTIVATIONS, INITIALIZERS, get_initializer
-from scratch.losses import REDUCTIONS
+from scratch import ACTIVATIONS, INITIALIZERS, Activation, get_activation, get_initializer
+from scratch import LOSSES as SCRATCH_LOSSES
+from scratch import OPTIMIZERS as SCRATCH_OPTIMIZERS
+from scratch.losses import FUSED, REDUCTIONS
 from scratch.optimizers import CONVENTIONS, DECAY_FORMS
+from scratch.penalties import penalty as layer_penalty
 
-LOSSES = ("mse", "binary_crossentropy", "categorical_crossentropy")
-OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
+# The names a spec may use are scratch's tables' (the fused losses on logits are internal).
+LOSSES = tuple(name for name, cls in SCRATCH_LOSSES.items() if not cls.expects_logits)
+OPTIMIZERS = tuple(SCRATCH_OPTIMIZERS)
 DTYPES = ("float32", "float64")
 # Output activation each probability loss needs.
-LOSS_OUTPUT = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
+LOSS_OUTPUT = {loss: activation for activation, loss in FUSED}
 PENALTIES = ("l1", "l2", "l1_bias", "l2_bias")
 # Who draws dropout masks: the harness, the same for every implementation, or each one itself.
 DROPOUT_RNGS = ("shared", "native")
 # Losses whose "sum" reduction also sums over outputs (the rest sum over samples only).
-ELEMENTWISE_LOSSES = ("mse", "binary_crossentropy")
+ELEMENTWISE_LOSSES = tuple(name for name in LOSSES if SCRATCH_LOSSES[name].elementwise)
+# The spec field holding each activation parameter: {activation: {constructor argument: field}}.
+ACTIVATION_FIELDS: dict[str, dict[str, str]] = {"leaky_relu": {"alpha": "leaky_alpha"}}
 
 
 class SpecError(ValueError):
@@ -169,14 +175,20 @@ class ModelSpec:
             value = getattr(self, name)
             values = value if isinstance(value, tuple) else (value,)
             if isinstance(value, tuple) and len(value) != len(sizes) - 1:
-                yield f"{name} has {len(value)} values but the network has {len(sizes) - 1} layers: give one number, or one per layer"
+                yield (
+                    f"{name} has {len(value)} values but the network has {len(sizes) - 1} layers: "
+                    "give one number, or one per layer"
+                )
             if not all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in values
             ):
                 yield f"{name} must be a non-negative number or one per layer, got {value!r}"
         rates = self.dropout if isinstance(self.dropout, tuple) else (self.dropout,)
         if isinstance(self.dropout, tuple) and len(self.dropout) != len(sizes) - 2:
-            yield f"dropout has {len(self.dropout)} rates but the network has {len(sizes) - 2} hidden layers: give one rate, or one per hidden layer"
+            yield (
+                f"dropout has {len(self.dropout)} rates but the network has {len(sizes) - 2} hidden layers: "
+                "give one rate, or one per hidden layer"
+            )
         if not all(isinstance(r, (int, float)) and not isinstance(r, bool) and 0 <= r < 1 for r in rates):
             yield f"dropout rates must lie in [0, 1), got {self.dropout!r}"
         if (self.l1_bias or self.l2_bias) and not self.use_bias:
@@ -215,6 +227,15 @@ class ModelSpec:
     def penalties(self, layer: int) -> tuple[float, float, float, float]:
         """(l1, l2, l1_bias, l2_bias) of weight layer ``layer``."""
         return tuple(float(v[layer] if isinstance(v, tuple) else v) for v in (getattr(self, n) for n in PENALTIES))
+
+    def activation_kwargs(self, name: str) -> dict[str, Any]:
+        """The parameters the spec gives activation ``name`` (the leaky slope), by argument."""
+        return {arg: getattr(self, field) for arg, field in ACTIVATION_FIELDS.get(name, {}).items()}
+
+    def activation(self, layer: int) -> Activation:
+        """Weight layer ``layer``'s activation, with its parameters, from scratch's table."""
+        name = self.activations[layer]
+        return get_activation(name, **self.activation_kwargs(name))
 
     @property
     def regularized(self) -> bool:
@@ -361,13 +382,7 @@ def penalty(spec: ModelSpec, weights: Weights) -> float:
     """The penalties' value at ``weights`` (what frameworks add to their reported loss)."""
     total = 0.0
     for i, (W, b) in enumerate(weights):
-        l1, l2, l1b, l2b = spec.penalties(i)
-        total += (
-            l1 * float(np.abs(W).sum())
-            + l2 * float(np.square(W).sum())
-            + l1b * float(np.abs(b).sum())
-            + l2b * float(np.square(b).sum())
-        )
+        total += layer_penalty(W, b, *spec.penalties(i))
     return total
 
 

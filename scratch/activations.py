@@ -2,6 +2,11 @@
 
 Each maps ``X: (n, k) -> (n, k)``; ``backward(dL/dY) -> dL/dX``. Derivatives at the
 kinks follow PyTorch and TensorFlow: ReLU'(0) = 0, LeakyReLU'(0) = alpha.
+
+``ACTIVATIONS`` is the one table of them: the spec's names resolve through it, and the
+validation of hand-written networks reads the same ``f`` and ``derivative`` from it (to
+recognise a user's activation, and to recompute a step with a mistake made). Adding an
+activation is one class here, listed in ``ACTIVATIONS``.
 """
 
 from __future__ import annotations
@@ -13,15 +18,12 @@ from ._rows import row_max, row_sum
 
 
 class Activation:
-    """Base: stores ``output``, and ``inputs`` where the derivative needs them
+    """Base: ``forward`` stores ``output``, and ``inputs`` where the derivative needs them
     (``keeps_inputs``; those whose derivative is a function of the output leave ``inputs``
     None, so the layer before them need not keep its pre-activation array alive).
 
-    For a caller that owns the arrays and reads them no more (``Sequential``'s training
-    step), each saving one ``(n, k)`` array: ``forward(X, in_place=True)`` may write ``output``
-    into ``X``; ``backward(dvalues, in_place=True)`` may write ``dL/dX`` into ``dvalues`` (then
-    also ``dinputs``); ``release_output()`` hands ``output`` over to be overwritten, keeping
-    what ``backward`` needs in a smaller form where there is one (ReLU's 1-byte mask)."""
+    A subclass gives ``f`` (the function, no state), ``derivative`` (f' from the output, the
+    tutorials' form) and, where ``dL/dY * f'(Y)`` is not how it back-propagates, ``_df``."""
 
     name = "activation"
     keeps_inputs = True
@@ -29,47 +31,47 @@ class Activation:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-    def forward(self, X: np.ndarray, in_place: bool = False) -> np.ndarray:
+    @staticmethod
+    def f(X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, Y: np.ndarray) -> np.ndarray | None:
+        """``f'(z)`` elementwise, written in the output ``Y = f(z)``; None where the Jacobian
+        is not diagonal (softmax)."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_sample(cls, X: np.ndarray, Y: np.ndarray) -> Activation:
+        """The instance whose parameters best explain ``Y = f(X)`` (none: the default one);
+        validation uses it to read a user's activation, parameters included."""
+        return cls()
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
         self.inputs = X if self.keeps_inputs else None
-        self.output = self._f_(X) if in_place else self._f(X)
+        self.output = self.f(X)
         return self.output
 
-    def _f_(self, X: np.ndarray) -> np.ndarray:
-        """``_f`` into ``X`` (the same numbers); by default not in place."""
-        return self._f(X)
-
-    def release_output(self) -> np.ndarray | None:
-        """``output``, handed over to be overwritten (then None here), where ``backward``
-        can do without it; None (and ``output`` kept) where the derivative reads it."""
-        return None
-
-    def backward(self, dvalues: np.ndarray, in_place: bool = False) -> np.ndarray:
-        self.dinputs = self._df_(dvalues) if in_place else self._df(dvalues)
+    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        self.dinputs = self._df(dvalues)
         return self.dinputs
 
-    def _df_(self, dvalues: np.ndarray) -> np.ndarray:
-        """``_df`` into ``dvalues`` (the same numbers); by default not in place."""
-        return self._df(dvalues)
+    def _df(self, dvalues: np.ndarray) -> np.ndarray:
+        return dvalues * self.derivative(self.output)
 
     def params(self) -> list:
         """Activations have nothing to train."""
         return []
 
-    def _buffer(self, name: str, like: np.ndarray, dtype=None) -> np.ndarray:
-        """A scratch array shaped like ``like``, kept and reused while shapes repeat (every
-        full-batch step): no fresh allocation, and no page faults, per step."""
-        dtype = like.dtype if dtype is None else np.dtype(dtype)
-        buf = self.__dict__.get(name)
-        if buf is None or buf.shape != like.shape or buf.dtype != dtype:
-            buf = self.__dict__[name] = np.empty(like.shape, dtype)
-        return buf
-
 
 class Linear(Activation):
-    """Identity: ``y = x``."""
+    """Identity: ``y = x``; ``dy/dx = 1``."""
 
     name = "linear"
-    _f = staticmethod(lambda X: X)
+    keeps_inputs = False
+    f = staticmethod(lambda X: X)
+
+    def derivative(self, Y):
+        return np.ones_like(Y)
 
     def _df(self, dvalues):
         return dvalues
@@ -83,34 +85,15 @@ class ReLU(Activation):
     keeps_inputs = False
     # max(X, 0.0), not the tutorials' max(0, X): the same numbers (up to the sign of a zero),
     # ~1.5x faster, since NumPy's vectorised loop wants the array first and a float scalar.
-    _f = staticmethod(lambda X: np.maximum(X, 0.0))
-    _f_ = staticmethod(lambda X: np.maximum(X, 0.0, out=X))
+    f = staticmethod(lambda X: np.maximum(X, 0.0))
 
-    def _positive(self, like) -> np.ndarray:
-        """The mask ``y > 0``, from ``output``, or as taken when ``output`` was released."""
-        if self.output is None:
-            return self._mask
-        return np.greater(self.output, 0, out=self._buffer("_mask", like, bool))
-
-    def release_output(self):
-        self._positive(self.output)  # backward needs only y > 0: one byte per entry, not eight
-        out, self.output = self.output, None
-        return out
-
-    def _df(self, dvalues):
-        # dvalues * (y > 0): the same numbers as np.where(x > 0, dvalues, 0) (up to the
-        # sign of a zero) at ~1/16 of its time, since the multiply has no data-dependent
-        # branch. Mask and result go into arrays reused across steps (so ``dinputs`` is
-        # overwritten by the next backward pass; copy it to keep it).
-        return np.multiply(dvalues, self._positive(dvalues), out=self._buffer("_dinputs", dvalues))
-
-    def _df_(self, dvalues):
-        return np.multiply(dvalues, self._positive(dvalues), out=dvalues)
+    def derivative(self, Y):
+        return (Y > 0).astype(Y.dtype)
 
 
 class LeakyReLU(Activation):
-    """``y = x if x > 0 else alpha * x``. PyTorch's default alpha is 0.01, Keras's 0.3:
-    a spec always names it."""
+    """``y = x if x > 0 else alpha * x``; ``dy/dx = 1 if x > 0 else alpha``. PyTorch's
+    default alpha is 0.01, Keras's 0.3: a spec always names it (``leaky_alpha``)."""
 
     name = "leaky_relu"
 
@@ -120,15 +103,20 @@ class LeakyReLU(Activation):
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha})"
 
-    def _f(self, X):
+    @classmethod
+    def from_sample(cls, X, Y):
+        """The slope ``alpha``: the mean of ``y / x`` over the negative inputs."""
+        neg = X < 0
+        return cls(float(np.mean(Y[neg] / X[neg])) if neg.any() else 0.0)
+
+    def f(self, X):
         return np.where(X > 0, X, self.alpha * X)
+
+    def derivative(self, Y):
+        return np.where(Y > 0, 1.0, self.alpha).astype(Y.dtype)  # y > 0 where x > 0, for alpha > 0
 
     def _df(self, dvalues):
         return np.where(self.inputs > 0, dvalues, self.alpha * dvalues)
-
-    def _df_(self, dvalues):
-        # alpha * d where x is not > 0 (NaN included, as np.where), d elsewhere, in place
-        return np.multiply(dvalues, self.alpha, out=dvalues, where=~(self.inputs > 0))
 
 
 class Sigmoid(Activation):
@@ -142,23 +130,15 @@ class Sigmoid(Activation):
     keeps_inputs = False
 
     @staticmethod
-    def _f(X):
+    def f(X):
         with np.errstate(over="ignore"):
             return 1 / (1 + np.exp(-X))
 
-    @staticmethod
-    def _f_(X):
-        with np.errstate(over="ignore"):  # _f's operations in its order, each into X
-            np.exp(np.negative(X, out=X), out=X)
-            X += 1
-            return np.divide(1, X, out=X)
+    def derivative(self, Y):
+        return Y * (1 - Y)
 
     def _df(self, dvalues):
-        return dvalues * self.output * (1 - self.output)
-
-    def _df_(self, dvalues):
-        np.multiply(dvalues, self.output, out=dvalues)  # (d * y) * (1 - y), in _df's order
-        return np.multiply(dvalues, 1 - self.output, out=dvalues)
+        return dvalues * self.output * (1 - self.output)  # the tutorials' order of products
 
 
 class Tanh(Activation):
@@ -166,14 +146,10 @@ class Tanh(Activation):
 
     name = "tanh"
     keeps_inputs = False
-    _f = staticmethod(np.tanh)
-    _f_ = staticmethod(lambda X: np.tanh(X, out=X))
+    f = staticmethod(np.tanh)
 
-    def _df(self, dvalues):
-        return dvalues * (1 - self.output**2)
-
-    def _df_(self, dvalues):
-        return np.multiply(dvalues, 1 - self.output**2, out=dvalues)
+    def derivative(self, Y):
+        return 1 - Y**2
 
 
 class Softmax(Activation):
@@ -187,9 +163,12 @@ class Softmax(Activation):
     keeps_inputs = False
 
     @staticmethod
-    def _f(X):
+    def f(X):
         exp_values = np.exp(X - row_max(X))  # row_max, row_sum: np.max, np.sum over axis 1
         return exp_values / row_sum(exp_values)
+
+    def derivative(self, Y):
+        return None
 
     def _df(self, dvalues):
         y = self.output

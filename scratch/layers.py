@@ -6,6 +6,7 @@ import numpy as np
 
 from ._rng import RNG, as_rng
 from .initializers import Initializer, get_initializer
+from .penalties import penalty, penalty_gradient
 
 
 class Dense:
@@ -79,17 +80,15 @@ class Dense:
 
     def backward(self, dvalues: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``dL/dY: (n, n_neurons) -> dL/dX: (n, n_inputs)``; stores ``dweights``, ``dbiases``.
-        ``out`` (shaped like ``inputs``) receives ``dL/dX``; it may be ``inputs`` itself,
-        which is read first and then dropped (``inputs`` None: it holds the gradient now)."""
+        ``out`` (shaped like ``inputs``, as NumPy's ``out=``) receives ``dL/dX``; it may be
+        ``inputs`` itself, read before it is written (``scratch.lean`` saves an array so)."""
         self.dweights = self._matmul(self.inputs.T, dvalues)
         self.dbiases = dvalues.sum(axis=0, keepdims=True) if self.use_bias else np.zeros_like(self.biases)
         self.dinputs = self._matmul(dvalues, self.weights.T, out) if self.input_gradient else None
-        if out is not None and out is self.inputs:
-            self.inputs = None
         if self.l1 or self.l2:
-            self.dweights += _penalty_gradient(self.weights, self.l1, self.l2)
+            self.dweights += penalty_gradient(self.weights, self.l1, self.l2)
         if self.l1_bias or self.l2_bias:
-            self.dbiases += _penalty_gradient(self.biases, self.l1_bias, self.l2_bias)
+            self.dbiases += penalty_gradient(self.biases, self.l1_bias, self.l2_bias)
         return self.dinputs
 
     def _matmul(self, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -103,22 +102,12 @@ class Dense:
 
     def penalty(self) -> float:
         """The regularisation term this layer adds to the loss."""
-        return (
-            self.l1 * float(np.abs(self.weights).sum())
-            + self.l2 * float(np.square(self.weights).sum())
-            + self.l1_bias * float(np.abs(self.biases).sum())
-            + self.l2_bias * float(np.square(self.biases).sum())
-        )
+        return penalty(self.weights, self.biases, self.l1, self.l2, self.l1_bias, self.l2_bias)
 
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Trainable ``(parameter, gradient)`` pairs, updated in place by an optimizer."""
         pairs = [(self.weights, self.dweights)]
         return pairs + [(self.biases, self.dbiases)] if self.use_bias else pairs
-
-
-def _penalty_gradient(p: np.ndarray, l1: float, l2: float) -> np.ndarray:
-    """d/dp of ``l1 sum|p| + l2 sum p^2``: ``l1 sign(p) + 2 l2 p`` (sign(0) = 0, as autograd's |x|')."""
-    return l1 * np.sign(p) + (2 * l2) * p
 
 
 class Dropout:

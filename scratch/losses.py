@@ -107,6 +107,11 @@ class Loss:
         skips re-validating labels a caller has already checked."""
         return self.calculate(y_pred, y_true), self.backward(y_pred, y_true)
 
+    def predictions(self, y_pred: np.ndarray) -> np.ndarray:
+        """The model's outputs from this loss's input: itself; the fused losses, given
+        logits, apply the output activation they absorbed."""
+        return y_pred
+
 
 class MeanSquaredError(Loss):
     """``L = mean_{i,j} (y_pred - y)^2``; ``dL/dy_pred = 2 (y_pred - y) / (n k)``."""
@@ -189,7 +194,10 @@ class SoftmaxCrossEntropy(Loss):
 
     def _backward(self, logits, y_true):
         y = one_hot(y_true, logits.shape[1], logits.dtype)
-        return (Softmax._f(logits) - y) / logits.shape[0]
+        return (Softmax.f(logits) - y) / logits.shape[0]
+
+    def predictions(self, logits):
+        return Softmax.f(logits)
 
     def loss_and_gradient(self, logits, y_true, *, check=True):
         """Loss and gradient in one pass, the same numbers as ``calculate`` and ``backward``:
@@ -232,7 +240,10 @@ class SigmoidBinaryCrossEntropy(Loss):
 
     def _backward(self, logits, y_true):
         y = as_column_targets(y_true, logits)
-        return (Sigmoid._f(logits) - y) / logits.size
+        return (Sigmoid.f(logits) - y) / logits.size
+
+    def predictions(self, logits):
+        return Sigmoid.f(logits)
 
     def loss_and_gradient(self, logits, y_true, *, check=True):
         """Loss and gradient in one call, the same numbers as ``calculate`` and ``backward``,
@@ -240,7 +251,7 @@ class SigmoidBinaryCrossEntropy(Loss):
         y = as_column_targets(y_true, logits)
         per_sample = np.mean(np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits))), axis=-1)
         loss = float(np.mean(per_sample)) * self.factor(logits)
-        grad = Sigmoid._f(logits)
+        grad = Sigmoid.f(logits)
         grad -= y
         grad /= logits.size
         return loss, self._scaled(grad, logits)

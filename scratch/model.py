@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import lean
 from ._rng import RNG, as_rng
 from .activations import Activation, get_activation
 from .layers import Dense, Dropout
@@ -96,9 +97,10 @@ class Sequential:
             raise ValueError("the model has no Dense layer")
         return dense[0].dtype
 
-    def _loss_plan(self) -> tuple[Loss, int]:
-        """The loss that training differentiates, and how many trailing layers it absorbs
-        (1 when a fused softmax/sigmoid loss on logits replaces the output activation)."""
+    def loss_plan(self) -> tuple[Loss, int]:
+        """The loss that training differentiates, and how many layers come before its input
+        (all of them, or all but the output activation a fused softmax/sigmoid loss on
+        logits replaces)."""
         if self.loss is None:
             raise ValueError("the model needs a loss: call compile(loss, optimizer)")
         last = self.layers[-1] if self.layers else None
@@ -107,11 +109,11 @@ class Sequential:
         cached = getattr(self, "_plan_cache", None)
         if cached is not None and cached[0] == cache_key:
             return cached[1]
-        key = (getattr(last, "name", None), self.loss.name)
-        if self.fuse and key in FUSED:
-            plan = FUSED[key](reduction=self.loss.reduction, scale=self.loss.scale), 1
+        fused = FUSED.get((getattr(last, "name", None), self.loss.name)) if self.fuse else None
+        if fused is not None:
+            plan = fused(reduction=self.loss.reduction, scale=self.loss.scale), len(self.layers) - 1
         else:
-            plan = self.loss, 0
+            plan = self.loss, len(self.layers)
         self._plan_cache = (cache_key, plan)
         return plan
 
@@ -146,126 +148,39 @@ class Sequential:
 
     def forward(self, X: np.ndarray, upto: int | None = None) -> np.ndarray:
         """Run layers ``[:upto]`` (all by default) on ``X: (n, n_in)``, after checking X."""
-        return self._forward(self._check_X(X), upto)
-
-    def _forward(self, out: np.ndarray, upto: int | None = None, lean: bool = False) -> np.ndarray:
-        """``lean`` (a training step): an activation that keeps only its own output writes it
-        over the output of the Dense layer before it (then None there: nothing reads it)."""
-        before = None
+        out = self._check_X(X)
         for layer in self.layers[:upto]:
-            if lean and isinstance(before, Dense) and isinstance(layer, Activation) and not layer.keeps_inputs:
-                out = layer.forward(out, in_place=True)
-                before.output = None
-            else:
-                out = layer.forward(out)
-            before = layer
+            out = layer.forward(out)
         return out
 
-    def backward(self, dvalues: np.ndarray, upto: int | None = None, lean: bool = False) -> np.ndarray:
-        """Back-propagate ``dL/d(output of layer upto-1)`` to the inputs; returns ``dL/dX``.
-        ``lean`` (a training step): a Dense layer writes its ``dinputs`` over the output of
-        the activation under it where that activation can release it (ReLU, keeping its
-        mask), and the activation then writes its gradient into that same array (the Dense
-        keeps no ``dinputs``: None)."""
-        layers = self.layers[:upto]
-        above = None
-        for below, layer in reversed(list(zip([None, *layers], layers))):
-            if lean and isinstance(above, Dense) and isinstance(layer, Activation):
-                dvalues = layer.backward(dvalues, in_place=True)
-                above.dinputs = None
-            elif lean and isinstance(layer, Dense) and isinstance(below, Activation) and below.output is layer.inputs:
-                dvalues = layer.backward(dvalues, out=below.release_output())
-            else:
-                dvalues = layer.backward(dvalues)
-            above = layer
+    def backward(self, dvalues: np.ndarray, upto: int | None = None) -> np.ndarray:
+        """Back-propagate ``dL/d(output of layer upto-1)`` through layers ``[:upto]``;
+        returns ``dL/dX``. Each layer keeps its gradients (Dense: ``dweights``, ``dbiases``)."""
+        for layer in reversed(self.layers[:upto]):
+            dvalues = layer.backward(dvalues)
         return dvalues
-
-    def _release(self) -> None:
-        """Drop the last step's activations and gradients (``inputs``, ``output``,
-        ``dinputs``) before a training step makes new ones, so two steps' arrays never
-        coexist (the buffers a layer reuses across steps stay)."""
-        for layer in self.layers:
-            for name in ("inputs", "output", "dinputs"):
-                if name in vars(layer):
-                    setattr(layer, name, None)
 
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """All ``(parameter, gradient)`` pairs, first layer first."""
         return [pair for layer in self.layers for pair in layer.params()]
 
-    def _loss_and_outputs(self, X, y) -> tuple[float, np.ndarray, Loss, np.ndarray, int]:
-        """Forward pass: (loss, outputs, the loss used, its input z, layers before z)."""
-        loss_fn, absorbed = self._loss_plan()
-        body = len(self.layers) - absorbed
-        z = self._forward(X, upto=body)
-        out = z
-        for layer in self.layers[body:]:
-            out = layer.forward(out)
-        return loss_fn.calculate(z, y), out, loss_fn, z, body
-
     def loss_and_gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Forward and backward on one batch without updating: returns (loss, outputs);
         gradients are left in each Dense layer's ``dweights`` / ``dbiases``."""
-        return self._gradients(self._check_X(X), y)
-
-    def _gradients(
-        self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True, lean: bool = False
-    ) -> tuple[float, np.ndarray | None]:
-        """Forward, loss and backward: (loss, outputs). The loss and its gradient come from
-        one call (one pass for the fused losses); ``outputs=False`` skips the output
-        activation a fused loss absorbed (training needs only the logits). ``lean``: keep
-        only what the backward pass reads (see ``_forward`` and ``backward``)."""
-        loss_fn, absorbed = self._loss_plan()
-        body = len(self.layers) - absorbed
-        z = self._forward(X, upto=body, lean=lean)
-        loss, grad = loss_fn.loss_and_gradient(z, y, check=check)
-        out = self._forward_from(z, body) if outputs or not absorbed else None
-        self.backward(grad, upto=body, lean=lean)
-        return loss, out
-
-    def _forward_from(self, out: np.ndarray, start: int) -> np.ndarray:
-        for layer in self.layers[start:]:
-            out = layer.forward(out)
-        return out
+        loss_fn, body = self.loss_plan()
+        z = self.forward(X, upto=body)
+        loss, grad = loss_fn.loss_and_gradient(z, y)
+        self.backward(grad, upto=body)
+        return loss, loss_fn.predictions(z)
 
     def train_step(self, X: np.ndarray, y: np.ndarray, *, validate: bool = True) -> float:
-        """One forward, backward and optimizer update on a batch; returns the batch loss.
-        ``validate=False`` skips the input and label checks, for loops over data already
-        checked (X then must already have the model's dtype, labels their range)."""
+        """One forward, backward and optimizer update on a batch; returns the batch loss:
+        ``loss_and_gradients`` then ``optimizer.step(params())``, computed by ``scratch.lean``
+        in place (the same numbers, less memory). ``validate=False`` skips the input and
+        label checks, for loops over data already checked (X then must already have the
+        model's dtype, labels their range)."""
         X = self._check_X(X) if validate else X
-        return self._step(X, y, outputs=False, check=validate)[0]
-
-    def _step(
-        self, X: np.ndarray, y: np.ndarray, *, outputs: bool = True, check: bool = True
-    ) -> tuple[float, np.ndarray | None]:
-        """train_step on checked inputs: (loss, outputs, or None without ``outputs``).
-        The hot path of ``fit`` and ``run_steps``.
-
-        It keeps only what back-propagation reads, so a ReLU network's step peaks at about
-        one ``(n, width)`` array (plus ReLU's 1-byte mask), not five: the last step's arrays
-        are released first; an activation that differentiates from its own output (ReLU,
-        sigmoid, tanh) computes it over the Dense layer's pre-activation ``output`` (None
-        there after); going back, the Dense above a ReLU writes its ``dinputs`` over the
-        ReLU's output once the mask ``y > 0`` is taken, and the ReLU its gradient into the
-        same array (``output`` and the Dense's ``inputs``, ``dinputs`` None after). The
-        arithmetic is the same, bit for bit."""
-        if self.optimizer is None:
-            raise ValueError("the model needs an optimizer: call compile(loss, optimizer)")
-        self._release()
-        dropouts = self.dropout_layers
-        if not dropouts:
-            loss, out = self._gradients(X, y, outputs=outputs, check=check, lean=True)
-        else:
-            for d, width in dropouts:  # a mask for this step, unless one was given
-                if d.mask is None and d.rate:
-                    d.mask = d.draw((len(X), width), X.dtype)
-            try:
-                loss, out = self._gradients(X, y, outputs=outputs, check=check, lean=True)
-            finally:
-                for d, _ in dropouts:
-                    d.mask = None
-        self.optimizer.step(self.params())
-        return loss, out
+        return lean.train_step(self, X, y, outputs=False, check=validate)[0]
 
     @property
     def dropout_layers(self) -> list[tuple[Dropout, int]]:
@@ -303,7 +218,7 @@ class Sequential:
         for epoch in range(int(epochs)):
             total_loss = total_acc = 0.0
             for idx in batch_indices(len(X), batch_size, shuffle, gen):
-                loss, out = self._step(X[idx], y[idx])
+                loss, out = lean.train_step(self, X[idx], y[idx])
                 history.step_loss.append(loss)
                 total_loss += loss * len(idx)
                 total_acc += accuracy(y[idx], out) * len(idx)
@@ -324,5 +239,6 @@ class Sequential:
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
         """Mean loss (the one training minimises) and accuracy on ``(X, y)``; no update."""
         y = np.asarray(y)
-        loss, out, *_ = self._loss_and_outputs(self._check_X(X), y)
-        return {"loss": loss, "accuracy": accuracy(y, out)}
+        loss_fn, body = self.loss_plan()
+        z = self.forward(X, upto=body)
+        return {"loss": loss_fn.calculate(z, y), "accuracy": accuracy(y, loss_fn.predictions(z))}

@@ -1,5 +1,8 @@
-"""The adapters' lean steps take the very steps of the framework calls they replace.
+"""The lean steps take the very steps of the plain calls they replace.
 
+scratch: ``scratch.lean.train_step`` (what ``fit``, ``train_step`` and the benchmarks run)
+computes in place and keeps only what back-propagation reads; its losses and weights equal
+those of ``Sequential``'s plain forward/backward and update, bit for bit.
 Keras (TensorFlow backend): ``_step`` runs Keras's own train step as one ``tf.function``
 instead of ``train_on_batch``; scikit-learn: ``partial_fit`` without the classes after the
 first call and without its input checks. Both claim bit-for-bit the same trajectory
@@ -11,8 +14,141 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.tasks import TASKS
+from benchmarks.tasks import TASKS, spiral
 from reference_impls import build
+from scratch import SGD, Dense, Dropout, ReLU, Sequential, Sigmoid, Softmax, get_activation
+
+
+def _same_weights(a, b) -> bool:
+    return all(np.array_equal(x, y) for pa, pb in zip(a, b) for x, y in zip(pa, pb))
+
+
+LEAN_CASES = [
+    ("relu", "float64", "native", True),
+    ("leaky_relu", "float64", "native", True),
+    ("sigmoid", "float64", "native", True),
+    ("tanh", "float64", "native", True),
+    ("linear", "float64", "native", True),
+    ("relu", "float32", "native", True),
+    ("relu", "float32", "float64", True),
+    ("sigmoid", "float32", "float64", True),
+    ("relu", "float64", "native", False),
+    ("tanh", "float64", "native", False),
+    ("leaky_relu", "float32", "native", False),
+]
+
+
+def _scratch_net(act: str, dtype: str, accumulate: str, fuse: bool, dropout: float = 0.0, l2: float = 0.0):
+    rng = np.random.default_rng(2)
+    dense = dict(rng=rng, dtype=dtype, accumulate=accumulate, l2=l2)
+    hidden = [Dropout(dropout, rng=np.random.default_rng(3))] if dropout else []
+    return Sequential(
+        [
+            Dense(2, 16, **dense),
+            get_activation(act),
+            *hidden,
+            Dense(16, 16, **dense),
+            get_activation(act),
+            Dense(16, 3, **dense),
+            Softmax(),
+        ],
+        loss="categorical_crossentropy",
+        optimizer=SGD(lr=0.5, momentum=0.9),
+        fuse=fuse,
+    )
+
+
+def _lean_against_plain(lean: Sequential, plain: Sequential, X, y, steps: int = 30) -> None:
+    ours = [lean.train_step(X, y) for _ in range(steps)]
+    theirs = []
+    for _ in range(steps):  # the unabridged step: every array kept, nothing in place
+        for d, width in plain.dropout_layers:  # the lean step's draw, from a stream seeded alike
+            d.mask = d.draw((len(X), width), X.dtype)
+        loss, _ = plain.loss_and_gradients(X, y)
+        plain.optimizer.step(plain.params())
+        for d, _ in plain.dropout_layers:
+            d.mask = None
+        theirs.append(loss)
+    np.testing.assert_array_equal(ours, theirs, err_msg="lean step (ours) vs plain step (theirs)")
+    assert _same_weights(lean.get_weights(), plain.get_weights())
+
+
+@pytest.mark.parametrize(
+    "act,dtype,accumulate,fuse",
+    LEAN_CASES,
+    ids=[f"{a}-{d}-{'acc64-' if c == 'float64' else ''}{'fused' if f else 'unfused'}" for a, d, c, f in LEAN_CASES],
+)
+def test_scratch_lean_step_is_the_plain_one_bit_for_bit(act, dtype, accumulate, fuse):
+    """Activations over the Dense outputs, the Dense input gradient over ReLU's output."""
+    X, y = spiral(40, 3, rng=np.random.default_rng(1))
+    X = X.astype(dtype)
+    _lean_against_plain(_scratch_net(act, dtype, accumulate, fuse), _scratch_net(act, dtype, accumulate, fuse), X, y)
+
+
+@pytest.mark.parametrize("act", ["relu", "sigmoid"])
+def test_scratch_lean_step_with_dropout_and_l2_is_the_plain_one(act):
+    """A Dropout between a hidden activation and the next Dense (nothing released across
+    it), each step's masks drawn from the layer's own stream, and an L2 penalty."""
+    X, y = spiral(40, 3, rng=np.random.default_rng(1))
+    lean, plain = (_scratch_net(act, "float64", "native", True, dropout=0.3, l2=1e-3) for _ in range(2))
+    _lean_against_plain(lean, plain, X, y)
+
+
+def test_scratch_lean_step_on_a_sigmoid_output_unfused():
+    """One sigmoid output trained through the clipped binary cross-entropy, computed in
+    place over the last Dense layer's output."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((32, 2)), rng.integers(0, 2, 32)
+
+    def net():
+        r = np.random.default_rng(4)
+        return Sequential(
+            [Dense(2, 8, rng=r), ReLU(), Dense(8, 1, rng=r), Sigmoid()],
+            loss="binary_crossentropy",
+            optimizer=SGD(lr=0.5),
+            fuse=False,
+        )
+
+    _lean_against_plain(net(), net(), X, y)
+
+
+def test_in_place_kernels_are_for_activations_in_the_table():
+    from scratch import ACTIVATIONS
+    from scratch.lean import IN_PLACE
+
+    assert set(IN_PLACE) <= set(ACTIVATIONS)
+
+
+def test_a_relu_step_allocates_about_one_hidden_array():
+    """The lean step's peak of new memory (``tracemalloc`` sees NumPy's allocations): the
+    hidden layer's one ``(n, width)`` array and small ones, not the two to five of a plain
+    forward and backward, which is also measured, as the yardstick."""
+    import tracemalloc
+
+    n, width = 10_000, 128  # the loss's (n, 3) arrays are then ~2% of the hidden one each
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((n, 10)), rng.integers(0, 3, n)
+    model = Sequential(
+        [Dense(10, width, rng=rng), ReLU(), Dense(width, 3, rng=rng), Softmax()],
+        loss="categorical_crossentropy",
+        optimizer=SGD(lr=0.1),
+    )
+
+    def peak(step) -> float:
+        step()  # the buffers a layer reuses across steps (ReLU's mask) exist from here on
+        tracemalloc.start()
+        try:
+            step()
+            return tracemalloc.get_traced_memory()[1] / (n * width * X.itemsize)
+        finally:
+            tracemalloc.stop()
+
+    lean = peak(lambda: model.train_step(X, y, validate=False))
+    plain = peak(lambda: model.loss_and_gradients(X, y))
+    assert lean < 1.3 <= plain, (
+        f"peak new memory in (n, width) arrays: lean step {lean:.2f} (ours), plain forward/backward {plain:.2f}"
+    )
+
 
 SPECS = {
     "sgd-full": dict(lr=0.5),
@@ -21,10 +157,6 @@ SPECS = {
     "rmsprop-weight-decay": dict(optimizer="rmsprop", lr=0.001, weight_decay=1e-3),
     "dropout-float32": dict(lr=0.3, dropout=0.2, dtype="float32", batch_size=50),
 }
-
-
-def _same_weights(a, b) -> bool:
-    return all(np.array_equal(x, y) for pa, pb in zip(a, b) for x, y in zip(pa, pb))
 
 
 def _spiral(changes: dict):

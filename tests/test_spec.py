@@ -129,3 +129,17 @@ def test_steps_per_epoch_is_the_number_of_batches(batch_size, shuffle):
     s = spec(batch_size=batch_size, shuffle=shuffle)
     for n in (1, 4, 10, 300):
         assert s.steps_per_epoch(n) == len(s.batches(n, 0))
+
+
+def test_activation_parameters_travel_from_the_spec():
+    """Each spec field ACTIVATION_FIELDS names reaches its activation's constructor."""
+    import dataclasses
+
+    from reference_impls.spec import ACTIVATION_FIELDS
+    from scratch import ACTIVATIONS
+
+    fields = {f.name for f in dataclasses.fields(ModelSpec)}
+    for name, args in ACTIVATION_FIELDS.items():
+        assert name in ACTIVATIONS and set(args.values()) <= fields, (name, args)
+    spec = ModelSpec(sizes=(2, 3, 1), activations=("leaky_relu", "sigmoid"), loss="mse", leaky_alpha=0.25)
+    assert spec.activation(0).alpha == 0.25 and spec.activation(-1).name == "sigmoid"

@@ -15,6 +15,7 @@ from benchmarks.tasks import spiral
 from reference_impls import SpecError, assert_validates, validate
 from reference_impls.validation.infer import infer_activation, infer_loss
 from reference_impls.validation.verdict import exit_code
+from scratch import ACTIVATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))
@@ -121,13 +122,14 @@ def test_nnfs_book_style_inferred_and_validated():
     assert plain.ok and plain.compared == ("torch", "keras"), str(plain)
 
 
-@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu"])
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_activation_inferred_by_probing(name):
+    """Every entry of scratch's table is recognised, its parameters (the leaky slope) read back."""
     from scratch import get_activation
 
     act = get_activation(name, alpha=0.2) if name == "leaky_relu" else get_activation(name)
-    found, slope = infer_activation(act, 4, "float64")
-    assert found == name and (name != "leaky_relu" or slope == pytest.approx(0.2))
+    found = infer_activation(act, 4, "float64")
+    assert found.name == name and (name != "leaky_relu" or found.alpha == pytest.approx(0.2))
 
 
 @pytest.mark.parametrize(
@@ -220,7 +222,8 @@ def test_a_user_scratch_py_beside_the_script_breaks_nothing(tmp_path, order):
                 return np.mean((out - y) ** 2)
         np.random.seed(0)
         X, y = np.random.randn(6, 2), np.random.rand(6, 1)
-        r = validate(layers=[Layer_Dense(2, 3), Sigmoid(), Layer_Dense(3, 1), Sigmoid()], loss=MSE(), X=X, y=y, against="torch")
+        layers = [Layer_Dense(2, 3), Sigmoid(), Layer_Dense(3, 1), Sigmoid()]
+        r = validate(layers=layers, loss=MSE(), X=X, y=y, against="torch")
         import scratch
         print("RESULT", r.ok, hasattr(scratch, "Layer_Dense"))
     """).format(*(imports if order == "theirs-first" else imports[::-1]))

@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from scratch.losses import EPS
+
 from ..spec import penalty
 from .context import CLOSE, Context, Finding, Seen, close  # noqa: F401  (the names core.py uses)
 from .conventions import convention_candidates, convention_words, reduction_words
@@ -141,9 +143,11 @@ def _nonfinite(ctx: Context) -> list[Finding]:
         if act == "softmax" and logits is not None and float(np.max(logits)) > big:
             return [
                 Finding(
-                    f"softmax overflow in {ctx.name} at step {ctx.step}: exp() of logits up to {float(np.max(logits)):.4g} "
+                    f"softmax overflow in {ctx.name} at step {ctx.step}: exp() of logits up to "
+                    f"{float(np.max(logits)):.4g} "
                     f"exceeds {spec.dtype}'s range (exp(x) overflows above {big:.1f}) and inf/inf gives NaN; "
-                    "subtract each row's max before exp (np.exp(x - x.max(axis=1, keepdims=True))), which leaves softmax unchanged",
+                    "subtract each row's max before exp (np.exp(x - x.max(axis=1, keepdims=True))), which "
+                    "leaves softmax unchanged",
                     "softmax_overflow",
                 )
             ]
@@ -183,7 +187,8 @@ def _shape(ctx: Context) -> list[Finding]:
             )
             return [
                 Finding(
-                    f"{ctx.name} has shape {raw.shape}, one row per sample: the bias gradient is not summed over the batch{tail}; "
+                    f"{ctx.name} has shape {raw.shape}, one row per sample: the bias gradient is not summed "
+                    f"over the batch{tail}; "
                     "use np.sum(dvalues, axis=0, keepdims=True)",
                     "bias_not_summed",
                 )
@@ -191,7 +196,8 @@ def _shape(ctx: Context) -> list[Finding]:
         if raw.ndim == 2 and ctx.n in raw.shape and 1 in raw.shape:
             return [
                 Finding(
-                    f"{ctx.name} has shape {raw.shape} where the bias has {fan_out} values: it is summed over axis=1 (the units) "
+                    f"{ctx.name} has shape {raw.shape} where the bias has {fan_out} values: it is summed over "
+                    "axis=1 (the units) "
                     "instead of axis=0 (the samples); use np.sum(dvalues, axis=0, keepdims=True)",
                     "bias_wrong_axis",
                 )
@@ -214,7 +220,7 @@ def _clipping(ctx: Context) -> list[Finding]:
     if ctx.phase not in ("loss", "gradient") or spec.loss == "mse":
         return []
     last = ctx.theirs_forward.get(("forward", 2 * (len(spec.sizes) - 1) - 1))
-    if last is None or not (float(np.min(last)) < 1e-7 or float(np.max(last)) > 1 - 1e-7):
+    if last is None or not (float(np.min(last)) < EPS or float(np.max(last)) > 1 - EPS):
         return []
     what = "the loss differs" if ctx.phase == "loss" else f"{ctx.name} differs"
     why = (
@@ -225,8 +231,10 @@ def _clipping(ctx: Context) -> list[Finding]:
     return [
         Finding(
             f"{what} at step {ctx.step} where predicted probabilities reach {float(np.min(last)):.1e}: your loss clips "
-            f"probabilities (to [1e-7, 1 - 1e-7], as the tutorials do){why}, and the frameworks compute cross-entropy on logits "
-            "without clipping; the two agree only while every probability stays inside the clip (smaller weights or inputs)",
+            f"probabilities (to [1e-7, 1 - 1e-7], as the tutorials do){why}, and the frameworks compute "
+            "cross-entropy on logits "
+            "without clipping; the two agree only while every probability stays inside the clip (smaller "
+            "weights or inputs)",
             "clipping",
         )
     ]
@@ -323,17 +331,21 @@ def _penalty_gradient(ctx: Context) -> list[Finding]:
     what = "weights" if which == 0 else "biases"
     if have and math.isclose(c, -have, rel_tol=1e-6):
         text = (
-            f"the L2 term of {ctx.name}'s gradient at step {ctx.step} is {have:g} * P, the gradient of ({have:g}/2) ||P||^2 "
-            f"(the 0.5 * reg convention); the spec's {name}={have:g} means {have:g} ||P||^2, whose gradient is {2 * have:g} * P"
+            f"the L2 term of {ctx.name}'s gradient at step {ctx.step} is {have:g} * P, the gradient of "
+            f"({have:g}/2) ||P||^2 "
+            f"(the 0.5 * reg convention); the spec's {name}={have:g} means {have:g} ||P||^2, whose gradient is "
+            f"{2 * have:g} * P"
         )
     elif have and math.isclose(c, -2 * have, rel_tol=1e-6):
         text = (
-            f"{ctx.name}'s gradient at step {ctx.step} has no L2 term, though the spec puts {name}={have:g} on layer {l}'s "
+            f"{ctx.name}'s gradient at step {ctx.step} has no L2 term, though the spec puts {name}={have:g} on "
+            f"layer {l}'s "
             f"{what}: is the penalty added to the loss but left out of its gradient?"
         )
     else:
         text = (
-            f"{ctx.name}'s gradient at step {ctx.step} carries an L2 term {2 * yours:.6g} * P where the spec's {name}={have:g} "
+            f"{ctx.name}'s gradient at step {ctx.step} carries an L2 term {2 * yours:.6g} * P where the spec's "
+            f"{name}={have:g} "
             f"gives {2 * have:g} * P: your network penalises layer {l}'s {what} with {yours:.6g} ||P||^2"
         )
     if yours < -1e-12:

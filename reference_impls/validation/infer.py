@@ -2,8 +2,8 @@
 
 Everything is read off copies of the user's objects, never the originals:
 - layer sizes from the dense layers' weight shapes, dtype from their dtype;
-- each activation by running a copy on probe inputs and matching the result against the
-  known functions (ReLU, leaky ReLU with its slope, sigmoid, tanh, softmax, identity);
+- each activation by running a copy on probe inputs and matching the result against each
+  entry of scratch's ``ACTIVATIONS``, its parameters (the leaky slope) fitted to the probe;
 - the loss by evaluating a copy on probe predictions and the user's own first labels, and
   matching the value against every loss, reduction (mean, sum) and factor (1, 1/2, 2); when
   the layers end with a dense layer, the loss is given logits and the output activation it
@@ -25,10 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from scratch import ACTIVATIONS, get_loss, get_optimizer
+from scratch import ACTIVATIONS, OPTIMIZERS, Activation, get_loss, get_optimizer
+from scratch.optimizers import CONVENTIONS as OPTIMIZER_CONVENTIONS
 
 from ..base import optimizer_kwargs
-from ..spec import ModelSpec, SpecError
+from ..spec import ACTIVATION_FIELDS, ModelSpec, SpecError
 from .layered import (
     LayerObjects,
     LossView,
@@ -48,8 +49,9 @@ def _forward(obj: Any, X: np.ndarray) -> Any:
     return out if out is not None else getattr(obj, "output", None)
 
 
-def infer_activation(act: Any, width: int, dtype: str) -> tuple[str, float]:
-    """(name, leaky slope) of an activation object, from its output on probe inputs."""
+def infer_activation(act: Any, width: int, dtype: str) -> Activation:
+    """The activation an object computes, parameters included (the leaky slope): the first
+    entry of scratch's ``ACTIVATIONS`` that, fitted to its output on probe inputs, reproduces it."""
     P = np.linspace(-3.0, 3.0, PROBE_ROWS * width).reshape(PROBE_ROWS, width).astype(dtype)
     P = P[np.random.default_rng(0).permutation(PROBE_ROWS)]  # rows differ, so softmax is visible
     try:
@@ -61,15 +63,12 @@ def infer_activation(act: Any, width: int, dtype: str) -> tuple[str, float]:
         ) from None
     if out.shape != P.shape:
         raise SpecError(f"{describe(act)}.forward changed the shape {P.shape} -> {out.shape}; pass spec=")
-    neg = P < 0
-    slope = float(np.mean(out[neg] / P[neg])) if neg.any() else 0.0
-    for name in ("relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu"):
-        kwargs = {"alpha": slope} if name == "leaky_relu" else {}
-        if np.allclose(out, ACTIVATIONS[name](**kwargs)._f(P.astype(np.float64)), rtol=1e-6, atol=1e-9):
-            return name, (slope if name == "leaky_relu" else 0.01)
-    raise SpecError(
-        f"{describe(act)} is none of relu, leaky_relu, sigmoid, tanh, softmax, linear on probe inputs; pass spec="
-    )
+    P = P.astype(np.float64)
+    for cls in ACTIVATIONS.values():  # in the table's order: relu before a leaky one of slope 0
+        candidate = cls.from_sample(P, out)
+        if np.allclose(out, candidate.f(P), rtol=1e-6, atol=1e-9):
+            return candidate
+    raise SpecError(f"{describe(act)} is none of {', '.join(ACTIVATIONS)} on probe inputs; pass spec=")
 
 
 LOSS_CANDIDATES = {"softmax": ("categorical_crossentropy",), "sigmoid": ("binary_crossentropy", "mse")}
@@ -91,7 +90,7 @@ def infer_loss(loss: Any, outputs: tuple[str, ...], k: int, y: Any, dtype: str) 
     fused = len(outputs) > 1
     values = {}
     for output in outputs:
-        act = ACTIVATIONS[output]._f
+        act = ACTIVATIONS[output].f  # the output activations probed have no parameters
         given = Z if fused else act(Z.astype(np.float64)).astype(dtype)
         if given.tobytes() not in values:
             try:
@@ -212,10 +211,10 @@ def infer_optimizer(net: LayerObjects, dtype: str) -> tuple[dict[str, Any], list
         raise SpecError(
             f"could not probe the optimizer {describe(opt)} ({type(exc).__name__}: {exc}); pass spec="
         ) from None
-    for kind in ("sgd", "adam", "rmsprop", "adagrad"):
+    for kind in OPTIMIZERS:
         fields = {"optimizer": kind, **found}
         fields.setdefault("lr", _estimated_lr(kind, deltas[0], G))
-        for convention in ("pytorch", "keras"):
+        for convention in OPTIMIZER_CONVENTIONS:
             if _reproduces({**fields, "convention": convention}, dtype, W, G, deltas):
                 fields["convention"] = convention
                 return fields, [
@@ -226,7 +225,7 @@ def infer_optimizer(net: LayerObjects, dtype: str) -> tuple[dict[str, Any], list
     fields = {"optimizer": "sgd", **found}
     fields.setdefault("lr", _estimated_lr("sgd", deltas[0], G))
     return fields, [
-        f"optimizer: none of sgd, adam, rmsprop, adagrad reproduces {describe(opt)}'s probe updates; "
+        f"optimizer: none of {', '.join(OPTIMIZERS)} reproduces {describe(opt)}'s probe updates; "
         f"assumed {fields}: pass spec= stating it"
     ]
 
@@ -265,8 +264,8 @@ def infer_dropout(net: LayerObjects, sizes: list[int], dtype: str) -> dict[str, 
                 continue
             if not kept.size or not np.allclose(kept, kept[0]) or kept[0] <= 1 + 1e-12:
                 raise SpecError(
-                    f"layers[{i}] ({type(layer).__name__}) is not inverted dropout (kept units scaled by 1 / (1 - rate)): "
-                    "pass spec=ModelSpec(..., dropout=rate) stating it"
+                    f"layers[{i}] ({type(layer).__name__}) is not inverted dropout "
+                    "(kept units scaled by 1 / (1 - rate)): pass spec=ModelSpec(..., dropout=rate) stating it"
                 )
             rates[l] = float(f"{1 - 1 / float(kept[0]):.12g}")
     finally:
@@ -295,15 +294,16 @@ def infer_spec(net: LayerObjects, y: Any, per_sample: bool = False) -> tuple[Mod
     for l, (W, _) in enumerate(weights[1:], 1):
         if W.shape[0] != sizes[l]:
             raise SpecError(f"dense layer {l} takes {W.shape[0]} inputs but layer {l - 1} gives {sizes[l]}")
-    acts, alpha = [], 0.01
+    acts, params = [], {}
     by_scratch = {v: k for k, v in net.index.items()}
     k = sizes[-1]
     probe_y = np.asarray(y)[:PROBE_ROWS] if np.ndim(y) and np.shape(y)[0] >= PROBE_ROWS else np.asarray(y)
     for l in range(len(weights)):
         pos = by_scratch.get(2 * l + 1)
         if pos is not None:
-            name, slope = infer_activation(net.layers[pos], sizes[l + 1], dtype)
-            alpha = slope if name == "leaky_relu" else alpha
+            found = infer_activation(net.layers[pos], sizes[l + 1], dtype)
+            name = found.name
+            params.update({f: getattr(found, arg) for arg, f in ACTIVATION_FIELDS.get(name, {}).items()})
         else:
             name = "linear"
         acts.append(name)
@@ -326,7 +326,8 @@ def infer_spec(net: LayerObjects, y: Any, per_sample: bool = False) -> tuple[Mod
     if per_sample:
         fields["batch_size"] = 1
         notes.append(
-            "batch_size 1: your data holds one (1, features) row per sample, as code that trains on one sample at a time keeps it"
+            "batch_size 1: your data holds one (1, features) row per sample, as code that trains on one sample "
+            "at a time keeps it"
         )
     dense = [net.layers[i] for i in net.dense]
     penalties = infer_penalties(dense)
@@ -335,7 +336,8 @@ def infer_spec(net: LayerObjects, y: Any, per_sample: bool = False) -> tuple[Mod
     dropout = infer_dropout(net, sizes, dtype)
     if dropout:
         notes.append(
-            f"dropout {dropout['dropout']} from probing the dropout layers; each step, the masks your layers draw are fed to the frameworks"
+            f"dropout {dropout['dropout']} from probing the dropout layers; each step, the masks your layers "
+            "draw are fed to the frameworks"
         )
     spec = ModelSpec(
         sizes=tuple(sizes),
@@ -343,7 +345,7 @@ def infer_spec(net: LayerObjects, y: Any, per_sample: bool = False) -> tuple[Mod
         loss=loss,
         loss_reduction=reduction,
         loss_scale=scale,
-        leaky_alpha=alpha,
+        **params,
         dtype=dtype,
         **fields,
         **penalties,

@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from scratch import ACTIVATIONS
 from scratch.losses import one_hot
 
 from ..equivalence import rel_dev
@@ -39,28 +38,21 @@ def _amax(a: Any) -> float:
     return float(np.max(np.abs(a), initial=0.0))
 
 
-def _derivative_bound(name: str, a: np.ndarray, alpha: float) -> np.ndarray:
-    """|f'| at the output ``a`` (softmax's Jacobian rows sum to at most 1 in absolute value)."""
-    if name == "sigmoid":
-        return a * (1 - a)
-    if name == "tanh":
-        return 1 - a**2
-    if name == "relu":
-        return (a > 0).astype(a.dtype)
-    if name == "leaky_relu":
-        return np.where(a > 0, 1.0, abs(alpha))
-    return np.ones_like(a)
+def _derivative_bound(spec: ModelSpec, layer: int, a: np.ndarray) -> np.ndarray:
+    """|f'| at the output ``a`` of weight layer ``layer`` (1 where the Jacobian is not
+    diagonal: softmax's rows sum to at most 1 in absolute value)."""
+    derivative = spec.activation(layer).derivative(a)
+    return np.ones_like(a) if derivative is None else np.abs(derivative)
 
 
 def _forward(spec: ModelSpec, weights: Weights, X: np.ndarray) -> tuple[list[np.ndarray], list[float]]:
     """Activations (``acts[0] = X``) and each layer's output term scale ``max(|a| |W| + |b|)``."""
     acts, zscale = [np.asarray(X, np.float64)], []
-    for (W, b), name in zip(weights, spec.activations):
+    for l, (W, b) in enumerate(weights):
         W, b = np.asarray(W, np.float64), np.asarray(b, np.float64)
         zscale.append(_amax(np.abs(acts[-1]) @ np.abs(W) + np.abs(b)))
-        f = ACTIVATIONS[name](**({"alpha": spec.leaky_alpha} if name == "leaky_relu" else {}))
         with np.errstate(all="ignore"):
-            acts.append(f._f(acts[-1] @ W + b))
+            acts.append(spec.activation(l).f(acts[-1] @ W + b))
     return acts, zscale
 
 
@@ -86,7 +78,7 @@ def term_scales(spec: ModelSpec, before: Weights, X: np.ndarray, y: np.ndarray, 
         target = np.asarray(y, np.float64).reshape(n, -1)
         delta = np.abs(a - target) / (n * k) * factor
         if spec.loss == "mse":
-            delta = 2 * delta * _derivative_bound(spec.activations[-1], a, spec.leaky_alpha)
+            delta = 2 * delta * _derivative_bound(spec, -1, a)
     for l in reversed(range(L)):
         W, b = (np.asarray(p, np.float64) for p in before[l])
         l1, l2, l1b, l2b = spec.penalties(l)
@@ -95,7 +87,7 @@ def term_scales(spec: ModelSpec, before: Weights, X: np.ndarray, y: np.ndarray, 
         gW, gb = _amax(np.abs(acts[l]).T @ delta) + pw, _amax(delta.sum(axis=0)) + pb
         out[("gradient", "W", l)] = out[("gradient", "b", l)] = max(gW, gb)
         if l:
-            delta = (delta @ np.abs(W).T) * _derivative_bound(spec.activations[l - 1], acts[l], spec.leaky_alpha)
+            delta = (delta @ np.abs(W).T) * _derivative_bound(spec, l - 1, acts[l])
     for l in range(L):
         W, b = before[l]
         step = lr * out[("gradient", "W", l)] if spec.optimizer == "sgd" else lr  # an adaptive step is ~lr per element

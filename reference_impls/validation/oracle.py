@@ -14,31 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratch import ACTIVATIONS
-from scratch.losses import one_hot
+from scratch import Activation, get_loss
+from scratch.losses import FUSED, one_hot
+from scratch.penalties import penalty_gradient
 
 from ..spec import ModelSpec, Weights
 
 #: (spec, z, a, Y, n) -> the output layer's dL/dz, data part (Y one-hot or targets, (n, k))
 Delta = Callable[[ModelSpec, np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
-#: (activation name, z, a, leaky alpha) -> the activation's derivative as the user evaluates it
-Derivative = Callable[[str, np.ndarray, np.ndarray, float], np.ndarray]
-
-
-def derivative_from_output(name: str, a: np.ndarray, alpha: float) -> np.ndarray | None:
-    """f'(z) written in terms of the output a = f(z) (the tutorials' form)."""
-    return {
-        "sigmoid": lambda: a * (1 - a),
-        "tanh": lambda: 1 - a**2,
-        "relu": lambda: (a > 0).astype(a.dtype),
-        "leaky_relu": lambda: np.where(a > 0, 1.0, alpha).astype(a.dtype),
-        "linear": lambda: np.ones_like(a),
-    }.get(name, lambda: None)()
-
-
-def activate(name: str, z: np.ndarray, alpha: float) -> np.ndarray:
-    kwargs = {"alpha": alpha} if name == "leaky_relu" else {}
-    return ACTIVATIONS[name](**kwargs)._f(z)
+#: (activation, z, a) -> the activation's derivative as the user evaluates it
+Derivative = Callable[[Activation, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -74,21 +59,22 @@ def targets(spec: ModelSpec, y: np.ndarray, like: np.ndarray) -> np.ndarray:
 
 
 def output_delta(spec: ModelSpec, z: np.ndarray, a: np.ndarray, Y: np.ndarray, n: int) -> np.ndarray:
-    """The spec's dL/dz at the output (cross-entropy fused with its activation, as frameworks do)."""
-    k, factor = a.shape[1], spec.loss_factor(n)
-    if spec.loss == "categorical_crossentropy":
-        return (a - Y) / n * factor
-    if spec.loss == "binary_crossentropy":
-        return (a - Y) / (n * k) * factor
-    return 2 * (a - Y) / (n * k) * factor * derivative_from_output(spec.activations[-1], a, spec.leaky_alpha)
+    """The spec's dL/dz at the output, from scratch's loss table: the fused loss on logits
+    where the output activation and the loss fuse (as frameworks compute cross-entropy),
+    else dL/da times the output activation's derivative."""
+    kwargs = dict(reduction=spec.loss_reduction, scale=spec.loss_scale)
+    fused = FUSED.get((spec.activations[-1], spec.loss))
+    if fused is not None:
+        return fused(**kwargs).backward(z, Y)
+    return get_loss(spec.loss, **kwargs).backward(a, Y) * spec.activation(-1).derivative(a)
 
 
 def forward(spec: ModelSpec, weights: Weights, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Pre-activations zs and activations as (as[0] = X) of every layer."""
     acts, zs = [X], []
-    for (W, b), name in zip(weights, spec.activations):
+    for l, (W, b) in enumerate(weights):
         zs.append(acts[-1] @ W + b)
-        acts.append(activate(name, zs[-1], spec.leaky_alpha))
+        acts.append(spec.activation(l).f(zs[-1]))
     return zs, acts
 
 
@@ -97,7 +83,7 @@ def penalty_gradients(spec: ModelSpec, weights: Weights) -> Weights:
     out = []
     for i, (W, b) in enumerate(weights):
         l1, l2, l1b, l2b = spec.penalties(i)
-        out.append((l1 * np.sign(W) + 2 * l2 * W, l1b * np.sign(b) + 2 * l2b * b))
+        out.append((penalty_gradient(W, l1, l2), penalty_gradient(b, l1b, l2b)))
     return out
 
 
@@ -113,7 +99,7 @@ def gradients(
         delta = hooks.delta(spec, zs[-1], acts[-1], Y, n)
     elif last in hooks.layers and hooks.derivative is not None and spec.loss != "categorical_crossentropy":
         # a shared activation class used at the output too: dL/da times its (mistaken) derivative
-        correct = derivative_from_output(spec.activations[-1], acts[-1], spec.leaky_alpha)
+        correct = spec.activation(last).derivative(acts[-1])
         delta = output_delta(spec, zs[-1], acts[-1], Y, n) / correct * _derivative(spec, last, zs, acts, hooks)
     else:
         delta = output_delta(spec, zs[-1], acts[-1], Y, n)
@@ -135,7 +121,7 @@ def gradients(
 
 
 def _derivative(spec: ModelSpec, l: int, zs, acts, hooks: Hooks) -> np.ndarray:
-    name, z, a = spec.activations[l], zs[l], acts[l + 1]
+    act, z, a = spec.activation(l), zs[l], acts[l + 1]
     if hooks.derivative is not None and l in hooks.layers:
-        return hooks.derivative(name, z, a, spec.leaky_alpha)
-    return derivative_from_output(name, a, spec.leaky_alpha)
+        return hooks.derivative(act, z, a)
+    return act.derivative(a)
