@@ -28,6 +28,8 @@ class Dense:
         dW = dW * len(dvalues) if self.l in m.get("layer_sum_not_mean", ()) else dW  # this layer's 1/n missing
         self.dweights = (dW.T if self.l in m.get("transposed", ()) else dW) + 2 * l2 * self.weights
         self.dbiases = dvalues.copy() if self.l in m.get("bias_not_summed", ()) else dvalues.sum(axis=0, keepdims=True)
+        if self.l in m.get("bias_mean", ()):  # np.mean(dZ, axis=0) on a gradient already divided by n
+            self.dbiases = self.dbiases / len(dvalues)
         if self.l in m.get("bias_summed_over_all", ()):  # np.sum(dZ) with no axis, broadcast to every unit
             self.dbiases = np.full_like(self.dbiases, dvalues.sum())
         if self.l in m.get("noise", ()):  # a mismatch no mistake of the catalogue explains
@@ -150,7 +152,8 @@ class Optimizer:
             key = (layer.l, which)
             st = {} if m.get("reset_state") else self.state.setdefault(key, {})
             grad = getattr(layer, g) + s.weight_decay * getattr(layer, p)  # PyTorch's coupled weight decay
-            new = getattr(layer, p) - lr * self.direction(st, grad)
+            uphill = which == 0 and layer.l in m.get("uphill_weights", ())  # W += lr * dW, b's line right
+            new = getattr(layer, p) - (-lr if uphill else lr) * self.direction(st, grad)
             setattr(layer, p, new)
 
     def direction(self, st, g):

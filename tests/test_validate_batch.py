@@ -174,5 +174,14 @@ def test_the_benchmarks_generated_class_is_judged_right(tmp_path):
         "buggy04_bias_grad_mean": (1, "gradient"),
         "buggy05_lr_decays": (1, "update"),
     }, proc.stdout
+    named = {  # the cause each classic mistake is named by (the 0.99 lr decay inside a step is not in the catalogue)
+        "buggy00_no_batch_mean": "divide the loss gradient by the batch size",
+        "buggy01_plus_update": "every layer's weights move uphill",
+        "buggy02_relu_grad_dropped": "relu derivative is dropped",
+        "buggy03_onehot_forgotten": "the targets are never subtracted",
+        "buggy04_bias_grad_mean": "every layer's bias gradient is off by 1 / the batch size",
+    }
+    unnamed = {k: got[k].cause for k, words in named.items() if words not in got[k].cause}
+    assert not unnamed, unnamed
     assert "(broken00_syntax_error.py:1)" in got["broken00_syntax_error"].cause
     assert "did not finish within 5 s" in got["broken03_hangs"].cause

@@ -128,6 +128,13 @@ def wrong_loss(ctx: Context) -> Iterator[Trial]:
             f"{loss.replace('_', ' ')} gradient",
             Hooks(delta=lambda s, z, a, Y, n, sc=scale: _through(s, a, sc(n, a.shape[1]) * (a - Y) * f(n))),
         )
+    if (out, loss) in (("softmax", "categorical_crossentropy"), ("sigmoid", "binary_crossentropy")):
+        yield Trial(
+            f"{at(ctx)} is what back-propagation gives when the output gradient is the predicted probabilities "
+            f"alone: the targets are never subtracted; the fused {out} + cross-entropy gradient is (a - y) / n "
+            "(in the NNFS book's form, dinputs[range(n), y_true] -= 1 before dividing by n)",
+            Hooks(delta=lambda s, z, a, Y, n: a / n * f(n)),
+        )
     if loss == "categorical_crossentropy":
         yield Trial(
             f"{at(ctx)} is what back-propagation gives with binary cross-entropy's gradient "
@@ -243,9 +250,14 @@ def loss_factor(ctx: Context) -> Iterator[Trial]:
 
 def layer_factor(ctx: Context) -> Iterator[Trial]:
     """One layer's weight or bias gradient off by a constant where the others are right
-    (``dW2 = dZ2 @ A1.T`` without its 1/m while db2 has it)."""
-    for l in range(len(ctx.spec.sizes) - 1):
-        for which, what in ((0, "weight"), (1, "bias")):
+    (``dW2 = dZ2 @ A1.T`` without its 1/m while db2 has it), or every layer's, as one Dense
+    class shared by all layers makes it (``db = np.mean(dout, axis=0)``)."""
+    layers = len(ctx.spec.sizes) - 1
+    sets = [(frozenset({l}), f"layer {l}'s", " alone", "the other gradients") for l in range(layers)]
+    if layers > 1:
+        sets.append((frozenset(range(layers)), "every layer's", "", "the {other} gradients"))
+    for chosen, whose, alone, others in sets:
+        for which, what, other in ((0, "weight", "bias"), (1, "bias", "weight")):
             for f, words in (
                 (lambda n: float(n), "the batch size: its 1/m (1/n) is missing"),
                 (lambda n: 1 / n, "1 / the batch size: it is divided by the batch size twice"),
@@ -253,9 +265,10 @@ def layer_factor(ctx: Context) -> Iterator[Trial]:
                 (lambda n: 0.5, "1/2"),
                 (lambda n: -1.0, "-1: its sign is flipped"),
             ):
+                right = others.format(other=other)
                 yield Trial(
-                    f"{at(ctx)}: layer {l}'s {what} gradient alone is off by {words} (the other gradients are right)",
-                    Hooks(scale=lambda ll, w, n, l=l, which=which, f=f: f(n) if (ll, w) == (l, which) else 1.0),
+                    f"{at(ctx)}: {whose} {what} gradient{alone} is off by {words} ({right} are right)",
+                    Hooks(scale=lambda ll, w, n, ls=chosen, which=which, f=f: f(n) if ll in ls and w == which else 1.0),
                 )
 
 

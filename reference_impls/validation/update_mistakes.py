@@ -187,6 +187,7 @@ def lr_factor(ctx: Context) -> Iterator[Trial]:
             lr=lambda opt, lr: -lr,
             kind="sign",
         )
+        yield from _one_line_sign(ctx, l, which)
         return
     spec, now = ctx.spec, ctx.lr_history[-1] if ctx.lr_history else ctx.spec.lr
     yield Trial(
@@ -196,3 +197,25 @@ def lr_factor(ctx: Context) -> Iterator[Trial]:
         spec=spec.replace(lr=short(spec.lr * c)) if c > 0 else None,
         fitted=True,
     )
+
+
+def _one_line_sign(ctx: Context, l: int, which: int) -> Iterator[Trial]:
+    """The sign flipped in one line of the update: the weights' (or the biases') line, in
+    every layer (one update function for all) or in this layer only."""
+
+    def uphill(opt, state, p, g, lr):
+        type(opt).__mro__[1]._update(opt, state, p, g, -lr)
+
+    what, line = ("weights", "W -= lr * dW") if which == 0 else ("biases", "b -= lr * db")
+    layers = len(ctx.spec.sizes) - 1
+    for only, whose in (
+        (frozenset(2 * i + which for i in range(layers)), "every layer's"),
+        (frozenset({2 * l + which}), f"layer {l}'s"),
+    ):
+        yield Trial(
+            f"{at(ctx)}: {whose} {what} move uphill: their update line adds the step ({line} written with +=) "
+            "while the rest of the update is right",
+            update=uphill,
+            only=only,
+            kind="sign",
+        )
