@@ -6,22 +6,22 @@ import numpy as np
 
 from scratch import ACTIVATIONS, LOSSES, OPTIMIZERS, Dense, Dropout, Sequential, get_activation, get_loss, get_optimizer
 
-from .base import Implementation, optimizer_kwargs
+from .base import AdapterFacts, Implementation, Presentation, optimizer_kwargs
 from .spec import Weights
-
-
-def activation_kwargs(spec, name: str) -> dict:
-    """Constructor arguments the spec gives an activation (only LeakyReLU has any)."""
-    return {"alpha": spec.leaky_alpha} if name == "leaky_relu" else {}
 
 
 class ScratchImplementation(Implementation):
     """Follows either optimizer convention, so it can be every framework's twin."""
 
-    name = "scratch"
-    accumulates_float64 = True
-    display_name, order, colour, import_module = "scratch", 0, "#1f77b4", "scratch"
-    activations, losses, optimizers = frozenset(ACTIVATIONS), frozenset(LOSSES), frozenset(OPTIMIZERS)
+    facts = AdapterFacts(
+        name="scratch",
+        display_name="scratch",
+        import_module="scratch",
+        activations=frozenset(ACTIVATIONS),
+        losses=frozenset(LOSSES),
+        optimizers=frozenset(OPTIMIZERS),
+        accumulates_float64=True,
+    )
 
     def _build(self) -> None:
         spec = self.spec
@@ -43,7 +43,7 @@ class ScratchImplementation(Implementation):
                 accumulate=spec.accumulate,
                 input_gradient=i > 0,
             )  # nothing reads dL/dX
-            layers += [dense, get_activation(act, **activation_kwargs(spec, act))]
+            layers += [dense, get_activation(act, **spec.activation_params(act))]
             if i < len(spec.sizes) - 2 and spec.dropout_rate(i):
                 # Native dropout draws its own masks, from a stream of its own seeded by the spec.
                 rng = np.random.default_rng((spec.seed, 0xD20, 1, i)) if spec.native_dropout else None
@@ -88,3 +88,7 @@ class ScratchImplementation(Implementation):
         finally:
             self._use_masks(None)
         return loss, [(d.dweights.copy(), d.dbiases.reshape(-1).copy()) for d in self.model.dense_layers]
+
+
+ADAPTER = ScratchImplementation
+PRESENTATION = Presentation(colour="#1f77b4")

@@ -33,6 +33,8 @@ PENALTIES = ("l1", "l2", "l1_bias", "l2_bias")
 DROPOUT_RNGS = ("shared", "native")
 # Losses whose "sum" reduction also sums over outputs (the rest sum over samples only).
 ELEMENTWISE_LOSSES = ("mse", "binary_crossentropy")
+#: an activation's parameters: activation -> {parameter (scratch's name) -> the spec field giving it}
+ACTIVATION_PARAMS = {"leaky_relu": {"alpha": "leaky_alpha"}}
 
 
 class SpecError(ValueError):
@@ -169,14 +171,20 @@ class ModelSpec:
             value = getattr(self, name)
             values = value if isinstance(value, tuple) else (value,)
             if isinstance(value, tuple) and len(value) != len(sizes) - 1:
-                yield f"{name} has {len(value)} values but the network has {len(sizes) - 1} layers: give one number, or one per layer"
+                yield (
+                    f"{name} has {len(value)} values but the network has {len(sizes) - 1} layers: give one number, "
+                    "or one per layer"
+                )
             if not all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in values
             ):
                 yield f"{name} must be a non-negative number or one per layer, got {value!r}"
         rates = self.dropout if isinstance(self.dropout, tuple) else (self.dropout,)
         if isinstance(self.dropout, tuple) and len(self.dropout) != len(sizes) - 2:
-            yield f"dropout has {len(self.dropout)} rates but the network has {len(sizes) - 2} hidden layers: give one rate, or one per hidden layer"
+            yield (
+                f"dropout has {len(self.dropout)} rates but the network has {len(sizes) - 2} hidden layers: give "
+                "one rate, or one per hidden layer"
+            )
         if not all(isinstance(r, (int, float)) and not isinstance(r, bool) and 0 <= r < 1 for r in rates):
             yield f"dropout rates must lie in [0, 1), got {self.dropout!r}"
         if (self.l1_bias or self.l2_bias) and not self.use_bias:
@@ -192,6 +200,11 @@ class ModelSpec:
             yield f"seed must be a non-negative integer, got {self.seed!r}"
 
     # ---- derived facts ---------------------------------------------------------------
+    def activation_params(self, name: str) -> dict[str, float]:
+        """The parameters this spec gives activation ``name`` (``{"alpha": leaky_alpha}`` for
+        leaky ReLU, ``{}`` for most): what every adapter's activation table is called with."""
+        return {param: getattr(self, attr) for param, attr in ACTIVATION_PARAMS.get(name, {}).items()}
+
     @property
     def output_activation(self) -> str:
         return self.activations[-1]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from benchmarks.tasks import TASKS
-from reference_impls import build
+from reference_impls import FRAMEWORKS, build
 
 SPECS = {
     "sgd-full": dict(lr=0.5),
@@ -133,7 +133,7 @@ RESTART_SPECS = {
 }
 
 
-@pytest.mark.parametrize("impl", ["keras", "torch", "sklearn"])
+@pytest.mark.parametrize("impl", FRAMEWORKS)
 @pytest.mark.parametrize("name", RESTART_SPECS)
 def test_restart_is_a_fresh_build(impl, name):
     """check's re-sync step restarts the trained model; it must take the steps a newly

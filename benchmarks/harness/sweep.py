@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from reference_impls import NotExpressible, build, facts, pin_threads
+from reference_impls import REFERENCE, NotExpressible, build, facts, pin_threads
 from reference_impls.spec import SpecError
 
 from ..results.schema import ENV_PREFIX
@@ -79,9 +79,7 @@ def check_tasks(config: SweepConfig) -> None:
     for plan in config.plans():
         name = plan.task.name
         try:
-            model = build(
-                "scratch", plan.spec.replace(seed=config.seeds[0])
-            )  # the reference; its check_data is every adapter's
+            model = build(REFERENCE, plan.spec.replace(seed=config.seeds[0]))  # its check_data is every adapter's
         except NotExpressible:
             continue  # nothing to check the data with here; the runs themselves will
         try:
@@ -141,7 +139,8 @@ def run_sweep(
     manifest, so the report can say which sweep it shows."""
     if resume and overwrite:
         raise SpecError(
-            "--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes them; choose one"
+            "--resume and --overwrite contradict each other: --resume keeps the recorded runs, --overwrite deletes "
+            "them; choose one"
         )
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
@@ -209,7 +208,8 @@ def _open_folder(
     held = store.contents()
     if held and not (resume or overwrite):
         raise SpecError(
-            f"{store.folder} already holds {', '.join(held)}; add --resume to continue that sweep, --overwrite to replace it, "
+            f"{store.folder} already holds {', '.join(held)}; add --resume to continue that sweep, --overwrite to "
+            "replace it, "
             "or choose another --out"
         )
     if overwrite:
@@ -221,7 +221,8 @@ def _open_folder(
     lost = store.missing_records()
     if lost:
         raise SpecError(
-            f"{store.folder / 'runs.parquet'} lists {len(lost)} run(s) with no record in {store.records_dir}/ (deleted?); "
+            f"{store.folder / 'runs.parquet'} lists {len(lost)} run(s) with no record in {store.records_dir}/ "
+            "(deleted?); "
             "--resume would drop them: restore the records, or start again with --overwrite"
         )
     moved = [str(p) for p in store.move_corrupt_aside()]

@@ -16,9 +16,9 @@ import numpy as np
 
 from scratch import get_loss
 
-from .. import build, implementation_class
 from ..base import NotExpressible
 from ..equivalence import MAX_JUMP
+from ..registry import build, implementation_class
 from ..spec import ModelSpec, Weights, penalty
 from . import diagnose as dx
 from .data import take

@@ -353,12 +353,12 @@ def run_isolated(
 
 def _who_can(net: IsolatedNetwork, against: Sequence[str]) -> list[str]:
     """The implementations not asked for that can express the network's spec."""
-    from .. import IMPLEMENTATIONS, build
+    from ..registry import FRAMEWORKS, build
     from ..spec import SpecError
 
     can = []
-    for impl in IMPLEMENTATIONS:
-        if impl in against or impl == "scratch":
+    for impl in FRAMEWORKS:
+        if impl in against:
             continue
         try:
             build(impl, net.spec, net.weights())

@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .. import implementation_class
+from ..registry import implementation_class
 from ..spec import ModelSpec, SpecError
 from .result import ValidationResult, spec_changes
 from .styles import UserNetwork
@@ -88,6 +88,5 @@ def try_suggestions(
 
 
 def _native_words(impl: str, spec: ModelSpec) -> str:
-    cls = implementation_class(impl)
-    describe = getattr(cls, "describe_training", None)
-    return f"{impl} with {describe(spec)}" if describe else impl
+    words = implementation_class(impl).describe_training(spec)
+    return f"{impl} with {words}" if words else impl
