@@ -79,7 +79,8 @@ def network_arguments(obj: Any, module: Any, spec: ModelSpec | None) -> dict[str
         except Exception as exc:
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             raise LoadError(
-                f"calling {obj.__name__}() raised {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})"
+                f"calling {obj.__name__}() raised {type(exc).__name__}: {exc} "
+                f"({Path(frame.filename).name}:{frame.lineno})"
             ) from None
     module_spec = next((v for k in ("SPEC", "spec") if isinstance(v := getattr(module, k, None), ModelSpec)), None)
     if isinstance(obj, dict):
@@ -141,7 +142,7 @@ def run_validation(
     seed: int = 0,
     spec_file: str | None = None,
     tolerance: float | None = None,
-    limits: Limits = Limits(),
+    limits: Limits | None = None,
     labels: str | None = None,
     steps_per_call: int | None = None,
 ) -> ValidationResult:
@@ -161,7 +162,7 @@ def run_validation(
     if not sandbox_available():
         net, (X, y) = recipe()
         return run_network(net, X, y, steps, tuple(against), tolerance)
-    return run_isolated(recipe, None, None, steps, tuple(against), tolerance, limits)
+    return run_isolated(recipe, None, None, steps, tuple(against), tolerance, limits or Limits(), run_network)
 
 
 def _read_spec(path: str) -> ModelSpec:

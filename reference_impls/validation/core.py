@@ -319,7 +319,7 @@ def validate(
     t0 = time.perf_counter()
     if isolate and sandbox_available():
         result = run_isolated(
-            lambda: prepare(**args), None, None, steps, tuple(against), tolerance, Limits(timeout, memory)
+            lambda: prepare(**args), None, None, steps, tuple(against), tolerance, Limits(timeout, memory), run_network
         )
     else:
         net, (X, y) = prepare(**args)

@@ -334,14 +334,13 @@ def run_isolated(
     steps: int,
     against: Sequence[str],
     tolerance: float | None,
-    limits: Limits = Limits(),
+    limits: Limits,
+    run_network: Callable[..., Any],
 ) -> Any:
-    """``run_network`` on the network ``recipe()`` builds in a child process; ``X``/``y`` None:
+    """``run_network`` (core's) on the network ``recipe()`` builds in a child process; ``X``/``y`` None:
     the data the recipe returned with it. Returns the ``ValidationResult``, completed by
     ``verdict.judge``; raises ``UserCodeFailed`` when the network could not even be set up,
     and the recipe's own errors (``SpecError``...) as they are."""
-    from .core import run_network
-
     with Session(limits) as session:
         net = IsolatedNetwork(recipe, session)
         if X is None:
