@@ -92,7 +92,7 @@ def edges() -> list[tuple[str, int, str]]:
 
 def test_the_parser_sees_relative_and_absolute_imports():
     found = {(m, t) for m, _, t in edges()}
-    assert ("benchmarks.cli", "benchmarks.harness.sweep") in found
+    assert ("benchmarks.cli.run", "benchmarks.harness.sweep") in found
     assert ("benchmarks.harness.sweep", "benchmarks.results.store") in found
     assert any(m == "benchmarks.report" and t.startswith("benchmarks.results") for m, t in found)
 
@@ -100,9 +100,30 @@ def test_the_parser_sees_relative_and_absolute_imports():
 def test_every_stage_exists_as_a_folder():
     for stage in STAGES:
         assert (PACKAGE / stage / "__init__.py").exists(), f"benchmarks/{stage}/ is missing"
-    assert (PACKAGE / "cli.py").exists()
+    assert (PACKAGE / "cli" / "__init__.py").exists()
     flat = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert flat == ["__init__.py", "__main__.py", "cli.py"], f"modules outside the stage folders: {flat}"
+    assert flat == ["__init__.py", "__main__.py"], f"modules outside the stage folders: {flat}"
+
+
+# Modules still over the limit while their owners split them (issue 26); an entry must go
+# as soon as its module is under the limit, so this list only shrinks.
+STILL_LONG = {
+    "reference_impls/validation/hypotheses.py",
+    "reference_impls/validation/arrays.py",
+    "benchmarks/report/interactive.py",
+    "benchmarks/report/__init__.py",
+}
+
+
+def test_no_module_over_500_lines():
+    long = {
+        str(p.relative_to(ROOT))
+        for package in PACKAGES
+        for p in sorted((ROOT / package).rglob("*.py"))
+        if len(p.read_text().splitlines()) > 500
+    }
+    assert not long - STILL_LONG, f"modules over 500 lines (split them by concept): {sorted(long - STILL_LONG)}"
+    assert not STILL_LONG - long, f"now under 500 lines, drop from STILL_LONG: {sorted(STILL_LONG - long)}"
 
 
 @pytest.mark.parametrize("stage", [*STAGES, "cli"])

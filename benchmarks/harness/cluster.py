@@ -27,7 +27,7 @@ def client(address: str | None, workers: int) -> Iterator[object]:
         try:
             c = Client(address, timeout="30s", set_as_default=True)
         except OSError as exc:
-            raise ValueError(
+            raise ConnectionError(  # an OSError: the CLI's one line, exit 2
                 f"cannot reach the Dask scheduler at {address}: {exc}; start one with `dask scheduler` "
                 "and workers with `dask worker ADDRESS`, or leave --scheduler out for a local cluster"
             ) from None
