@@ -30,6 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from scratch.losses import EPS  # the clip of a loss on probabilities (Keras's epsilon, the tutorials')
+
 from . import threads
 from .base import AdapterFacts, Implementation, Presentation
 from .spec import SpecError, Weights
@@ -261,9 +263,6 @@ class MaskDropout(nn.Module):
         if self.mask is not None:
             return x * self.mask
         return nn.functional.dropout(x, self.rate, training=True) if self.active and self.rate else x
-
-
-EPS = 1e-7  # the clip of a loss on probabilities (Keras's epsilon, the tutorials')
 
 
 def _clipped_loss(loss: str, reduction: str, k: int):
