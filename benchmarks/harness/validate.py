@@ -35,8 +35,8 @@ from reference_impls.validation.styles import UserNetwork
 from ..tasks import get_task
 
 
-class LoadError(ValueError):
-    """The user's file or NAME cannot be loaded; the message is one line."""
+class LoadError(SpecError):
+    """The user's file or NAME cannot be loaded; the message is one line (bad input: exit 2)."""
 
 
 def load_target(target: str) -> tuple[Any, Any]:
