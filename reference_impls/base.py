@@ -31,7 +31,7 @@ __all__ = ["AdapterFacts", "Implementation", "NotExpressible", "Presentation", "
 
 @dataclass(frozen=True)
 class AdapterFacts:
-    """An adapter's declared facts; reading them imports no framework beyond the adapter's."""
+    """An adapter's declared facts, as data: what it is, what a spec may ask of it, where and how it runs."""
 
     name: str  # the key of build(name, ...): its module is ``<name>_impl``
     display_name: str  # how tables and reports name it

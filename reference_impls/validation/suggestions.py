@@ -81,8 +81,9 @@ def try_suggestions(
                 result.findings.append(finding)
             words = "; ".join(_native_words(impl, finding.spec) for impl in trial.compared)
             result.diagnosis.append(
-                f"your network is consistent under another convention: it matches {words} (checked over {trial.steps} steps, "
-                f"largest deviation {max(trial.max_deviation().values()):.1e}); pass {spec_changes(result.spec, finding.spec)}"
+                f"your network is consistent under another convention: it matches {words} (checked over "
+                f"{trial.steps} steps, largest deviation {max(trial.max_deviation().values()):.1e}); "
+                f"pass {spec_changes(result.spec, finding.spec)}"
             )
             return
 
