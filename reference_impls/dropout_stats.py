@@ -29,7 +29,7 @@ from scipy import stats
 
 from scratch import get_loss
 
-from .equivalence import native_spec
+from .registry import REFERENCE, build, native_spec
 from .spec import ModelSpec
 
 OUTCOMES = ("mean training loss", "final loss, dropout off")
@@ -58,8 +58,6 @@ class DropoutComparison:
 
 
 def _outcomes(name: str, spec: ModelSpec, X: np.ndarray, y: np.ndarray, steps: int) -> tuple[float, float]:
-    from . import build
-
     model = build(name, spec)
     losses = model.run_steps(model.prepare(X, y), steps)
     proba = model.predict_proba(X).astype(np.float64)
@@ -74,7 +72,7 @@ def compare_native_dropout(
     y: np.ndarray,
     steps: int,
     seeds: int | list[int] = 20,
-    reference: str = "scratch",
+    reference: str = REFERENCE,
     alpha: float = 0.01,
 ) -> DropoutComparison:
     """``impl`` against ``reference``, both with their own dropout, over ``seeds`` paired

@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import build, implementation_class
 from .base import NotExpressible
+from .registry import REFERENCE, build, native_spec
 from .spec import ModelSpec, Weights
 
 MAX_JUMP = 100.0  # largest one-step growth of the running deviation still read as round-off
@@ -85,12 +85,6 @@ def gradients_dev(a: Weights, b: Weights) -> float:
 
 def weights_abs(a: Weights, b: Weights) -> float:
     return max(float(np.max(np.abs(np.asarray(x, np.float64) - y))) for pa, pb in zip(a, b) for x, y in zip(pa, pb))
-
-
-def native_spec(spec: ModelSpec, impl: str) -> ModelSpec:
-    """``spec`` in the optimizer convention ``impl`` follows (scratch follows any)."""
-    conventions = implementation_class(impl).conventions
-    return spec if spec.convention in conventions else spec.replace(convention=conventions[0])
 
 
 @dataclass
@@ -169,12 +163,12 @@ def reference(spec: ModelSpec, X: np.ndarray, y: np.ndarray, steps: int, weights
     in exact arithmetic, not in round-off)."""
     start = time.perf_counter()
     weights = spec.init_weights() if weights is None else weights
-    ref = build("scratch", spec, weights)
+    ref = build(REFERENCE, spec, weights)
     first = _first_step(ref, X, y)
     # The one-step check took step 1; the trajectory continues from there.
     losses = np.concatenate([[first.step_loss], ref.train(X, y, steps - 1)])
     final = ref.get_weights()
-    resync = _first_step(build("scratch", spec, final), X, y, gradients=False)
+    resync = _first_step(build(REFERENCE, spec, final), X, y, gradients=False)
     return Reference(first, losses, final, resync, time.perf_counter() - start)
 
 
@@ -197,7 +191,7 @@ def _growth(curve: list[tuple[int, float]], floor: float) -> float:
 
 def _checked(model):
     """``model`` driven in its adapter's ``check_mode`` (an exact mode: the same numbers)."""
-    return model.use_mode(type(model).check_mode)
+    return model.use_mode(model.facts.check_mode)
 
 
 def compare(
@@ -226,7 +220,7 @@ def compare(
         result.status, result.note = "not expressible", exc.feature
         return result
     if spec.native_dropout:  # no step-by-step comparison exists: the distributions are compared
-        from .dropout_stats import compare_native_dropout
+        from .dropout_stats import compare_native_dropout  # scipy, only for native dropout
 
         stat = compare_native_dropout(spec, impl, X, y, steps)
         result.status, result.note, result.seconds = stat.status, stat.note, time.perf_counter() - start

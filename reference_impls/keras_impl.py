@@ -54,10 +54,21 @@ import contextlib  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .base import Implementation, NotExpressible  # noqa: E402
-from .spec import ELEMENTWISE_LOSSES, Weights, penalty  # noqa: E402
+from . import keras_steps, threads  # noqa: E402
+from .base import AdapterFacts, Implementation, NotExpressible, Presentation  # noqa: E402
+from .spec import ELEMENTWISE_LOSSES, SpecError, Weights, penalty  # noqa: E402
 
-ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear", "softmax": "softmax"}
+# name -> Keras activation, called with the spec's parameters of the activation in the spec's
+# dtype (spec.activation_params). TF's LeakyRelu kernel keeps its slope as a 32-bit attribute,
+# so leaky ReLU is written out with alpha a NumPy scalar of the spec's dtype.
+ACTIVATIONS = {
+    "relu": lambda: "relu",
+    "leaky_relu": lambda alpha: lambda x: keras.ops.where(x > 0, x, alpha * x),
+    "sigmoid": lambda: "sigmoid",
+    "tanh": lambda: "tanh",
+    "linear": lambda: "linear",
+    "softmax": lambda: "softmax",
+}
 
 LOSSES = {
     "categorical_crossentropy": lambda r, logits=True: keras.losses.SparseCategoricalCrossentropy(
@@ -122,10 +133,9 @@ def floatx(dtype: str):
 
 
 def _activation(spec, name: str):
-    if name == "leaky_relu":
-        alpha = np.dtype(spec.dtype).type(spec.leaky_alpha)
-        return lambda x: keras.ops.where(x > 0, x, alpha * x)
-    return ACTIVATIONS[name]  # unsupported() has checked the name
+    """The table's activation, its parameters in the spec's dtype (unsupported() checked the name)."""
+    dtype = np.dtype(spec.dtype).type
+    return ACTIVATIONS[name](**{k: dtype(v) for k, v in spec.activation_params(name).items()})
 
 
 class ExactL1L2(keras.regularizers.Regularizer):
@@ -185,8 +195,25 @@ def _regularizer(l1: float, l2: float) -> ExactL1L2 | None:
 
 
 class KerasImplementation(Implementation):
-    name = "keras"
-    devices = ("cpu", "cuda")
+    facts = AdapterFacts(
+        name="keras",
+        display_name="Keras",
+        import_module="keras",
+        activations=frozenset(ACTIVATIONS),
+        losses=frozenset(LOSSES),
+        optimizers=frozenset(OPTIMIZERS),
+        distributions={"keras": ("keras",), "tensorflow": ("tensorflow-cpu", "tensorflow")},
+        conventions=("keras",),
+        devices=("cpu", "cuda"),
+        modes={
+            "harness": "Keras's own train step (compute_loss, apply_gradients) as one tf.function, "
+            "bit for bit train_on_batch",
+            "fit": "model.fit for one epoch on the step's batch, as a Keras user would write it",
+            "tf.function": "a bare tf.function step: the loss on the training model, GradientTape, optimizer.apply",
+            "xla": "the bare tf.function step compiled by XLA (jit_compile=True)",
+        },
+        exact_modes=frozenset({"harness", "fit", "tf.function"}),
+    )
 
     @classmethod
     def device_problem(cls, device: str) -> str | None:
@@ -197,30 +224,16 @@ class KerasImplementation(Implementation):
                 return "TensorFlow sees no GPU here"
         return super().device_problem(device)
 
-    conventions = ("keras",)
-    display_name, order, colour, import_module = "Keras", 1, "#d62728", "keras"
-    distributions = {"keras": ("keras",), "tensorflow": ("tensorflow-cpu", "tensorflow")}
-    activations, losses, optimizers = frozenset(ACTIVATIONS) | {"leaky_relu"}, frozenset(LOSSES), frozenset(OPTIMIZERS)
-
     @classmethod
     def pin_threads(cls, n: int) -> dict[str, int]:
-        """The pools of the backend in use: TensorFlow's intra- and inter-op (settable only
-        before its runtime starts), or PyTorch's."""
+        """The pools of the backend in use: TensorFlow's, or PyTorch's."""
         if keras.backend.backend() == "torch":
-            from .torch_impl import pin_torch_threads
+            import torch
 
-            return pin_torch_threads(n)
+            return threads.pin_torch(torch, n)
         import tensorflow as tf
 
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(n)
-            tf.config.threading.set_inter_op_parallelism_threads(n)
-        except RuntimeError:  # the runtime already started in this process
-            pass
-        return {
-            "threads_tf_intra": tf.config.threading.get_intra_op_parallelism_threads(),
-            "threads_tf_inter": tf.config.threading.get_inter_op_parallelism_threads(),
-        }
+        return threads.pin_tensorflow(tf, n)
 
     @classmethod
     def environment(cls) -> dict[str, str]:
@@ -237,7 +250,9 @@ class KerasImplementation(Implementation):
         # JAX's default" (keras/src/backend/common/dtypes.py): matmuls of float64 weights
         # run in float32 on the torch backend. Asked of Keras itself, not assumed.
         if spec.dtype == "float64" and keras.backend.result_type("float64", "float64") != "float64":
-            yield f"float64 arithmetic on the {keras.backend.backend()} backend (Keras promotes float64 to float32 there)"
+            yield (
+                f"float64 arithmetic on the {keras.backend.backend()} backend (Keras promotes float64 to float32 there)"
+            )
 
     @classmethod
     def describe_training(cls, spec) -> str:
@@ -302,7 +317,9 @@ class KerasImplementation(Implementation):
             self.train_model.compile(optimizer=self.optimizer, loss=self.loss_fn)
             self.optimizer.build(self.train_model.trainable_variables)
             self.train_model.make_train_function()
-            self._train_step = _tf_train_step(self.train_model) if keras.backend.backend() == "tensorflow" else None
+            self._train_step = (
+                keras_steps.tf_train_step(self.train_model) if keras.backend.backend() == "tensorflow" else None
+            )
             self.penalised = bool(spec.weight_decay or spec.regularized)  # Keras's loss includes regularizers
             # The optimizer's state as built (step count, slots; a learning-rate schedule
             # reads the step count): what restart() puts back.
@@ -360,35 +377,26 @@ class KerasImplementation(Implementation):
         given = [m for m in masks or [] if m is not None]
         return [X, *given] if given else X
 
-    exact_modes = frozenset({"harness", "fit", "tf.function"})
-
-    @classmethod
-    def modes(cls) -> dict[str, str]:
-        return {
-            "harness": "Keras's own train step (compute_loss, apply_gradients) as one tf.function, bit for bit train_on_batch",
-            "fit": "model.fit for one epoch on the step's batch, as a Keras user would write it",
-            "tf.function": "a bare tf.function step: the loss on the training model, GradientTape, optimizer.apply",
-            "xla": "the bare tf.function step compiled by XLA (jit_compile=True)",
-        }
-
     def _use_mode(self, mode: str) -> None:
         if keras.backend.backend() != "tensorflow":
             raise NotExpressible(
-                self.name, f"the {mode} mode (it needs the TensorFlow backend, not {keras.backend.backend()})"
+                self.facts.name, f"the {mode} mode (it needs the TensorFlow backend, not {keras.backend.backend()})"
             )
         if mode in ("tf.function", "xla") and self.penalised:
             raise NotExpressible(
-                self.name, f"the {mode} mode with penalties (the bare step leaves Keras's regularizers out)"
+                self.facts.name, f"the {mode} mode with penalties (the bare step leaves Keras's regularizers out)"
             )
         if mode == "harness":
-            self._train_step = _tf_train_step(self.train_model)
+            self._train_step = keras_steps.tf_train_step(self.train_model)
         elif mode == "fit":
             fit = self.train_model.fit
             self._train_step = lambda x, y: fit(x, y, batch_size=len(y), epochs=1, shuffle=False, verbose=0).history[
                 "loss"
             ][0]
         else:
-            self._train_step = _tf_bare_step(self.train_model, self.optimizer, self.loss_fn, jit=mode == "xla")
+            self._train_step = keras_steps.tf_bare_step(
+                self.train_model, self.optimizer, self.loss_fn, jit=mode == "xla"
+            )
 
     def _step(self, X, y) -> float:
         penalty = self._penalty() if self.penalised else 0.0
@@ -411,7 +419,7 @@ class KerasImplementation(Implementation):
         import tensorflow as tf
 
         if self.device == "cuda" and not tf.config.list_physical_devices("GPU"):
-            raise ValueError("--device cuda: TensorFlow sees no GPU here; use --device cpu")
+            raise SpecError("--device cuda: TensorFlow sees no GPU here; use --device cpu")
         if self.device == "cuda":  # TensorFlow's deterministic kernels; no TF32 rounding of float32 products
             tf.config.experimental.enable_op_determinism()
             tf.config.experimental.enable_tensor_float_32_execution(False)
@@ -420,7 +428,7 @@ class KerasImplementation(Implementation):
     def gradients(self, X, y):
         X, y = self._native(*self.check_data(X, y))
         with floatx(self.spec.dtype), self._placement():
-            loss, grads = _GRADIENTS[keras.backend.backend()](self, X, y, self.variables())
+            loss, grads = keras_steps.GRADIENTS[keras.backend.backend()](self, X, y, self.variables())
         per_layer = 2 if self.spec.use_bias else 1
         return loss, [_pair(self, grads[i : i + per_layer]) for i in range(0, len(grads), per_layer)]
 
@@ -445,78 +453,5 @@ def _pair(impl: KerasImplementation, arrays: list[np.ndarray]) -> tuple[np.ndarr
     return W, arrays[1] if len(arrays) > 1 else np.zeros(W.shape[1], impl.dtype)
 
 
-class _Concrete:
-    """A ``tf.function`` called through its concrete function for the arguments' shapes
-    and dtypes: the very graph ``fn`` would run, without the per-call matching of
-    arguments to traces that costs a small step more than its arithmetic (~0.6 ms)."""
-
-    def __init__(self, fn):
-        self.fn, self.traces = fn, {}
-
-    def __call__(self, x, y):
-        import tensorflow as tf
-
-        args = tf.nest.map_structure(tf.convert_to_tensor, (x, y))
-        key = tuple((tuple(a.shape), a.dtype) for a in tf.nest.flatten(args))
-        trace = self.traces.get(key)
-        if trace is None:
-            trace = self.traces[key] = self.fn.get_concrete_function(*args)
-        return trace(*args)
-
-
-def _tf_train_step(model):
-    """Keras's TensorFlow train step (``keras/src/backend/tensorflow/trainer.py``) as one
-    ``tf.function`` returning the loss: forward with ``training=True``, ``compute_loss``
-    (the compiled loss plus regularizers), the tape's gradients, ``apply_gradients``."""
-    import tensorflow as tf
-
-    @tf.function(reduce_retracing=True)
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            y_pred = model(x, training=True)
-            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
-        variables = model.trainable_weights
-        model.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return loss
-
-    return _Concrete(step)
-
-
-def _tf_bare_step(model, optimizer, loss_fn, jit: bool):
-    """The shortest TensorFlow training step for an unpenalised model: the loss of the
-    forward pass, the tape's gradients, ``optimizer.apply``; with ``jit``, compiled by XLA."""
-    import tensorflow as tf
-
-    @tf.function(jit_compile=jit, reduce_retracing=True)
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
-        variables = model.trainable_variables
-        optimizer.apply(tape.gradient(loss, variables), variables)
-        return loss
-
-    return _Concrete(step)
-
-
-def _tf_gradients(impl: KerasImplementation, X, y, variables):
-    import tensorflow as tf
-
-    with tf.GradientTape() as tape:
-        loss = impl.loss_fn(y, impl.train_model(impl.train_inputs(X, impl.next_masks(len(X))), training=True))
-        total = loss + impl._spec_penalty()
-    return float(loss), [g.numpy() for g in tape.gradient(total, variables)]
-
-
-def _torch_gradients(impl: KerasImplementation, X, y, variables):
-    import torch
-
-    for v in variables:
-        v.value.grad = None
-    inputs = impl.train_inputs(X, impl.next_masks(len(X)))
-    inputs = [torch.as_tensor(a) for a in inputs] if isinstance(inputs, list) else torch.as_tensor(inputs)
-    loss = impl.loss_fn(torch.as_tensor(y), impl.train_model(inputs, training=True))
-    (loss + impl._spec_penalty()).backward()
-    return float(loss), [v.value.grad.detach().cpu().numpy().copy() for v in variables]
-
-
-_GRADIENTS = {"tensorflow": _tf_gradients, "torch": _torch_gradients}
+ADAPTER = KerasImplementation
+PRESENTATION = Presentation(colour="#d62728")

@@ -6,17 +6,22 @@ import numpy as np
 
 from scratch import ACTIVATIONS, LOSSES, OPTIMIZERS, Dense, Dropout, Sequential, get_loss, get_optimizer
 
-from .base import Implementation, optimizer_kwargs
+from .base import AdapterFacts, Implementation, Presentation, optimizer_kwargs
 from .spec import Weights
 
 
 class ScratchImplementation(Implementation):
     """Follows either optimizer convention, so it can be every framework's twin."""
 
-    name = "scratch"
-    accumulates_float64 = True
-    display_name, order, colour, import_module = "scratch", 0, "#1f77b4", "scratch"
-    activations, losses, optimizers = frozenset(ACTIVATIONS), frozenset(LOSSES), frozenset(OPTIMIZERS)
+    facts = AdapterFacts(
+        name="scratch",
+        display_name="scratch",
+        import_module="scratch",
+        activations=frozenset(ACTIVATIONS),
+        losses=frozenset(LOSSES),
+        optimizers=frozenset(OPTIMIZERS),
+        accumulates_float64=True,
+    )
 
     def _build(self) -> None:
         spec = self.spec
@@ -83,3 +88,7 @@ class ScratchImplementation(Implementation):
         finally:
             self._use_masks(None)
         return loss, [(d.dweights.copy(), d.dbiases.reshape(-1).copy()) for d in self.model.dense_layers]
+
+
+ADAPTER = ScratchImplementation
+PRESENTATION = Presentation(colour="#1f77b4")

@@ -36,7 +36,7 @@ import numpy as np
 import sklearn
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from .base import Implementation
+from .base import AdapterFacts, Implementation, Presentation
 from .spec import ModelSpec, Weights
 
 ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
@@ -55,11 +55,23 @@ SOLVERS = {"sgd": "sgd", "adam": "adam"}
 
 
 class SklearnImplementation(Implementation):
-    name = "sklearn"
-    conventions = ("keras",)
-    display_name, order, colour, import_module = "scikit-learn", 3, "#2ca02c", "sklearn"
-    distributions = {"sklearn": ("scikit-learn",)}
-    activations, losses, optimizers = frozenset(ACTIVATIONS) | {"softmax"}, frozenset(LOSSES), frozenset(SOLVERS)
+    facts = AdapterFacts(
+        name="sklearn",
+        display_name="scikit-learn",
+        import_module="sklearn",
+        activations=frozenset(ACTIVATIONS) | {"softmax"},  # softmax: MLPClassifier's own output
+        losses=frozenset(LOSSES),
+        optimizers=frozenset(SOLVERS),
+        distributions={"sklearn": ("scikit-learn",)},
+        conventions=("keras",),
+        modes={
+            "harness": "MLPClassifier/MLPRegressor.partial_fit on each batch (scikit-learn's own incremental step)",
+            "backprop": "the loop body partial_fit runs for one batch: its _backprop and optimizer update_params, "
+            "without re-validating and re-binarizing the labels (private API; bit for bit partial_fit)",
+        },
+        exact_modes=frozenset({"harness", "backprop"}),
+        check_mode="backprop",
+    )
 
     @classmethod
     def unsupported(cls, spec: ModelSpec) -> Iterator[str]:
@@ -73,7 +85,9 @@ class SklearnImplementation(Implementation):
             yield f"mse on a {spec.output_activation} output (MLPRegressor's output is linear)"
         # Each reason says whether scikit-learn lacks the feature or only this adapter does.
         if spec.loss == "categorical_crossentropy" and spec.sizes[-1] == 2:
-            yield "a 2-unit softmax output (scikit-learn lacks it: MLPClassifier uses one logistic unit for two classes)"
+            yield (
+                "a 2-unit softmax output (scikit-learn lacks it: MLPClassifier uses one logistic unit for two classes)"
+            )
         if not spec.use_bias:
             yield "layers without biases (scikit-learn lacks it: MLP layers always have intercepts)"
         if spec.weight_decay:
@@ -88,20 +102,11 @@ class SklearnImplementation(Implementation):
         if spec.has_dropout:
             yield "dropout (scikit-learn lacks it: MLP has no dropout)"
         if not spec.fused and spec.loss != "mse":
-            yield "cross-entropy on clipped probabilities (scikit-learn lacks it: its log-loss gradient is always p - y)"
+            yield (
+                "cross-entropy on clipped probabilities (scikit-learn lacks it: its log-loss gradient is always p - y)"
+            )
         if len(l2) > 1:
             yield "different L2 per layer (scikit-learn lacks it: one alpha for every layer)"
-
-    exact_modes = frozenset({"harness", "backprop"})
-    check_mode = "backprop"
-
-    @classmethod
-    def modes(cls) -> dict[str, str]:
-        return {
-            "harness": "MLPClassifier/MLPRegressor.partial_fit on each batch (scikit-learn's own incremental step)",
-            "backprop": "the loop body partial_fit runs for one batch: its _backprop and optimizer update_params, "
-            "without re-validating and re-binarizing the labels (private API; bit for bit partial_fit)",
-        }
 
     def _use_mode(self, mode: str) -> None:
         self._lean = mode == "backprop"
@@ -262,7 +267,8 @@ class SklearnImplementation(Implementation):
         est._optimizer.iteration_ends(est.t_)
         if not all(np.isfinite(w).all() for w in params):
             raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may contain large values and need to be preprocessed."
+                "Solver produced non-finite parameter weights. The input data may contain large values and need to "
+                "be preprocessed."
             )
         return float(est.loss_)
 
@@ -305,3 +311,7 @@ class SklearnImplementation(Implementation):
         for a in activations[1:-1]:
             outputs += [None, a.copy()]
         return outputs + [None, activations[-1].copy()]
+
+
+ADAPTER = SklearnImplementation
+PRESENTATION = Presentation(colour="#2ca02c")

@@ -204,6 +204,11 @@ class ModelSpec:
             yield f"seed must be a non-negative integer, got {self.seed!r}"
 
     # ---- derived facts ---------------------------------------------------------------
+    def activation_params(self, name: str) -> dict[str, float]:
+        """The parameters this spec gives activation ``name`` (``{"alpha": leaky_alpha}`` for
+        leaky ReLU, ``{}`` for most): what every adapter's activation table is called with."""
+        return {param: getattr(self, attr) for param, attr in ACTIVATION_FIELDS.get(name, {}).items()}
+
     @property
     def output_activation(self) -> str:
         return self.activations[-1]
@@ -228,14 +233,10 @@ class ModelSpec:
         """(l1, l2, l1_bias, l2_bias) of weight layer ``layer``."""
         return tuple(float(v[layer] if isinstance(v, tuple) else v) for v in (getattr(self, n) for n in PENALTIES))
 
-    def activation_kwargs(self, name: str) -> dict[str, Any]:
-        """The parameters the spec gives activation ``name`` (the leaky slope), by argument."""
-        return {arg: getattr(self, field) for arg, field in ACTIVATION_FIELDS.get(name, {}).items()}
-
     def activation(self, layer: int) -> Activation:
         """Weight layer ``layer``'s activation, with its parameters, from scratch's table."""
         name = self.activations[layer]
-        return get_activation(name, **self.activation_kwargs(name))
+        return get_activation(name, **self.activation_params(name))
 
     @property
     def regularized(self) -> bool:

@@ -14,7 +14,7 @@ Conventions, named once:
 - ``lr_decay`` in the "multiply" form is a ``LambdaLR`` schedule ``1 / (1 + decay * t)``
   stepped once per step; in the "divide" form ``lr / (1 + decay * t)`` is set before each step.
 - ``device``: the modules and every tensor live on ``cpu`` or ``cuda``; arrays come back
-  through ``.cpu()``. (cuBLAS sums in another order than the CPU: see the README.)
+  through ``.cpu()``. (cuBLAS sums in another order than the CPU: see docs/cluster.md.)
 - dropout is ``MaskDropout``, multiplying by the spec's mask for the step (see its note),
   or with ``dropout_rng="native"`` torch's own ``nn.functional.dropout`` on a random stream
   seeded from the spec and kept apart from torch's global one.
@@ -32,16 +32,18 @@ from torch import nn
 
 from scratch.losses import EPS  # the clip of a loss on probabilities (Keras's epsilon, the tutorials')
 
-from .base import Implementation
-from .spec import Weights
+from . import threads
+from .base import AdapterFacts, Implementation, Presentation
+from .spec import SpecError, Weights
 
+# name -> module, called with the spec's parameters of the activation (spec.activation_params)
 ACTIVATIONS = {
-    "relu": lambda spec: nn.ReLU(),
-    "leaky_relu": lambda spec: nn.LeakyReLU(spec.leaky_alpha),
-    "sigmoid": lambda spec: nn.Sigmoid(),
-    "tanh": lambda spec: nn.Tanh(),
-    "linear": lambda spec: nn.Identity(),
-    "softmax": lambda spec: nn.Softmax(dim=1),
+    "relu": nn.ReLU,
+    "leaky_relu": lambda alpha: nn.LeakyReLU(negative_slope=alpha),
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "linear": nn.Identity,
+    "softmax": lambda: nn.Softmax(dim=1),
 }
 
 LOSSES = {
@@ -65,19 +67,24 @@ OPTIMIZER_CLASSES = {
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
-def pin_torch_threads(n: int) -> dict[str, int]:
-    """PyTorch's intra-op threads, and inter-op ones while they can still be set."""
-    torch.set_num_threads(n)
-    try:
-        torch.set_num_interop_threads(n)
-    except RuntimeError:  # only settable before the first parallel work
-        pass
-    return {"threads_torch": torch.get_num_threads()}
-
-
 class TorchImplementation(Implementation):
-    name = "torch"
-    devices = ("cpu", "cuda")
+    facts = AdapterFacts(
+        name="torch",
+        display_name="PyTorch",
+        import_module="torch",
+        activations=frozenset(ACTIVATIONS),
+        losses=frozenset(LOSSES),
+        optimizers=frozenset(OPTIMIZERS),
+        distributions={"torch": ("torch",)},
+        conventions=("pytorch",),
+        devices=("cpu", "cuda"),
+        modes={
+            "harness": "PyTorch eager: forward, backward and optimizer.step op by op (evaluation under inference_mode)",
+            "compile": "torch.compile of the forward pass and loss (its backward compiled with it); "
+            "the optimizer step eager",
+        },
+        eager_baseline="harness",  # PyTorch eager: the usual yardstick of a hand-written network's per-step cost
+    )
 
     @classmethod
     def device_problem(cls, device: str) -> str | None:
@@ -85,14 +92,9 @@ class TorchImplementation(Implementation):
             return "torch sees no CUDA device here (torch.cuda.is_available() is False)"
         return super().device_problem(device)
 
-    conventions = ("pytorch",)
-    display_name, order, colour, import_module = "PyTorch", 2, "#ff7f0e", "torch"
-    distributions = {"torch": ("torch",)}
-    activations, losses, optimizers = frozenset(ACTIVATIONS), frozenset(LOSSES), frozenset(OPTIMIZERS)
-
     @classmethod
     def pin_threads(cls, n: int) -> dict[str, int]:
-        return pin_torch_threads(n)
+        return threads.pin_torch(torch, n)
 
     @classmethod
     def describe_training(cls, spec) -> str:
@@ -100,15 +102,6 @@ class TorchImplementation(Implementation):
         loss = f"nn.{LOSSES[spec.loss].__name__}(reduction={spec.loss_reduction!r})"
         loss += "" if spec.loss_scale == 1 else f" x {spec.loss_scale:g}"
         return f"{loss} and torch.optim.{OPTIMIZER_CLASSES[spec.optimizer].__name__}(lr={spec.lr:g})"
-
-    eager_baseline = "harness"  # PyTorch eager: the usual yardstick of a hand-written network's per-step cost
-
-    @classmethod
-    def modes(cls) -> dict[str, str]:
-        return {
-            "harness": "PyTorch eager: forward, backward and optimizer.step op by op (evaluation under inference_mode)",
-            "compile": "torch.compile of the forward pass and loss (its backward compiled with it); the optimizer step eager",
-        }
 
     def _use_mode(self, mode: str) -> None:
         if mode == "compile":
@@ -121,12 +114,15 @@ class TorchImplementation(Implementation):
         self.tdtype = TORCH_DTYPES[spec.dtype]
         modules: list[nn.Module] = []
         for i, ((fan_in, fan_out), act) in enumerate(zip(zip(spec.sizes, spec.sizes[1:]), spec.hidden_activations)):
-            modules += [nn.Linear(fan_in, fan_out, bias=spec.use_bias, dtype=self.tdtype), ACTIVATIONS[act](spec)]
+            modules += [
+                nn.Linear(fan_in, fan_out, bias=spec.use_bias, dtype=self.tdtype),
+                ACTIVATIONS[act](**spec.activation_params(act)),
+            ]
             if spec.dropout_rate(i):
                 modules.append(MaskDropout(spec.dropout_rate(i) if spec.native_dropout else 0.0))
         modules.append(nn.Linear(spec.sizes[-2], spec.sizes[-1], bias=spec.use_bias, dtype=self.tdtype))
         self.body = nn.Sequential(*modules)  # outputs logits (pre-activation)
-        self.head = ACTIVATIONS[spec.output_activation](spec)
+        self.head = ACTIVATIONS[spec.output_activation](**spec.activation_params(spec.output_activation))
         self.dropouts = [m for m in self.body if isinstance(m, MaskDropout)]
         if spec.native_dropout:  # torch's own dropout, on a random stream of this model's own
             with torch.random.fork_rng(devices=[]):
@@ -298,7 +294,7 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
 def _device(name: str) -> torch.device:
     """``cpu`` or ``cuda``; asking for CUDA where there is none is one clear error."""
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
+        raise SpecError(
             "--device cuda: torch sees no CUDA device here (torch.cuda.is_available() is False); use --device cpu"
         )
     if name == "cuda":
@@ -308,3 +304,7 @@ def _device(name: str) -> torch.device:
         torch.use_deterministic_algorithms(True)
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     return torch.device(name)
+
+
+ADAPTER = TorchImplementation
+PRESENTATION = Presentation(colour="#ff7f0e")

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from reference_impls import IMPLEMENTATIONS, ModelSpec, NotExpressible, SpecError, build, implementation_class
+from reference_impls import (
+    IMPLEMENTATIONS,
+    AdapterFacts,
+    Implementation,
+    ModelSpec,
+    NotExpressible,
+    SpecError,
+    build,
+    facts,
+    implementation_class,
+)
 from reference_impls.equivalence import native_spec
+from reference_impls.loop import TrainingLoop
 
 SPIRAL_SPEC = ModelSpec(
     sizes=(2, 16, 3), activations=("relu", "softmax"), loss="categorical_crossentropy", optimizer="sgd", lr=0.3
@@ -141,3 +155,52 @@ def test_no_framework_default_leaks_in():
         est.shuffle,
         est.early_stopping,
     ) == (0.0123, 0.81, 0.97, 3e-6, 0.0, False, False)
+
+
+# ---- the declared contract (reference_impls/base.py) ---------------------------------------
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+def test_each_adapter_declares_itself(impl):
+    """The registry's name is the adapter's own, its facts are one AdapterFacts, its modes
+    start with "harness" and include its exact and check modes, and facts() carries its
+    presentation (order: its place in the registry)."""
+    cls = implementation_class(impl)
+    assert isinstance(cls.facts, AdapterFacts) and cls.facts.name == impl
+    modes = list(cls.modes())
+    assert modes[0] == "harness" and cls.facts.exact_modes <= set(modes) and cls.facts.check_mode in modes
+    assert facts(impl)["order"] == IMPLEMENTATIONS.index(impl) and facts(impl)["colour"].startswith("#")
+
+
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+def test_adapters_fill_in_the_contract_and_leave_the_loop_alone(impl):
+    """An adapter overrides only what base.Implementation declares (required methods and
+    hooks): the training loop, batching and data checks are the same code for every one."""
+    overridden = set(vars(implementation_class(impl))) & set(vars(TrainingLoop))
+    assert not overridden - {"__doc__", "__module__", "__init__", "__annotations__", "__dict__", "__weakref__"}
+
+
+def test_the_contract_is_documented_in_one_place():
+    """Every required method and hook has a docstring, and the abstract ones are exactly the required."""
+    required = {"_build", "set_weights", "get_weights", "_native", "_step", "_proba", "gradients"}
+    assert Implementation.__abstractmethods__ == required
+    own = {n for n, v in vars(Implementation).items() if callable(getattr(v, "__func__", v)) and not n.startswith("__")}
+    assert all((getattr(Implementation, n).__doc__ or "").strip() for n in own), own
+    assert {"describe_training", "device_problem", "pin_threads", "unsupported"} <= own
+
+
+def test_an_activations_parameters_travel_with_it():
+    """The leaky slope reaches every adapter's activation through spec.activation_params."""
+    spec = SPIRAL_SPEC.replace(activations=("leaky_relu", "softmax"), leaky_alpha=0.3)
+    assert spec.activation_params("leaky_relu") == {"alpha": 0.3} and spec.activation_params("relu") == {}
+    X = np.array([[-1.0, -2.0], [0.5, -0.25]])
+    outputs = {impl: build(impl, spec).layer_outputs(X)[:2] for impl in ("scratch", "torch", "keras")}
+    for impl, (z, a) in outputs.items():
+        np.testing.assert_allclose(a, np.where(z > 0, z, 0.3 * z), rtol=1e-15, err_msg=impl)
+
+
+def test_importing_the_package_imports_no_framework():
+    code = (
+        "import sys, reference_impls; reference_impls.IMPLEMENTATIONS; reference_impls.FRAMEWORKS; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'tensorflow', 'keras', 'sklearn', 'jax'}))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from benchmarks.cli import main
-from reference_impls import ModelSpec, SpecError, build
+from reference_impls import IMPLEMENTATIONS, ModelSpec, SpecError, build
 
 TINY = ["--tasks", "xor", "--impls", "scratch", "--seeds", "1", "--epochs", "20"]
 
@@ -612,7 +612,7 @@ def test_bad_api_data(name, impl):
     assert all(np.array_equal(w, v) for (w, _), (v, _) in zip(weights, model.get_weights()))  # nothing trained
 
 
-@pytest.mark.parametrize("impl", ["scratch", "keras", "torch", "sklearn"])
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 def test_one_hot_labels_train_exactly_like_integer_labels(impl):
     """One-hot y with categorical cross-entropy: converted once in check_data, so every
     framework behaves alike (they used to raise three different errors)."""

@@ -17,6 +17,7 @@ from benchmarks.results import ResultsError
 from benchmarks.results.benchjson import COLUMNS, gflops_table
 from benchmarks.results.store import read_benchmark_json
 from benchmarks.suite.plugin import accuracy_drops
+from reference_impls import IMPLEMENTATIONS
 from tests.test_cli import ROOT, run, scratchbench
 
 QUICK = [
@@ -73,7 +74,7 @@ def test_json_and_csv_carry_the_metrics(quick_profile):
     out, _ = quick_profile
     data = json.loads((out / "b.json").read_text())
     train = [b for b in data["benchmarks"] if b["group"].startswith("train:")]
-    assert {b["extra_info"]["impl"] for b in train} == {"scratch", "keras", "torch", "sklearn"}
+    assert {b["extra_info"]["impl"] for b in train} == set(IMPLEMENTATIONS)
     assert all(
         {"accuracy", "final_loss", "flops", "threads", "dtype", "n", "width"} <= set(b["extra_info"]) for b in train
     )

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from nnfs.datasets import spiral_data
 
-from reference_impls import ModelSpec, build
+from reference_impls import FRAMEWORKS, ModelSpec, build
 from reference_impls.equivalence import compare
 from scratch import SGD
 
@@ -139,7 +139,7 @@ BOOK = {
 }
 
 
-@pytest.mark.parametrize("impl", ["scratch-unfused-vs-torch", "torch", "keras", "sklearn"])
+@pytest.mark.parametrize("impl", ["scratch-unfused-vs-torch", *FRAMEWORKS])
 @pytest.mark.parametrize("chapter", list(BOOK), ids=list(BOOK))
 def test_book_models_through_build(chapter, impl):
     classes, fields = BOOK[chapter]

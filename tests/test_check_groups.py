@@ -9,10 +9,10 @@ import pytest
 
 from benchmarks.harness import check
 from benchmarks.tasks import TASKS
-from reference_impls import equivalence
+from reference_impls import FRAMEWORKS, equivalence
 from reference_impls.equivalence import compare
 
-IMPLS = ("keras", "torch", "sklearn")
+IMPLS = FRAMEWORKS
 NUMBERS = (
     "one_step_loss",
     "one_step_grads",

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from reference_impls import FRAMEWORKS
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -55,13 +57,16 @@ def test_bad_usage_is_one_clear_error(args):
 
 
 def test_import_scratch_loads_no_framework():
-    code = "import sys, scratch; print(sorted({m.split('.')[0] for m in sys.modules} & {'torch','tensorflow','keras','sklearn','scipy','pandas','jax'}))"
+    code = (
+        "import sys, scratch; print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'torch','tensorflow','keras','sklearn','scipy','pandas','jax'}))"
+    )
     proc = run(sys.executable, "-c", code)
     assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 
 
 def test_scratch_sources_import_numpy_only():
-    allowed = {"numpy", "__future__", "dataclasses", "typing", "math", "types"}
+    allowed = {"numpy", "__future__", "collections", "dataclasses", "typing", "math", "types"}  # NumPy and the stdlib
     for path in (ROOT / "scratch").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
@@ -94,7 +99,7 @@ def test_check_writes_tables_and_exits_zero(tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "Summary: 5 pass, 1 not expressible (6 comparisons)" in proc.stdout
     table = pd.read_parquet(out / "equivalence.parquet")
-    assert len(table) == 6 and set(table["impl"]) == {"keras", "torch", "sklearn"}
+    assert len(table) == 6 and set(table["impl"]) == set(FRAMEWORKS)
     assert table.loc[table["impl"] == "sklearn", "status"].tolist() == ["pass", "not expressible"]
     assert (table.loc[table["status"] == "pass", "loss_max_rel"] <= 1e-12).all()
     csv = pd.read_csv(out / "equivalence.csv")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from benchmarks.tasks import TASKS
-from reference_impls import ModelSpec, NotExpressible, build
+from reference_impls import FRAMEWORKS, ModelSpec, NotExpressible, build
 from reference_impls.equivalence import rel_dev, weights_dev
 
 SPIRAL = TASKS["spiral"].spec.replace(sizes=(2, 16, 3))
@@ -108,9 +108,7 @@ NETS = {
 
 # What scikit-learn's MLP cannot build: those pairs are checked to be refused, not compared.
 SKLEARN_CANNOT = {"softmax-ce-deep": "mixed hidden activations", "leaky-softmax": "the leaky_relu activation"}
-AUTODIFF_CASES = [
-    (net, fw) for net in NETS for fw in ("torch", "keras", "sklearn") if not (fw == "sklearn" and net in SKLEARN_CANNOT)
-]
+AUTODIFF_CASES = [(net, fw) for net in NETS for fw in FRAMEWORKS if not (fw == "sklearn" and net in SKLEARN_CANNOT)]
 
 
 @pytest.mark.parametrize("net", list(SKLEARN_CANNOT))

@@ -13,11 +13,11 @@ import pytest
 
 from benchmarks.harness.check import CONFIGS
 from benchmarks.tasks import TASKS
-from reference_impls import ModelSpec
+from reference_impls import FRAMEWORKS, ModelSpec
 from reference_impls import equivalence as eq
 from reference_impls.torch_impl import TorchImplementation
 
-IMPLS = ("keras", "torch", "sklearn")
+IMPLS = FRAMEWORKS
 # What scikit-learn's MLP lacks (its rows read "not expressible", never "fail").
 SKLEARN_LACKS = ("rmsprop", "adagrad")
 

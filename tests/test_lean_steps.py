@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from benchmarks.tasks import TASKS, spiral
-from reference_impls import build
+from reference_impls import FRAMEWORKS, build
 from scratch import SGD, Dense, Dropout, ReLU, Sequential, Sigmoid, Softmax, get_activation
 
 
@@ -265,7 +265,7 @@ RESTART_SPECS = {
 }
 
 
-@pytest.mark.parametrize("impl", ["keras", "torch", "sklearn"])
+@pytest.mark.parametrize("impl", FRAMEWORKS)
 @pytest.mark.parametrize("name", RESTART_SPECS)
 def test_restart_is_a_fresh_build(impl, name):
     """check's re-sync step restarts the trained model; it must take the steps a newly

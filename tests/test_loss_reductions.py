@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference_impls import ModelSpec, build
+from reference_impls import FRAMEWORKS, ModelSpec, build
 from reference_impls.equivalence import compare, rel_dev
 from scratch import BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError, numerical_gradient
 
@@ -77,7 +77,7 @@ def test_spec_loss_factor_counts_terms():
     assert _spec("mse", "mean", 0.5, True).loss_factor(99) == 0.5
 
 
-@pytest.mark.parametrize("impl", ["torch", "keras", "sklearn"])
+@pytest.mark.parametrize("impl", FRAMEWORKS)
 @pytest.mark.parametrize(
     "loss,reduction,scale,bias", CASES, ids=[f"{c[0]}-{c[1]}-x{c[2]:g}-{'bias' if c[3] else 'nobias'}" for c in CASES]
 )
@@ -104,7 +104,7 @@ def test_bias_free_layers_keep_zero_biases(impl):
     assert all(np.array_equal(db, np.zeros_like(db)) for _, db in grads)
 
 
-@pytest.mark.parametrize("impl", ["torch", "keras", "sklearn"])
+@pytest.mark.parametrize("impl", FRAMEWORKS)
 def test_layer_outputs_match_scratch(impl):
     spec = ModelSpec(sizes=(2, 6, 4, 3), activations=("tanh", "tanh", "softmax"), loss="categorical_crossentropy")
     X, _ = _data("categorical_crossentropy")

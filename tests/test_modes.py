@@ -42,7 +42,7 @@ def test_every_adapter_declares_the_harness_mode_first_with_a_description():
         modes = implementation_class(impl).modes()
         assert next(iter(modes)) == "harness", (impl, list(modes))
         assert all(isinstance(line, str) and line.strip() for line in modes.values()), (impl, modes)
-        assert implementation_class(impl).exact_modes <= set(modes), impl
+        assert implementation_class(impl).facts.exact_modes <= set(modes), impl
 
 
 @pytest.mark.parametrize("impl,mode", MODES, ids=[f"{i}-{m}" for i, m in MODES])
@@ -52,7 +52,7 @@ def test_mode_trains_like_the_harness(xor, harness_losses, impl, mode):
     ours = model.run_steps(prepared, STEPS)
     theirs = harness_losses(impl)
     assert model.mode == mode and np.all(np.isfinite(ours)) and ours[-1] < ours[0], f"{impl} {mode} losses {ours}"
-    if mode in type(model).exact_modes:
+    if mode in model.facts.exact_modes:
         np.testing.assert_array_equal(ours, theirs, err_msg=f"{impl} {mode} (ours) against the harness (theirs)")
     else:  # fused/reordered arithmetic: round-off of the spec's dtype, grown over STEPS steps
         rtol = 1e-4 if model.spec.dtype == "float32" else 1e-9

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference_impls import ModelSpec, SpecError, build
+from reference_impls import FRAMEWORKS, IMPLEMENTATIONS, REFERENCE, ModelSpec, SpecError, build
 from reference_impls.equivalence import compare, rel_dev
 from reference_impls.spec import penalty
 from scratch import Dense, numerical_gradient
@@ -29,7 +29,7 @@ def _data(n=40):
     return rng.normal(size=(n, 2)), rng.integers(0, 3, size=n)
 
 
-@pytest.mark.parametrize("impl", ["torch", "keras", "sklearn"])
+@pytest.mark.parametrize("impl", FRAMEWORKS)
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
 def test_penalties_match_scratch_step_by_step(impl, case):
     spec = ModelSpec(**{**SPIRAL, "sizes": (2, 16, 4), **CASES[case]})
@@ -39,7 +39,8 @@ def test_penalties_match_scratch_step_by_step(impl, case):
         assert result.status == "not expressible" and "scikit-learn lacks" in result.note, result.note
         return
     assert result.status == "pass", (
-        f"{impl} {case}: {result.status} {result.note} one-step {result.one_step:.2e} trajectory {result.loss_max_rel:.2e}"
+        f"{impl} {case}: {result.status} {result.note} one-step {result.one_step:.2e} trajectory "
+        f"{result.loss_max_rel:.2e}"
     )
 
 
@@ -96,15 +97,15 @@ def test_sklearn_worked_example_through_one_spec():
         (np.array([[0.04706], [0.154089]]), np.array([0.9235])),
     ]
     after = {}
-    for impl in ("scratch", "torch", "keras", "sklearn"):
+    for impl in IMPLEMENTATIONS:
         model = build(impl, spec, weights)
         model.train(X, y, 1)
         after[impl] = model.get_weights()
         for (W, b), (Wp, bp) in zip(after[impl], published):
             np.testing.assert_allclose(W, Wp, atol=5e-4, err_msg=impl)  # the example's printed digits
             np.testing.assert_allclose(b, bp, atol=5e-4, err_msg=impl)
-    for impl in ("torch", "keras", "sklearn"):  # and to round-off with each other
-        assert max(rel_dev(a, b) for pa, pb in zip(after[impl], after["scratch"]) for a, b in zip(pa, pb)) < 1e-14, impl
+    for impl in FRAMEWORKS:  # and to round-off with each other
+        assert max(rel_dev(a, b) for pa, pb in zip(after[impl], after[REFERENCE]) for a, b in zip(pa, pb)) < 1e-14, impl
 
 
 @pytest.mark.parametrize(
@@ -139,7 +140,7 @@ DROPOUT = dict(
 )
 
 
-@pytest.mark.parametrize("impl", ["torch", "keras", "sklearn"])
+@pytest.mark.parametrize("impl", FRAMEWORKS)
 def test_per_layer_l2_and_dropout_match_scratch_over_1000_steps(impl):
     """The issue's bar: a network with per-layer L2 and dropout passes check in float64."""
     spec = ModelSpec(**DROPOUT, convention="keras" if impl == "keras" else "pytorch")

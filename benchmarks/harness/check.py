@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reference_impls import FRAMEWORKS, REFERENCE
 from reference_impls import equivalence as _equivalence
 from reference_impls.equivalence import TOLERANCES, Comparison, compare, native_spec
 from reference_impls.spec import SpecError
@@ -72,9 +73,8 @@ def parse_configs(text: str) -> list[CheckConfig]:
 
 
 def check_impls(text: str) -> list[str]:
-    """The frameworks to compare with scratch: ``all`` means every one but scratch itself."""
-    names = list(parse_impls(text))
-    return [n for n in names if n != "scratch"] if text.strip() == "all" else names
+    """The frameworks to compare with the reference: ``all`` means every one but the reference itself."""
+    return list(FRAMEWORKS) if text.strip() == "all" else list(parse_impls(text))
 
 
 def _row(task: Task, config: CheckConfig, r: Comparison, n_samples: int) -> dict:
@@ -83,7 +83,7 @@ def _row(task: Task, config: CheckConfig, r: Comparison, n_samples: int) -> dict
         "task": task.name,
         "impl": r.impl,
         "device": r.device,
-        "reference": "scratch",
+        "reference": REFERENCE,
         "dtype": r.spec.dtype,
         "config": config.name,
         "optimizer": r.spec.optimizer,
@@ -338,7 +338,7 @@ def environment(impls: Iterable[str]) -> dict[str, str]:
     frameworks compared (each adapter's own settings as it ran), no other framework."""
     from .environment import software
 
-    return software(tuple(dict.fromkeys(["scratch", *impls])))
+    return software(tuple(dict.fromkeys([REFERENCE, *impls])))
 
 
 def summary_lines(table: pd.DataFrame) -> list[str]:
@@ -384,7 +384,8 @@ def print_table(table: pd.DataFrame, console=None) -> None:
     step_tol, traj_tol = table["tol_one_step"].iloc[0], table["tol_trajectory"].iloc[0]
     console.print(
         "Deviations are max |a - b| / max |b| per tensor; the loss also per step, |a - b| / max(|a|, |b|) at each "
-        f"step, which is judged. Pass: one step <= {step_tol:g} and loss per step and weights <= {traj_tol:g}. "
+        "step, which is judged. "
+        f"Pass: one step <= {step_tol:g} and loss per step and weights <= {traj_tol:g}. "
         "'amplified': the one-step check agrees and the drift grows gradually: the dynamics amplify round-off "
         "(growth per 100 steps shown)."
     )

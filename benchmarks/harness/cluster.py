@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
+from reference_impls.spec import SpecError
+
 RETRIES = 2  # resubmissions of a run whose worker died
 
 
@@ -27,7 +29,7 @@ def client(address: str | None, workers: int) -> Iterator[object]:
         try:
             c = Client(address, timeout="30s", set_as_default=True)
         except OSError as exc:
-            raise ValueError(
+            raise SpecError(
                 f"cannot reach the Dask scheduler at {address}: {exc}; start one with `dask scheduler` "
                 "and workers with `dask worker ADDRESS`, or leave --scheduler out for a local cluster"
             ) from None

@@ -21,7 +21,7 @@ from ..results.provenance import code_version
 def import_seconds(impl: str) -> float:
     """Seconds to import an implementation's framework (its adapter's ``import_module``) in
     a fresh interpreter: the one honest way to time an import, paid once per sweep."""
-    module = implementation_class(impl).import_module
+    module = implementation_class(impl).facts.import_module
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, check=True)

@@ -54,7 +54,7 @@ def device_for(impl: str, device: str) -> str:
     ``devices``), else on the CPU (scratch and scikit-learn)."""
     from reference_impls import implementation_class
 
-    return device if device in implementation_class(impl).devices else "cpu"
+    return device if device in implementation_class(impl).facts.devices else "cpu"
 
 
 def make_jobs(config: SweepConfig, parallel_jobs: int = 1, device: str = "cpu") -> list[Job]:
@@ -95,6 +95,6 @@ def require_device(impls, device: str) -> None:
 
     for impl in impls:
         cls = implementation_class(impl)
-        problem = cls.device_problem(device) if device in cls.devices else None
+        problem = cls.device_problem(device) if device in cls.facts.devices else None
         if problem:
             raise SpecError(f"--device {device}: {problem}; use --device cpu, or run where there is a GPU")

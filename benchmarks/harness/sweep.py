@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from reference_impls import NotExpressible, build, facts, pin_threads
+from reference_impls import REFERENCE, NotExpressible, build, facts, pin_threads
 from reference_impls.spec import SpecError
 
 from ..results.schema import ENV_PREFIX
@@ -85,9 +85,7 @@ def check_tasks(config: SweepConfig) -> None:
     for plan in config.plans():
         name = plan.task.name
         try:
-            model = build(
-                "scratch", plan.spec.replace(seed=config.seeds[0])
-            )  # the reference; its check_data is every adapter's
+            model = build(REFERENCE, plan.spec.replace(seed=config.seeds[0]))  # its check_data is every adapter's
         except NotExpressible:
             continue  # nothing to check the data with here; the runs themselves will
         try:

@@ -38,11 +38,10 @@ from reference_impls.validation.usercode import place
 from ..tasks import get_task
 from .notebook import CellFailed, NotebookError, run_notebook
 
-DEFAULT_LIMITS = Limits()
 
 
-class LoadError(ValueError):
-    """The user's file or NAME cannot be loaded; the message is one line."""
+class LoadError(SpecError):
+    """The user's file or NAME cannot be loaded; the message is one line (bad input: exit 2)."""
 
 
 class UserCodeRaised(LoadError):
@@ -178,7 +177,7 @@ def run_validation(
     seed: int = 0,
     spec_file: str | None = None,
     tolerance: float | None = None,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     labels: str | None = None,
     steps_per_call: int | None = None,
 ) -> ValidationResult:
@@ -200,7 +199,7 @@ def run_validation(
     if not sandbox_available():
         net, (X, y) = recipe()
         return run_network(net, X, y, steps, tuple(against), tolerance)
-    return run_isolated(recipe, None, None, steps, tuple(against), tolerance, limits)
+    return run_isolated(recipe, None, None, steps, tuple(against), tolerance, limits or Limits(), run_network)
 
 
 def _read_spec(path: str) -> ModelSpec:

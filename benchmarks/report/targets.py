@@ -56,7 +56,7 @@ class Target:
 
 
 # The issue's targets (issue 15). The eager baseline is the row an implementation declares
-# as such (``Implementation.eager_baseline``: PyTorch eager), so no framework is named here.
+# as such (``AdapterFacts.eager_baseline``: PyTorch eager), so no framework is named here.
 EAGER = Target("scratch at most 0.45x the eager baseline", 0.45)
 EAGER_TASKS = ("xor", "spiral", "moons")
 FASTEST = Target("scratch at most 1.0x the fastest framework mode", 1.0)

@@ -160,7 +160,7 @@ BENCHMARKS: dict[str, str] = {
     "impl": "implementation (numpy for the matmul peak)",
     "mode": "how the implementation was driven: harness, or a framework's faster mode (Implementation.modes()); empty if not recorded",
     "declared_modes": "every mode the implementation declares, comma-separated (step benchmarks; empty elsewhere): the report names those a run left out",
-    "eager_baseline": "whether this row is the eager baseline of the small-task target (the mode an implementation declares as Implementation.eager_baseline)",
+    "eager_baseline": "whether this row is the eager baseline of the small-task target (the mode an implementation declares as AdapterFacts.eager_baseline)",
     "task": "task, layer or loss measured",
     "n": "rows per call",
     "width": "hidden width",

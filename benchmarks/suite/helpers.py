@@ -70,7 +70,7 @@ def warm_model_or_skip(impl: str, spec: ModelSpec, X: np.ndarray, y: np.ndarray,
     except NotExpressible as exc:
         pytest.skip(str(exc))
     except Exception as exc:
-        if mode in implementation_class(impl).exact_modes:
+        if mode in implementation_class(impl).facts.exact_modes:
             raise
         pytest.skip(f"{impl} {mode} does not run here: {type(exc).__name__}: {str(exc)[:200]}")
 
@@ -89,7 +89,7 @@ def mode_params() -> list:
     for impl in IMPLEMENTATIONS:
         cls = implementation_class(impl)
         for mode in cls.modes():
-            marks = () if mode in cls.exact_modes else (pytest.mark.compiles,)
+            marks = () if mode in cls.facts.exact_modes else (pytest.mark.compiles,)
             params.append(pytest.param(impl, mode, id=impl if mode == "harness" else f"{impl}-{mode}", marks=marks))
     return params
 
@@ -98,7 +98,7 @@ def mode_info(impl: str, mode: str) -> dict[str, str]:
     """The ``extra_info`` fields naming how ``impl`` was driven: ``mode``, its one-line
     description, and every mode ``impl`` declares (comma-separated: a report can then name
     the modes a run left out, such as the quick profile's compiling ones), and whether this is
-    the eager baseline of the small-task target (``Implementation.eager_baseline``)."""
+    the eager baseline of the small-task target (``AdapterFacts.eager_baseline``)."""
     from reference_impls import implementation_class
 
     cls = implementation_class(impl)
@@ -107,7 +107,7 @@ def mode_info(impl: str, mode: str) -> dict[str, str]:
         "mode": mode,
         "mode_description": modes[mode],
         "declared_modes": ",".join(modes),
-        "eager_baseline": mode == cls.eager_baseline,
+        "eager_baseline": mode == cls.facts.eager_baseline,
     }
 
 

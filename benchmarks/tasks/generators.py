@@ -29,7 +29,7 @@ def logic_gate(name: str, dtype: str = "float64") -> tuple[np.ndarray, np.ndarra
     """The truth table of a two-input gate: ``X: (4, 2)`` in {0, 1}, ``y: (4,)`` int labels."""
     key = name.lower()
     if key not in GATES:
-        raise ValueError(f"unknown gate {name!r}; choose one of: {', '.join(GATES)}")
+        raise SpecError(f"unknown gate {name!r}; choose one of: {', '.join(GATES)}")
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=dtype)
     return X, np.array(GATES[key], dtype=np.int64)
 

@@ -58,7 +58,10 @@ def _check_dropout(net: UserNetwork, spec: ModelSpec) -> None:
     theirs = set(getattr(net, "dropouts", {}).values())
     ours = {i for i in range(len(spec.sizes) - 2) if spec.dropout_rate(i)}
     if theirs != ours:
-        where = lambda s: ", ".join(f"hidden layer {i}" for i in sorted(s)) or "no layer"
+
+        def where(layers: set[int]) -> str:
+            return ", ".join(f"hidden layer {i}" for i in sorted(layers)) or "no layer"
+
         raise SpecError(
             f"the network has dropout after {where(theirs)} but the spec after {where(ours)}: "
             "state dropout=rate (one per hidden layer, 0 where there is none) to match the network"
@@ -151,8 +154,9 @@ def _run_network(
             result.ok, result.amplified, result.first_divergence = True, True, None
             result.resynced_deviation = worst
             result.notes.append(
-                f"round-off grew through the dynamics past {tol:.0e} by step {ctx.step} (from {run.per_step[0]:.1e} at step 1): "
-                f"not a mismatch; re-synchronised to your weights before every step, the largest deviation is {worst:.1e}"
+                f"round-off grew through the dynamics past {tol:.0e} by step {ctx.step} "
+                f"(from {run.per_step[0]:.1e} at step 1): not a mismatch; re-synchronised to your weights "
+                f"before every step, the largest deviation is {worst:.1e}"
             )
             return result
         run = again
@@ -319,7 +323,7 @@ def validate(
     t0 = time.perf_counter()
     if isolate and sandbox_available():
         result = run_isolated(
-            lambda: prepare(**args), None, None, steps, tuple(against), tolerance, Limits(timeout, memory)
+            lambda: prepare(**args), None, None, steps, tuple(against), tolerance, Limits(timeout, memory), run_network
         )
     else:
         net, (X, y) = prepare(**args)

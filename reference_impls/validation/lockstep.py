@@ -16,9 +16,9 @@ import numpy as np
 
 from scratch import get_loss
 
-from .. import build, implementation_class
 from ..base import NotExpressible
 from ..equivalence import MAX_JUMP
+from ..registry import build, implementation_class
 from ..spec import ModelSpec, Weights, penalty
 from . import diagnose as dx
 from .data import take
@@ -277,7 +277,10 @@ def _steps(
         if bad is not None:
             run = Run(rows_out, first, None, k, per_step, loss_forms)
             what = "NaN" if np.isnan(bad.value).any() else "inf"
-            run.stop = f"stopped after step {k} of {steps}: your {bad.name} became {what} there ({bad.key[0]}), so later steps compare nothing"
+            run.stop = (
+                f"stopped after step {k} of {steps}: your {bad.name} became {what} there ({bad.key[0]}), so "
+                "later steps compare nothing"
+            )
             return run
         if not net.trains:
             return Run(rows_out, first, None, k, per_step, loss_forms)

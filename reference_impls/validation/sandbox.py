@@ -333,14 +333,13 @@ def run_isolated(
     steps: int,
     against: Sequence[str],
     tolerance: float | None,
-    limits: Limits = Limits(),
+    limits: Limits,
+    run_network: Callable[..., Any],
 ) -> Any:
-    """``run_network`` on the network ``recipe()`` builds in a child process; ``X``/``y`` None:
+    """``run_network`` (core's) on the network ``recipe()`` builds in a child process; ``X``/``y`` None:
     the data the recipe returned with it. Returns the ``ValidationResult``, completed by
     ``verdict.judge``; raises ``UserCodeFailed`` when the network could not even be set up,
     and the recipe's own errors (``SpecError``...) as they are."""
-    from .core import run_network
-
     with Session(limits) as session:
         net = IsolatedNetwork(recipe, session)
         if X is None:
@@ -352,12 +351,12 @@ def run_isolated(
 
 def _who_can(net: IsolatedNetwork, against: Sequence[str]) -> list[str]:
     """The implementations not asked for that can express the network's spec."""
-    from .. import IMPLEMENTATIONS, build
+    from ..registry import FRAMEWORKS, build
     from ..spec import SpecError
 
     can = []
-    for impl in IMPLEMENTATIONS:
-        if impl in against or impl == "scratch":
+    for impl in FRAMEWORKS:
+        if impl in against:
             continue
         try:
             build(impl, net.spec, net.weights())

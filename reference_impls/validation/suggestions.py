@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .. import implementation_class
+from ..registry import implementation_class
 from ..spec import ModelSpec, SpecError
 from .result import ValidationResult, spec_changes
 from .styles import UserNetwork
@@ -81,13 +81,13 @@ def try_suggestions(
                 result.findings.append(finding)
             words = "; ".join(_native_words(impl, finding.spec) for impl in trial.compared)
             result.diagnosis.append(
-                f"your network is consistent under another convention: it matches {words} (checked over {trial.steps} steps, "
-                f"largest deviation {max(trial.max_deviation().values()):.1e}); pass {spec_changes(result.spec, finding.spec)}"
+                f"your network is consistent under another convention: it matches {words} (checked over "
+                f"{trial.steps} steps, largest deviation {max(trial.max_deviation().values()):.1e}); "
+                f"pass {spec_changes(result.spec, finding.spec)}"
             )
             return
 
 
 def _native_words(impl: str, spec: ModelSpec) -> str:
-    cls = implementation_class(impl)
-    describe = getattr(cls, "describe_training", None)
-    return f"{impl} with {describe(spec)}" if describe else impl
+    words = implementation_class(impl).describe_training(spec)
+    return f"{impl} with {words}" if words else impl

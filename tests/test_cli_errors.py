@@ -1,0 +1,52 @@
+"""Exit 2 means input the user can fix, and nothing else: a declared bad-input type raised by
+a stage is one line and exit 2; any other exception is a bug, shown as one (its traceback,
+a line asking for a report, exit ``INTERNAL_ERROR``), never as a usage error."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from benchmarks import cli
+from benchmarks.results import ResultsError
+from reference_impls import NotExpressible, SpecError
+
+
+def _tasks_raising(monkeypatch, exc: BaseException) -> None:
+    def boom(args):
+        raise exc
+
+    monkeypatch.setitem(cli.COMMANDS, "tasks", dataclasses.replace(cli.COMMANDS["tasks"], run=boom))
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        cli.UsageError("--steps must be at least 1, got 0"),
+        SpecError("unknown activation 'gelu'"),
+        NotExpressible("sklearn", "dropout"),
+        ResultsError("results folder 'x' holds a sweep of another configuration"),
+        FileNotFoundError(2, "No such file or directory", "missing.toml"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, exc):
+    _tasks_raising(monkeypatch, exc)
+    assert cli.main(["tasks"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("scratchbench tasks: error: ") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("exc", [ValueError("operands could not be broadcast"), KeyError("W"), TypeError("x")])
+def test_a_bug_is_an_internal_error_with_its_traceback(monkeypatch, capsys, exc):
+    _tasks_raising(monkeypatch, exc)
+    assert cli.main(["tasks"]) == cli.INTERNAL_ERROR != 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "internal error" in err and "please report" in err
+    assert "scratchbench tasks: error:" not in err  # not dressed up as bad input
+
+
+def test_every_command_module_declares_its_commands():
+    declared = [c.name for m in cli.COMMAND_MODULES for c in m.COMMANDS]
+    assert declared == list(cli.COMMANDS) and len(set(declared)) == len(declared)
