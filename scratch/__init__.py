@@ -1,11 +1,10 @@
 """scratch: a neural network written by hand in NumPy (and nothing else).
 
-Read in this order: ``layers`` (Dense), ``activations``, ``losses``, ``optimizers``,
-``initializers``, ``model`` (Sequential). Each class keeps its forward and backward
+Read in this order: ``layers`` (Dense), ``activations``, ``losses``, ``penalties``,
+``optimizers``, ``initializers``, ``model`` (Sequential); ``lean`` (the in-place training
+step) only when memory matters. Each class keeps its forward and backward
 passes side by side with the shapes in its docstring.
 """
-
-import types as _types
 
 from .activations import ACTIVATIONS, Activation, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh, get_activation
 from .gradcheck import numerical_gradient, relative_error
@@ -25,4 +24,41 @@ from .metrics import accuracy, labels_from_outputs
 from .model import History, Sequential, batch_indices
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSprop, get_optimizer
 
-__all__ = [n for n, v in dict(globals()).items() if not n.startswith("_") and not isinstance(v, _types.ModuleType)]
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "LeakyReLU",
+    "Linear",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "get_activation",
+    "numerical_gradient",
+    "relative_error",
+    "INITIALIZERS",
+    "Initializer",
+    "get_initializer",
+    "Dense",
+    "Dropout",
+    "LOSSES",
+    "BinaryCrossEntropy",
+    "CategoricalCrossEntropy",
+    "Loss",
+    "MeanSquaredError",
+    "SigmoidBinaryCrossEntropy",
+    "SoftmaxCrossEntropy",
+    "get_loss",
+    "accuracy",
+    "labels_from_outputs",
+    "History",
+    "Sequential",
+    "batch_indices",
+    "OPTIMIZERS",
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "Optimizer",
+    "RMSprop",
+    "get_optimizer",
+]

@@ -3,11 +3,9 @@ legacy global state that ``np.random.seed(42)`` sets (what the tutorials use).""
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 
-RNG = Union[np.random.Generator, np.random.RandomState, int, None]
+RNG = np.random.Generator | np.random.RandomState | int | None
 
 
 def as_rng(rng: RNG) -> np.random.Generator | np.random.RandomState:

@@ -8,10 +8,12 @@ update                ``convention="pytorch"``                     ``convention=
 ====================  ===========================================  =============================================
 SGD + momentum        ``v = mu v + g;  p -= lr v``                 ``v = mu v - lr g;  p += v``
 SGD + Nesterov        ``v = mu v + g;  p -= lr (g + mu v)``        ``v = mu v - lr g;  p += mu v - lr g``
-Adam                  ``p -= lr/(1-b1^t) m / (sqrt(v)/sqrt(1-b2^t) + eps)``  ``p -= lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps)``
+Adam                  ``p -= lr m^ / (sqrt(v^) + eps)``            ``p -= lr_t m / (sqrt(v) + eps)``
 RMSprop               ``p -= lr g / (sqrt(s) + eps)``              ``p -= lr g / sqrt(s + eps)``
 Adagrad               ``p -= lr g / (sqrt(G) + eps)``              ``p -= lr g / sqrt(G + eps)``
 ====================  ===========================================  =============================================
+
+Adam's corrections: ``m^ = m / (1 - b1^t)``, ``v^ = v / (1 - b2^t)``, ``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)``.
 
 With a constant learning rate the two momentum forms are the same algorithm; Adam's
 differ in where eps sits (Keras's "epsilon hat"). Defaults below are the published ones

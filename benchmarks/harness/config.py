@@ -95,7 +95,8 @@ class SweepConfig:
                 raise SpecError(f"task {name}: {exc}") from None
             if spec.sizes[0] != task.spec.sizes[0]:
                 raise SpecError(
-                    f"task {name} has {task.spec.sizes[0]} input features; its spec's sizes must start with {task.spec.sizes[0]}"
+                    f"task {name} has {task.spec.sizes[0]} input features; its spec's sizes must start with "
+                    f"{task.spec.sizes[0]}"
                 )
             plans.append(TaskPlan(task, spec, int(epochs)))
         return plans
@@ -165,7 +166,8 @@ def _spec_changes(value: Any, where: str) -> dict[str, Any]:
     valid = [f for f in ModelSpec.__dataclass_fields__ if f != "seed"]
     if "seed" in value:
         raise SpecError(
-            f"{where}: seed is set per run by the sweep's seeds; give seeds = [{value['seed']!r}] instead of {where} seed"
+            f"{where}: seed is set per run by the sweep's seeds; give seeds = [{value['seed']!r}] instead of {where} "
+            "seed"
         )
     unknown = sorted(set(value) - set(valid))
     if unknown:
@@ -250,7 +252,9 @@ def load(path: str) -> SweepConfig:
     except FileNotFoundError:
         raise SpecError(f"config file {path!r} not found") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"config file {path} is not valid TOML: {exc}; see the config example in docs/benchmarks/running.md") from None
+        raise SpecError(
+            f"config file {path} is not valid TOML: {exc}; see the config example in docs/benchmarks/running.md"
+        ) from None
     except UnicodeDecodeError:
         raise SpecError(f"config file {path} is not UTF-8 text (is it a TOML file?); save it as UTF-8 TOML") from None
     except IsADirectoryError:
@@ -265,6 +269,7 @@ def parse_impls(text: str) -> tuple[str, ...]:
     unknown = [n for n in names if n not in IMPLEMENTATIONS]
     if unknown or not names:
         raise SpecError(
-            f"unknown implementation(s) {', '.join(unknown) or '(none)'}; choose from: {', '.join(IMPLEMENTATIONS)} (or 'all')"
+            f"unknown implementation(s) {', '.join(unknown) or '(none)'}; choose from: {', '.join(IMPLEMENTATIONS)} "
+            "(or 'all')"
         )
     return tuple(dict.fromkeys(names))

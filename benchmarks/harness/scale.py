@@ -130,7 +130,8 @@ def run_scale(
             proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=900)
             if proc.returncode:
                 raise SpecError(
-                    f"the {impl} scaling worker failed at n={size[1]} width={size[2]}: {proc.stderr.strip().splitlines()[-1:]}"
+                    f"the {impl} scaling worker failed at n={size[1]} width={size[2]}: "
+                    f"{proc.stderr.strip().splitlines()[-1:]}"
                 )
             rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
             if progress:

@@ -39,7 +39,6 @@ from ..tasks import get_task
 from .notebook import CellFailed, NotebookError, run_notebook
 
 
-
 class LoadError(SpecError):
     """The user's file or NAME cannot be loaded; the message is one line (bad input: exit 2)."""
 

@@ -140,7 +140,8 @@ def html_section(table: pd.DataFrame, missing: tuple[list[str], list[str]], titl
         for what, names in (("only in the baseline", missing[0]), ("only in the current run", missing[1]))
         if names
     )
-    return f"<h2>{e(title)}</h2><p>{e(headline(table))}</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{extra}"
+    table_html = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<h2>{e(title)}</h2><p>{e(headline(table))}</p>{table_html}{extra}"
 
 
 def write_comparison(baseline: pd.DataFrame, current: pd.DataFrame, out: str, names: tuple[str, str]) -> dict[str, str]:

@@ -443,7 +443,8 @@ def _html_table(header: list[str], rows: list[dict], left: int, verdict: bool = 
 TARGETS_CAPTION = (
     "Each target measured side by side in one run of the timing suite (the memory target: the scaling study). "
     "Measured: scratch's median over the other's median (for the peak target, scratch's GFLOP/s at its median over the "
-    "matmul peak measured in the same process). Spread: from scratch's first quartile over the other's third to scratch's "
+    "matmul peak measured in the same process). Spread: from scratch's first quartile over the other's third to "
+    "scratch's "
     "third over the other's first (the peak target: GFLOP/s at scratch's third and first quartile time); a single "
     "round has none. Against the fastest framework mode: the fastest row of any framework in any mode in that group. "
     "Reached or missed is judged on the medians."

@@ -36,7 +36,8 @@ def pytest_addoption(parser) -> None:
         type=float,
         default=None,
         metavar="TOL",
-        help="with --benchmark-compare: fail if a benchmark's accuracy is lower than the compared run's by more than TOL",
+        help="with --benchmark-compare: fail if a benchmark's accuracy is lower than the compared run's by more than "
+        "TOL",
     )
     group.addoption(
         "--scratchbench-csv",
@@ -53,7 +54,8 @@ def pytest_configure(config) -> None:
     compile for seconds: ``-m "not compiles"`` leaves them out)."""
     config.addinivalue_line(
         "markers",
-        "compiles: a benchmark of a compiling execution mode (warm-up compiles for seconds; -m 'not compiles' leaves it out)",
+        "compiles: a benchmark of a compiling execution mode (warm-up compiles for seconds; -m 'not compiles' leaves "
+        "it out)",
     )
     config.addinivalue_line(
         "markers",
@@ -105,13 +107,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         tr.write_sep("-", "benchmarks that train: timing beside accuracy and final loss")
         width = max(len(b.name) for b in benches)
         tr.write_line(
-            f"{'name':<{width}}  {'median (s)':>11}  {'iqr (s)':>9}  {'rounds':>6}  {'accuracy':>8}  {'final loss':>10}  reached target"
+            f"{'name':<{width}}  {'median (s)':>11}  {'iqr (s)':>9}  {'rounds':>6}  {'accuracy':>8}  "
+            f"{'final loss':>10}  reached target"
         )
         for b in sorted(benches, key=lambda b: (b.group or "", b.name)):
             s = b.stats
             acc, loss = b.extra_info.get("accuracy", float("nan")), b.extra_info.get("final_loss", float("nan"))
             tr.write_line(
-                f"{b.name:<{width}}  {s.median:>11.4g}  {s.iqr:>9.3g}  {s.rounds:>6}  {acc:>8.4f}  {loss:>10.4g}  {b.extra_info.get('reached_target', '')}"
+                f"{b.name:<{width}}  {s.median:>11.4g}  {s.iqr:>9.3g}  {s.rounds:>6}  {acc:>8.4f}  {loss:>10.4g}  "
+                f"{b.extra_info.get('reached_target', '')}"
             )
     lines = getattr(config, "_scratchbench_regressions", [])
     if lines:

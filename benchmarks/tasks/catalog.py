@@ -162,8 +162,8 @@ def _digits(seed: int) -> Dataset:
 def _mnist(seed: int, path: str | None, limit: int | None) -> Dataset:
     if not path:
         raise SpecError(
-            'task mnist reads local files and has no path: set one in a config file, [task.mnist] path = "data/mnist.npz", '
-            "and run scratchbench run --config FILE"
+            "task mnist reads local files and has no path: set one in a config file, "
+            '[task.mnist] path = "data/mnist.npz", and run scratchbench run --config FILE'
         )
     X_train, y_train, X_test, y_test = load_mnist(path)
     if limit:

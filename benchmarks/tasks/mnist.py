@@ -38,7 +38,8 @@ def read_idx(path: str) -> np.ndarray:
         ) from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES or not 1 <= raw[3] <= 4:
         raise SpecError(
-            f"{path} is not an IDX file (bad magic number {raw[:4].hex() or 'none'}); give LeCun's MNIST files (or a .npz)"
+            f"{path} is not an IDX file (bad magic number {raw[:4].hex() or 'none'}); give LeCun's MNIST files (or a "
+            ".npz)"
         )
     ndim = raw[3]
     header = 4 + 4 * ndim
@@ -54,7 +55,8 @@ def read_idx(path: str) -> np.ndarray:
         )
     if len(raw) - header != expected:
         raise SpecError(
-            f"{path} holds {len(raw) - header} data bytes; its header {shape} needs {expected}: the file is damaged, download it again"
+            f"{path} holds {len(raw) - header} data bytes; its header {shape} needs {expected}: the file is damaged, "
+            "download it again"
         )
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
 
@@ -122,7 +124,8 @@ def load_mnist(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
         if isinstance(exc, SpecError):
             raise
         raise SpecError(
-            f"cannot read the arrays of {path} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'damaged'}); "
+            f"cannot read the arrays of {path} ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'damaged'}); "
             "save them again with np.savez (numeric arrays, no objects)"
         ) from None
     return (*train, *test)

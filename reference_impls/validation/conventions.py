@@ -38,6 +38,9 @@ def convention_words(spec: ModelSpec) -> str:
 def reduction_words(spec: ModelSpec, cand: ModelSpec, n: int) -> str:
     if spec.loss_reduction != cand.loss_reduction:
         if cand.loss_reduction == "sum":
-            return f"a sum instead of a mean multiplies every gradient by the {cand.loss_factor(n) / spec.loss_factor(n):g} terms"
+            return (
+                "a sum instead of a mean multiplies every gradient by the "
+                f"{cand.loss_factor(n) / spec.loss_factor(n):g} terms"
+            )
         return "a mean instead of a sum divides every gradient by the number of terms"
     return "a constant factor on the loss scales every gradient alike"

@@ -30,7 +30,7 @@ def _clone_function(fn: types.FunctionType, memo: dict) -> types.FunctionType:
 
 def _filled(cell: types.CellType) -> bool:
     try:
-        cell.cell_contents
+        cell.cell_contents  # noqa: B018 (reading it is the test: an empty cell raises)
     except ValueError:  # an empty cell (a name assigned later in the enclosing function)
         return False
     return True

@@ -311,7 +311,8 @@ class LayerObjects(UserNetwork):
         self.dense = [i for i, layer in enumerate(self.layers) if is_dense(layer)]
         if not self.dense:
             raise SpecError(
-                "no dense layer among layers: a dense layer holds a 2-d weight array (weights, W, kernel...) and a bias "
+                "no dense layer among layers: a dense layer holds a 2-d weight array (weights, W, kernel...) and a "
+                "bias "
                 "array (biases, bias, b...); for parameters held otherwise (wrapped in objects), pass model=your_net, "
                 "step=lambda net, X, y: ... and weights=lambda net: [(W, b), ...] (the black-box style)"
             )
@@ -358,7 +359,8 @@ class LayerObjects(UserNetwork):
                 self.dropouts[i] = l
             else:
                 raise SpecError(
-                    f"layers[{i}] ({type(layer).__name__}) follows another non-dense layer (or comes first) and is not dropout: "
+                    f"layers[{i}] ({type(layer).__name__}) follows another non-dense layer (or comes first) and is "
+                    "not dropout: "
                     "expected dense, activation, dense, activation, ..."
                 )
         if self.dropouts and max(self.dropouts.values()) >= l:
@@ -384,7 +386,10 @@ class LayerObjects(UserNetwork):
             if not method_name(layer, BACKWARD_NAMES)
         ]
         if lacking:
-            return f"{', '.join(lacking)} {'has' if len(lacking) == 1 else 'have'} no backward method ({', '.join(BACKWARD_NAMES[:3])}...)"
+            return (
+                f"{', '.join(lacking)} {'has' if len(lacking) == 1 else 'have'} no backward method "
+                f"({', '.join(BACKWARD_NAMES[:3])}...)"
+            )
         if self.lossview is None:
             return "no loss was given"
         if self.optimizer is None and not self.updates_in_backward:

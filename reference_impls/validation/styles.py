@@ -114,7 +114,8 @@ def _assign(
         if w is None:
             return (
                 f"no array of shape ({fan_in}, {fan_out}) or ({fan_out}, {fan_in}) for layer {layer}'s weights; "
-                f"arrays found: {', '.join(f'{nm} {a.shape}' for nm, a in named) or 'none'}. Name them with weights=[paths], "
+                f"arrays found: {', '.join(f'{nm} {a.shape}' for nm, a in named) or 'none'}. Name them with "
+                "weights=[paths], "
                 "or pass weights=fn(model) returning [(W, b), ...]"
             )
         ws.append(w)
@@ -130,7 +131,10 @@ def _assign(
             )
             b = pick(order, _BIAS_NAME)
             if b is None:
-                return f"no bias array of {fan_out} values for layer {layer}; set use_bias=False in the spec if it has none"
+                return (
+                    f"no bias array of {fan_out} values for layer {layer}; set use_bias=False in the spec if it "
+                    "has none"
+                )
         pairs.append((w, b))
     return pairs, score
 

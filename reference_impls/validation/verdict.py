@@ -20,9 +20,11 @@ from .usercode import UserCodeError
 
 FAILURE_KINDS = ("raised", "exited", "crashed", "timeout", "memory")
 HINTS = {
-    "exited": "your code must return from every call: remove the sys.exit / os._exit (validate runs it in its own process)",
+    "exited": "your code must return from every call: remove the sys.exit / os._exit (validate runs it in its own "
+    "process)",
     "crashed": "the interpreter itself died: look for ctypes, C extensions, or a signal sent to the process",
-    "timeout": "a step took longer than the whole validation may: look for a loop that never ends or a sleep; raise --timeout "
+    "timeout": "a step took longer than the whole validation may: look for a loop that never ends or a sleep; raise "
+    "--timeout "
     "(timeout=) if your network is just slow",
     "memory": "your code needed more memory than --memory (memory=) allows: look for an array that grows every step",
 }

@@ -168,7 +168,7 @@ class Network:
 
     def fit(self, x_train, y_train, epochs, learning_rate):
         samples = len(x_train)
-        for i in range(epochs):
+        for _epoch in range(epochs):
             err = 0
             for j in range(samples):
                 output = x_train[j]
