@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from ..display import Bar, bars_svg, bullets, esc, headline, panel
-from .result import PHASES, ValidationResult, _preview, spec_changes
+from .phrasing import PHASES, preview, spec_changes
 
 
-def result_html(result: ValidationResult) -> str:
+def result_html(result: Any) -> str:
     """The whole panel; every string of the user's (tensor names, messages) escaped."""
     parts = [headline(result.verdict, result.headline())]
     if result.ok:
@@ -39,7 +39,7 @@ def result_html(result: ValidationResult) -> str:
     return panel("".join(p for p in parts if p), "validate")
 
 
-def _divergence(result: ValidationResult) -> str:
+def _divergence(result: Any) -> str:
     d = result.first_divergence
     if d is None or result.ok:
         return ""
@@ -47,16 +47,16 @@ def _divergence(result: ValidationResult) -> str:
         '<div class="sb-box"><b>First divergence</b>: '
         f"step {d.step}, {esc(d.phase)}, <code>{esc(d.tensor)}</code> (vs {esc(d.impl)}): relative deviation "
         f"{d.deviation:.2e} &gt; tolerance {d.tolerance:.0e}"
-        f"<table><tr><th>ours</th><td><code>{esc(_preview(d.ours))}</code></td></tr>"
-        f"<tr><th>theirs</th><td><code>{esc(_preview(d.theirs))}</code></td></tr></table></div>"
+        f"<table><tr><th>ours</th><td><code>{esc(preview(d.ours))}</code></td></tr>"
+        f"<tr><th>theirs</th><td><code>{esc(preview(d.theirs))}</code></td></tr></table></div>"
     )
 
 
-def _error(result: ValidationResult) -> str:
+def _error(result: Any) -> str:
     return f'<div class="sb-box"><b>Error</b>: {esc(result.error)}</div>' if result.error else ""
 
 
-def deviation_bars(result: ValidationResult) -> list[Bar]:
+def deviation_bars(result: Any) -> list[Bar]:
     """One bar per (phase, tensor) in the order the network computes them: its largest
     deviation over every step and framework; past the tolerance it is marked (as a warning
     where the result passed once re-synchronised: round-off grown through the dynamics)."""
@@ -84,7 +84,7 @@ def _worst(values: Any) -> float:
     return float("nan") if np.isnan(a).any() else float(a.max())
 
 
-def _plot(result: ValidationResult) -> str:
+def _plot(result: Any) -> str:
     bars = deviation_bars(result)
     if not bars:
         return ""

@@ -32,12 +32,12 @@ from ..base import optimizer_kwargs
 from ..spec import ACTIVATION_FIELDS, ModelSpec, SpecError
 from .layered import (
     LayerObjects,
-    LossView,
     bias_attr,
     forward_of,
     gradient_names,
     weight_attr,
 )
+from .lossview import LossView
 from .updates import OptimizerCall, expected
 from .usercode import Caller, describe
 

@@ -23,7 +23,8 @@ from ..spec import ModelSpec, Weights, penalty
 from . import diagnose as dx
 from .data import take
 from .judge import deviation, floor, term_scales
-from .result import PHASES, Divergence
+from .phrasing import PHASES
+from .result import Divergence
 from .styles import Observed, UserNetwork
 from .usercode import Caller, UserCodeError
 

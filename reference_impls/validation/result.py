@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..spec import ModelSpec
-
-PHASES = ("forward", "loss", "gradient", "update")
+from .phrasing import PHASES, preview, spec_changes
 
 
 @dataclass
@@ -113,8 +112,8 @@ class ValidationResult:
         elif self.first_divergence is not None:
             d = self.first_divergence
             lines.append(f"  first divergence: {d}")
-            lines.append(f"    ours   {_preview(d.ours)}")
-            lines.append(f"    theirs {_preview(d.theirs)}")
+            lines.append(f"    ours   {preview(d.ours)}")
+            lines.append(f"    theirs {preview(d.theirs)}")
         if self.error:
             lines.append(f"  error: {self.error}")
         lines += [f"  - {text}" for text in self.diagnosis]
@@ -132,13 +131,3 @@ class ValidationResult:
         if self.seconds:
             lines.append("  time: " + ", ".join(f"{part} {value:.2f} s" for part, value in self.seconds.items()))
         return "\n".join(lines)
-
-
-def _preview(a: np.ndarray) -> str:
-    text = np.array2string(np.asarray(a), precision=6, threshold=8, edgeitems=2, max_line_width=100)
-    return " ".join(text.split())
-
-
-def spec_changes(old: ModelSpec, new: ModelSpec) -> str:
-    changes = {k: v for k, v in new.to_dict().items() if old.to_dict()[k] != v}
-    return "spec.replace(" + ", ".join(f"{k}={v!r}" for k, v in changes.items()) + ")"

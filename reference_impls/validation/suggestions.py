@@ -11,7 +11,8 @@ from typing import Any
 
 from ..registry import implementation_class
 from ..spec import ModelSpec, SpecError
-from .result import ValidationResult, spec_changes
+from .phrasing import spec_changes
+from .result import ValidationResult
 from .styles import UserNetwork
 
 

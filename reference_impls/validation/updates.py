@@ -1,4 +1,6 @@
-"""How a user's optimizer object is called, read off its methods and their parameters.
+"""How a user's objects are called, read off their methods and parameters: which method
+(``method_name``), what it needs (``params``, ``required``), and for the optimizer, in
+which shape (``OptimizerCall``).
 
 Tutorials teach three shapes of one idea: the NNFS book's ``update_params(layer)`` once per
 dense layer (between ``pre_`` and ``post_update_params``), a course's ``step(layers)`` or
@@ -28,6 +30,23 @@ UPDATE_NAMES = (
 # a single parameter under one of these names (or any plural) receives the list of layers
 LIST_NAMES = ("layers", "params", "parameters", "modules", "network", "net", "model", "nn", "all_layers")
 SINGLE_NAMES = ("layer", "module", "param", "parameter", "l", "dense")
+
+
+def method_name(obj: Any, names: Sequence[str]) -> str | None:
+    """The first of ``names`` that ``obj`` has as a callable."""
+    return next((m for m in names if callable(getattr(obj, m, None))), None)
+
+
+def params(fn: Callable) -> list[inspect.Parameter]:
+    """``fn``'s positional parameters (none when its signature cannot be read)."""
+    try:
+        return [
+            p
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        return []
 
 
 def required(fn: Callable) -> list[inspect.Parameter] | None:
