@@ -136,14 +136,17 @@ Exit 0 when your network matches, 1 when it does not (NaN or inf where the frame
 finite, data changed in place), 2 for bad input (or when no framework asked for can
 express the network), 3 when your code failed to run (raised, exited, crashed, timed out,
 ran out of memory).
+A notebook works too: lab.ipynb:NAME runs its code cells in order (magics and shell
+commands skipped, with a note) and takes NAME from them; errors name the cell and line.
 Many submissions at once: a quoted glob or a folder ('subs/*.py:network', subs/), one line
 and one row each (pass, fail or error) in OUT/submissions.parquet; exit 0 only if all pass.
-Examples: examples/seed001_xor.py, seed003_spiral.py, seed004_simplenn.py, nnfs_book_style.py."""
+Examples: examples/seed001_xor.py, seed003_spiral.py, seed004_simplenn.py, nnfs_book_style.py,
+validate_in_a_notebook.ipynb."""
 
 
 def _validate_arguments(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
-    p.add_argument("target", help="FILE.py:NAME: a function returning your network, or the network")
+    p.add_argument("target", help="FILE.py:NAME or FILE.ipynb:NAME: a function returning your network, or the network")
     p.add_argument(
         "--task", default="xor", help="the task whose training data to use (default: xor; see scratchbench tasks)"
     )
