@@ -96,11 +96,15 @@ def grouped_caption(panels: list[LossPanel], what: str) -> str:
     parts = []
     for p in panels:
         if p.grouped:
-            text = f"{', '.join(p.bands)} train the same network for the same number of steps, so they share one "
-            f"panel ({what})"
+            text = (
+                f"{', '.join(p.bands)} train the same network for the same number of steps, so they share one "
+                f"panel ({what})"
+            )
             if p.gap_where:
-                text += "; there, the implementations' median curves differ from the first one's by at most "
-                f"{p.gap:.2g} (relative, {p.gap_where})"
+                text += (
+                    "; there, the implementations' median curves differ from the first one's by at most "
+                    f"{p.gap:.2g} (relative, {p.gap_where})"
+                )
             parts.append(text + ".")
     return " ".join(parts)
 
