@@ -6,7 +6,8 @@ in the time. Each checks the verdicts it timed, so a fast wrong judge cannot loo
 
 - One network: seed 003's spiral network (``examples/seed003_spiral.py:trainable``), 100 steps,
   against torch and against torch and Keras. ``extra_info`` holds the run's own split (start-up,
-  your code, twins, comparison, diagnosis) from its ``--out`` summary.
+  your code, twins, comparison, diagnosis) from its last line; the rest of the wall time is the
+  interpreter and the command's own imports.
 - A class (marker ``long``, about two minutes a round: left out of plain test runs and of
   ``make bench-quick``; ``make bench`` times it): 30 correct, 6 buggy and 4 broken submissions
   (``classroom.py``), one of which hangs until ``--timeout``, 50 steps each against the default
@@ -15,7 +16,6 @@ in the time. Each checks the verdicts it timed, so a fast wrong judge cannot loo
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -40,33 +40,25 @@ def scratchbench(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=BOUND, env=env)
 
 
+def time_split(stdout: str) -> dict[str, float]:
+    """The run's own split of its time, from its last line: ``time: start-up 2.1 s, your code ...``."""
+    line = next(ln for ln in reversed(stdout.splitlines()) if ln.strip().startswith("time: "))
+    parts = (p.strip().rsplit(" ", 2) for p in line.strip()[len("time: ") :].split(","))
+    return {f"seconds_{name.replace(' ', '_').replace('-', '_')}": float(value) for name, value, _ in parts}
+
+
 @pytest.mark.parametrize("against", ["torch", "torch,keras"], ids=["vs-torch", "vs-torch-keras"])
-def test_validate_one_network(benchmark, tmp_path, against):
+def test_validate_one_network(benchmark, against):
     runs = []
 
     def once():
-        out = tmp_path / f"run{len(runs)}"
-        runs.append(
-            (
-                out,
-                scratchbench(
-                    "validate", NETWORK, "--task", "spiral", "--steps", "100", "--against", against, "--out", str(out)
-                ),
-            )
-        )
+        runs.append(scratchbench("validate", NETWORK, "--task", "spiral", "--steps", "100", "--against", against))
 
     benchmark.group = "validate: one network from the command line (seed 003 spiral, 100 steps, start-up included)"
     benchmark.pedantic(once, rounds=3, warmup_rounds=0, iterations=1)
-    out, proc = runs[-1]
+    proc = runs[-1]
     assert proc.returncode == 0 and "PASS" in proc.stdout, proc.stdout + proc.stderr[-2000:]
-    split = json.loads((out / "validation.json").read_text())["seconds"]
-    info(
-        benchmark,
-        against=against,
-        steps=100,
-        task="spiral",
-        **{f"seconds_{k.replace(' ', '_')}": v for k, v in split.items()},
-    )
+    info(benchmark, against=against, steps=100, task="spiral", **time_split(proc.stdout))
 
 
 @pytest.mark.long
