@@ -90,8 +90,10 @@ def test_weights_of_the_wrong_shape():
 
 
 def test_unknown_implementation():
-    with pytest.raises(SpecError, match="unknown implementation 'jax'; choose one of: scratch, keras, torch, sklearn"):
-        build("jax", SPIRAL_SPEC)
+    with pytest.raises(
+        SpecError, match="unknown implementation 'mxnet'; choose one of: scratch, keras, torch, sklearn, jax"
+    ):
+        build("mxnet", SPIRAL_SPEC)
 
 
 NOT_EXPRESSIBLE = [

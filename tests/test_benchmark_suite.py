@@ -286,8 +286,8 @@ def test_scale_small(tmp_path):
     assert set(table["impl"]) == {"scratch", "torch"} and set(table["sweep"]) == {"n", "width"}
     assert (table["step_median"] > 0).all() and (table["steps"] >= 5).all() and (table["peak_mb"] >= 0).all()
     assert "step time grows with n" in proc.stdout
-    bad = run(scratchbench(), "scale", "--impls", "jax", "--out", str(out))
-    assert bad.returncode == 2 and "unknown implementation(s) jax" in bad.stderr
+    bad = run(scratchbench(), "scale", "--impls", "mxnet", "--out", str(out))
+    assert bad.returncode == 2 and "unknown implementation(s) mxnet" in bad.stderr
 
 
 def test_report_includes_benchmarks_and_scaling(quick_profile, tmp_path):

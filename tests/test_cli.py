@@ -115,7 +115,7 @@ def test_check_writes_tables_and_exits_zero(tmp_path):
     "args,message",
     [
         (["check", "--tasks", "xor,nope"], "unknown task 'nope'"),
-        (["check", "--impls", "jax"], "unknown implementation(s) jax"),
+        (["check", "--impls", "mxnet"], "unknown implementation(s) mxnet"),
         (["check", "--configs", "adam"], "unknown config(s) adam"),
         (["check", "--steps", "0"], "--steps must be at least 1"),
     ],

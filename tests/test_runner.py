@@ -232,7 +232,7 @@ def test_median_ci():
         ({"taks": "xor"}, "unknown config key\\(s\\) taks; valid keys: tasks, impls"),
         ({"seeds": 0}, "seeds must be a positive integer, got 0"),
         ({"seeds": [1, -2]}, "seeds must be a count or a list of non-negative integers"),
-        ({"impls": "scratch,jax"}, "unknown implementation\\(s\\) jax"),
+        ({"impls": "scratch,mxnet"}, "unknown implementation\\(s\\) mxnet"),
         ({"spec": {"learning_rate": 0.1}}, "\\[spec\\]: unknown spec field\\(s\\) learning_rate"),
         ({"task": {"spiral": {"arms": 4}}}, "\\[task.spiral\\]: unknown key\\(s\\) arms; valid: n_per_class"),
         ({"task": {"nope": {}}}, "unknown task 'nope'"),
