@@ -30,10 +30,14 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 
 import jax
 
 jax.config.update("jax_enable_x64", True)  # before any array exists: float64 specs stay float64
+# JAX warns at every os.fork(). validate forks a child per user network that runs only the
+# user's code, never JAX (validation/sandbox.py), so the warning would only alarm its users.
+warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
@@ -210,9 +214,11 @@ class JaxImplementation(Implementation):
     def describe_training(cls, spec) -> str:
         """The spec's loss and optimizer as a JAX user writes them."""
         per_item = LOSSES[spec.loss] if spec.loss == "mse" or spec.fused else CLIPPED_LOSSES[spec.loss]
-        loss = f"jnp.{spec.loss_reduction}({per_item.__name__.lstrip('_')}(...))"
+        where = "optax.losses." if per_item.__module__.startswith("optax") else ""
+        loss = f"jnp.{spec.loss_reduction}({where}{per_item.__name__.lstrip('_')}(...))"
         loss += "" if spec.loss_scale == 1 else f" x {spec.loss_scale:g}"
-        return f"{loss} and optax.{spec.optimizer}(learning_rate={spec.lr:g}) in the {spec.convention} form"
+        form = f" in the {spec.convention} form" if spec.convention_matters else ""
+        return f"{loss} and optax.{spec.optimizer}(learning_rate={spec.lr:g}){form}"
 
     def _build(self) -> None:
         self.fns = functions(self.spec)
