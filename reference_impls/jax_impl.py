@@ -140,8 +140,8 @@ class Functions:
         for i, layer in enumerate(params):
             l1, l2, l1b, l2b = self.spec.penalties(i)
             for name, (c1, c2) in (("W", (l1, l2)), ("b", (l1b, l2b))):
-                if c1 and name in layer:
-                    total = total + c1 * jnp.sum(jnp.abs(layer[name]))
+                if c1 and name in layer:  # |x| as x sign(x): derivative sign(x), 0 at 0 (jnp.abs's is 1 there)
+                    total = total + c1 * jnp.sum(layer[name] * jnp.sign(layer[name]))
                 if c2 and name in layer:
                     total = total + c2 * jnp.sum(jnp.square(layer[name]))
         return total
