@@ -48,8 +48,8 @@ def _keras_adam(s: ModelSpec) -> optax.GradientTransformation:
     """Keras's Adam: PyTorch's with eps divided by sqrt(1 - b2^t) at step t = count + 1."""
     b2 = s.beta2
     return optax.inject_hyperparams(optax.scale_by_adam, hyperparam_dtype=jnp.dtype(s.dtype))(
-        b1=s.beta1, b2=b2, eps=lambda count: s.eps / jnp.sqrt(1.0 - b2 ** (count + 1))
-    )
+        b1=s.beta1, b2=b2, eps=lambda count: jnp.asarray(s.eps / jnp.sqrt(1.0 - b2 ** (count + 1)), s.dtype)
+    )  # computed in float64, rounded once to the spec's dtype (a float64 eps would promote float32 steps)
 
 
 # (optimizer, convention) -> (spec, lr transformation) -> the transformations in order
