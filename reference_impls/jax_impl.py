@@ -20,10 +20,12 @@ Conventions, named once:
 - dropout: the spec's masks for the step, multiplied in after each hidden activation; with
   ``dropout_rng="native"``, JAX's own ``random.bernoulli`` on a key seeded from the spec,
   split once per step.
-- Modes: ``harness`` runs the step op by op (JAX's eager dispatch, every primitive its own
-  compiled kernel); ``jit`` compiles the whole step (forward, gradients, optimizer update)
-  with ``jax.jit`` into one XLA program. The network's functions are built once per spec
-  (``functions``), so a rebuilt or restarted model reuses its compiled steps.
+- Modes: ``harness`` compiles the whole step (forward, gradients, optimizer update) with
+  ``jax.jit`` into one XLA program, as JAX's users write a training step; ``eager`` runs the
+  same step op by op (every primitive dispatched as its own kernel, ~50x slower here). XLA
+  fuses the jitted arithmetic differently, so the two agree to round-off, not bit for bit.
+  The network's functions are built once per network and optimizer (``functions``), so a
+  rebuilt or restarted model, or another seed, reuses the compiled steps.
 """
 
 from __future__ import annotations
@@ -159,9 +161,14 @@ class Functions:
         return optax.apply_updates(params, updates), opt_state, loss
 
 
-@functools.lru_cache(maxsize=32)
 def functions(spec: ModelSpec) -> Functions:
-    """``Functions`` of ``spec``, shared by every model built from it in this process."""
+    """``Functions`` of ``spec``, shared in this process by every model whose spec differs
+    only in what the functions never read (the seed, the batching)."""
+    return _functions(spec.replace(seed=0, batch_size=None, shuffle=False))
+
+
+@functools.lru_cache(maxsize=32)
+def _functions(spec: ModelSpec) -> Functions:
     return Functions(spec)
 
 
