@@ -16,7 +16,7 @@ from .base import Implementation
 from .spec import ModelSpec, SpecError, Weights
 from .threads import pin_blas
 
-ADAPTERS = ("scratch_impl", "keras_impl", "torch_impl", "sklearn_impl")
+ADAPTERS = ("scratch_impl", "keras_impl", "torch_impl", "sklearn_impl", "jax_impl")
 IMPLEMENTATIONS = tuple(module.removesuffix("_impl") for module in ADAPTERS)
 #: the implementation every other one is compared with, step by step (it follows every convention)
 REFERENCE = "scratch"

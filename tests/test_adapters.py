@@ -90,8 +90,10 @@ def test_weights_of_the_wrong_shape():
 
 
 def test_unknown_implementation():
-    with pytest.raises(SpecError, match="unknown implementation 'jax'; choose one of: scratch, keras, torch, sklearn"):
-        build("jax", SPIRAL_SPEC)
+    with pytest.raises(
+        SpecError, match="unknown implementation 'mxnet'; choose one of: scratch, keras, torch, sklearn, jax"
+    ):
+        build("mxnet", SPIRAL_SPEC)
 
 
 NOT_EXPRESSIBLE = [
@@ -115,6 +117,7 @@ NOT_EXPRESSIBLE = [
         dict(optimizer="rmsprop", convention="pytorch"),
         "the pytorch form of rmsprop .* set convention = 'keras'",
     ),
+    ("jax", dict(optimizer="adagrad", convention="pytorch"), r"the pytorch form of adagrad \(optax's scale_by_rss"),
 ]
 
 
@@ -192,7 +195,7 @@ def test_an_activations_parameters_travel_with_it():
     spec = SPIRAL_SPEC.replace(activations=("leaky_relu", "softmax"), leaky_alpha=0.3)
     assert spec.activation_params("leaky_relu") == {"alpha": 0.3} and spec.activation_params("relu") == {}
     X = np.array([[-1.0, -2.0], [0.5, -0.25]])
-    outputs = {impl: build(impl, spec).layer_outputs(X)[:2] for impl in ("scratch", "torch", "keras")}
+    outputs = {impl: build(impl, spec).layer_outputs(X)[:2] for impl in ("scratch", "torch", "keras", "jax")}
     for impl, (z, a) in outputs.items():
         np.testing.assert_allclose(a, np.where(z > 0, z, 0.3 * z), rtol=1e-15, err_msg=impl)
 

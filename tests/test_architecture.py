@@ -7,12 +7,19 @@ and in ``scratch/`` and ``reference_impls/`` as in ``benchmarks/``: no import cy
 inside functions count, those under ``if TYPE_CHECKING:`` do not run and do not), no adapter
 importing another adapter's modules, no framework imported outside an adapter.
 
+A framework added through the adapter contract is named nowhere else: no module outside
+its adapter (``<name>_impl.py`` and its ``<name>_*.py`` helpers) and the registry imports
+it or names it in code (comments aside).
+
 A failure names the module, the line and the import that breaks the rule.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -21,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "benchmarks"
 PACKAGES = ("scratch", "reference_impls", "benchmarks")
 #: the top-level modules of the frameworks the adapters wrap (and of the backends Keras runs on)
-FRAMEWORK_MODULES = {"torch", "tensorflow", "keras", "sklearn", "jax", "jaxlib", "flax"}
+FRAMEWORK_MODULES = {"torch", "tensorflow", "keras", "sklearn", "jax", "jaxlib", "flax", "optax"}
+#: frameworks added through the declared contract alone: implementation -> the words naming it
+CONTRACT_ONLY = {"jax": ("jax", "jaxlib", "optax")}
 STAGES = ("tasks", "harness", "results", "suite", "report")
 
 # What each stage may import, besides itself, the standard library and third-party libraries.
@@ -230,3 +239,35 @@ def test_no_framework_outside_its_adapter(package):
         if target.split(".")[0] in FRAMEWORK_MODULES
     ]
     assert not wrong, "frameworks imported outside the adapters:\n" + "\n".join(wrong)
+
+
+def _naming_lines(path: Path, words: tuple[str, ...]) -> list[int]:
+    """Lines of ``path`` whose code (names, strings, docstrings; not comments) says one of ``words``."""
+    pattern = re.compile(rf"\b({'|'.join(words)})\b", re.IGNORECASE)
+    tokens = tokenize.generate_tokens(io.StringIO(path.read_text()).readline)
+    return sorted(
+        {t.start[0] for t in tokens if t.type in (tokenize.NAME, tokenize.STRING) and pattern.search(t.string)}
+    )
+
+
+@pytest.mark.parametrize("impl", list(CONTRACT_ONLY))
+def test_a_contract_framework_is_named_only_by_its_adapter_and_the_registry(impl):
+    """Adding it touched one adapter module (and helpers) and one registry entry; nothing in
+    scratch/, reference_impls/ or benchmarks/ else imports or names it."""
+    words = CONTRACT_ONLY[impl]
+    allowed = {f"reference_impls.{impl}_impl", "reference_impls.registry"}
+    wrong = []
+    for module, path in project_modules().items():
+        if module in allowed or adapter_of(module) == impl:
+            continue
+        wrong += [
+            f"{module}:{line} imports {target}" for line, target in imports(path) if target.split(".")[0] in words
+        ]
+        wrong += [f"{module}:{line} names {impl}" for line in _naming_lines(path, words)]
+    assert not wrong, f"{impl} named outside its adapter and the registry:\n" + "\n".join(wrong)
+
+
+def test_the_naming_check_sees_code_and_not_comments(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text('"""Runs on JAX."""\n# jax in a comment\nx = "optax"\nimport jaxlib\n')
+    assert _naming_lines(source, CONTRACT_ONLY["jax"]) == [1, 3, 4]

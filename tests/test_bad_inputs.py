@@ -217,7 +217,7 @@ CASES: dict[str, Case] = {
         argv("check", "--tasks", "mnist"), 2, ("mnist", "[task.mnist] path", "scratchbench run --config")
     ),
     "check-task-unknown": Case(argv("check", "--tasks", "nope"), 2, ("'nope'", "choose from")),
-    "check-impl-unknown": Case(argv("check", "--impls", "jax"), 2, ("jax", "choose from")),
+    "check-impl-unknown": Case(argv("check", "--impls", "mxnet"), 2, ("mxnet", "choose from")),
     "check-dtype-unknown": Case(argv("check", "--dtype", "float16"), 2, ("'float16'", "float64")),
     "validate-steps-zero": Case(argv("validate", "x.py:f", "--steps", "0"), 2, ("--steps must be at least 1, got 0",)),
     "validate-timeout-zero": Case(

@@ -106,9 +106,9 @@ def test_check_writes_tables_and_exits_zero(tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "Summary: 5 pass, 1 not expressible (6 comparisons)" in proc.stdout
+    assert "Summary: 7 pass, 1 not expressible (8 comparisons)" in proc.stdout
     table = pd.read_parquet(out / "equivalence.parquet")
-    assert len(table) == 6 and set(table["impl"]) == set(FRAMEWORKS)
+    assert len(table) == 8 and set(table["impl"]) == set(FRAMEWORKS)
     assert table.loc[table["impl"] == "sklearn", "status"].tolist() == ["pass", "not expressible"]
     assert (table.loc[table["status"] == "pass", "loss_max_rel"] <= 1e-12).all()
     csv = pd.read_csv(out / "equivalence.csv")
@@ -124,7 +124,7 @@ def test_check_writes_tables_and_exits_zero(tmp_path):
     "args,message",
     [
         (["check", "--tasks", "xor,nope"], "unknown task 'nope'"),
-        (["check", "--impls", "jax"], "unknown implementation(s) jax"),
+        (["check", "--impls", "mxnet"], "unknown implementation(s) mxnet"),
         (["check", "--configs", "adam"], "unknown config(s) adam"),
         (["check", "--steps", "0"], "--steps must be at least 1"),
     ],

@@ -24,7 +24,7 @@ def moons():
     return t.spec.replace(dropout=0.2, dropout_rng="native"), d.X_train, d.y_train
 
 
-@pytest.mark.parametrize("impl", ["torch", "keras"])
+@pytest.mark.parametrize("impl", ["torch", "keras", "jax"])
 def test_framework_dropout_matches_scratch_in_distribution(moons, impl):
     spec, X, y = moons
     r = compare_native_dropout(spec, impl, X, y, STEPS, seeds=SEEDS)
@@ -53,7 +53,7 @@ def test_broken_dropout_is_caught(moons, monkeypatch, broken):
 
 def test_native_runs_are_reproducible_and_differ_from_shared_masks(moons):
     spec, X, y = moons
-    for impl in ("scratch", "torch", "keras"):
+    for impl in ("scratch", "torch", "keras", "jax"):
         native = eq.native_spec(spec, impl)
         a, b = (build(impl, native).train(X, y, 20) for _ in range(2))
         shared = build(impl, native.replace(dropout_rng="shared")).train(X, y, 20)

@@ -1,4 +1,4 @@
-"""Step-by-step equivalence of Keras, PyTorch and scikit-learn with the scratch network.
+"""Step-by-step equivalence of Keras, PyTorch, scikit-learn and JAX with the scratch network.
 
 Tolerances (relative to each tensor's largest entry): float64, one step <= 1e-13 and
 1000-step trajectories (losses and final weights) <= 1e-12; float32, <= 1e-5 over 200
@@ -18,8 +18,16 @@ from reference_impls import equivalence as eq
 from reference_impls.torch_impl import TorchImplementation
 
 IMPLS = FRAMEWORKS
-# What scikit-learn's MLP lacks (its rows read "not expressible", never "fail").
-SKLEARN_LACKS = ("rmsprop", "adagrad")
+# What a framework lacks in the task specs' (PyTorch's) optimizer forms: configs -> what the
+# note names (its rows read "not expressible", never "fail"). scikit-learn's MLP has no RMSprop
+# or Adagrad; optax's Adagrad is Keras's form only (sqrt(G + eps)).
+LACKS = {"sklearn": (("rmsprop", "adagrad"), "optimizer"), "jax": (("adagrad",), "the pytorch form of adagrad")}
+
+
+def _lacks(impl: str, config: str) -> str | None:
+    """What the note of a comparison ``impl`` cannot express names, or None when it can."""
+    configs, named = LACKS.get(impl, ((), None))
+    return named if config.split("-")[0] in configs else None
 
 
 def _run(task: str, config: str, impl: str, steps: int, dtype: str = "float64") -> eq.Comparison:
@@ -48,8 +56,8 @@ def _assert_equivalent(r: eq.Comparison, step_tol: float, traj_tol: float) -> No
 @pytest.mark.parametrize("task", ["xor", "spiral"])
 def test_float64_1000_steps(task, config, impl):
     r = _run(task, config, impl, 1000)
-    if impl == "sklearn" and config.split("-")[0] in SKLEARN_LACKS:
-        assert r.status == "not expressible" and "optimizer" in r.note
+    if _lacks(impl, config):
+        assert r.status == "not expressible" and _lacks(impl, config) in r.note, r.note
         return
     _assert_equivalent(r, 1e-13, 1e-12)
 
@@ -59,14 +67,28 @@ def test_float64_1000_steps(task, config, impl):
 @pytest.mark.parametrize("task", ["xor", "spiral"])
 def test_float32_200_steps(task, config, impl):
     r = _run(task, config, impl, 200, "float32")
-    if impl == "sklearn" and config.split("-")[0] in SKLEARN_LACKS:
+    if _lacks(impl, config):
         assert r.status == "not expressible"
         return
     _assert_equivalent(r, 1e-5, 1e-5)
 
 
-@pytest.mark.parametrize("impl", IMPLS)
-@pytest.mark.parametrize("task", ["xor", "spiral"])
+# optax's Adam rounds in float32 in another order than PyTorch's and the scratch network's
+# (m_t = (1 - b1) g + b1 m against m += (1 - b1)(g - m); m / (1 - b1^t) against
+# (lr / (1 - b1^t)) m). On xor's two-row batches of a ReLU network the deviation then jumps
+# from 2e-6 to 7e-3 between steps 152 and 175, ~190x in one step (the check's limit is 100x),
+# where PyTorch's drifts gradually; any of those orders changed alone removes the jump.
+_ROUND_OFF_FLIP = pytest.mark.xfail(
+    reason="optax's float32 Adam rounding: one jump of ~190x at step ~160 on xor", strict=True
+)
+ADAM_FLOAT32 = [
+    pytest.param(task, impl, marks=_ROUND_OFF_FLIP if (task, impl) == ("xor", "jax") else (), id=f"{task}-{impl}")
+    for task in ("xor", "spiral")
+    for impl in IMPLS
+]
+
+
+@pytest.mark.parametrize("task,impl", ADAM_FLOAT32)
 def test_float32_adam_reports_its_drift(task, impl):
     """Adam's first steps are nearly lr * sign(g): a float32 gradient within round-off of
     eps moves a weight visibly, and the drift grows from there. Measured here: one step
@@ -93,7 +115,7 @@ VARIANTS = {
     "xor-sigmoid-mse-sigmoid": (
         "xor",
         dict(sizes=(2, 6, 1), activations=("sigmoid", "sigmoid"), loss="mse", optimizer="sgd", lr=0.5),
-        ("keras", "torch"),
+        ("keras", "torch", "jax"),
     ),
     "xor-sigmoid-bce": (
         "xor",
@@ -113,14 +135,14 @@ VARIANTS = {
     "spiral-leaky": (
         "spiral",
         dict(activations=("leaky_relu", "softmax"), leaky_alpha=0.1, lr=0.3),
-        ("keras", "torch"),
+        ("keras", "torch", "jax"),
     ),
     "spiral-lr-decay-momentum": (
         "spiral",
         dict(optimizer="sgd", lr=0.3, momentum=0.9, lr_decay=0.01),
-        ("keras", "torch"),
+        ("keras", "torch", "jax"),
     ),
-    "spiral-weight-decay": ("spiral", dict(optimizer="sgd", lr=0.1, weight_decay=0.01), ("keras", "torch")),
+    "spiral-weight-decay": ("spiral", dict(optimizer="sgd", lr=0.1, weight_decay=0.01), ("keras", "torch", "jax")),
     "spiral-mse-2-outputs": (
         "spiral",
         dict(sizes=(2, 16, 2), activations=("tanh", "linear"), loss="mse", optimizer="sgd", lr=0.1, momentum=0.5),

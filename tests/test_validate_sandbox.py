@@ -225,7 +225,9 @@ def test_nothing_judged_is_bad_input_not_a_fail():
     assert proc.returncode == 2, proc.stdout + proc.stderr
     line = proc.stderr.strip().splitlines()
     assert (
-        len(line) == 1 and "nothing was judged: torch cannot express this network" in line[0] and "keras can" in line[0]
+        len(line) == 1
+        and "nothing was judged: torch cannot express this network" in line[0]
+        and "keras and jax can" in line[0]
     )
     assert "FAIL" not in proc.stdout
 
@@ -271,4 +273,7 @@ def test_nothing_judged_through_the_api_says_which_framework_can():
     X, y = xor_data()
     result = validate(**mse_net(decay=0.1, momentum=0.9), X=X, y=y, steps=3, against="torch")
     assert exit_code(result) == 2 and not result.compared, str(result)
-    assert str(result).startswith("validate: NOT JUDGED") and "keras can: pass --against keras" in result.diagnosis[0]
+    assert (
+        str(result).startswith("validate: NOT JUDGED")
+        and "keras and jax can: pass --against keras,jax" in result.diagnosis[0]
+    )
