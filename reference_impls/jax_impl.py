@@ -210,10 +210,12 @@ class JaxImplementation(Implementation):
     def pin_threads(cls, n: int) -> dict[str, int]:
         """One thread: XLA's CPU flags, while JAX's backend has not started (other counts:
         XLA sizes its pool to the machine, recorded as such)."""
-        from jax._src import xla_bridge
-
+        try:  # JAX-internal: whether XLA's backend has read its flags already
+            from jax._src.xla_bridge import backends_are_initialized
+        except ImportError:  # another JAX: assume started, set nothing
+            return {"threads_jax": os.cpu_count() or 1}
         flags = os.environ.get("XLA_FLAGS", "")
-        if n == 1 and not xla_bridge.backends_are_initialized() and ONE_THREAD_FLAGS not in flags:
+        if n == 1 and not backends_are_initialized() and ONE_THREAD_FLAGS not in flags:
             os.environ["XLA_FLAGS"] = f"{flags} {ONE_THREAD_FLAGS}".strip()
         return {"threads_jax": 1 if ONE_THREAD_FLAGS in os.environ.get("XLA_FLAGS", "") else os.cpu_count() or 1}
 
