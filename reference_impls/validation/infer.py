@@ -38,7 +38,7 @@ from .layered import (
     weight_attr,
 )
 from .lossview import LossView
-from .updates import OptimizerCall, expected
+from .updates import EXPECTED, OptimizerCall
 from .usercode import Caller, describe
 
 PROBE_ROWS = 7
@@ -198,7 +198,7 @@ def infer_optimizer(net: LayerObjects, dtype: str) -> tuple[dict[str, Any], list
     opt = net.optimizer
     call = OptimizerCall.of(opt)
     if call is None or call.form == "no_args":
-        has = "it updates parameters it was built with" if call else f"it has none of {expected()}"
+        has = "it updates parameters it was built with" if call else f"it has none of {EXPECTED}"
         raise SpecError(f"cannot probe the optimizer {describe(opt)} ({has}); pass spec= (or --spec FILE) stating it")
     found = {field: v for field, names in ATTRS.items() if (v := _attr(opt, names)) is not None}
     W = net.weights()[0][0]

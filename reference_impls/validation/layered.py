@@ -31,11 +31,10 @@ from typing import Any
 import numpy as np
 
 from ..spec import ModelSpec, SpecError, Weights
-from . import updates
 from .copies import clone
 from .lossview import LossView
 from .styles import Observed, UserNetwork, _n_of, flat_samples
-from .updates import OptimizerCall, method_name
+from .updates import EXPECTED, OptimizerCall, method_name
 from .updates import params as _params
 from .usercode import Caller, UserCodeError, describe
 
@@ -379,7 +378,7 @@ class LayerObjects(UserNetwork):
         call = OptimizerCall.of(opt)
         if call is None:
             raise UserCodeError(
-                f"the optimizer ({describe(opt)}) has none of {updates.expected()}",
+                f"the optimizer ({describe(opt)}) has none of {EXPECTED}",
                 step=caller.step,
                 where="optimizer",
                 phase="update",

@@ -30,6 +30,8 @@ UPDATE_NAMES = (
 # a single parameter under one of these names (or any plural) receives the list of layers
 LIST_NAMES = ("layers", "params", "parameters", "modules", "network", "net", "model", "nn", "all_layers")
 SINGLE_NAMES = ("layer", "module", "param", "parameter", "l", "dense")
+# what the validator accepts, for messages
+EXPECTED = "update_params(layer), step(layers)/update(layers) or step()"
 
 
 def method_name(obj: Any, names: Sequence[str]) -> str | None:
@@ -113,8 +115,3 @@ class OptimizerCall:
     def describe(self) -> str:
         arg = {"per_layer": "layer", "all_layers": "layers", "no_args": ""}[self.form]
         return f"{self.method}({arg})"
-
-
-def expected() -> str:
-    """What the validator accepts, for messages."""
-    return "update_params(layer), step(layers)/update(layers) or step()"
