@@ -200,13 +200,6 @@ class JaxImplementation(Implementation):
     )
 
     @classmethod
-    def unsupported(cls, spec):
-        yield from super().unsupported(spec)
-        problem = jax_optimizers.form_problem(spec)
-        if problem:
-            yield problem
-
-    @classmethod
     def pin_threads(cls, n: int) -> dict[str, int]:
         """One thread: XLA's CPU flags, while JAX's backend has not started (other counts:
         XLA sizes its pool to the machine, recorded as such)."""

@@ -117,7 +117,6 @@ NOT_EXPRESSIBLE = [
         dict(optimizer="rmsprop", convention="pytorch"),
         "the pytorch form of rmsprop .* set convention = 'keras'",
     ),
-    ("jax", dict(optimizer="adagrad", convention="pytorch"), r"the pytorch form of adagrad \(optax's scale_by_rss"),
 ]
 
 

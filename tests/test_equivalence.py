@@ -20,8 +20,8 @@ from reference_impls.torch_impl import TorchImplementation
 IMPLS = FRAMEWORKS
 # What a framework lacks in the task specs' (PyTorch's) optimizer forms: configs -> what the
 # note names (its rows read "not expressible", never "fail"). scikit-learn's MLP has no RMSprop
-# or Adagrad; optax's Adagrad is Keras's form only (sqrt(G + eps)).
-LACKS = {"sklearn": (("rmsprop", "adagrad"), "optimizer"), "jax": (("adagrad",), "the pytorch form of adagrad")}
+# or Adagrad.
+LACKS = {"sklearn": (("rmsprop", "adagrad"), "optimizer")}
 
 
 def _lacks(impl: str, config: str) -> str | None:
@@ -73,19 +73,7 @@ def test_float32_200_steps(task, config, impl):
     _assert_equivalent(r, 1e-5, 1e-5)
 
 
-# optax's Adam rounds in float32 in another order than PyTorch's and the scratch network's
-# (m_t = (1 - b1) g + b1 m against m += (1 - b1)(g - m); m / (1 - b1^t) against
-# (lr / (1 - b1^t)) m). On xor's two-row batches of a ReLU network the deviation then jumps
-# from 2e-6 to 7e-3 between steps 152 and 175, ~190x in one step (the check's limit is 100x),
-# where PyTorch's drifts gradually; any of those orders changed alone removes the jump.
-_ROUND_OFF_FLIP = pytest.mark.xfail(
-    reason="optax's float32 Adam rounding: one jump of ~190x at step ~160 on xor", strict=True
-)
-ADAM_FLOAT32 = [
-    pytest.param(task, impl, marks=_ROUND_OFF_FLIP if (task, impl) == ("xor", "jax") else (), id=f"{task}-{impl}")
-    for task in ("xor", "spiral")
-    for impl in IMPLS
-]
+ADAM_FLOAT32 = [pytest.param(task, impl, id=f"{task}-{impl}") for task in ("xor", "spiral") for impl in IMPLS]
 
 
 @pytest.mark.parametrize("task,impl", ADAM_FLOAT32)
