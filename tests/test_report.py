@@ -448,6 +448,10 @@ def test_every_benchmark_bar_is_named_by_what_differs():
     assert rdata.bar_labels(modes) == ["torch / eager", "torch / compile", "scratch"]
     same = pd.DataFrame({"impl": ["scratch"], "mode": [""], "task": ["xor"], "dtype": ["float64"]})
     assert rdata.bar_labels(same) == ["scratch"]
+    # the tool's own benchmarks: no implementation, rows told apart by their parameter ids
+    tool = pd.DataFrame({"impl": [None, None], "task": "spiral", "name": ["t_one[vs-torch]", "t_one[vs-torch-keras]"]})
+    assert rdata.bar_labels(tool) == ["vs-torch", "vs-torch-keras"]
+    assert rdata.bar_labels(pd.DataFrame({"impl": [None], "name": ["test_a_class"]})) == ["test_a_class"]
 
 
 def test_performance_profile_reaches_the_slowest_solver():

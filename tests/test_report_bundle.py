@@ -8,11 +8,12 @@ import json
 import os
 import re
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs_version
 
-from benchmarks.report import bundle, narrow
+from benchmarks.report import bench_charts, bundle, narrow
 from benchmarks.report.chart_style import _finish, _scale_switch, _subplots, to_div
 from benchmarks.report.text import log_ticks, tick_label, times
 
@@ -88,10 +89,40 @@ def test_a_colour_bar_spans_its_own_stacked_panel():
     assert plain == {} and bar["colorbar"]["len"] == pytest.approx(high - low) and low < bar["colorbar"]["y"] < high
 
 
-def test_long_panel_titles_break_once_on_a_narrow_screen():
+def test_long_panel_titles_break_on_a_narrow_screen():
     title = "train: spiral (2000 epochs, target train_accuracy >= 0.95)"
     assert narrow.wrap(title) == "train: spiral (2000 epochs, target<br>train_accuracy >= 0.95)"
+    assert narrow.wrap(title, 20) == "train: spiral (2000<br>epochs, target<br>train_accuracy >=<br>0.95)"
     assert narrow.wrap("xor") == "xor" and narrow.wrap("a<br>" + "b" * 50) == "a<br>" + "b" * 50
+
+
+def test_benchmark_bars_keep_their_values_inside_a_phone_screen():
+    """Long bar names leave a phone's panel narrow: the values written past the bars are
+    shortened (time and ratio), the log axis reaches far enough for them, its ticks are few
+    enough to stay level, and the panel's title wraps to the plot's width."""
+    modes = ["harness", "fit", "tf.function", "xla", "eager", "compile"]
+    df = pd.DataFrame(
+        {
+            "group": "step: xor (default model, full batch)",
+            "impl": ["keras"] * 4 + ["torch"] * 2,
+            "mode": modes,
+            "task": "xor",
+            "dtype": "float64",
+            "median": [1e-4, 7e-2, 5e-4, 3e-4, 5e-4, 5e-4],
+            "ratio_to_scratch": [3.3, 603, 4.0, 2.8, 4.1, 4.6],
+            "gflops": [7.8e-3, 4.2e-5, 6e-3, 9e-3, 6e-3, 5e-3],
+        }
+    )
+    df["q1"], df["q3"] = df["median"] * 0.9, df["median"] * 1.1
+    fig = bench_charts.benchmark_family(df, "step")
+    layout, patches = narrow.narrow_layout(fig), narrow.narrow_traces(fig, narrow.narrow_layout(fig))
+    values = next(i for i, t in enumerate(fig.data) if t.type == "scatter")
+    assert "GFLOP/s" in fig.data[values].text[0] and patches[values]["text"][1] == "70 ms (603×)"
+    wide, phone = fig.layout.xaxis.range, layout["xaxis"]["range"]
+    assert phone[0] == pytest.approx(wide[0]) and phone[1] > wide[1], (wide, phone)
+    assert len(layout["xaxis"].get("tickvals") or ()) <= narrow.MAX_TICKS
+    title = layout["annotations"][0]["text"]
+    assert "<br>" in title and max(map(len, title.split("<br>"))) < len(df["group"][0])
 
 
 def test_legend_rows_grow_with_long_names():

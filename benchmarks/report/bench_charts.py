@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..results.benchjson import series_label
+from . import narrow
 from .chart_style import _color, _finish, _log_axis, _scale_switch, _style, _subplots, esc
 from .data import Boundary, bar_labels
 from .panels import Agreement
@@ -22,14 +23,17 @@ def benchmark_family(df: pd.DataFrame, title: str) -> go.Figure:
     groups = list(dict.fromkeys(df["group"]))
     per = max(len(g) for _, g in df.groupby("group"))
     fig, cols = _subplots(groups, 2 if len(groups) > 1 else 1, row_px=26 * per + 110)
+    narrow_x = {}  # axis -> its log range on a phone, where each panel gets the page's width
     for k, group in enumerate(groups):
         pos = dict(row=k // cols + 1, col=k % cols + 1)
         g = df[df["group"] == group]
         labels = [esc(s) for s in bar_labels(g)]
         gflops = g["gflops"] if "gflops" in g else pd.Series(np.nan, index=g.index)
-        texts = []
+        texts, short = [], []  # short: on a phone, the time and the ratio alone
         for med, ratio, impl, gf in zip(g["median"], g["ratio_to_scratch"], g["impl"], gflops):
-            text = seconds(med) + (f" ({times(ratio)} scratch)" if np.isfinite(ratio) and impl != "scratch" else "")
+            ratio_known = np.isfinite(ratio) and impl != "scratch"
+            short.append(seconds(med) + (f" ({times(ratio)})" if ratio_known else ""))
+            text = seconds(med) + (f" ({times(ratio)} scratch)" if ratio_known else "")
             texts.append(text + (f", {gf:.3g} GFLOP/s" if np.isfinite(gf) else ""))
         fig.add_trace(
             go.Bar(
@@ -64,21 +68,26 @@ def benchmark_family(df: pd.DataFrame, title: str) -> go.Figure:
                 cliponaxis=False,
                 showlegend=False,
                 hoverinfo="skip",
+                meta={"narrow": {"text": short}},
             ),
             **pos,
         )
         lo = max(float(g["q1"].min()), 1e-12) / 2
-        hi = _room_for_labels(np.fmax(g["q3"], g["median"]).to_numpy(dtype=float), texts, lo, 1100 / cols)
+        ends = np.fmax(g["q3"], g["median"]).to_numpy(dtype=float)
+        hi = _room_for_labels(ends, texts, lo, 1100 / cols)
+        phone_px = narrow.PAGE_PX - narrow.LABEL_CHAR_PX * max(map(len, labels)) - 50  # beside its tick labels
+        narrow_x[f"xaxis{k + 1 if k else ''}"] = [np.log10(lo), np.log10(_room_for_labels(ends, short, lo, phone_px))]
         fig.update_xaxes(
             type="log", range=[np.log10(lo), np.log10(hi)], title_text="seconds per call", title_font_size=11, **pos
         )
         _log_axis(fig, "x", [lo, hi], **pos)
         fig.update_yaxes(autorange="reversed", tickfont=dict(size=10), **pos)
-    for impl in dict.fromkeys(df["impl"]):  # the colours' key
+    for impl in dict.fromkeys(df["impl"].dropna()):  # the colours' key (the tool's own benchmarks have none)
         fig.add_trace(
             go.Bar(x=[None], y=[None], marker_color=_color(impl), name=esc(impl), showlegend=True), row=1, col=1
         )
     _scale_switch(fig, "x")
+    fig.update_layout(meta={**fig.layout.meta, "narrow_ranges": narrow_x})
     rows = -(-len(groups) // cols)
     height = 90 + rows * (26 * per + 110)
     return _finish(fig, height + 20, top=120, gap=30)

@@ -207,13 +207,22 @@ def decision_boundaries(runs: pd.DataFrame, read_boundary, task: str) -> tuple[l
 def bar_labels(group: pd.DataFrame, columns: tuple[str, ...] = ("impl", "mode", "task", "dtype")) -> list[str]:
     """A name for every bar of one benchmark group: the identity columns whose values
     differ within the group (a layer's name, an execution mode, a dtype), joined; the
-    implementation alone where nothing else differs."""
+    implementation alone where nothing else differs. Where those leave bars unnamed or
+    alike (benchmarks of the tool itself), each bar's pytest parameter id names it."""
     varying = [c for c in columns if c in group and group[c].fillna("").astype(str).nunique() > 1]
     varying = varying or ["impl"]
-    return [
-        " / ".join(str(v) for v in row if str(v) not in ("", "nan", "None")) or "?"
+    labels = [
+        " / ".join(str(v) for v in row if str(v) not in ("", "nan", "None"))
         for row in group[varying].itertuples(index=False)
     ]
+    if "name" in group and (not all(labels) or len(set(labels)) < len(labels)):
+        labels = [_param_id(str(name)) for name in group["name"]]
+    return [label or "?" for label in labels]
+
+
+def _param_id(test_name: str) -> str:
+    """``test_x[vs-torch]`` -> ``vs-torch``; a test without parameters by its own name."""
+    return test_name[test_name.index("[") + 1 : -1] if test_name.endswith("]") and "[" in test_name else test_name
 
 
 def slopes(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,21 +1,27 @@
 """A chart's layout for a narrow screen (a phone, under ``NARROW_PX`` of chart width):
 a grid of panels stacked into one column, so panel titles and tick labels never meet; the
 legend moved under the plots, where it may wrap onto as many rows as it needs; the
-log/linear buttons alone above. The page's script picks this layout or the wide one by
-the width the chart gets."""
+log/linear buttons alone above; an axis whose chart names its narrow range
+(``meta["narrow_ranges"]``: room for the values written past the bars) gets it. The page's
+script picks this layout or the wide one by the width the chart gets."""
 
 from __future__ import annotations
 
 import copy
+import textwrap
 
 import plotly.graph_objects as go
 
 NARROW_PX = 600  # chart widths below this get the narrow layout
 PANEL_PX = 240  # a stacked panel's plot height
 GAP_PX = 110  # from one panel's plot to the next: its x-axis title, the next one's title (two lines)
-TITLE_CHARS = 36  # what one line of a 13 px panel title holds at 400 px, beside long tick labels
+TITLE_CHARS = 36  # what one line of a 13 px panel title holds at 400 px, beside short tick labels
+TITLE_CHAR_PX = 7.4  # one character of a 13 px panel title
+LABEL_CHAR_PX = 5.5  # one character of a 10 px tick label
+MAX_TICKS = 5  # labelled ticks on a narrow x-axis
 AXIS_PX = 55  # under the last panel: tick labels and the x-axis title
 ROW_PX = 21  # one row of legend entries
+PAGE_PX = 320  # a chart's width on a 400 px screen (the page's margins and the card's padding apart)
 WIDTH_PX = 340  # what a legend row holds at 400 px
 CHAR_PX = 6.2  # one character of an 11 px legend label
 MARKER_PX = 45  # a legend entry's symbol and padding
@@ -44,10 +50,17 @@ def narrow_layout(fig: go.Figure) -> dict:
     meta = layout.get("meta") or {}
     panels, cols = int(meta.get("panels", 1)), int(meta.get("cols", 1))
     titles = layout.get("annotations", [])[:panels] if "panels" in meta else []  # _subplots: one a panel
+    limit = int(min(TITLE_CHARS, (PAGE_PX - 15 - max(60, _label_px(fig) + 35)) / TITLE_CHAR_PX))
     for note in titles:
-        note["text"] = wrap(note.get("text", ""))
+        note["text"] = wrap(note.get("text", ""), limit)
     lines = 1 + titles[0]["text"].count("<br>") if titles else 0  # the top panel's title
     margin = layout.get("margin", {})
+    for axis, span in meta.get("narrow_ranges", {}).items():
+        layout.setdefault(axis, {})["range"] = span
+    for name, axis in layout.items():  # at most MAX_TICKS on an axis, so that none turns sideways
+        if name.startswith("xaxis") and len(axis.get("tickvals") or ()) > MAX_TICKS:
+            k = -(-len(axis["tickvals"]) // MAX_TICKS)
+            axis["tickvals"], axis["ticktext"] = axis["tickvals"][::k], list(axis.get("ticktext") or ())[::k] or None
     if cols > 1:
         plot = panels * PANEL_PX + (panels - 1) * GAP_PX
         _stack(layout, panels, cols, plot)
@@ -70,9 +83,11 @@ def narrow_layout(fig: go.Figure) -> dict:
 
 def narrow_traces(fig: go.Figure, layout: dict) -> list[dict]:
     """Per trace, what it changes on a narrow screen (``layout`` from ``narrow_layout``):
-    a colour bar spans its own stacked panel, not the whole figure's height."""
+    what the trace names itself (``meta["narrow"]``, e.g. shorter value labels), and a
+    colour bar that spans its own stacked panel, not the whole figure's height."""
     patches = []
     for trace in fig.data:
+        own = dict((trace.meta or {}).get("narrow", {})) if isinstance(trace.meta, dict) else {}
         bar = trace.to_plotly_json().get("colorbar")
         domain = layout.get(_axis("y", int((getattr(trace, "yaxis", None) or "y")[1:] or 1)), {}).get("domain")
         if bar is not None and trace.showscale is not False and domain:
@@ -83,9 +98,8 @@ def narrow_traces(fig: go.Figure, layout: dict) -> list[dict]:
                 "len": domain[1] - domain[0],
                 "lenmode": "fraction",
             }
-            patches.append({"colorbar": bar})
-        else:
-            patches.append({})
+            own["colorbar"] = bar
+        patches.append(own)
     return patches
 
 
@@ -109,12 +123,18 @@ def _stack(layout: dict, panels: int, cols: int, plot: int) -> None:
 
 
 def wrap(title: str, limit: int = TITLE_CHARS) -> str:
-    """A panel title longer than a narrow panel holds, broken once at the last space that
-    fits (a title already broken is left as it is)."""
-    if len(title) <= limit or "<br>" in title or " " not in title[:limit]:
+    """A panel title longer than a narrow panel holds, broken at spaces into lines that fit
+    (a title already broken is left as it is; a word longer than a line stays whole)."""
+    if len(title) <= limit or "<br>" in title or " " not in title:
         return title
-    cut = title.rindex(" ", 0, limit)
-    return title[:cut] + "<br>" + title[cut + 1 :]
+    return "<br>".join(textwrap.wrap(title, limit, break_long_words=False, break_on_hyphens=False))
+
+
+def _label_px(fig: go.Figure) -> float:
+    """The widest category label of a horizontal bar chart's y-axis (0 for other charts):
+    what the plot gives up on the left of a narrow screen."""
+    names = [str(v) for t in fig.data if getattr(t, "orientation", None) == "h" for v in (t.y or ())]
+    return LABEL_CHAR_PX * max(map(len, names), default=0)
 
 
 def _axis(letter: str, k: int) -> str:
