@@ -5,6 +5,7 @@ Against torch alone: Keras adds nothing here but start-up time."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -23,42 +24,34 @@ from reference_impls.validation.verdict import UserCodeFailed, exit_code
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "validate_in_a_notebook.ipynb"
 
-LAYERS = """import numpy as np
-
-class Dense:
-    def __init__(self, n_in, n_out):
-        self.weights = 0.1 * np.random.randn(n_in, n_out)
-        self.biases = np.zeros((1, n_out))
-
-    def forward(self, inputs):
-        self.inputs = inputs
-        self.output = inputs @ self.weights + self.biases
-
-    def backward(self, dvalues):
-        self.dweights = self.inputs.T @ dvalues
-        self.dbiases = dvalues.sum(axis=0, keepdims=True)
-        self.dinputs = dvalues @ self.weights.T
+BOOK = ROOT / "examples" / "nnfs_book_style.py"
 
 
-class ReLU:
-    def forward(self, inputs):
-        self.inputs = inputs
-        self.output = np.maximum(inputs, 0)
+def classes(path: Path, *names: str) -> str:
+    """The source of these top-level classes of ``path``, in the file's order."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    return "\n\n".join(
+        ast.get_source_segment(source, node)
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and node.name in names
+    )
 
-    def backward(self, dvalues):
-        self.dinputs = np.where(self.inputs > 0, dvalues, 0.0)
 
+# The book-style example's layers and fused loss, with a plain SGD whose weights' line can
+# carry a planted mistake ("{factor}").
+LAYERS = f"""import numpy as np
 
-class SoftmaxCrossEntropy:
-    def forward(self, inputs, y):
-        e = np.exp(inputs - inputs.max(axis=1, keepdims=True))
-        self.output = e / e.sum(axis=1, keepdims=True)
-        return -np.mean(np.log(self.output[np.arange(len(y)), y]))
-
-    def backward(self, dvalues, y):
-        self.dinputs = dvalues.copy()
-        self.dinputs[np.arange(len(y)), y] -= 1
-        self.dinputs /= len(y)
+{
+    classes(
+        BOOK,
+        "Layer_Dense",
+        "Activation_ReLU",
+        "Activation_Softmax",
+        "Loss_CategoricalCrossentropy",
+        "Activation_Softmax_Loss_CategoricalCrossentropy",
+    )
+}
 
 
 class SGD:
@@ -66,12 +59,16 @@ class SGD:
         self.lr = lr
 
     def update_params(self, layer):
-        layer.weights -= {factor}self.lr * layer.dweights
+        layer.weights -= {{factor}}self.lr * layer.dweights
         layer.biases -= self.lr * layer.dbiases
 """
 NETWORK = """def network():
     np.random.seed(0)
-    return dict(layers=[Dense(2, 8), ReLU(), Dense(8, 3)], loss=SoftmaxCrossEntropy(), optimizer=SGD(0.5))
+    return dict(
+        layers=[Layer_Dense(2, 8), Activation_ReLU(), Layer_Dense(8, 3)],
+        loss=Activation_Softmax_Loss_CategoricalCrossentropy(),
+        optimizer=SGD(0.5),
+    )
 """
 
 
@@ -88,7 +85,7 @@ def lab(path: Path, factor: str = "") -> Path:
     return notebook(
         path,
         "%matplotlib inline\n!pip install nnfs\nimport matplotlib.pyplot as plt",
-        LAYERS.format(factor=factor),
+        LAYERS.replace("{factor}", factor),
         "%%bash\necho only in Jupyter",
         "%%time\nplt.plot([0, 1], [1, 0])\nplt.show()\ndisplay(plt.gcf())",
         NETWORK,
@@ -165,7 +162,7 @@ def test_a_batch_takes_notebooks_beside_python_files(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     lab(subs / "bob.ipynb", factor="2 * ")
-    (subs / "cy.py").write_text(LAYERS.format(factor="") + NETWORK)
+    (subs / "cy.py").write_text(LAYERS.replace("{factor}", "") + NETWORK)
     (subs / "notes.txt").write_text("")
     targets = expand(str(subs))
     assert [Path(t.split(":")[0]).name for t in targets] == ["bob.ipynb", "cy.py"]
