@@ -32,6 +32,10 @@ def data(n: int = 30, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return rng.normal(size=(n, 2)) + 2.0 * np.eye(3, 2)[y], y
 
 
+class Stop(BaseException):
+    """A learner's own early-stop signal, outside Exception (as some training loops write it)."""
+
+
 class Dense:
     def __init__(self, n_in, n_out, rng, how=None, first=False):
         self.weights = rng.normal(0, 1 / np.sqrt(n_in), size=(n_in, n_out))
@@ -64,6 +68,10 @@ class Dense:
     def backward(self, dvalues):
         if self.first and self.how == "raise" and self.step == STEP:
             raise ValueError("shapes (30,16) and (3,16) not aligned")
+        if self.first and self.how == "interrupt" and self.step == STEP:  # not a Ctrl-C: the code's own raise
+            raise KeyboardInterrupt
+        if self.first and self.how == "base_exception" and self.step == STEP:
+            raise Stop("training stopped early")
         if self.first and self.how == "loop" and self.step == STEP:
             while True:
                 pass

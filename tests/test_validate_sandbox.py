@@ -58,6 +58,13 @@ CATALOGUE = [
         3,
         f"layers[0].backward raised ValueError at step {nets.STEP}: shapes (30,16) and (3,16) not aligned",
     ),
+    ("interrupt", {}, 3, f"layers[0].backward raised KeyboardInterrupt at step {nets.STEP} (misbehaving_nets.py:"),
+    (
+        "base_exception",
+        {},
+        3,
+        f"layers[0].backward raised Stop at step {nets.STEP}: training stopped early (misbehaving_nets.py:",
+    ),
     (
         "segv",
         {},
@@ -96,6 +103,8 @@ def test_misbehaving_code_gets_its_verdict(how, kwargs, code, words):
         "sys_exit": "exited",
         "os_exit": "exited",
         "raise": "raised",
+        "interrupt": "raised",
+        "base_exception": "raised",
         "segv": "crashed",
         "ctypes": "crashed",
         "loop": "timeout",

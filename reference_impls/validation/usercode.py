@@ -98,17 +98,19 @@ class Caller:
         try:
             with np.errstate(all="ignore"):  # overflow shows up as inf/NaN in the comparison
                 result = fn(*args, **kwargs)
-        except Exception as exc:  # the user's code, any exception: reported, not raised on
-            raise self._report(exc, obj, method, label, phase, args) from None
+        except SystemExit:  # exiting is the sandbox's verdict ("exited"), not an error of this call
+            raise
+        except BaseException as exc:  # the user's code, anything it raises (KeyboardInterrupt, its own
+            raise self._report(exc, obj, method, label, phase, args) from None  # BaseException too): reported
         if before is not None:
             self.sets.setdefault((id(obj), method), set()).update(set(vars(obj)) - before)
         return result
 
     def _report(
-        self, exc: Exception, obj: Any, method: str | None, label: str, phase: str, args: tuple
+        self, exc: BaseException, obj: Any, method: str | None, label: str, phase: str, args: tuple
     ) -> UserCodeError:
         line = user_frame(exc)
-        msg = f"{label} raised {type(exc).__name__} at step {self.step}: {exc}"
+        msg = f"{label} raised {type(exc).__name__} at step {self.step}" + (f": {exc}" if str(exc) else "")
         if line:
             msg += f" ({line})"
         hints = []
