@@ -14,7 +14,7 @@ import pytest
 from tests.test_cli import ROOT, run, scratchbench
 
 # Long enough (a few seconds per spiral run) that it is still running when Ctrl-C comes.
-SWEEP = ["--tasks", "xor,spiral", "--impls", "scratch,torch", "--seeds", "4", "--epochs", "2000"]
+SWEEP = ["--tasks", "xor,spiral", "--impls", "scratch,torch", "--seeds", "2", "--epochs", "2000"]
 NOT_TIMING = lambda df: df[[c for c in df if not c.startswith(("t_", "load_1m_"))]]  # noqa: E731
 
 
@@ -40,7 +40,7 @@ def test_interrupt_then_resume_matches_an_uninterrupted_sweep(tmp_path):
     assert proc.returncode == 130, stderr[-2000:]
     assert "interrupted; finished runs are saved" in stderr and "--resume" in stderr and "Traceback" not in stderr
     saved = len(list(records.glob("[!.]*.json")))
-    assert 1 <= saved < 16
+    assert 1 <= saved < 8  # of 2 tasks x 2 implementations x 2 seeds
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] is False and manifest["runs_recorded"] == saved
     assert len(pd.read_parquet(out / "runs.parquet")) == saved

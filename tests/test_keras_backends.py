@@ -23,7 +23,7 @@ d = TASKS["spiral"].data(0)
 spec = TASKS["spiral"].spec.replace(dtype="float32")
 out = {"backend": keras.backend.backend(), "promotes": keras.backend.result_type("float64", "float64")}
 for name, changes in [("sgd", dict(lr=0.3)), ("momentum-minibatch", dict(lr=0.03, momentum=0.9, batch_size=32, shuffle=True)), ("rmsprop", dict(optimizer="rmsprop", lr=0.001, rho=0.9, eps=1e-7))]:
-    r = compare(spec.replace(**changes), "keras", d.X_train, d.y_train, 200)
+    r = compare(spec.replace(**changes), "keras", d.X_train, d.y_train, 100)
     out[name] = [r.status, r.one_step, r.loss_max_rel, r.weights_max_rel]
 _, g = build("keras", spec.replace(convention="keras")).gradients(d.X_train, d.y_train)
 _, ref = build("scratch", spec).gradients(d.X_train, d.y_train)
