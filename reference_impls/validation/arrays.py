@@ -199,6 +199,29 @@ X_NAMES = ("x", "X", "inputs", "input", "data", "features")
 Y_NAMES = ("y", "Y", "targets", "target", "labels", "y_true", "t")
 LR_NAMES = ("learning_rate", "lr", "eta", "alpha", "step_size")
 OUT_NAMES = ("output", "outputs", "y_pred", "pred", "predictions", "y_hat", "out")
+EPOCH_NAMES = ("epochs", "n_epochs", "num_epochs", "epoch", "iterations", "n_iter", "num_iterations", "iters")
+# what a model calls its update when backward only computes gradients (taking nothing, or the rate)
+UPDATE_NAMES = (
+    "step",
+    "update",
+    "update_weights",
+    "update_params",
+    "update_parameters",
+    "apply_gradients",
+    "optimize",
+    "gradient_descent",
+    "optimizer_step",
+)
+# what a model calls one training call on a batch, when it has no forward/backward pair to drive
+TRAIN_NAMES = ("train_step", "train_on_batch", "training_step", "fit_batch", "train", "fit")
+
+
+def _params(fn: Callable) -> list[str]:
+    """``fn``'s parameter names (none where Python cannot read its signature)."""
+    try:
+        return list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return []
 
 
 def _is_number(value: Any) -> bool:
@@ -223,15 +246,10 @@ class BlackBox(SlottedNetwork):
         weight_layout: str | None = None,
     ) -> None:
         self.model, self.step_fn = model, step
+        self.update_method = self.train_method = None  # found when no step= is given
         self._locate(model, spec, weights, weight_layout)
         if step is None:
-            for method in ("forward", "backward"):
-                if not callable(getattr(model, method, None)):
-                    raise SpecError(
-                        f"{type(model).__name__} has no {method}(); "
-                        "pass step=lambda model, X, y: ... that takes one training step"
-                    )
-            self._check_backward_signature()
+            self._find_training_call()
         self._init = clone((model, spec, step, weights))  # before any step: the model and the step's own state
 
     def fresh(self) -> BlackBox:
@@ -240,9 +258,72 @@ class BlackBox(SlottedNetwork):
         net.samples_as, net.notes = self.samples_as, list(self.notes)
         return net
 
+    def _find_training_call(self) -> None:
+        """How to take one step without ``step=``: ``forward(X)`` then ``backward(...)``, and
+        the model's own update method when backward takes no learning rate; or else one
+        training call on the batch (``train``, ``fit``... with epochs set to 1). What was
+        chosen is a note, so that a user sees what validate called."""
+        cls, model = type(self.model).__name__, self.model
+        lacks = [m for m in ("forward", "backward") if not callable(getattr(model, m, None))]
+        if not lacks and self._resolvable(model.backward, X_NAMES + Y_NAMES + LR_NAMES + OUT_NAMES):
+            self._check_backward_signature()
+            self.update_method = None if self.takes_lr else self._first(UPDATE_NAMES, LR_NAMES)
+            if self.update_method:
+                self.takes_lr = any(p in LR_NAMES for p in _params(getattr(model, self.update_method)))
+                self.notes.append(
+                    f"each step calls {cls}.forward(X), {cls}.backward, then {cls}.{self.update_method}()"
+                )
+            return
+        self.train_method = self._first(TRAIN_NAMES, X_NAMES + Y_NAMES + LR_NAMES + EPOCH_NAMES)
+        if self.train_method is None:
+            raise SpecError(
+                (f"{cls} has no {lacks[0]}()" if lacks else f"cannot tell what {cls}.backward's arguments are")
+                + f" and no training call validate can make ({', '.join(TRAIN_NAMES[:4])}... taking X and y); "
+                "pass step=lambda model, X, y: ... that takes one training step"
+            )
+        self.takes_lr = any(p in LR_NAMES for p in _params(getattr(model, self.train_method)))
+        self.notes.append(f"each step calls {cls}.{self.train_method}(X, y) (epochs set to 1 where it takes them)")
+
+    def _first(self, methods: tuple[str, ...], names: tuple[str, ...]) -> str | None:
+        """The first of ``methods`` the model has whose required arguments are all in ``names``."""
+        found = (m for m in methods if callable(getattr(self.model, m, None)))
+        return next((m for m in found if self._resolvable(getattr(self.model, m), names)), None)
+
+    @staticmethod
+    def _resolvable(fn: Callable, names: tuple[str, ...]) -> bool:
+        """Whether every required positional parameter of ``fn`` is one validate can give."""
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):
+            return False
+        return all(
+            v.name in names
+            for v in params
+            if v.default is inspect.Parameter.empty and v.kind in (v.POSITIONAL_OR_KEYWORD, v.POSITIONAL_ONLY)
+        )
+
+    def _call_args(self, fn: Callable, X, y, out=None) -> dict[str, Any]:
+        """The arguments validate gives ``fn`` by their names: the batch, the spec's rate, the
+        output forward returned, one epoch."""
+        args = {}
+        for p in _params(fn):
+            if p in X_NAMES:
+                args[p] = X
+            elif p in Y_NAMES:
+                args[p] = y
+            elif p in LR_NAMES:
+                args[p] = self.spec.lr
+            elif p in OUT_NAMES and out is not None:
+                args[p] = out
+            elif p in EPOCH_NAMES:
+                args[p] = 1
+        return args
+
     @property
     def call_name(self) -> str:
         fn = self.step_fn
+        if fn is None and self.train_method:
+            return f"{type(self.model).__name__}.{self.train_method}"
         if fn is None:
             return f"{type(self.model).__name__}.backward"
         return "your step function" if getattr(fn, "__name__", "") == "<lambda>" else describe(fn)
@@ -267,19 +348,6 @@ class BlackBox(SlottedNetwork):
         if lr and default is not inspect.Parameter.empty and default != self.spec.lr:
             self.notes.append(f"backward's {lr} defaults to {default}; validate passes the spec's lr {self.spec.lr}")
 
-    def _backward_args(self, X, y, out) -> dict[str, Any]:
-        args = {}
-        for p in inspect.signature(self.model.backward).parameters:
-            if p in X_NAMES:
-                args[p] = X
-            elif p in Y_NAMES:
-                args[p] = y
-            elif p in LR_NAMES:
-                args[p] = self.spec.lr
-            elif p in OUT_NAMES:
-                args[p] = out
-        return args
-
     def step(self, X, y, caller: Caller) -> list[Observed]:
         n = _n_of(X, self.samples_as)
         seen: list[Observed] = []
@@ -290,9 +358,18 @@ class BlackBox(SlottedNetwork):
             if self.steps_per_call == 1 and _is_number(loss):  # a step that returns its loss has it compared too
                 seen.append(self.observe(("loss",), f"loss returned by {self.call_name}", loss, n))
             return seen + self._updated(n)
+        if self.train_method:
+            fn = getattr(self.model, self.train_method)
+            returned = caller(self.model, self.train_method, where=cls, phase="update", **self._call_args(fn, X, y))
+            if self.steps_per_call == 1 and _is_number(returned):
+                seen.append(self.observe(("loss",), f"loss returned by {self.call_name}", returned, n))
+            return seen + self._updated(n)
         out = caller(self.model, "forward", X, where=cls, phase="forward")
         if isinstance(out, np.ndarray):
             L = len(self.spec.sizes) - 1
             seen.append(self.observe(("forward", 2 * L - 1), f"{cls}.forward(X)", out, n))
-        caller(self.model, "backward", where=cls, phase="update", **self._backward_args(X, y, out))
+        caller(self.model, "backward", where=cls, phase="update", **self._call_args(self.model.backward, X, y, out))
+        if self.update_method:
+            fn = getattr(self.model, self.update_method)
+            caller(self.model, self.update_method, where=cls, phase="update", **self._call_args(fn, X, y))
         return seen + self._updated(n)
