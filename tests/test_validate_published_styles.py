@@ -23,6 +23,8 @@ MODULES = {name[len("style_") :]: importlib.import_module(f"tests.styles.{name}"
 # a training call that makes many updates (the six-scalar network's 1000 hard-coded epochs) has
 # no tensor of its own to point at within the call: its step and phase are what can be located
 WHOLE_CALL = {"zhou"}
+# styles whose every bug must also be NAMED: the diagnosis holds one of its EXPECT keys
+NAMED = {"rashid"}
 
 
 def _run(style: str, bug: str | None, steps: int | None = None):
@@ -52,6 +54,9 @@ def test_one_line_bug_is_located(style, bug):
     ours = (d.step, d.phase) if whole else (d.step, d.phase, d.tensor)
     theirs = (want["step"], want["phase"]) if whole else (want["step"], want["phase"], want["tensor"])
     assert ours == theirs, f"ours {ours} vs expected {theirs}\n{result}"
+    if style in NAMED:
+        said = " ".join(result.diagnosis).lower()
+        assert any(k.lower() in said for k in want["keys"]), f"ours: {result.diagnosis} vs expected {want['cause']}"
 
 
 def test_layer_class_tutorial_validates_as_layer_objects_with_nothing_but_its_parts():
