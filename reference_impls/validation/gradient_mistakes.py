@@ -285,9 +285,10 @@ def layer_factor(ctx: Context) -> Iterator[Trial]:
     if layers > 1:
         sets.append((frozenset(range(layers)), "every layer's", "", "the {other} gradients"))
     for chosen, whose, alone, others in sets:
-        for which, what, other in ((0, "weight", "bias"), (1, "bias", "weight")):
-            if not ctx.spec.use_bias and (which or len(chosen) == layers):
-                continue  # no biases: every weight gradient off by a constant is the loss gradient's (loss_factor)
+        # 2: the weights' and the bias's together (one Theta matrix holding both, its 1/m forgotten)
+        for which, what, other in ((0, "weight", "bias"), (1, "bias", "weight"), (2, "weight and bias", "")):
+            if (not ctx.spec.use_bias and (which or len(chosen) == layers)) or (which == 2 and len(chosen) == layers):
+                continue  # every layer's whole gradient off by a constant is the loss gradient's (loss_factor)
             for f, words in (
                 (lambda n: float(n), "the batch size: its 1/m (1/n) is missing"),
                 (lambda n: 1 / n, "1 / the batch size: it is divided by the batch size twice"),
@@ -298,7 +299,11 @@ def layer_factor(ctx: Context) -> Iterator[Trial]:
                 right = others.format(other=other)
                 yield Trial(
                     f"{at(ctx)}: {whose} {what} gradient{alone} is off by {words} ({right} are right)",
-                    Hooks(scale=lambda ll, w, n, ls=chosen, which=which, f=f: f(n) if ll in ls and w == which else 1.0),
+                    Hooks(
+                        scale=lambda ll, w, n, ls=chosen, which=which, f=f: (
+                            f(n) if ll in ls and which in (w, 2) else 1.0
+                        )
+                    ),
                 )
 
 

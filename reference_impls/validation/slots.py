@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..spec import ModelSpec, SpecError, Weights
+from . import folded
 from .styles import Observed, UserNetwork, find_by_shape
 
 # ---- arrays held by a container (functional params, black-box attributes) -------------------
@@ -162,6 +163,11 @@ class ArraySlots:
         return [self._scalars(e) for e in entry]
 
 
+def resolve_path(holder: Any, path: str) -> Any:
+    """The object at ``path`` inside ``holder`` (``ArraySlots.resolve``), for readers."""
+    return ArraySlots(holder).resolve(path)
+
+
 def slot_name(entry: Any) -> str:
     """A path, or a composite's paths written out: ``[[w1, w2], [w3, w4]]``."""
     return entry if isinstance(entry, str) else "[" + ", ".join(slot_name(e) for e in entry) + "]"
@@ -174,6 +180,16 @@ class SlottedNetwork(UserNetwork):
         if spec is None:
             raise SpecError(f"the {self.style} style needs spec=ModelSpec(...) stating the architecture")
         reader = names if callable(names) else None
+        folded_note = None
+        if names is None:  # biases folded into Theta matrices, or all of them unrolled into one vector
+            named = ArraySlots(holder).names()
+            try:
+                find_by_shape(named, spec, layout)
+            except SpecError as exc:
+                found = folded.detect(named, spec, resolve_path)
+                if found is None:
+                    raise SpecError(f"{exc}{folded.why_not(named, spec)}") from None
+                (reader, folded_note), layout = found, "in_out"
         if reader is not None:  # weights=fn(holder) -> [(W, b), ...]: read by the user's own function
             names = [
                 f"layer {l} {w}" for l in range(len(spec.sizes) - 1) for w in ("W", "b")[: 2 if spec.use_bias else 1]
@@ -209,7 +225,7 @@ class SlottedNetwork(UserNetwork):
                 sub.append((nm, value.astype(np.float64)))
             self.pairs = [(names[i], names[i + 1] if per == 2 else None) for i in range(0, len(names), per)]
             _, found_layout, _ = find_by_shape(sub, spec, layout)
-            self.notes = []
+            self.notes = [folded_note] if folded_note else []
         else:
             self.pairs, found_layout, self.notes = find_by_shape(named, spec, layout)
         self.layout = layout or found_layout
