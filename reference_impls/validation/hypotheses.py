@@ -41,6 +41,7 @@ from .update_mistakes import (
     lr_factor,
     lr_schedule,
     momentum_average,
+    never_zeroed,
     no_sqrt,
     other_form,
     skipped,
@@ -90,6 +91,7 @@ def _finding(ctx: Context, h: Hypothesis, trial: Trial, steps: int) -> Finding:
 REGISTRY: list[Hypothesis] = [
     Hypothesis("update_skipped", ("update",), skipped),
     Hypothesis("momentum_lost", ("update",), state_lost),
+    Hypothesis("gradients_never_zeroed", ("update",), never_zeroed),
     Hypothesis(
         "derivative_on_pre",
         BOTH,

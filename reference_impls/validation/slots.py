@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..spec import ModelSpec, SpecError, Weights
-from . import folded
+from . import folded, neurons
 from .styles import Observed, UserNetwork, find_by_shape
 
 # ---- arrays held by a container (functional params, black-box attributes) -------------------
@@ -69,7 +69,10 @@ def _is_cache(name: str) -> bool:
 
 
 def _optimizer_like(obj: Any) -> bool:
-    """An object that updates parameters (its arrays are state, not parameters)."""
+    """An object that updates parameters (its arrays are state, not parameters); a module
+    listing its own ``parameters()`` (micrograd's, whose ``zero_grad`` clears them) is not one."""
+    if callable(getattr(obj, "parameters", None)):
+        return False
     return any(callable(getattr(obj, m, None)) for m in ("update", "update_params", "step", "zero_grad"))
 
 
@@ -106,7 +109,20 @@ class ArraySlots:
 
     def names(self) -> list[tuple[str, np.ndarray]]:
         """Every float array, shallowest first, then in the order they were defined."""
-        found, seen, level = [], {id(self.holder)}, [("", self.holder)]
+        return [
+            (name, v)
+            for depth, key, name, v in self._walk()
+            if isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.ndim in (1, 2) and not (depth and _is_cache(key))
+        ]
+
+    def objects(self) -> list[tuple[str, Any]]:
+        """Every container and object below the holder (not arrays), shallowest first, by path."""
+        return [(name, v) for _, _, name, v in self._walk() if not isinstance(v, np.ndarray)]
+
+    def _walk(self) -> Iterator[tuple[int, str, str, Any]]:
+        """(depth, key, path, value) of every member at any depth, each object once, shallowest
+        first, then in the order they were defined; optimizers' state is not entered."""
+        seen, level = {id(self.holder)}, [("", self.holder)]
         root_list = isinstance(self.holder, (list, tuple))
         for depth in range(MAX_DEPTH):
             nxt = []
@@ -114,17 +130,16 @@ class ArraySlots:
                 for kind, key, v in _children(obj):
                     name = _join(path, kind, key, root_list)
                     if isinstance(v, np.ndarray):
-                        if v.dtype.kind == "f" and v.ndim in (1, 2) and not (depth and _is_cache(key)):
-                            found.append((name, v))
+                        yield depth, key, name, v
                     elif (
                         id(v) not in seen
                         and not isinstance(v, (str, bytes, int, float, complex))
                         and not (depth and _optimizer_like(v))
                     ):
                         seen.add(id(v))
+                        yield depth, key, name, v
                         nxt.append((name, v))
             level = nxt
-        return found
 
     def resolve(self, name: str) -> Any:
         """The object at the path ``name`` (KeyError when there is none)."""
@@ -186,7 +201,9 @@ class SlottedNetwork(UserNetwork):
             try:
                 find_by_shape(named, spec, layout)
             except SpecError as exc:
-                found = folded.detect(named, spec, resolve_path)
+                found = folded.detect(named, spec, resolve_path) or neurons.detect(
+                    ArraySlots(holder).objects(), spec, resolve_path
+                )
                 if found is None:
                     raise SpecError(f"{exc}{folded.why_not(named, spec)}") from None
                 (reader, folded_note), layout = found, "in_out"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .context import Context
-from .replay import Trial, correct_gradient, optimizer_for, ratio
+from .replay import GRADIENT_SUM, Trial, correct_gradient, optimizer_for, ratio
 from .update_forms import ADAM_FORMS, FORMS, adagrad_no_sqrt, adam_update, corrected, dampened, rms_no_sqrt
 from .wording import at, fmt, short
 
@@ -52,6 +52,25 @@ def state_lost(ctx: Context) -> Iterator[Trial]:
             "between steps; store them on the layer (or optimizer) and reuse them"
         )
     yield Trial(f"{at(ctx)} {what}", reset_state=True)
+
+
+def _accumulated(self, state, p, g, lr):
+    """Plain SGD on the sum of every gradient so far: the gradients are never reset."""
+    total = state.get(GRADIENT_SUM, 0.0) + g
+    state[GRADIENT_SUM] = total
+    p -= lr * total
+
+
+def never_zeroed(ctx: Context) -> Iterator[Trial]:
+    spec = ctx.spec
+    if ctx.step < 2 or spec.optimizer != "sgd" or spec.momentum or spec.weight_decay:
+        return
+    yield Trial(
+        f"{at(ctx)} is a step along the gradients summed over every step so far: the gradients are never reset "
+        "between steps (each backward adds to the last one's; zero the gradients, e.g. p.grad = 0 or "
+        "zero_grad(), before each backward)",
+        update=_accumulated,
+    )
 
 
 def _scopes(ctx: Context) -> list[tuple[frozenset[int] | None, str]]:
