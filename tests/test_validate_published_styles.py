@@ -24,7 +24,7 @@ MODULES = {name[len("style_") :]: importlib.import_module(f"tests.styles.{name}"
 # no tensor of its own to point at within the call: its step and phase are what can be located
 WHOLE_CALL = {"zhou"}
 # styles whose every bug must also be NAMED: the diagnosis holds one of its EXPECT keys
-NAMED = {"rashid", "raschka", "ng_ex4", "micrograd"}
+NAMED = {"rashid", "raschka", "ng_ex4", "micrograd", "trask"}
 
 
 def _run(style: str, bug: str | None, steps: int | None = None):
