@@ -24,7 +24,7 @@ MODULES = {name[len("style_") :]: importlib.import_module(f"tests.styles.{name}"
 # no tensor of its own to point at within the call: its step and phase are what can be located
 WHOLE_CALL = {"zhou"}
 # styles whose every bug must also be NAMED: the diagnosis holds one of its EXPECT keys
-NAMED = {"rashid", "raschka", "ng_ex4", "micrograd", "trask"}
+NAMED = {"rashid", "raschka", "ng_ex4", "micrograd", "trask", "nnfs"}
 
 
 def _run(style: str, bug: str | None, steps: int | None = None):
@@ -112,3 +112,12 @@ def test_the_result_splits_its_time_between_start_up_your_code_twins_comparison_
     result = _run("nnfs", "l2_grad_missing_2", steps=2)
     assert list(result.seconds) == ["start-up", "your code", "twins", "comparison", "diagnosis"], result.seconds
     assert all(v >= 0 for v in result.seconds.values()) and "  time: start-up " in str(result)
+
+
+def test_a_published_adam_with_a_slip_is_judged_as_adam_not_sgd():
+    """The NNFS book's Adam with its square root dropped matches no optimizer on the probe:
+    its class name makes it Adam (not SGD), so the slip is named by Adam's catalogue."""
+    result = _run("nnfs", "adam_missing_sqrt", steps=2)
+    assert result.spec.optimizer == "adam", str(result)
+    assert "taken as adam (its class name Optimizer_Adam)" in " ".join(result.notes), result.notes
+    assert "without the square root" in " ".join(result.diagnosis), f"ours: {result.diagnosis}"
