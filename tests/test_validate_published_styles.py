@@ -1,9 +1,11 @@
 """The styles real from-scratch programs are written in (``tests/styles/``: our own networks in
-the styles of Nielsen's book, cs231n, the deeplearning.ai course, the layer-class tutorials,
-the six-scalar intro network, the NNFS book and a from-scratch ML library), each handed to
-``validate`` with its few lines of glue: every correct network passes, and every one-line bug
-is caught at the step and phase where it first shows (and at the very tensor where the style
-exposes it one update at a time)."""
+the styles of Nielsen's book, cs231n, the deeplearning.ai course and Ng's ex4 (one unrolled
+parameter vector), the layer-class tutorials, the six-scalar intro network, the NNFS book, a
+from-scratch ML library, "Make Your Own Neural Network", Raschka's NeuralNetMLP, micrograd and
+"Grokking Deep Learning"), each handed to ``validate`` with its few lines of glue: every
+correct network passes, and every one-line bug is caught at the step and phase where it first
+shows (and at the very tensor where the style exposes it one update at a time); for the
+styles in ``NAMED``, its cause is named too."""
 
 from __future__ import annotations
 
