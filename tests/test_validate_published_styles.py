@@ -123,3 +123,26 @@ def test_a_published_adam_with_a_slip_is_judged_as_adam_not_sgd():
     assert result.spec.optimizer == "adam", str(result)
     assert "taken as adam (its class name Optimizer_Adam)" in " ".join(result.notes), result.notes
     assert "without the square root" in " ".join(result.diagnosis), f"ours: {result.diagnosis}"
+
+
+@pytest.mark.parametrize(("first", "step", "form"), [(0, 2, "after each update"), (1, 1, "before its first use")])
+def test_a_learning_rate_decayed_inside_the_training_call_is_named(first, step, form):
+    """Nielsen's network with eta decayed on a counter of the step's own (the spec has no
+    decay): named with the decay it fits, and the spec that expresses it where there is one."""
+    nielsen = MODULES["nielsen"]
+    kwargs = nielsen.glue(None)
+    calls = [first]
+
+    def decaying(net, X, y):
+        eta = nielsen.ETA / (1 + 0.01 * calls[0])
+        calls[0] += 1
+        net.update_mini_batch([(x.reshape(-1, 1), t.reshape(-1, 1)) for x, t in zip(X, y)], eta)
+
+    kwargs.update(step=decaying, steps=6)
+    result = validate(**kwargs, against=("torch",))
+    d = result.first_divergence
+    assert not result.ok and (d.step, d.phase) == (step, "update"), str(result)
+    said = " ".join(result.diagnosis)
+    assert "decays the learning rate by itself, lr / (1 + 0.01 t)" in said and form in said, f"ours: {said}"
+    if form == "after each update":
+        assert result.suggested_spec is not None and result.suggested_spec.lr_decay == 0.01, str(result)
