@@ -1,9 +1,11 @@
 """The styles real from-scratch programs are written in (``tests/styles/``: our own networks in
-the styles of Nielsen's book, cs231n, the deeplearning.ai course, the layer-class tutorials,
-the six-scalar intro network, the NNFS book and a from-scratch ML library), each handed to
-``validate`` with its few lines of glue: every correct network passes, and every one-line bug
-is caught at the step and phase where it first shows (and at the very tensor where the style
-exposes it one update at a time)."""
+the styles of Nielsen's book, cs231n, the deeplearning.ai course and Ng's ex4 (one unrolled
+parameter vector), the layer-class tutorials, the six-scalar intro network, the NNFS book, a
+from-scratch ML library, "Make Your Own Neural Network", Raschka's NeuralNetMLP, micrograd and
+"Grokking Deep Learning"), each handed to ``validate`` with its few lines of glue: every
+correct network passes, and every one-line bug is caught at the step and phase where it first
+shows (and at the very tensor where the style exposes it one update at a time); for the
+styles in ``NAMED``, its cause is named too."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ MODULES = {name[len("style_") :]: importlib.import_module(f"tests.styles.{name}"
 # a training call that makes many updates (the six-scalar network's 1000 hard-coded epochs) has
 # no tensor of its own to point at within the call: its step and phase are what can be located
 WHOLE_CALL = {"zhou"}
+# styles whose every bug must also be NAMED: the diagnosis holds one of its EXPECT keys
+NAMED = {"rashid", "raschka", "ng_ex4", "micrograd", "trask", "nnfs"}
 
 
 def _run(style: str, bug: str | None, steps: int | None = None):
@@ -52,6 +56,9 @@ def test_one_line_bug_is_located(style, bug):
     ours = (d.step, d.phase) if whole else (d.step, d.phase, d.tensor)
     theirs = (want["step"], want["phase"]) if whole else (want["step"], want["phase"], want["tensor"])
     assert ours == theirs, f"ours {ours} vs expected {theirs}\n{result}"
+    if style in NAMED:
+        said = " ".join(result.diagnosis).lower()
+        assert any(k.lower() in said for k in want["keys"]), f"ours: {result.diagnosis} vs expected {want['cause']}"
 
 
 def test_layer_class_tutorial_validates_as_layer_objects_with_nothing_but_its_parts():
@@ -107,3 +114,35 @@ def test_the_result_splits_its_time_between_start_up_your_code_twins_comparison_
     result = _run("nnfs", "l2_grad_missing_2", steps=2)
     assert list(result.seconds) == ["start-up", "your code", "twins", "comparison", "diagnosis"], result.seconds
     assert all(v >= 0 for v in result.seconds.values()) and "  time: start-up " in str(result)
+
+
+def test_a_published_adam_with_a_slip_is_judged_as_adam_not_sgd():
+    """The NNFS book's Adam with its square root dropped matches no optimizer on the probe:
+    its class name makes it Adam (not SGD), so the slip is named by Adam's catalogue."""
+    result = _run("nnfs", "adam_missing_sqrt", steps=2)
+    assert result.spec.optimizer == "adam", str(result)
+    assert "taken as adam (its class name Optimizer_Adam)" in " ".join(result.notes), result.notes
+    assert "without the square root" in " ".join(result.diagnosis), f"ours: {result.diagnosis}"
+
+
+@pytest.mark.parametrize(("first", "step", "form"), [(0, 2, "after each update"), (1, 1, "before its first use")])
+def test_a_learning_rate_decayed_inside_the_training_call_is_named(first, step, form):
+    """Nielsen's network with eta decayed on a counter of the step's own (the spec has no
+    decay): named with the decay it fits, and the spec that expresses it where there is one."""
+    nielsen = MODULES["nielsen"]
+    kwargs = nielsen.glue(None)
+    calls = [first]
+
+    def decaying(net, X, y):
+        eta = nielsen.ETA / (1 + 0.01 * calls[0])
+        calls[0] += 1
+        net.update_mini_batch([(x.reshape(-1, 1), t.reshape(-1, 1)) for x, t in zip(X, y)], eta)
+
+    kwargs.update(step=decaying, steps=6)
+    result = validate(**kwargs, against=("torch",))
+    d = result.first_divergence
+    assert not result.ok and (d.step, d.phase) == (step, "update"), str(result)
+    said = " ".join(result.diagnosis)
+    assert "decays the learning rate by itself, lr / (1 + 0.01 t)" in said and form in said, f"ours: {said}"
+    if form == "after each update":
+        assert result.suggested_spec is not None and result.suggested_spec.lr_decay == 0.01, str(result)

@@ -20,6 +20,8 @@ from .slots import ArraySlots, SlottedNetwork
 from .styles import Observed, _n_of
 from .usercode import Caller, UserCodeError, describe
 
+WHOLE = object()  # a gradient returned alone for the one array of parameters (not a key into a container)
+
 
 # ---- 2. arrays and functions ----------------------------------------------------------------
 def _copy_params(params: Any) -> Any:
@@ -86,6 +88,10 @@ class Functional(SlottedNetwork):
             return match
         if isinstance(grads, (list, tuple)) and len(grads) == len(self.params):
             return {f"params[{i}]": i for i in range(len(grads))}
+        if isinstance(grads, np.ndarray) and len(self.params) == 1:  # one array of parameters, its gradient alone
+            (key,) = self.params if isinstance(self.params, dict) else ("params[0]",)
+            only = self.params[key] if isinstance(self.params, dict) else self.params[0]
+            return {key: WHOLE} if np.shape(only) == grads.shape else None
         return None
 
     def step(self, X, y, caller: Caller) -> list[Observed]:
@@ -164,6 +170,8 @@ class Functional(SlottedNetwork):
         names = self._gradient_names(grads)
         if self._optimizer is None:
             self._optimizer = get_optimizer(self.spec.optimizer, **optimizer_kwargs(self.spec))
+        if self.slots.reader is not None:
+            return self._apply_held(grads, names, seen, n)
         params, pairs = _copy_params(self.params), []
         for l, (w, b) in enumerate(self.pairs):
             for kind, pname in (("W", w), ("b", b)):
@@ -185,6 +193,21 @@ class Functional(SlottedNetwork):
                 raise exc
         pairs = [(p, g.astype(p.dtype)) for p, g in pairs]
         self._optimizer.step(pairs)  # in place, in the user's own layout (elementwise rules)
+        return params
+
+    def _apply_held(self, grads: Any, names: dict, seen: list[Observed], n: int) -> Any:
+        """Gradients held the way the parameters are (an unrolled vector, Theta matrices),
+        read per layer by the same reader as the weights; the optimizer steps each held array."""
+        params = _copy_params(self.params)
+        keys = list(params) if isinstance(params, dict) else list(range(len(params)))
+        held = {k: np.asarray(grads if g is WHOLE else grads[g]) for k, g in zip(keys, names.values())}
+        as_params = held if isinstance(params, dict) else [held[k] for k in keys]
+        label = "the gradient" if any(g is WHOLE for g in names.values()) else "the gradients"
+        for l, (gW, gb) in enumerate(self.slots.reader(as_params)):
+            for kind, g in (("W", gW), ("b", gb))[: 2 if self.spec.use_bias else 1]:
+                seen.append(self.observe(("gradient", kind, l), f"{label}'s layer {l} {kind}", g, n))
+        pairs = [(params[k], held[k].astype(params[k].dtype).reshape(params[k].shape)) for k in keys]
+        self._optimizer.step(pairs)  # elementwise rules: the held arrays step as the layers would
         return params
 
     def _store(self, new: Any) -> None:

@@ -16,6 +16,7 @@ frameworks on a fresh copy of the network, and said only once it passes.
 from __future__ import annotations
 
 import time
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -205,6 +206,13 @@ def as_network(
             "give exactly one of layers=[...] (layer objects), step=fn with params= (arrays and functions), "
             f"or model=obj (a black box); got {', '.join(given) or 'none'}"
         )
+    for what, held in (("model", model), ("params", params)):
+        if isinstance(held, types.ModuleType):  # a script: globals for weights, a top-level loop for training
+            raise SpecError(
+                f"{what}= is the module {held.__name__}: a script's weights are its globals and its training loop runs "
+                "at import, so validate cannot take one step of it; move the loop's body into def step(params, X, y) "
+                "returning the new weights and pass params={'W1': W1, ...} (the globals' arrays) with step=step"
+            )
     if weight_layout not in (None, "in_out", "out_in"):
         raise SpecError(f"weight_layout must be 'in_out' or 'out_in', got {weight_layout!r}")
     if layers is not None:

@@ -91,6 +91,34 @@ def updated_first(ctx: Context) -> Iterator[Trial]:
         )
 
 
+def errors_back(ctx: Context) -> Iterator[Trial]:
+    """A layer that sends back its errors dL/da through its weights, not its deltas dL/dz:
+    its activation's derivative is used for its own weight gradient only (``hidden_errors =
+    who.T @ output_errors``, as "Make Your Own Neural Network" prints it)."""
+    spec, L = ctx.spec, len(ctx.spec.sizes) - 1
+    senders = [
+        l
+        for l in range(1, L)
+        if spec.activations[l] != "softmax" and (l < L - 1 or oracle.output_error(spec, *_probe(spec)) is not None)
+    ]
+    sets = [(frozenset({l}), f"layer {l}") for l in senders]
+    if len(senders) > 1:
+        sets.append((frozenset(senders), "every layer"))
+    for layers, who in sets:
+        yield Trial(
+            f"{at(ctx)} is what back-propagation gives when {who} sends back its errors (dL/da) through its weights "
+            "before multiplying them by its activation's derivative (hidden_errors = W.T @ errors): the derivative "
+            "is used for its own weight gradient only; send back W.T @ (errors * derivative), the delta",
+            Hooks(errors_back=layers),
+        )
+
+
+def _probe(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
+    """A one-row output and target, only to ask whether the output's error is written out."""
+    k = spec.sizes[-1]
+    return np.full((1, k), 0.5), np.full((1, k), 0.5)
+
+
 # ---- the loss gradient -------------------------------------------------------------------------
 def _through(spec: ModelSpec, a: np.ndarray, dA: np.ndarray) -> np.ndarray:
     """dL/dz from dL/da through the output activation's own Jacobian (scratch's backward
@@ -257,7 +285,10 @@ def layer_factor(ctx: Context) -> Iterator[Trial]:
     if layers > 1:
         sets.append((frozenset(range(layers)), "every layer's", "", "the {other} gradients"))
     for chosen, whose, alone, others in sets:
-        for which, what, other in ((0, "weight", "bias"), (1, "bias", "weight")):
+        # 2: the weights' and the bias's together (one Theta matrix holding both, its 1/m forgotten)
+        for which, what, other in ((0, "weight", "bias"), (1, "bias", "weight"), (2, "weight and bias", "")):
+            if (not ctx.spec.use_bias and (which or len(chosen) == layers)) or (which == 2 and len(chosen) == layers):
+                continue  # every layer's whole gradient off by a constant is the loss gradient's (loss_factor)
             for f, words in (
                 (lambda n: float(n), "the batch size: its 1/m (1/n) is missing"),
                 (lambda n: 1 / n, "1 / the batch size: it is divided by the batch size twice"),
@@ -268,7 +299,11 @@ def layer_factor(ctx: Context) -> Iterator[Trial]:
                 right = others.format(other=other)
                 yield Trial(
                     f"{at(ctx)}: {whose} {what} gradient{alone} is off by {words} ({right} are right)",
-                    Hooks(scale=lambda ll, w, n, ls=chosen, which=which, f=f: f(n) if ll in ls and w == which else 1.0),
+                    Hooks(
+                        scale=lambda ll, w, n, ls=chosen, which=which, f=f: (
+                            f(n) if ll in ls and which in (w, 2) else 1.0
+                        )
+                    ),
                 )
 
 

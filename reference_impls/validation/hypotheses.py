@@ -23,6 +23,7 @@ from .gradient_mistakes import (
     bias_summed,
     delta_again,
     derivative_trials,
+    errors_back,
     layer_factor,
     loss_factor,
     mask_at_zero,
@@ -40,6 +41,7 @@ from .update_mistakes import (
     lr_factor,
     lr_schedule,
     momentum_average,
+    never_zeroed,
     no_sqrt,
     other_form,
     skipped,
@@ -89,6 +91,7 @@ def _finding(ctx: Context, h: Hypothesis, trial: Trial, steps: int) -> Finding:
 REGISTRY: list[Hypothesis] = [
     Hypothesis("update_skipped", ("update",), skipped),
     Hypothesis("momentum_lost", ("update",), state_lost),
+    Hypothesis("gradients_never_zeroed", ("update",), never_zeroed),
     Hypothesis(
         "derivative_on_pre",
         BOTH,
@@ -130,6 +133,7 @@ REGISTRY: list[Hypothesis] = [
     Hypothesis("transposed", BOTH, transposed),
     Hypothesis("bias_summed_over_all", BOTH, bias_summed),
     Hypothesis("updated_before_backprop", BOTH, updated_first),
+    Hypothesis("errors_sent_back", BOTH, errors_back),
     Hypothesis("delta_times_derivative", BOTH, delta_again),
     Hypothesis("wrong_loss", BOTH, wrong_loss),
     Hypothesis("factor", BOTH, loss_factor),

@@ -222,12 +222,27 @@ def infer_optimizer(net: LayerObjects, dtype: str) -> tuple[dict[str, Any], list
                     + ", ".join(f"{k}={v:g}" for k, v in fields.items() if isinstance(v, float))
                     + f" (from {describe(opt)}'s updates on three probe gradients)"
                 ]
-    fields = {"optimizer": "sgd", **found}
-    fields.setdefault("lr", _estimated_lr("sgd", deltas[0], G))
+    kind, why = _kind_by_name(opt, found)
+    fields = {"optimizer": kind, **found}
+    fields.setdefault("lr", _estimated_lr(kind, deltas[0], G))
     return fields, [
         f"optimizer: none of {', '.join(OPTIMIZERS)} reproduces {describe(opt)}'s probe updates; "
-        f"assumed {fields}: pass spec= stating it"
+        f"taken as {kind} ({why}), {fields}: its updates are then compared with {kind}'s, or pass spec= stating it"
     ]
+
+
+def _kind_by_name(opt: Any, found: dict[str, Any]) -> tuple[str, str]:
+    """The optimizer a class whose updates match none most likely means to be (a typo in a
+    published Adam must still be judged as Adam, not as SGD): by its name, then by its
+    hyperparameters; SGD when neither says."""
+    name = type(opt).__name__.lower()
+    for kind in ("adagrad", "rmsprop", "adam", "sgd"):
+        if kind in name:
+            return kind, f"its class name {type(opt).__name__}"
+    for kind, fields in (("adam", ("beta1", "beta2")), ("rmsprop", ("rho",))):
+        if any(f in found for f in fields):
+            return kind, f"its {', '.join(f for f in fields if f in found)} attribute"
+    return "sgd", "nothing in its name or attributes says otherwise"
 
 
 # The NNFS book's Layer_Dense arguments, and what they are in the spec (same form: l * sum|w|, l * sum w^2).

@@ -45,6 +45,7 @@ class Hooks:
     bias_grad: Callable[[np.ndarray], np.ndarray] | None = (
         None  # delta -> the bias gradient, for the layers in ``layers``
     )
+    errors_back: frozenset[int] = frozenset()  # layers that send back dL/da (their errors), not dL/dz
 
 
 CORRECT = Hooks()
@@ -103,6 +104,7 @@ def gradients(
         delta = output_delta(spec, zs[-1], acts[-1], Y, n) / correct * _derivative(spec, last, zs, acts, hooks)
     else:
         delta = output_delta(spec, zs[-1], acts[-1], Y, n)
+    err = output_error(spec, acts[-1], Y) if hooks.errors_back else None
     pens = penalty_gradients(spec, weights)
     grads: list = [None] * len(weights)
     for l in reversed(range(len(weights))):
@@ -116,8 +118,17 @@ def gradients(
             W = weights[l][0]
             if hooks.updates_inside:
                 W = W - lr * (dW + spec.weight_decay * W)
-            delta = (delta @ W.T) * _derivative(spec, l - 1, zs, acts, hooks)
+            err = (err if l in hooks.errors_back else delta) @ W.T
+            delta = err * _derivative(spec, l - 1, zs, acts, hooks)
     return grads
+
+
+def output_error(spec: ModelSpec, a: np.ndarray, Y: np.ndarray) -> np.ndarray | None:
+    """dL/da at the output (the "error" before the output activation's derivative), or None
+    where the loss fuses with the activation (the error is then never written out)."""
+    if FUSED.get((spec.activations[-1], spec.loss)) is not None:
+        return None
+    return get_loss(spec.loss, reduction=spec.loss_reduction, scale=spec.loss_scale).backward(a, Y)
 
 
 def _derivative(spec: ModelSpec, l: int, zs, acts, hooks: Hooks) -> np.ndarray:

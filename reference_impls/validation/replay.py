@@ -29,6 +29,8 @@ from .context import Context, Seen, close
 MATCH = {"float64": 1e-7, "float32": 1e-3}
 #: later steps kept after the first divergence, for hypotheses that need more than one step
 AFTER = 4
+#: the optimizer-state key under which ``Shadow`` sums each parameter's gradients over the steps
+GRADIENT_SUM = "gradient_sum"
 
 
 class Shadow:
@@ -47,6 +49,9 @@ class Shadow:
         else:
             grads = oracle.gradients(self.spec, before, X, y)
         apply(self.optimizer, before, grads)
+        for i, g in enumerate(g for pair in grads for g in pair):  # what gradients never reset would hold by now
+            state = self.optimizer.state.setdefault(i, {})
+            state[GRADIENT_SUM] = state.get(GRADIENT_SUM, 0.0) + np.asarray(g, np.float64)
 
     def snapshot(self) -> Optimizer:
         return copy.deepcopy(self.optimizer)

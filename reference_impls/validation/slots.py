@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..spec import ModelSpec, SpecError, Weights
+from . import folded, neurons
 from .styles import Observed, UserNetwork, find_by_shape
 
 # ---- arrays held by a container (functional params, black-box attributes) -------------------
@@ -68,7 +69,10 @@ def _is_cache(name: str) -> bool:
 
 
 def _optimizer_like(obj: Any) -> bool:
-    """An object that updates parameters (its arrays are state, not parameters)."""
+    """An object that updates parameters (its arrays are state, not parameters); a module
+    listing its own ``parameters()`` (micrograd's, whose ``zero_grad`` clears them) is not one."""
+    if callable(getattr(obj, "parameters", None)):
+        return False
     return any(callable(getattr(obj, m, None)) for m in ("update", "update_params", "step", "zero_grad"))
 
 
@@ -105,7 +109,20 @@ class ArraySlots:
 
     def names(self) -> list[tuple[str, np.ndarray]]:
         """Every float array, shallowest first, then in the order they were defined."""
-        found, seen, level = [], {id(self.holder)}, [("", self.holder)]
+        return [
+            (name, v)
+            for depth, key, name, v in self._walk()
+            if isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.ndim in (1, 2) and not (depth and _is_cache(key))
+        ]
+
+    def objects(self) -> list[tuple[str, Any]]:
+        """Every container and object below the holder (not arrays), shallowest first, by path."""
+        return [(name, v) for _, _, name, v in self._walk() if not isinstance(v, np.ndarray)]
+
+    def _walk(self) -> Iterator[tuple[int, str, str, Any]]:
+        """(depth, key, path, value) of every member at any depth, each object once, shallowest
+        first, then in the order they were defined; optimizers' state is not entered."""
+        seen, level = {id(self.holder)}, [("", self.holder)]
         root_list = isinstance(self.holder, (list, tuple))
         for depth in range(MAX_DEPTH):
             nxt = []
@@ -113,17 +130,16 @@ class ArraySlots:
                 for kind, key, v in _children(obj):
                     name = _join(path, kind, key, root_list)
                     if isinstance(v, np.ndarray):
-                        if v.dtype.kind == "f" and v.ndim in (1, 2) and not (depth and _is_cache(key)):
-                            found.append((name, v))
+                        yield depth, key, name, v
                     elif (
                         id(v) not in seen
                         and not isinstance(v, (str, bytes, int, float, complex))
                         and not (depth and _optimizer_like(v))
                     ):
                         seen.add(id(v))
+                        yield depth, key, name, v
                         nxt.append((name, v))
             level = nxt
-        return found
 
     def resolve(self, name: str) -> Any:
         """The object at the path ``name`` (KeyError when there is none)."""
@@ -162,6 +178,11 @@ class ArraySlots:
         return [self._scalars(e) for e in entry]
 
 
+def resolve_path(holder: Any, path: str) -> Any:
+    """The object at ``path`` inside ``holder`` (``ArraySlots.resolve``), for readers."""
+    return ArraySlots(holder).resolve(path)
+
+
 def slot_name(entry: Any) -> str:
     """A path, or a composite's paths written out: ``[[w1, w2], [w3, w4]]``."""
     return entry if isinstance(entry, str) else "[" + ", ".join(slot_name(e) for e in entry) + "]"
@@ -174,6 +195,18 @@ class SlottedNetwork(UserNetwork):
         if spec is None:
             raise SpecError(f"the {self.style} style needs spec=ModelSpec(...) stating the architecture")
         reader = names if callable(names) else None
+        folded_note = None
+        if names is None:  # biases folded into Theta matrices, or all of them unrolled into one vector
+            named = ArraySlots(holder).names()
+            try:
+                find_by_shape(named, spec, layout)
+            except SpecError as exc:
+                found = folded.detect(named, spec, resolve_path) or neurons.detect(
+                    ArraySlots(holder).objects(), spec, resolve_path
+                )
+                if found is None:
+                    raise SpecError(f"{exc}{folded.why_not(named, spec)}") from None
+                (reader, folded_note), layout = found, "in_out"
         if reader is not None:  # weights=fn(holder) -> [(W, b), ...]: read by the user's own function
             names = [
                 f"layer {l} {w}" for l in range(len(spec.sizes) - 1) for w in ("W", "b")[: 2 if spec.use_bias else 1]
@@ -209,7 +242,7 @@ class SlottedNetwork(UserNetwork):
                 sub.append((nm, value.astype(np.float64)))
             self.pairs = [(names[i], names[i + 1] if per == 2 else None) for i in range(0, len(names), per)]
             _, found_layout, _ = find_by_shape(sub, spec, layout)
-            self.notes = []
+            self.notes = [folded_note] if folded_note else []
         else:
             self.pairs, found_layout, self.notes = find_by_shape(named, spec, layout)
         self.layout = layout or found_layout

@@ -91,9 +91,11 @@ _BIAS_NAME = re.compile(r"(^|[^a-z])(b|bias(es)?|intercept)")
 
 def _assign(
     named: list[tuple[str, np.ndarray]], spec: ModelSpec, layout: str
-) -> tuple[list[tuple[str, str | None]], int] | str:
-    """Layers' (W, b) names for one weight layout, and how many names look like what they
-    were taken for (the tie-break between layouts); or why no assignment exists."""
+) -> tuple[list[tuple[str, str | None]], tuple[int, bool]] | str:
+    """Layers' (W, b) names for one weight layout, and its score as the tie-break between
+    layouts: how many names look like what they were taken for, then whether the weight
+    matrices come in the order they were defined (a (2, 3, 2) network without biases fits
+    both layouts, one of them with its layers backwards); or why no assignment exists."""
     shapes = list(zip(spec.sizes, spec.sizes[1:]))
     used: set[str] = set()
     score, ws = 0, []
@@ -136,7 +138,8 @@ def _assign(
                     "has none"
                 )
         pairs.append((w, b))
-    return pairs, score
+    order = [next(i for i, (nm, _) in enumerate(named) if nm == w) for w in ws]
+    return pairs, (score, order == sorted(order))
 
 
 def find_by_shape(

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .context import Context
-from .replay import Trial, correct_gradient, optimizer_for, ratio
+from .replay import GRADIENT_SUM, Trial, correct_gradient, optimizer_for, ratio
 from .update_forms import ADAM_FORMS, FORMS, adagrad_no_sqrt, adam_update, corrected, dampened, rms_no_sqrt
 from .wording import at, fmt, short
 
@@ -52,6 +52,25 @@ def state_lost(ctx: Context) -> Iterator[Trial]:
             "between steps; store them on the layer (or optimizer) and reuse them"
         )
     yield Trial(f"{at(ctx)} {what}", reset_state=True)
+
+
+def _accumulated(self, state, p, g, lr):
+    """Plain SGD on the sum of every gradient so far: the gradients are never reset."""
+    total = state.get(GRADIENT_SUM, 0.0) + g
+    state[GRADIENT_SUM] = total
+    p -= lr * total
+
+
+def never_zeroed(ctx: Context) -> Iterator[Trial]:
+    spec = ctx.spec
+    if ctx.step < 2 or spec.optimizer != "sgd" or spec.momentum or spec.weight_decay:
+        return
+    yield Trial(
+        f"{at(ctx)} is a step along the gradients summed over every step so far: the gradients are never reset "
+        "between steps (each backward adds to the last one's; zero the gradients, e.g. p.grad = 0 or "
+        "zero_grad(), before each backward)",
+        update=_accumulated,
+    )
 
 
 def _scopes(ctx: Context) -> list[tuple[frozenset[int] | None, str]]:
@@ -153,7 +172,10 @@ def other_form(ctx: Context) -> Iterator[Trial]:
 
 def lr_schedule(ctx: Context) -> Iterator[Trial]:
     spec = ctx.spec
-    if not spec.lr_decay or ctx.phase != "update":
+    if ctx.phase != "update":
+        return
+    if not spec.lr_decay:
+        yield from _own_decay(ctx)
         return
     d, lr = spec.lr_decay, spec.lr
     yield Trial(
@@ -171,6 +193,33 @@ def lr_schedule(ctx: Context) -> Iterator[Trial]:
         f"{at(ctx)}, with the same gradient: the learning rate decay lags one step behind",
         lr=lambda opt, _: lr / (1 + d * max(opt.iterations - 1, 0)),
     )
+
+
+def _own_decay(ctx: Context) -> Iterator[Trial]:
+    """A learning rate the user's code decays by itself where the spec has none (a decay
+    written inside the update call, on a counter of its own): the decay fitted at the
+    diverging step k from the ratio c of the updates, claimed only when later steps follow it."""
+    l, which = ctx.key[2], 0 if ctx.key[1] == "W" else 1
+    start = np.asarray(ctx.before[l][which], np.float64)
+    c = ratio(np.asarray(ctx.ours, np.float64) - start, np.asarray(ctx.theirs, np.float64) - start)
+    k, lr = ctx.step, ctx.spec.lr
+    if c is None or not 0 < c < 1 or math.isclose(c, 1, rel_tol=1e-9):
+        return
+    forms = (
+        (k, "before its first use (the first update already decayed)", "decay after each update and state"),
+        (k - 1, "after each update", "state"),
+    )
+    for t0, when, fix in forms:
+        if t0 < 1:
+            continue
+        d = (1 / c - 1) / t0
+        yield Trial(
+            f"{at(ctx)}, with the same gradient: your code decays the learning rate by itself, lr / (1 + {fmt(d)} t), "
+            f"{when}, where the spec's is constant: {fix} lr_decay={short(d)} in the spec",
+            lr=lambda opt, _, d=d, off=k - t0: lr / (1 + d * (opt.iterations + 1 - off)),
+            spec=ctx.spec.replace(lr_decay=short(d)) if t0 == k - 1 else None,
+            fitted=True,
+        )
 
 
 def lr_factor(ctx: Context) -> Iterator[Trial]:

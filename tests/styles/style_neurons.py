@@ -9,11 +9,11 @@ public repositories (its ``initialize_network`` / ``forward_propagate`` /
 Style facts that matter to a validator:
 - The network is a list of layers, each a list of neurons, each a dict whose ``weights`` is
   a Python list of the neuron's input weights with its bias LAST; the neuron also keeps its
-  ``output`` and ``delta``. No NumPy arrays at all: a validator must be handed a function
-  that reads the weights out (``weights=lambda net: [(W, b), ...]``).
+  ``output`` and ``delta``. No NumPy arrays at all.
 - A data row is ``[x1, ..., xn, label]`` with the class index last; targets are one-hot
   built inside training; the error is ``output - expected`` per output neuron times the
   sigmoid derivative written on the output, i.e. gradient descent on 1/2 sum of squares.
+- validate reads such lists of neuron records itself (``neurons.py``): no ``weights=``.
 - ``train_network(network, train, l_rate, n_epoch, n_outputs)`` loops epochs, then rows, and
   updates after each row: per-sample SGD (``batch_size=1``), the epoch count a parameter.
 - With XOR's first row ``[0, 0]`` the first layer's weight gradients are zero at step 1: a
@@ -24,8 +24,6 @@ from __future__ import annotations
 
 from math import exp
 from random import Random
-
-import numpy as np
 
 from reference_impls import ModelSpec
 
@@ -155,8 +153,5 @@ def make(bug=None):
 def glue(bug=None) -> dict:
     network = make(bug)
     X, y = xor()  # data
-    read = lambda net: [
-        (np.array([n["weights"][:-1] for n in layer]).T, np.array([n["weights"][-1] for n in layer])) for layer in net
-    ]
     step = lambda net, X, y: train_network(net, [list(x) + [int(t)] for x, t in zip(X, y)], L_RATE, 1, 2)
-    return dict(model=network, step=step, spec=SPEC, weights=read, X=X, y=y, steps=12)
+    return dict(model=network, step=step, spec=SPEC, X=X, y=y, steps=12)
