@@ -218,8 +218,8 @@ class Functional(SlottedNetwork):
 
 
 # ---- 3. a black box with its own training step ----------------------------------------------
-X_NAMES = ("x", "X", "inputs", "input", "data", "features")
-Y_NAMES = ("y", "Y", "targets", "target", "labels", "y_true", "t")
+X_NAMES = ("x", "X", "inputs", "input", "data", "features", "inputs_list", "x_train", "X_train")
+Y_NAMES = ("y", "Y", "targets", "target", "labels", "y_true", "t", "targets_list", "y_train")
 LR_NAMES = ("learning_rate", "lr", "eta", "alpha", "step_size")
 OUT_NAMES = ("output", "outputs", "y_pred", "pred", "predictions", "y_hat", "out")
 EPOCH_NAMES = ("epochs", "n_epochs", "num_epochs", "epoch", "iterations", "n_iter", "num_iterations", "iters")
