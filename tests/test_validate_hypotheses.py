@@ -74,6 +74,9 @@ CASES = [
     ("bias-mean-output", RELU_CE, {"bias_mean": {2}}, 1, "gradient", 2, "b", "layer_factor"),
     ("uphill-weights-all", RELU_CE, {"uphill_weights": {0, 1, 2}}, 1, "update", 0, "W", "sign"),
     ("uphill-weights-hidden1", RELU_CE, {"uphill_weights": {1}}, 1, "update", 1, "W", "sign"),
+    # one update line's sign under the optimizer's own update (momentum's velocity, Adam's moments)
+    ("uphill-weights-momentum", dict(RELU_CE, momentum=0.9), {"uphill_weights": {1}}, 1, "update", 1, "W", "sign"),
+    ("uphill-weights-adam", ADAM, {"uphill_weights": {0, 1, 2}}, 1, "update", 0, "W", "sign"),
     ("sum-not-mean", RELU_CE, {"sum_not_mean": True}, 1, "gradient", 0, "W", "factor"),
     ("divided-by-batch-twice", RELU_CE, {"batch_twice": True}, 1, "gradient", 0, "W", ("factor", "factor")),
     ("one-layer-missing-1-over-n", RELU_CE, {"layer_sum_not_mean": {2}}, 1, "gradient", 2, "W", "layer_factor"),

@@ -9,6 +9,7 @@ from .common import Command, UsageError, non_negative_int, positive_int, say
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from reference_impls.validation import twinhost
     from reference_impls.validation.sandbox import Limits
     from reference_impls.validation.verdict import UserCodeFailed, exit_code
 
@@ -30,6 +31,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     targets = expand(args.target)
     if targets is not None:
         return _validate_batch(args, targets, against, limits, store)
+    twinhost.start(against)  # the frameworks load side by side, while the network loads and runs
     try:
         result = run_validation(
             args.target,

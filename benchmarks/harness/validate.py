@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from reference_impls import ModelSpec, SpecError
-from reference_impls._isolation import user_modules
+from reference_impls._isolation import ROOT, SHADOWABLE, user_modules
 from reference_impls.validation import ValidationResult, run_network
+from reference_impls.validation.child import is_users
 from reference_impls.validation.core import prepare
 from reference_impls.validation.layered import bias_attr, is_dense, weight_attr
 from reference_impls.validation.sandbox import Limits, run_isolated
@@ -48,13 +49,24 @@ class UserCodeRaised(LoadError):
     failed to run (a verdict, exit 3), not bad input to the tool."""
 
 
-def _where(exc: BaseException) -> str:
+def _where(exc: BaseException, folder: Path | None = None) -> str:
     """The error and the user's line it comes from: a syntax error's own position, else the
-    innermost frame that is a real file (not the import machinery's frozen frames)."""
+    innermost frame of the user's own code (their file's ``folder`` first, then any file
+    outside this project and the installed libraries: an error NumPy raises names the user's
+    call into NumPy, at any depth), else the innermost real file (not the import machinery's
+    frozen frames)."""
     if isinstance(exc, SyntaxError):
         return f"{exc.msg} ({place(exc.filename or '?', exc.lineno)})"
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
-    return f"{exc} ({place(frames[-1].filename, frames[-1].lineno)})" if frames else str(exc)
+    users = [f for f in frames if is_users(f.filename) and not _ours(f.filename)]
+    mine = [f for f in users if folder is not None and Path(f.filename).resolve().is_relative_to(folder.resolve())]
+    frame = next((tier[-1] for tier in (mine, users, frames) if tier), None)
+    return f"{exc} ({place(frame.filename, frame.lineno)})" if frame else str(exc)
+
+
+def _ours(filename: str) -> bool:
+    """A file of this project's own packages (the loader's frames above the user's)."""
+    return any(Path(filename).resolve().is_relative_to(ROOT / name) for name in SHADOWABLE)
 
 
 def load_target(target: str) -> tuple[Any, Any, list[str]]:
@@ -93,7 +105,7 @@ def _run_python_file(path: Path, module: Any) -> list[str]:
     try:
         module.__spec__.loader.exec_module(module)
     except Exception as exc:  # the user's module, anything: one line naming their line
-        raise UserCodeRaised(f"importing {path} raised {type(exc).__name__}: {_where(exc)}") from None
+        raise UserCodeRaised(f"importing {path} raised {type(exc).__name__}: {_where(exc, path.parent)}") from None
     return []
 
 
@@ -115,7 +127,10 @@ def network_arguments(obj: Any, module: Any, spec: ModelSpec | None) -> dict[str
         try:
             obj = obj()
         except Exception as exc:
-            raise UserCodeRaised(f"calling {obj.__name__}() raised {type(exc).__name__}: {_where(exc)}") from None
+            folder = Path(module.__file__).parent if getattr(module, "__file__", None) else None
+            raise UserCodeRaised(
+                f"calling {obj.__name__}() raised {type(exc).__name__}: {_where(exc, folder)}"
+            ) from None
     module_spec = next((v for k in ("SPEC", "spec") if isinstance(v := getattr(module, k, None), ModelSpec)), None)
     if isinstance(obj, dict):
         kwargs = dict(obj)

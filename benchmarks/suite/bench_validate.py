@@ -7,7 +7,11 @@ in the time. Each checks the verdicts it timed, so a fast wrong judge cannot loo
 - One network: seed 003's spiral network (``examples/seed003_spiral.py:trainable``), 100 steps,
   against torch and against torch and Keras. ``extra_info`` holds the run's own split (start-up,
   your code, twins, comparison, diagnosis) from its last line; the rest of the wall time is the
-  interpreter and the command's own imports.
+  interpreter and the command's own imports. Each framework loads in a twin host process of its
+  own (``reference_impls.validation.twinhost``), side by side with the others and with the
+  user's code: start-up is the judge's wait until the slowest framework has loaded and built
+  its twin, and twins is its waits on the hosts' steps. ``load_1min`` is the machine's load
+  average at the end of the last round: on 2 busy cores the split moves with it.
 - A class (marker ``long``, about two minutes a round: left out of plain test runs and of
   ``make bench-quick``; ``make bench`` times it): 30 correct, 6 buggy and 4 broken submissions
   (``classroom.py``), one of which hangs until ``--timeout``, 50 steps each against the default
@@ -58,7 +62,14 @@ def test_validate_one_network(benchmark, against):
     benchmark.pedantic(once, rounds=3, warmup_rounds=0, iterations=1)
     proc = runs[-1]
     assert proc.returncode == 0 and "PASS" in proc.stdout, proc.stdout + proc.stderr[-2000:]
-    info(benchmark, against=against, steps=100, task="spiral", **time_split(proc.stdout))
+    info(
+        benchmark,
+        against=against,
+        steps=100,
+        task="spiral",
+        load_1min=round(os.getloadavg()[0], 2),
+        **time_split(proc.stdout),
+    )
 
 
 @pytest.mark.long

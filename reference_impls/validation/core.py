@@ -38,6 +38,7 @@ from .sandbox import DEFAULT_TIMEOUT, Limits, run_isolated
 from .sandbox import available as sandbox_available
 from .styles import UserNetwork, flat_samples
 from .suggestions import try_suggestions
+from .twinhost import make_twin
 from .usercode import UserCodeError
 
 DEFAULT_AGAINST = ("torch", "keras")
@@ -103,7 +104,7 @@ def _run_network(
     weights = [(np.asarray(W, spec.dtype), np.asarray(b, spec.dtype)) for W, b in net.weights()]
     if not spec.use_bias and any(np.any(b != 0) for _, b in weights):
         raise SpecError("the spec says use_bias=False but the network's biases are not zero")
-    twins, skipped = build_twins(spec, against, weights, Xc, yc)
+    twins, skipped = build_twins(spec, against, weights, Xc, yc, make_twin)
     steps = int(steps) if net.trains else 1
     setup = time.perf_counter() - t0
     run = lockstep.run(net, spec, X, y, Xc, yc, twins, steps, tol)
@@ -148,7 +149,7 @@ def _run_network(
         # Round-off grows through chaotic dynamics; whether each step is right is asked
         # again with the twins re-synchronised to the user's weights before every step.
         fresh = suggestions.fresh(net)
-        twins, _ = build_twins(spec, against, weights, Xc, yc)
+        twins, _ = build_twins(spec, against, weights, Xc, yc, make_twin)
         again = lockstep.run(fresh, spec, X, y, Xc, yc, twins, steps, tol, resync=True)
         if again.first is None and again.error is None:
             worst = max(again.per_step, default=0.0)

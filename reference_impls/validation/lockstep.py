@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from scratch import get_loss
 
 from ..base import NotExpressible
 from ..equivalence import MAX_JUMP
-from ..registry import build, implementation_class
+from ..registry import build
 from ..spec import ModelSpec, Weights, penalty
 from . import diagnose as dx
 from .data import take
@@ -288,12 +288,13 @@ def _steps(
     return Run(rows_out, first, None, steps, per_step, loss_forms)
 
 
-def build_twins(spec: ModelSpec, against: Sequence[str], weights: Weights, Xc, yc) -> tuple[list[Twin], dict[str, str]]:
+def build_twins(
+    spec: ModelSpec, against: Sequence[str], weights: Weights, Xc, yc, make: Callable[..., Twin] = Twin
+) -> tuple[list[Twin], dict[str, str]]:
     twins, skipped = [], {}
     for impl in against:
-        implementation_class(impl)  # an unknown name raises SpecError naming the choices
-        try:
-            twins.append(Twin(impl, spec, weights, Xc, yc))
+        try:  # an unknown name raises SpecError naming the choices
+            twins.append(make(impl, spec, weights, Xc, yc))
         except NotExpressible as exc:  # the adapter's advice to change the spec does not apply to a user's network
             skipped[impl] = re.sub(r"; set convention = '\w+'", "", exc.feature)
     return twins, skipped

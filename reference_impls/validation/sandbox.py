@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from multiprocessing import Pipe
 from typing import Any
 
+from . import twinhost
 from .child import Board, is_users, rebuild_error, serve
 from .styles import Observed, UserNetwork
 from .usercode import Caller, UserCodeError, place
@@ -108,6 +109,7 @@ class IsolatedNetwork(UserNetwork):
                 self.conn.close()
                 for other in self.session.children:
                     other.conn.close()
+                twinhost.forget()  # the frameworks' hosts are the parent's
                 os.setpgid(0, 0)
                 status = serve(theirs, self.recipe, self.board, self.session.limits.memory, self.crash_log.fileno())
             finally:

@@ -9,11 +9,11 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..registry import implementation_class
 from ..spec import ModelSpec, SpecError
 from .phrasing import spec_changes
 from .result import ValidationResult
 from .styles import UserNetwork
+from .twinhost import adapter_call
 
 
 def shortest(value: Any) -> Any:
@@ -90,5 +90,5 @@ def try_suggestions(
 
 
 def _native_words(impl: str, spec: ModelSpec) -> str:
-    words = implementation_class(impl).describe_training(spec)
+    words = adapter_call(impl, "describe_training", spec)  # in the framework's twin host when it has one
     return f"{impl} with {words}" if words else impl

@@ -252,8 +252,10 @@ def _one_line_sign(ctx: Context, l: int, which: int) -> Iterator[Trial]:
     """The sign flipped in one line of the update: the weights' (or the biases') line, in
     every layer (one update function for all) or in this layer only."""
 
+    own = type(optimizer_for(ctx))._update  # the optimizer's own update, the one the trial's class replaces
+
     def uphill(opt, state, p, g, lr):
-        type(opt).__mro__[1]._update(opt, state, p, g, -lr)
+        own(opt, state, p, g, -lr)
 
     what, line = ("weights", "W -= lr * dW") if which == 0 else ("biases", "b -= lr * db")
     layers = len(ctx.spec.sizes) - 1
