@@ -15,7 +15,9 @@ import as the user expects, and a ``scratch.py`` among them replaces nothing of 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import inspect
 import sys
 import traceback
 import types
@@ -28,6 +30,7 @@ import pandas as pd
 from reference_impls import ModelSpec, SpecError
 from reference_impls._isolation import ROOT, SHADOWABLE, user_modules
 from reference_impls.validation import ValidationResult, run_network
+from reference_impls.validation.arrays import TRAIN_NAMES
 from reference_impls.validation.child import is_users
 from reference_impls.validation.core import prepare
 from reference_impls.validation.layered import bias_attr, is_dense, weight_attr
@@ -101,10 +104,40 @@ def load_target(target: str) -> tuple[Any, Any, list[str]]:
     return getattr(module, name), module, notes
 
 
+def _check_callable_bare(fn: Any, name: str) -> None:
+    """A function or class validate must call with no arguments: one line naming what it
+    requires, if it requires any (bad input: the target, not the user's code, is wrong)."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without one: let the call say
+        return
+    required = [
+        p.name
+        for p in signature.parameters.values()
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    if required:
+        raise LoadError(
+            f"{name} takes {', '.join(required)} without defaults, and validate calls it with no arguments: "
+            f"give {'them' if len(required) > 1 else 'it'} defaults, or name a function that builds the network "
+            "from nothing (FILE:NAME)"
+        )
+
+
+def _a(obj: Any) -> str:
+    """What NAME gave, in a few words: ``None``, ``a str``, ``a list of 2``."""
+    if obj is None:
+        return "None"
+    size = f" of {len(obj)}" if isinstance(obj, (list, tuple, dict)) else ""
+    return f"a {type(obj).__name__}{size}"
+
+
 def _run_python_file(path: Path, module: Any) -> list[str]:
     try:
         module.__spec__.loader.exec_module(module)
-    except Exception as exc:  # the user's module, anything: one line naming their line
+    except SystemExit:  # the sandbox's verdict: the user's module exited
+        raise
+    except BaseException as exc:  # the user's module, anything it raises: one line naming their line
         raise UserCodeRaised(f"importing {path} raised {type(exc).__name__}: {_where(exc, path.parent)}") from None
     return []
 
@@ -121,27 +154,32 @@ def _run_notebook(path: Path, module: Any) -> list[str]:
 LOADERS = {".py": _run_python_file, ".ipynb": _run_notebook}  # how each kind of file is run into its module
 
 
-def network_arguments(obj: Any, module: Any, spec: ModelSpec | None) -> dict[str, Any]:
-    """``validate``'s keyword arguments from what NAME gave."""
-    if callable(obj) and not hasattr(obj, "forward"):
+def network_arguments(obj: Any, module: Any, spec: ModelSpec | None, name: str = "NAME") -> dict[str, Any]:
+    """``validate``'s keyword arguments from what ``name`` gave: a function or class is called
+    with no arguments first (a network object with ``__call__`` is the network itself)."""
+    if (inspect.isroutine(obj) or inspect.isclass(obj) or isinstance(obj, functools.partial)) and not hasattr(
+        obj, "forward"
+    ):
+        _check_callable_bare(obj, name)
         try:
             obj = obj()
-        except Exception as exc:
+        except SystemExit:  # the sandbox's verdict: the user's code exited
+            raise
+        except BaseException as exc:  # the user's code, whatever it raises (its own BaseException too)
             folder = Path(module.__file__).parent if getattr(module, "__file__", None) else None
-            raise UserCodeRaised(
-                f"calling {obj.__name__}() raised {type(exc).__name__}: {_where(exc, folder)}"
-            ) from None
+            raise UserCodeRaised(f"calling {name}() raised {type(exc).__name__}: {_where(exc, folder)}") from None
+        name = f"{name}()"
     module_spec = next((v for k in ("SPEC", "spec") if isinstance(v := getattr(module, k, None), ModelSpec)), None)
     if isinstance(obj, dict):
         kwargs = dict(obj)
     elif isinstance(obj, (tuple, list)) and len(obj) == 3 and isinstance(obj[0], (list, tuple)):
         kwargs = dict(layers=list(obj[0]), loss=obj[1], optimizer=obj[2])
-    elif callable(getattr(obj, "forward", None)):
+    elif any(callable(getattr(obj, m, None)) for m in ("forward", *TRAIN_NAMES)):
         kwargs = dict(model=obj)
     else:
         raise LoadError(
-            f"NAME gave a {type(obj).__name__}; return a dict of validate's arguments, (layers, loss, optimizer), "
-            "or an object with forward/backward"
+            f"{name} gave {_a(obj)}; return a dict of validate's arguments, (layers, loss, optimizer), "
+            "or your network object (forward/backward, or a training call such as train(X, y))"
         )
     given = spec or kwargs.get("spec") or (module_spec if "layers" not in kwargs else None)
     if given is not None:
@@ -203,7 +241,7 @@ def run_validation(
 
     def recipe() -> tuple[UserNetwork, tuple[np.ndarray, np.ndarray]]:
         obj, module, notes = load_target(target)
-        kwargs = network_arguments(obj, module, spec)
+        kwargs = network_arguments(obj, module, spec, target.rsplit(":", 1)[-1])
         X, y = user_data(kwargs, data.X_train, data.y_train)
         given = {k: v for k, v in (("labels", labels), ("steps_per_call", steps_per_call)) if v is not None}
         net, data_as_given = prepare(**{**kwargs, **given}, X=X, y=y)
