@@ -50,3 +50,34 @@ def test_a_bug_is_an_internal_error_with_its_traceback(monkeypatch, capsys, exc)
 def test_every_command_module_declares_its_commands():
     declared = [c.name for m in cli.COMMAND_MODULES for c in m.COMMANDS]
     assert declared == list(cli.COMMANDS) and len(set(declared)) == len(declared)
+
+
+def _one_line_exit_2(capsys, argv: list[str]) -> str:
+    """Run ``argv`` expecting bad input: exit 2 and one line on stderr, no traceback; returns it."""
+    with pytest.raises(SystemExit) as stop:  # argparse's own errors exit; the commands' return 2
+        raise SystemExit(cli.main(argv))
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_a_spec_folder_is_named_as_a_folder_not_as_missing(tmp_path, capsys):
+    err = _one_line_exit_2(capsys, ["validate", "net.py:network", "--spec", str(tmp_path)])
+    assert "is a folder; give the TOML or JSON ModelSpec file inside it" in err and "no such" not in err
+
+
+def test_a_results_file_is_named_as_a_file_not_as_missing(tmp_path, capsys):
+    spec = tmp_path / "spec.toml"
+    spec.write_text("sizes = [2, 3, 1]\n")
+    err = _one_line_exit_2(capsys, ["report", str(spec)])
+    assert "is a file, not a results folder" in err and "does not exist" not in err
+
+
+def test_help_points_at_pages_that_exist_and_names_every_cpu_only_framework(capsys):
+    for argv in (["run", "--help"], ["validate", "--help"]):
+        with pytest.raises(SystemExit):
+            cli.main(argv)
+    out = capsys.readouterr().out
+    assert "(see README)" not in out and "docs/benchmarks/running.md" in out  # README has no config format
+    assert "scikit-learn where it" not in out  # validate's default is torch,keras; --against adds the others
+    assert "scikit-learn and JAX always on the CPU" in " ".join(out.split())

@@ -33,6 +33,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
             f"--benchmark-json file {args.benchmark_json!r} does not exist; write it with pytest --benchmark-only "
             "--benchmark-json=FILE, or leave the flag out"
         )
+    if os.path.isfile(args.results):
+        raise UsageError(
+            f"{args.results!r} is a file, not a results folder; give the folder scratchbench run --out wrote "
+            "(or a pytest --benchmark-json .json file to compare with --baseline)"
+        )
     if not os.path.isdir(args.results):
         raise UsageError(
             f"results folder {args.results!r} does not exist; create it with: scratchbench run --out {args.results}"

@@ -173,7 +173,9 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--impls", help="comma-separated implementations or 'all' (default: all of them)")
     p.add_argument("--seeds", type=int, help="number of seeds, 0..N-1 (default: the grid's, 3 quick, 5 full)")
     p.add_argument(
-        "--config", help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see README); instead of --grid"
+        "--config",
+        help="a TOML file: tasks, impls, seeds, epochs, [spec], [task.NAME] (see docs/benchmarks/running.md); "
+        "instead of --grid",
     )
     p.add_argument("--epochs", type=int, help="epochs for every task (default: the grid's; full: each task's own)")
     p.add_argument("--threads", type=int, help="threads for every framework, pinned alike (default 1)")
@@ -198,7 +200,8 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         "--device",
         choices=("cpu", "cuda"),
         default="cpu",
-        help="where torch and Keras run (scratch and scikit-learn always on the CPU); recorded per run (default cpu)",
+        help="where torch and Keras run (scratch, scikit-learn and JAX always on the CPU); recorded per run "
+        "(default cpu)",
     )
     p.add_argument(
         "--backend",

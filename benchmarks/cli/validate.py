@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .common import Command, UsageError, non_negative_int, positive_int, say
 
@@ -113,9 +114,21 @@ def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[
     return 0 if (table["status"] == "pass").all() else 1
 
 
+def spec_file(text: str) -> str:
+    """An argparse type for ``--spec``: an existing file, named in the error when it is a
+    folder or missing (rather than a misleading "no such file" for a folder)."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give the TOML or JSON ModelSpec file inside it")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such spec file: {text} (a TOML or JSON ModelSpec file)")
+    return text
+
+
 VALIDATE_HELP = """\
-Check your own hand-written network against PyTorch and Keras (and scikit-learn where it
-can express it), step by step from your network's own initial weights, on a task's data.
+Check your own hand-written network against PyTorch and Keras by default (--against adds
+JAX, scikit-learn or the scratch network), step by step from your network's own initial
+weights, on a task's data.
 
 FILE.py:NAME names a function in your file that returns the network (or the network
 itself), in one of three styles:
@@ -159,7 +172,9 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
         help="implementations to compare with, comma-separated, or 'all' (default: torch,keras; scratch too, e.g. for "
         "float32 code that accumulates in float64 as nnfs.init() does)",
     )
-    p.add_argument("--spec", help="a TOML or JSON ModelSpec file, for a network whose file does not state one")
+    p.add_argument(
+        "--spec", type=spec_file, help="a TOML or JSON ModelSpec file, for a network whose file does not state one"
+    )
     p.add_argument(
         "--tolerance",
         type=float,
