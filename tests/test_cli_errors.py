@@ -81,3 +81,15 @@ def test_help_points_at_pages_that_exist_and_names_every_cpu_only_framework(caps
     assert "(see README)" not in out and "docs/benchmarks/running.md" in out  # README has no config format
     assert "scikit-learn where it" not in out  # validate's default is torch,keras; --against adds the others
     assert "scikit-learn and JAX always on the CPU" in " ".join(out.split())
+
+
+def test_a_task_that_cannot_load_is_bad_input_once_not_each_submissions_error(tmp_path, capsys):
+    (tmp_path / "a.py").write_text("def network():\n    raise AssertionError('never called')\n")
+    err = _one_line_exit_2(capsys, ["validate", str(tmp_path), "--task", "mnist", "--out", str(tmp_path / "out")])
+    assert "--task mnist: its data does not load here" in err and "choose a task that needs none" in err
+    assert not (tmp_path / "out").exists()  # nothing judged, nothing written
+
+
+def test_a_run_error_off_a_terminal_is_one_line_with_no_blank_line_before_it(tmp_path, capsys):
+    err = _one_line_exit_2(capsys, ["run", "--tasks", "mnist", "--impls", "scratch", "--out", str(tmp_path / "r")])
+    assert err.startswith("scratchbench run: error: task mnist reads local files")

@@ -73,7 +73,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        with Progress(*columns, console=console, transient=True, disable=args.quiet) as bar:
+        # Off where stderr is not a terminal: there it draws nothing and leaves only a blank line
+        # before whatever comes next (an error would no longer be one line).
+        with Progress(*columns, console=console, transient=True, disable=args.quiet or not console.is_terminal) as bar:
             job = bar.add_task("starting", total=None)
 
             def progress(i: int, n: int, what: str) -> None:

@@ -25,6 +25,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if value is not None and value <= 0:
             raise UsageError(f"{flag} must be positive, got {value:g}")
     against = list(parse_impls(args.against))
+    _task_data_loads(args.task, args.seed)
     store = ResultsStore(args.out) if args.out else None
     if store:
         store.check_writable()
@@ -112,6 +113,23 @@ def _validate_batch(args: argparse.Namespace, targets: list[str], against: list[
         say(args, f"wrote {report_paths['markdown']} and {report_paths['html']}")
     print(summary_line(table))
     return 0 if (table["status"] == "pass").all() else 1
+
+
+def _task_data_loads(task: str, seed: int) -> None:
+    """A task whose data cannot load here is bad input, said once (exit 2) before anything
+    runs: in a batch it would otherwise be every submission's own error row, and exit 1."""
+    from reference_impls import SpecError
+
+    from ..tasks import get_task
+
+    chosen = get_task(task)  # an unknown name is its own one-line error
+    try:
+        chosen.data(seed)
+    except SpecError as exc:
+        raise UsageError(
+            f"--task {task}: its data does not load here ({exc}); validate takes no config file, so choose a task "
+            "that needs none (scratchbench tasks)"
+        ) from None
 
 
 def spec_file(text: str) -> str:
