@@ -81,6 +81,7 @@ def test_help_points_at_pages_that_exist_and_names_every_cpu_only_framework(caps
     assert "(see README)" not in out and "docs/benchmarks/running.md" in out  # README has no config format
     assert "scikit-learn where it" not in out  # validate's default is torch,keras; --against adds the others
     assert "scikit-learn and JAX always on the CPU" in " ".join(out.split())
+    assert "per finished run (scratchbench run only)" in " ".join(out.split())  # -v does nothing elsewhere
 
 
 def test_a_task_that_cannot_load_is_bad_input_once_not_each_submissions_error(tmp_path, capsys):

@@ -50,7 +50,9 @@ def verbosity_arguments(p: argparse.ArgumentParser) -> None:
     group.add_argument(
         "-q", "--quiet", action="store_true", help="print only errors and the final line (no progress bar or tables)"
     )
-    group.add_argument("-v", "--verbose", action="store_true", help="also print a line per finished run (run)")
+    group.add_argument(
+        "-v", "--verbose", action="store_true", help="also print a line per finished run (scratchbench run only)"
+    )
 
 
 @dataclass(frozen=True)
