@@ -202,8 +202,7 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         "--device",
         choices=("cpu", "cuda"),
         default="cpu",
-        help="where torch and Keras run (scratch, scikit-learn and JAX always on the CPU); recorded per run "
-        "(default cpu)",
+        help="where torch and Keras run (every other implementation always on the CPU); recorded per run (default cpu)",
     )
     p.add_argument(
         "--backend",

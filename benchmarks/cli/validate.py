@@ -145,7 +145,7 @@ def spec_file(text: str) -> str:
 
 VALIDATE_HELP = """\
 Check your own hand-written network against PyTorch and Keras by default (--against adds
-JAX, scikit-learn or the scratch network), step by step from your network's own initial
+the other implementations, or all of them), step by step from your network's own initial
 weights, on a task's data.
 
 FILE.py:NAME names a function in your file that returns the network (or the network
