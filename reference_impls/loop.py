@@ -208,7 +208,12 @@ class TrainingLoop:
         if spec.loss != "binary_crossentropy" and y.ndim != 1:
             raise SpecError(f"y must be labels (n,) or one-hot (n, {k}) for {spec.loss}, got shape {y.shape}")
         if y.size and (y.min() < 0 or y.max() >= n_classes):
-            raise SpecError(f"class labels must lie in [0, {n_classes - 1}], got [{y.min()}, {y.max()}]")
+            outputs = f"{k} output" + ("s" if k > 1 else "")
+            raise SpecError(
+                f"class labels must lie in [0, {n_classes - 1}] for a network with {outputs}, got [{y.min()}, "
+                f"{y.max()}]: {y.max() + 1} classes need an output layer of {y.max() + 1} units (or pick a task "
+                f"with {n_classes} classes)"
+            )
         if spec.loss == "binary_crossentropy" and y.reshape(len(y), -1).shape[1] != k:
             raise SpecError(f"binary_crossentropy with {k} outputs needs {k} label column(s), got shape {y.shape}")
         return X.astype(self.dtype, copy=False), y.astype(np.int64)

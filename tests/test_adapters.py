@@ -73,7 +73,9 @@ def test_bad_data_is_refused_clearly(impl, spiral_data):
         model.train(np.hstack([X, X[:, :1]]), y, 1)
     with pytest.raises(SpecError, match="X contains NaN"):
         model.train(np.where(X > 0.9, np.nan, X), y, 1)
-    with pytest.raises(SpecError, match=r"class labels must lie in \[0, 2\], got \[0, 3\]"):
+    with pytest.raises(
+        SpecError, match=r"class labels must lie in \[0, 2\] for a network with 3 outputs, got \[0, 3\]: 4 classes need"
+    ):
         model.train(X, np.where(y == 2, 3, y), 1)
     with pytest.raises(SpecError, match="X has 300 samples but y has 299"):
         model.train(X, y[:-1], 1)

@@ -105,6 +105,14 @@ def test_a_correct_network_in_a_notebook_passes_and_says_what_was_skipped(tmp_pa
     assert "cell 4: %%time (its body ran once)" in note
 
 
+def test_a_notebook_named_by_a_relative_path_from_another_folder(tmp_path, monkeypatch):
+    """The cells run in the notebook's folder; the path the user typed is relative to theirs."""
+    lab(tmp_path / "lab.ipynb")
+    monkeypatch.chdir(tmp_path.parent)
+    result = judge(f"{tmp_path.name}/lab.ipynb")
+    assert result.ok and exit_code(result) == 0, str(result)
+
+
 def test_a_mistake_in_a_notebook_fails_at_its_tensor(tmp_path):
     result = judge(lab(tmp_path / "lab.ipynb", factor="2 * "))
     assert exit_code(result) == 1, str(result)

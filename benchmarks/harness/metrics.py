@@ -9,6 +9,7 @@ frameworks and against scikit-learn exactly.
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 
@@ -21,6 +22,17 @@ def _class_probs(proba: np.ndarray) -> np.ndarray:
     """``(n, 1)`` sigmoid outputs -> ``(n, 2)`` as ``[1 - p, p]``; ``(n, k)`` unchanged."""
     proba = np.asarray(proba, np.float64)
     return np.hstack([1 - proba, proba]) if proba.shape[1] == 1 else proba
+
+
+def _log_loss(y: np.ndarray, labels: list[int], kw: dict) -> float:
+    """sklearn's log loss of the float64 probabilities. A float32 network's softmax rows sum
+    to one only to float32's precision, which sklearn's float64 check warns about; it still
+    computes -log p of each true class from them, as ours does (no renormalising)."""
+    from sklearn import metrics as skm
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The y_prob values do not sum to one", category=UserWarning)
+        return float(skm.log_loss(y, labels=labels, **kw))
 
 
 def predictions(proba: np.ndarray) -> np.ndarray:
@@ -78,7 +90,7 @@ def sklearn_cross_check(kind: str, y: np.ndarray, proba: np.ndarray, n_classes: 
     kw = {"y_proba": P} if "y_proba" in inspect.signature(skm.log_loss).parameters else {"y_pred": P}
     sk = {
         "sk_accuracy": float(skm.accuracy_score(y, pred)),
-        "sk_log_loss": float(skm.log_loss(y, labels=labels, **kw)),
+        "sk_log_loss": _log_loss(y, labels, kw),
         "sk_f1_macro": float(skm.f1_score(y, pred, average="macro", labels=labels, zero_division=0)),
         "sk_confusion_matrix": skm.confusion_matrix(y, pred, labels=labels).tolist(),
     }

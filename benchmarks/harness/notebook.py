@@ -121,7 +121,8 @@ def run_notebook(path: Path, module: types.ModuleType) -> list[str]:
     namespace = module.__dict__
     namespace.setdefault("display", display)
     skipped: list[str] = []
-    with headless(path.resolve().parent):
+    path = path.resolve()  # the cells run in the notebook's folder: a relative path would not reach it
+    with headless(path.parent):
         for cell in code_cells(path):
             source, left_out = python_source(cell)
             skipped += left_out
