@@ -59,9 +59,8 @@ test: $(STAMP) chromium
 
 setup: $(STAMP)
 
-# The timing suite (pytest-benchmark): 268 benchmarks, 344 s wall on 2 free cores (755 s on 2 cores shared with a
-# test run); make report then
-# includes its JSON. bench-quick is the one-round profile CI runs; it leaves out the benchmarks
+# The timing suite (pytest-benchmark): 326 benchmarks (344 s wall on 2 free cores, 755 s shared with a test run,
+# measured at 268 before JAX and the validate benchmarks); make report then includes its JSON. bench-quick is the one-round profile CI runs; it leaves out the benchmarks
 # of compiling execution modes (marker `compiles`: torch.compile, XLA): their warm-ups compile,
 # measured per group at 0.5-3.7 s for XLA and 0.03-8 s for torch.compile (35 s the first time
 # with a cold compile cache), 74 s for their 42 benchmarks in one quick round: more than the
