@@ -69,6 +69,20 @@ class FitOnly:
             self.net.step()
 
 
+class TrainsOnHeldData:
+    """Built on its data (``NeuralNetwork(X, y)`` style): ``train()`` takes no argument and
+    reads ``self.inputs``/``self.targets``, which validate sets to each step's batch."""
+
+    def __init__(self, slip: float = 1.0):
+        self.net = StepAfterBackward(slip=slip)
+        self.inputs, self.targets = np.ones((3, 2)), np.zeros(3, dtype=int)  # not the batch: replaced each step
+
+    def train(self):
+        self.net.forward(self.inputs)
+        self.net.backward(self.targets)
+        self.net.step()
+
+
 def _data():
     rng = np.random.default_rng(1)
     y = np.arange(30) % 3
@@ -79,6 +93,7 @@ MODELS = {
     "forward-backward-step": (StepAfterBackward, "each step calls StepAfterBackward.forward(X), "),
     "update-taking-the-rate": (UpdateTakingTheRate, "then UpdateTakingTheRate.update_weights()"),
     "fit-with-epochs": (FitOnly, "each step calls FitOnly.fit(X, y) (epochs set to 1"),
+    "data-held-by-the-model": (TrainsOnHeldData, "each step sets TrainsOnHeldData.inputs to the batch's X"),
 }
 
 
@@ -116,3 +131,43 @@ def test_a_model_with_no_call_validate_can_make_is_one_line():
         SpecError, match=r"Opaque has no forward\(\) and no training call .*pass step=lambda model, X, y"
     ):
         validate(model=Opaque(), spec=spec, X=X, y=y, steps=2, against=("torch",))
+
+
+def test_a_model_whose_training_call_takes_no_data_and_holds_none_is_one_line():
+    class NoData:
+        def __init__(self):
+            self.net = StepAfterBackward()
+
+        def train(self):
+            self.net.step()
+
+    X, y = _data()
+    with pytest.raises(SpecError, match=r"NoData.train\(\) take no X and NoData holds no attribute named like it"):
+        validate(model=NoData(), spec=SPEC, X=X, y=y, steps=2, against=("torch",))
+
+
+def test_a_class_given_for_its_network_is_built_with_no_arguments():
+    """``model=Neural_Network`` (the class, as ``FILE.py:Neural_Network`` names it): built with
+    ``Neural_Network()`` and said so; a constructor needing data is one line; one raising is
+    the user's code failing."""
+    X, y = _data()
+    result = validate(model=StepAfterBackward, spec=SPEC, X=X, y=y, steps=3, against=("torch",))
+    assert result.ok and "StepAfterBackward is a class: validate built StepAfterBackward()" in " ".join(result.notes), (
+        str(result)
+    )
+
+    class NeedsData(StepAfterBackward):
+        def __init__(self, x, y):
+            super().__init__()
+
+    with pytest.raises(SpecError, match=r"model= is the class NeedsData, whose constructor needs x, y"):
+        validate(model=NeedsData, spec=SPEC, X=X, y=y, steps=2, against=("torch",), isolate=False)
+
+    class Raises(StepAfterBackward):
+        def __init__(self):
+            raise RuntimeError("no data file")
+
+    from reference_impls.validation.verdict import UserCodeFailed
+
+    with pytest.raises(UserCodeFailed, match=r"Raises\(\) raised RuntimeError.*no data file"):
+        validate(model=Raises, spec=SPEC, X=X, y=y, steps=2, against=("torch",))

@@ -2,7 +2,8 @@
 the styles of Nielsen's book, cs231n, the deeplearning.ai course and Ng's ex4 (one unrolled
 parameter vector), the layer-class tutorials, the six-scalar intro network, the NNFS book, a
 from-scratch ML library, "Make Your Own Neural Network", Raschka's NeuralNetMLP, micrograd and
-"Grokking Deep Learning"), each handed to ``validate`` with its few lines of glue: every
+"Grokking Deep Learning", James Loy's network built on its data, Samay Shamdasani's
+``Neural_Network`` and iamtrask's 11-line script), each handed to ``validate`` with its few lines of glue: every
 correct network passes, and every one-line bug is caught at the step and phase where it first
 shows (and at the very tensor where the style exposes it one update at a time); for the
 styles in ``NAMED``, its cause is named too."""
@@ -13,6 +14,7 @@ import importlib
 import pkgutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from reference_impls import validate
@@ -26,7 +28,7 @@ MODULES = {name[len("style_") :]: importlib.import_module(f"tests.styles.{name}"
 # no tensor of its own to point at within the call: its step and phase are what can be located
 WHOLE_CALL = {"zhou"}
 # styles whose every bug must also be NAMED: the diagnosis holds one of its EXPECT keys
-NAMED = {"rashid", "raschka", "ng_ex4", "micrograd", "trask", "nnfs"}
+NAMED = {"rashid", "raschka", "ng_ex4", "micrograd", "trask", "nnfs", "loy", "shamdasani", "trask11"}
 
 
 def _run(style: str, bug: str | None, steps: int | None = None):
@@ -146,3 +148,42 @@ def test_a_learning_rate_decayed_inside_the_training_call_is_named(first, step, 
     assert "decays the learning rate by itself, lr / (1 + 0.01 t)" in said and form in said, f"ours: {said}"
     if form == "after each update":
         assert result.suggested_spec is not None and result.suggested_spec.lr_decay == 0.01, str(result)
+
+
+def test_a_reported_error_twice_the_loss_descended_is_named_as_the_reported_loss_only():
+    """Grokking's printed error, np.sum((layer_2 - goal) ** 2), returned as the step's loss: it is
+    2 x the 1/2 convention its gradients descend. The updates all match, so the finding says only
+    the reported loss differs, not that a factor scales every gradient."""
+    trask = MODULES["trask"]
+    kwargs = trask.glue(None)
+    kwargs.pop("steps")
+
+    def step_reporting_error(params, layer_0, goal):
+        layer_2 = trask.relu(layer_0.dot(params["weights_0_1"])).dot(params["weights_1_2"])
+        return trask.step(params, layer_0, goal), float(np.sum((layer_2 - goal) ** 2))
+
+    result = validate(**{**kwargs, "step": step_reporting_error}, steps=3, against=("torch",))
+    d = result.first_divergence
+    assert not result.ok and (d.step, d.phase) == (1, "loss"), str(result)
+    said = " ".join(result.diagnosis)
+    assert "only the loss your code reports differs" in said and "scales every gradient" not in said, f"ours: {said}"
+
+
+@pytest.mark.parametrize(("bug", "where"), [(None, None), ("derivative_sigmoid_again", (1, "gradient", "weight_h"))])
+def test_a_backward_returning_gradients_is_fed_forwards_outputs_and_stepped_with_no_glue(bug, where):
+    """Raschka's NeuralNetMLP with no step=: backward(x, a_h, a_out, y) is given what forward
+    returned and its returned gradients are stepped with the spec's optimizer (the module-level
+    train loop is not needed); a slip in backward is then located at the gradient itself."""
+    kwargs = MODULES["raschka"].glue(bug)
+    for key in ("steps", "step"):
+        kwargs.pop(key)
+    result = validate(**kwargs, steps=3, against=("torch",))
+    notes = " ".join(result.notes)
+    assert "backward's a_h, a_out are taken from what NeuralNetMLP.forward returns" in notes, notes
+    assert "returns the gradients and updates nothing: validate steps them with the spec's sgd" in notes, notes
+    if where is None:
+        assert result.ok, str(result)
+        return
+    d = result.first_divergence
+    ours, theirs = (d.step, d.phase, d.tensor.endswith(f"(for {where[2]})")), (where[0], where[1], True)
+    assert not result.ok and ours == theirs, f"ours {d} vs expected {where}\n{result}"

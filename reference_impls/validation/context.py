@@ -56,6 +56,7 @@ class Context:
     tensors: dict = field(default_factory=dict)  # every gradient and update the user's code exposed at this step
     optimizer: Any = None  # the spec's optimizer as it was before this step (``replay.Shadow``); None: fresh
     after: list[Seen] = field(default_factory=list)  # the steps the user's network took after this one
+    only_loss: bool = False  # the loss departs while every gradient and update exposed matched at every step
 
     @property
     def n(self) -> int:

@@ -26,7 +26,8 @@ import pandas as pd
 from ..spec import ModelSpec, SpecError
 from . import diagnose as dx
 from . import lockstep, suggestions
-from .arrays import BlackBox, Functional
+from .arrays import Functional
+from .blackbox import BlackBox, instance_of
 from .data import canonical_data, detect_samples_as, labels_as
 from .infer import infer_spec
 from .judge import TOLERANCES
@@ -166,6 +167,8 @@ def _run_network(
         result.notes.append(
             "the deviation grew gradually; re-synchronised before every step, one step still departs (below)"
         )
+    trained = result.table[result.table.phase.isin(["gradient", "update"])]
+    ctx.only_loss = ctx.phase == "loss" and len(trained) > 0 and bool(trained.ok.all())
     findings = repeated_steps(ctx, net.call_name) or dx.diagnose(ctx)
     if net.style == "black box" and not [f for f in findings if not f.tentative and f.kind != "unknown"]:
         findings = replaced(ctx, net.call_name) or findings  # only an opaque training call can re-draw its weights
@@ -229,7 +232,9 @@ def as_network(
             step, params, spec, returns=returns, forward=forward, weights=weights, weight_layout=weight_layout
         )
     else:
+        model, built = instance_of(model)
         net = BlackBox(model, spec, step=step, weights=weights, weight_layout=weight_layout)
+        net.notes += built
     if data_layout not in (None, "rows", "columns"):
         raise SpecError(f"data_layout must be 'rows' or 'columns', got {data_layout!r}")
     net.samples_as = data_layout or detect_samples_as(net.spec, X)

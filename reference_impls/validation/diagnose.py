@@ -288,6 +288,15 @@ def _factor(ctx: Context) -> list[Finding]:
     if ctx.phase == "forward":
         return [Finding(f"{head}: the layer's output is scaled at every element", "factor")]
     cands = convention_candidates(ctx.spec, ctx.n, c)
+    if cands and ctx.only_loss:  # the gradients descend the spec's loss: only the number reported differs
+        return [
+            Finding(
+                f"{head}, while every gradient and update matches the spec's at every step: only the loss your code "
+                f"reports differs (it reports {convention_words(cands[0])}; its gradients descend the spec's "
+                f"{convention_words(ctx.spec)}); the training is right: report the spec's loss (or none)",
+                "reported_loss",
+            )
+        ]
     if cands:
         cand = cands[0]
         return [

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from .context import Context, Finding
 from .gradient_mistakes import (
+    activation_again,
     bias_summed,
     delta_again,
     derivative_trials,
@@ -119,6 +120,26 @@ REGISTRY: list[Hypothesis] = [
             ("relu", "leaky_relu"),
             unmasked,
             "is dropped: the gradient passes through unmasked; multiply it by (z > 0) (the same as (a > 0))",
+        ),
+    ),
+    Hypothesis(
+        "derivative_dropped",
+        BOTH,
+        derivative_trials(
+            ("sigmoid", "tanh"),
+            unmasked,
+            "is dropped: the gradient passes through without it; multiply it by the derivative (a * (1 - a) for "
+            "sigmoid, 1 - a**2 for tanh, a the layer's output)",
+        ),
+    ),
+    Hypothesis(
+        "activation_for_derivative",
+        BOTH,
+        derivative_trials(
+            ("sigmoid", "tanh"),
+            activation_again,
+            "is the activation applied again to the layer's output (nonlin(a) where nonlin(a, deriv=True), "
+            "a * (1 - a) for sigmoid, is meant)",
         ),
     ),
     Hypothesis(

@@ -57,6 +57,9 @@ class UserCodeFailed(UserCodeError):
         )
         self.failure, self.kind = failure, failure.kind
 
+    def __reduce__(self) -> tuple:  # rebuilt from its failure: it crosses from the child process whole
+        return (type(self), (self.failure,))
+
 
 def exit_code(result: Any) -> int:
     """0 / 1 / 2 / 3 as in the module notes, for a ``ValidationResult``."""
