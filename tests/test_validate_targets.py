@@ -58,6 +58,43 @@ def test_whatever_the_users_code_raises_is_their_code_failing(tmp_path, name):
     assert words in str(caught.value), str(caught.value)
 
 
+def test_a_scripts_global_array_is_one_line_asking_for_the_loops_body(tmp_path):
+    """iamtrask-style: weights as globals, the loop already run at import."""
+    path = tmp_path / "net.py"
+    path.write_text("import numpy as np\nsyn0 = np.zeros((3, 4))\nfor _ in range(3):\n    syn0 += 1\n")
+    obj, module, _ = load_target(f"{path}:syn0")
+    with pytest.raises(LoadError, match=r"syn0 is an array of the file itself: .*def step\(params, X, y\)"):
+        network_arguments(obj, module, None, "syn0")
+
+
+def test_a_network_object_fed_forward_under_another_name_is_taken_as_the_model(tmp_path):
+    """James Loy's NeuralNetwork(x, y): feedforward()/backprop(), the data held by the object."""
+    kwargs = _load(
+        tmp_path,
+        """
+        import numpy as np
+        from reference_impls import ModelSpec
+
+        SPEC = ModelSpec(sizes=(3, 4, 1), activations=("sigmoid", "sigmoid"), loss="mse", use_bias=False)
+
+        class NeuralNetwork:
+            def __init__(self, x, y):
+                self.input, self.y = x, y
+                self.weights1 = np.zeros((x.shape[1], 4))
+
+            def feedforward(self):
+                pass
+
+            def backprop(self):
+                pass
+
+        def network():
+            return NeuralNetwork(np.zeros((4, 3)), np.zeros((4, 1)))
+        """,
+    )
+    assert type(kwargs["model"]).__name__ == "NeuralNetwork"
+
+
 def test_a_network_object_that_only_trains_is_taken_as_the_model(tmp_path):
     """An object with a training call and no forward (Rashid's train/query) is the network."""
     kwargs = _load(

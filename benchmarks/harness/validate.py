@@ -30,7 +30,7 @@ import pandas as pd
 from reference_impls import ModelSpec, SpecError
 from reference_impls._isolation import ROOT, SHADOWABLE, user_modules
 from reference_impls.validation import ValidationResult, run_network
-from reference_impls.validation.arrays import TRAIN_NAMES
+from reference_impls.validation.blackbox import FORWARD_NAMES, TRAIN_NAMES
 from reference_impls.validation.child import is_users
 from reference_impls.validation.core import prepare
 from reference_impls.validation.layered import bias_attr, is_dense, weight_attr
@@ -174,8 +174,15 @@ def network_arguments(obj: Any, module: Any, spec: ModelSpec | None, name: str =
         kwargs = dict(obj)
     elif isinstance(obj, (tuple, list)) and len(obj) == 3 and isinstance(obj[0], (list, tuple)):
         kwargs = dict(layers=list(obj[0]), loss=obj[1], optimizer=obj[2])
-    elif any(callable(getattr(obj, m, None)) for m in ("forward", *TRAIN_NAMES)):
+    elif any(callable(getattr(obj, m, None)) for m in (*FORWARD_NAMES, *TRAIN_NAMES)):
         kwargs = dict(model=obj)
+    elif isinstance(obj, np.ndarray) and any(v is obj for v in vars(module).values()):
+        raise LoadError(
+            f"{name} is an array of the file itself: a script's weights are its globals and its training loop ran "
+            "when the file was loaded, so validate cannot take one step of it; move the loop's body into "
+            "def step(params, X, y) returning the new weights, and name a function returning "
+            "dict(step=step, params={...: the arrays}, spec=...)"
+        )
     else:
         raise LoadError(
             f"{name} gave {_a(obj)}; return a dict of validate's arguments, (layers, loss, optimizer), "

@@ -214,7 +214,3 @@ class Functional(SlottedNetwork):
         self.slots = ArraySlots(
             self.params, self.slots.composites, self.slots.reader
         )  # the same names, read the same way
-
-
-# the black box's names, read here by the command line's loader
-from .blackbox import TRAIN_NAMES, BlackBox, instance_of  # noqa: E402, F401
