@@ -1,5 +1,6 @@
 """Small deterministic data sets for the style networks: XOR (2 inputs, labels 0/1) and a
-three-arm spiral (2 inputs, 3 classes), both as ``X (n, 2)`` rows and integer labels."""
+three-arm spiral (2 inputs, 3 classes), both as ``X (n, 2)`` rows and integer labels; and
+what every style module's ``make(bug)`` shares."""
 
 from __future__ import annotations
 
@@ -24,3 +25,16 @@ def spiral(points: int = 10, classes: int = 3, seed: int = 0) -> tuple[np.ndarra
 
 def onehot(y: np.ndarray, k: int) -> np.ndarray:
     return np.eye(k)[y]
+
+
+def planted(bugs: dict[str, str], bug: str | None) -> str | None:
+    """``bug`` as ``make(bug)`` plants it: one of the module's ``BUGS``, or None (correct)."""
+    if bug is not None and bug not in bugs:
+        raise KeyError(bug)
+    return bug
+
+
+#: the intro books' sigmoid network: E = 1/2 sum (t - o)^2 over the batch, no biases
+INTRO_SIGMOID_MSE = dict(
+    activations=("sigmoid", "sigmoid"), loss="mse", loss_reduction="sum", loss_scale=0.5, use_bias=False
+)

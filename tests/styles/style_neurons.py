@@ -27,7 +27,7 @@ from random import Random
 
 from reference_impls import ModelSpec
 
-from ._data import xor
+from ._data import planted, xor
 
 BUGS = {
     "error_sign": "the output error written expected - output",
@@ -144,9 +144,7 @@ SPEC = ModelSpec(
 
 def make(bug=None):
     global _bug
-    if bug is not None and bug not in BUGS:
-        raise KeyError(bug)
-    _bug = bug
+    _bug = planted(BUGS, bug)
     return initialize_network(2, 3, 2, Random(1))
 
 

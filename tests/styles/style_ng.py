@@ -32,7 +32,7 @@ import numpy as np
 
 from reference_impls import ModelSpec
 
-from ._data import xor
+from ._data import planted, xor
 
 BUGS = {
     "cost_missing_one_minus_y": "the notebook's hint: logprobs = np.multiply(np.log(A2), Y), no (1 - Y) log(1 - A2) term",
@@ -129,9 +129,7 @@ SPEC = ModelSpec(sizes=(2, 4, 1), activations=("tanh", "sigmoid"), loss="binary_
 
 def make(bug=None):
     global _bug
-    if bug is not None and bug not in BUGS:
-        raise KeyError(bug)
-    _bug = bug
+    _bug = planted(BUGS, bug)
     return initialize_parameters(2, 4, 1)
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from reference_impls import ModelSpec
 
-from ._data import xor
+from ._data import planted, xor
 
 BUGS = {
     "reg_on_bias_column": "Theta1_grad += (lambda_ / m) * Theta1: the bias column regularized in the gradient",
@@ -112,9 +112,7 @@ SPEC = ModelSpec(
 
 def make(bug=None):
     global _bug
-    if bug is not None and bug not in BUGS:
-        raise KeyError(bug)
-    _bug = bug
+    _bug = planted(BUGS, bug)
     np.random.seed(4)
     initial_Theta1 = randInitializeWeights(input_layer_size, hidden_layer_size)  # noqa: N806
     initial_Theta2 = randInitializeWeights(hidden_layer_size, num_labels)  # noqa: N806

@@ -32,7 +32,7 @@ import numpy as np
 
 from reference_impls import ModelSpec
 
-from ._data import xor
+from ._data import planted, xor
 
 BUGS = {
     "grad_through_d_a_out": "d_loss__a_h = d_loss__d_a_out @ weight_out: the output sigmoid's derivative skipped on the way back",
@@ -141,9 +141,7 @@ SPEC = ModelSpec(
 
 def make(bug=None):
     global _bug
-    if bug is not None and bug not in BUGS:
-        raise KeyError(bug)
-    _bug = bug
+    _bug = planted(BUGS, bug)
     return NeuralNetMLP(num_features=2, num_hidden=3, num_classes=2, random_seed=123)
 
 

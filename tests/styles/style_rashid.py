@@ -34,7 +34,7 @@ import scipy.special
 
 from reference_impls import ModelSpec
 
-from ._data import onehot, xor
+from ._data import INTRO_SIGMOID_MSE, onehot, planted, xor
 
 BUGS = {
     "as_printed": "hidden_errors = who.T @ output_errors, as the book prints it: the output sigmoid's derivative left out",
@@ -99,21 +99,15 @@ class neuralNetwork:  # noqa: N801 (the book's name)
 LEARNING_RATE = 0.3
 SPEC = ModelSpec(
     sizes=(2, 3, 2),
-    activations=("sigmoid", "sigmoid"),
-    loss="mse",
-    loss_reduction="sum",
-    loss_scale=0.5,
     lr=LEARNING_RATE,
     batch_size=1,
-    use_bias=False,
+    **INTRO_SIGMOID_MSE,
 )
 
 
 def make(bug=None):
     global _bug
-    if bug is not None and bug not in BUGS:
-        raise KeyError(bug)
-    _bug = bug
+    _bug = planted(BUGS, bug)
     np.random.seed(5)
     return neuralNetwork(2, 3, 2, LEARNING_RATE)
 

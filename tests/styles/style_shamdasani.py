@@ -28,6 +28,8 @@ import numpy as np
 
 from reference_impls import ModelSpec
 
+from ._data import INTRO_SIGMOID_MSE, planted
+
 BUGS = {
     "w2_updated_first": "self.W2 += ... before self.z2_error = self.o_delta.dot(self.W2.T)",
     "sigmoid_prime_of_output": "sigmoidPrime(s) = sigmoid(s) * (1 - sigmoid(s)), still called on o and self.z2",
@@ -91,20 +93,14 @@ class Neural_Network:
 
 SPEC = ModelSpec(
     sizes=(2, 3, 1),
-    activations=("sigmoid", "sigmoid"),
-    loss="mse",
-    loss_reduction="sum",
-    loss_scale=0.5,
     lr=1.0,
-    use_bias=False,
+    **INTRO_SIGMOID_MSE,
 )
 
 
 def make(bug=None):
     global _bug
-    if bug is not None and bug not in BUGS:
-        raise KeyError(bug)
-    _bug = bug
+    _bug = planted(BUGS, bug)
     np.random.seed(3)
     return Neural_Network()
 

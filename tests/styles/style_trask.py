@@ -27,6 +27,8 @@ import numpy as np
 
 from reference_impls import ModelSpec
 
+from ._data import planted
+
 BUGS = {
     "layer_1_delta_after_update": "weights_1_2 updated before layer_1_delta is computed from it",
     "relu2deriv_missing": "layer_1_delta = layer_2_delta.dot(weights_1_2.T), the relu2deriv(layer_1) factor dropped",
@@ -87,9 +89,7 @@ SPEC = ModelSpec(
 
 def make(bug=None):
     global _bug
-    if bug is not None and bug not in BUGS:
-        raise KeyError(bug)
-    _bug = bug
+    _bug = planted(BUGS, bug)
     np.random.seed(1)
     weights_0_1 = 2 * np.random.random((3, hidden_size)) - 1
     weights_1_2 = 2 * np.random.random((hidden_size, 1)) - 1

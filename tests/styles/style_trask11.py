@@ -30,6 +30,8 @@ import numpy as np
 
 from reference_impls import ModelSpec
 
+from ._data import INTRO_SIGMOID_MSE, planted
+
 BUGS = {
     "deriv_flag_missing": "l1_delta = l1_error * nonlin(l1): deriv=True left out",
     "deriv_on_preactivation": "l1_delta = l1_error * nonlin(np.dot(l0, syn0), deriv=True)",
@@ -89,20 +91,14 @@ def step(params, X, y):
 
 SPEC = ModelSpec(
     sizes=(3, 4, 1),
-    activations=("sigmoid", "sigmoid"),
-    loss="mse",
-    loss_reduction="sum",
-    loss_scale=0.5,
     lr=1.0,
-    use_bias=False,
+    **INTRO_SIGMOID_MSE,
 )
 
 
 def make(bug=None):
     global _bug
-    if bug is not None and bug not in BUGS:
-        raise KeyError(bug)
-    _bug = bug
+    _bug = planted(BUGS, bug)
     np.random.seed(1)
     syn0 = 2 * np.random.random((3, 4)) - 1
     syn1 = 2 * np.random.random((4, 1)) - 1
