@@ -73,10 +73,7 @@ def mask_at_zero(act, z, a):
 # ---- gradients of the weights ------------------------------------------------------------------
 def transposed(ctx: Context) -> Iterator[Trial]:
     square = [l for l, (a, b) in enumerate(zip(ctx.spec.sizes, ctx.spec.sizes[1:])) if a == b]
-    sets = [(frozenset({l}), f"layer {l}'s") for l in square]
-    if len(square) > 1:
-        sets.append((frozenset(square), "every square layer's"))
-    for layers, who in sets:
+    for layers, who in _each_then_all(square, "layer {}'s", "every square layer's"):
         yield Trial(
             f"{at(ctx)} is what back-propagation gives when {who} weight gradient is transposed (square, so the shapes "
             "agree): compute dweights as inputs.T @ dvalues (shape (in, out), like weights)",
@@ -105,16 +102,20 @@ def errors_back(ctx: Context) -> Iterator[Trial]:
         for l in range(1, L)
         if spec.activations[l] != "softmax" and (l < L - 1 or oracle.output_error(spec, *_probe(spec)) is not None)
     ]
-    sets = [(frozenset({l}), f"layer {l}") for l in senders]
-    if len(senders) > 1:
-        sets.append((frozenset(senders), "every layer"))
-    for layers, who in sets:
+    for layers, who in _each_then_all(senders, "layer {}", "every layer"):
         yield Trial(
             f"{at(ctx)} is what back-propagation gives when {who} sends back its errors (dL/da) through its weights "
             "before multiplying them by its activation's derivative (hidden_errors = W.T @ errors): the derivative "
             "is used for its own weight gradient only; send back W.T @ (errors * derivative), the delta",
             Hooks(errors_back=layers),
         )
+
+
+def _each_then_all(layers: list[int], one: str, every: str) -> list[tuple[frozenset[int], str]]:
+    """The layers a mistake may be in, one at a time and (when several) all together, each
+    with its words (``one`` formatted with the layer's index)."""
+    sets = [(frozenset({l}), one.format(l)) for l in layers]
+    return sets + [(frozenset(layers), every)] if len(layers) > 1 else sets
 
 
 def _probe(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
