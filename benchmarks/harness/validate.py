@@ -30,13 +30,14 @@ import pandas as pd
 from reference_impls import ModelSpec, SpecError
 from reference_impls._isolation import ROOT, SHADOWABLE, user_modules
 from reference_impls.validation import ValidationResult, run_network
-from reference_impls.validation.blackbox import FORWARD_NAMES, TRAIN_NAMES
+from reference_impls.validation.blackbox import TRAIN_NAMES
 from reference_impls.validation.child import is_users
 from reference_impls.validation.core import prepare
 from reference_impls.validation.layered import bias_attr, is_dense, weight_attr
 from reference_impls.validation.sandbox import Limits, run_isolated
 from reference_impls.validation.sandbox import available as sandbox_available
 from reference_impls.validation.styles import UserNetwork
+from reference_impls.validation.updates import FORWARD_NAMES
 from reference_impls.validation.usercode import place
 
 from ..tasks import get_task

@@ -1,6 +1,6 @@
 """The arrays-and-functions style: ``Functional`` (parameters as arrays and a ``step``
 function, seed 001), finding its arrays by name or by shape (``ArraySlots``). The black box
-is in ``blackbox`` (its names re-exported here); the shared interface, ``Observed`` and the
+is in ``blackbox``; the shared interface, ``Observed`` and the
 layer-object style are in ``styles``."""
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from scratch import get_optimizer
-
-from ..base import optimizer_kwargs
 from ..spec import ModelSpec, SpecError
 from .copies import clone
 from .slots import ArraySlots, SlottedNetwork
@@ -167,8 +164,6 @@ class Functional(SlottedNetwork):
     def _apply(self, grads: Any, seen: list[Observed], n: int, step: int) -> Any:
         """The spec's optimizer applied to the user's gradients (the update is then ours)."""
         names = self._gradient_names(grads)
-        if self._optimizer is None:
-            self._optimizer = get_optimizer(self.spec.optimizer, **optimizer_kwargs(self.spec))
         if self.slots.reader is not None:
             return self._apply_held(grads, names, seen, n)
         params, pairs = _copy_params(self.params), []
@@ -191,7 +186,7 @@ class Functional(SlottedNetwork):
                 exc.seen = seen
                 raise exc
         pairs = [(p, g.astype(p.dtype)) for p, g in pairs]
-        self._optimizer.step(pairs)  # in place, in the user's own layout (elementwise rules)
+        self.spec_optimizer().step(pairs)  # in place, in the user's own layout (elementwise rules)
         return params
 
     def _apply_held(self, grads: Any, names: dict, seen: list[Observed], n: int) -> Any:
@@ -206,7 +201,7 @@ class Functional(SlottedNetwork):
             for kind, g in (("W", gW), ("b", gb))[: 2 if self.spec.use_bias else 1]:
                 seen.append(self.observe(("gradient", kind, l), f"{label}'s layer {l} {kind}", g, n))
         pairs = [(params[k], held[k].astype(params[k].dtype).reshape(params[k].shape)) for k in keys]
-        self._optimizer.step(pairs)  # elementwise rules: the held arrays step as the layers would
+        self.spec_optimizer().step(pairs)  # elementwise rules: the held arrays step as the layers would
         return params
 
     def _store(self, new: Any) -> None:

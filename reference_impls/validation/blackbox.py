@@ -13,13 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from scratch import get_optimizer
-
-from ..base import optimizer_kwargs
 from ..spec import ModelSpec, SpecError
 from .copies import clone
 from .slots import SlottedNetwork
 from .styles import Observed, _n_of
+from .updates import BACKWARD_NAMES, FORWARD_NAMES, method_name, required
 from .usercode import Caller, UserCodeError, describe
 
 # ---- 3. a black box with its own training step ----------------------------------------------
@@ -41,18 +39,6 @@ UPDATE_NAMES = (
     "gradient_descent",
     "optimizer_step",
 )
-# what a model calls its forward and backward passes (the first it has is driven)
-FORWARD_NAMES = ("forward", "feedforward", "feed_forward", "forward_propagation", "forward_pass", "forwardprop")
-BACKWARD_NAMES = (
-    "backward",
-    "backprop",
-    "back_prop",
-    "backpropagation",
-    "back_propagation",
-    "backward_propagation",
-    "back_propogation",
-    "backward_pass",
-)
 # what a model calls one training call on a batch, when it has no forward/backward pair to drive
 TRAIN_NAMES = ("train_step", "train_on_batch", "training_step", "fit_batch", "train", "fit")
 
@@ -63,6 +49,11 @@ def _params(fn: Callable) -> list[str]:
         return list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
         return []
+
+
+def _takes_lr(fn: Callable) -> bool:
+    """Whether ``fn`` takes a learning rate by one of its usual names."""
+    return any(p in LR_NAMES for p in _params(fn))
 
 
 def _is_number(value: Any) -> bool:
@@ -80,14 +71,7 @@ def instance_of(model: Any) -> tuple[Any, list[str]]:
     note saying so; a class whose constructor needs arguments is one line asking for one."""
     if not inspect.isclass(model):
         return model, []
-    try:
-        needs = [
-            p.name
-            for p in inspect.signature(model).parameters.values()
-            if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY)
-        ]
-    except (TypeError, ValueError):
-        needs = []
+    needs = [p.name for p in required(model) or []]
     if needs:
         raise SpecError(
             f"model= is the class {model.__name__}, whose constructor needs {', '.join(needs)}: pass the network "
@@ -119,7 +103,6 @@ class BlackBox(SlottedNetwork):
         self.forward_method, self.backward_method = "forward", "backward"
         self.data_attrs: dict[str, str] = {}  # "X"/"y" -> the model's attribute holding the data its calls read
         self.from_forward: list[str] = []  # backward's parameters given forward's returned values, in order
-        self._optimizer = None  # the spec's, for gradients backward returns with no update of the model's own
         self._locate(model, spec, weights, weight_layout)
         if step is None:
             self._find_training_call()
@@ -137,23 +120,21 @@ class BlackBox(SlottedNetwork):
         training call on the batch (``train``, ``fit``... with epochs set to 1). What was
         chosen is a note, so that a user sees what validate called."""
         cls, model = type(self.model).__name__, self.model
-        fwd = next((m for m in FORWARD_NAMES if callable(getattr(model, m, None))), None)
-        bwd = next((m for m in BACKWARD_NAMES if callable(getattr(model, m, None))), None)
+        fwd, bwd = method_name(model, FORWARD_NAMES), method_name(model, BACKWARD_NAMES)
         lacks = [m for m, found in (("forward", fwd), ("backward", bwd)) if found is None]
         if not lacks:
-            self.from_forward = self._unknown(getattr(model, bwd))
-        if not lacks and self.from_forward and len(self.from_forward) > 1:  # forward's values, by position
-            self.notes.append(
-                f"{cls}.{bwd}'s {', '.join(self.from_forward)} are taken from what {cls}.{fwd} returns, in order"
-            )
-        elif not lacks:
-            self.from_forward = []
+            unknown = self._unknown(getattr(model, bwd))
+            self.from_forward = unknown if len(unknown) > 1 else []  # forward's values, by position
+            if self.from_forward:
+                self.notes.append(
+                    f"{cls}.{bwd}'s {', '.join(self.from_forward)} are taken from what {cls}.{fwd} returns, in order"
+                )
         if not lacks and (self.from_forward or self._resolvable(getattr(model, bwd), KNOWN)):
             self.forward_method, self.backward_method = fwd, bwd
             self._check_backward_signature()
             self.update_method = None if self.takes_lr else self._first(UPDATE_NAMES, LR_NAMES)
             if self.update_method:
-                self.takes_lr = any(p in LR_NAMES for p in _params(getattr(model, self.update_method)))
+                self.takes_lr = _takes_lr(getattr(model, self.update_method))
             self._find_data_attrs((fwd, bwd))
             self.notes.append(
                 f"each step calls {cls}.{fwd}({'' if self.data_attrs else 'X'}), {cls}.{bwd}"
@@ -167,7 +148,7 @@ class BlackBox(SlottedNetwork):
                 + f" and no training call validate can make ({', '.join(TRAIN_NAMES[:4])}... taking X and y); "
                 "pass step=lambda model, X, y: ... that takes one training step"
             )
-        self.takes_lr = any(p in LR_NAMES for p in _params(getattr(model, self.train_method)))
+        self.takes_lr = _takes_lr(getattr(model, self.train_method))
         self._find_data_attrs((self.train_method,))
         data = "" if self.data_attrs else "X, y"
         self.notes.append(f"each step calls {cls}.{self.train_method}({data}) (epochs set to 1 where it takes them)")
@@ -193,8 +174,7 @@ class BlackBox(SlottedNetwork):
                 f"{where} returned {len(grads)} value(s) of shape {shapes}, which are not one gradient per parameter "
                 f"({', '.join(nm for _, _, nm in slots)}); pass step=lambda model, X, y: ... that takes one step"
             )
-        if self._optimizer is None:
-            self._optimizer = get_optimizer(self.spec.optimizer, **optimizer_kwargs(self.spec))
+        if self._optimizer is None:  # the first time: say what steps them
             self.notes.append(
                 f"{where} returns the gradients and updates nothing: validate steps them with the spec's "
                 f"{self.spec.optimizer} (lr {self.spec.lr:g}), as your training loop would"
@@ -204,7 +184,7 @@ class BlackBox(SlottedNetwork):
             seen.append(self.observe(("gradient", kind, l), f"{where}(...)[{i}] (for {nm})", g, n))
             p = self.slots.get(nm)
             pairs.append((p, np.asarray(g, p.dtype)))
-        self._optimizer.step(pairs)  # in place, on the model's own arrays
+        self.spec_optimizer().step(pairs)  # in place, on the model's own arrays
 
     def _find_data_attrs(self, methods: tuple[str, ...]) -> None:
         """Where the training calls take no data, the data the model holds: its attributes
@@ -233,17 +213,7 @@ class BlackBox(SlottedNetwork):
     @staticmethod
     def _unknown(fn: Callable) -> list[str]:
         """``fn``'s required positional parameters validate cannot give by name."""
-        try:
-            params = inspect.signature(fn).parameters.values()
-        except (TypeError, ValueError):
-            return []
-        return [
-            v.name
-            for v in params
-            if v.default is inspect.Parameter.empty
-            and v.kind in (v.POSITIONAL_OR_KEYWORD, v.POSITIONAL_ONLY)
-            and v.name not in KNOWN
-        ]
+        return [p.name for p in required(fn) or [] if p.name not in KNOWN]
 
     def _first(self, methods: tuple[str, ...], names: tuple[str, ...]) -> str | None:
         """The first of ``methods`` the model has whose required arguments are all in ``names``."""
@@ -253,15 +223,8 @@ class BlackBox(SlottedNetwork):
     @staticmethod
     def _resolvable(fn: Callable, names: tuple[str, ...]) -> bool:
         """Whether every required positional parameter of ``fn`` is one validate can give."""
-        try:
-            params = inspect.signature(fn).parameters.values()
-        except (TypeError, ValueError):
-            return False
-        return all(
-            v.name in names
-            for v in params
-            if v.default is inspect.Parameter.empty and v.kind in (v.POSITIONAL_OR_KEYWORD, v.POSITIONAL_ONLY)
-        )
+        needs = required(fn)
+        return needs is not None and all(p.name in names for p in needs)
 
     def _call_args(self, fn: Callable, X, y, out=None) -> dict[str, Any]:
         """The arguments validate gives ``fn`` by their names: the batch, the spec's rate, the
@@ -331,14 +294,12 @@ class BlackBox(SlottedNetwork):
         if out is None:  # a forward that stores its output instead of returning it
             stored = next((a for a in OUT_NAMES if isinstance(getattr(self.model, a, None), np.ndarray)), None)
             out, name = (getattr(self.model, stored), f"{cls}.{stored}") if stored else (None, name)
-        if isinstance(out, np.ndarray):
+        last = out[-1] if isinstance(out, tuple) and out else out  # (hidden..., output): the output
+        if isinstance(last, np.ndarray):
             L = len(self.spec.sizes) - 1
-            seen.append(self.observe(("forward", 2 * L - 1), name, out, n))
-        if isinstance(out, tuple) and out and isinstance(out[-1], np.ndarray):  # (hidden..., output)
-            L = len(self.spec.sizes) - 1
-            seen.append(self.observe(("forward", 2 * L - 1), f"{cls}.{fwd}(X)[-1]", out[-1], n))
+            seen.append(self.observe(("forward", 2 * L - 1), name if last is out else f"{name}[-1]", last, n))
         bwd_fn = getattr(self.model, bwd)
-        args = self._call_args(bwd_fn, X, y, out[-1] if isinstance(out, tuple) and out else out)
+        args = self._call_args(bwd_fn, X, y, last)
         if self.from_forward:
             outs = out if isinstance(out, tuple) else (out,)
             if len(outs) != len(self.from_forward):

@@ -34,21 +34,10 @@ from ..spec import ModelSpec, SpecError, Weights
 from .copies import clone
 from .lossview import LossView
 from .styles import Observed, UserNetwork, _n_of, flat_samples
-from .updates import EXPECTED, OptimizerCall, method_name
+from .updates import BACKWARD_NAMES, EXPECTED, FORWARD_NAMES, OptimizerCall, method_name
 from .updates import params as _params
 from .usercode import Caller, UserCodeError, describe
 
-FORWARD_NAMES = (
-    "forward",
-    "forward_propagation",
-    "forward_prop",
-    "forward_pass",
-    "feedforward",
-    "feed_forward",
-    "fprop",
-    "call",
-)
-BACKWARD_NAMES = ("backward", "backward_propagation", "backward_prop", "backward_pass", "backprop", "bprop")
 WEIGHT_NAMES = ("weights", "W", "w", "weight", "kernel", "theta")
 BIAS_NAMES = ("biases", "bias", "b", "bias_weights", "intercept")
 LR_NAMES = ("learning_rate", "lr", "eta", "alpha", "step_size", "rate")

@@ -11,6 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from scratch import get_optimizer
+
+from ..base import optimizer_kwargs
 from ..spec import ModelSpec, SpecError, Weights
 from . import folded, neurons
 from .styles import Observed, UserNetwork, find_by_shape
@@ -190,6 +193,15 @@ def slot_name(entry: Any) -> str:
 
 class SlottedNetwork(UserNetwork):
     """Shared by the functional and black-box styles: arrays found by name or shape."""
+
+    _optimizer: Any = None  # the spec's, made on first use (spec_optimizer)
+
+    def spec_optimizer(self) -> Any:
+        """The spec's optimizer, made on first use: what steps the gradients a user's code
+        hands back without applying them (its state, momenta and moments, lives here)."""
+        if self._optimizer is None:
+            self._optimizer = get_optimizer(self.spec.optimizer, **optimizer_kwargs(self.spec))
+        return self._optimizer
 
     def _locate(self, holder: Any, spec: ModelSpec, names: Sequence[str] | None, layout: str | None) -> None:
         if spec is None:

@@ -1,5 +1,6 @@
 """How a user's objects are called, read off their methods and parameters: which method
-(``method_name``), what it needs (``params``, ``required``), and for the optimizer, in
+(``method_name``, among the names hand-written code gives its passes: ``FORWARD_NAMES``,
+``BACKWARD_NAMES``), what it needs (``params``, ``required``), and for the optimizer, in
 which shape (``OptimizerCall``).
 
 Tutorials teach three shapes of one idea: the NNFS book's ``update_params(layer)`` once per
@@ -32,6 +33,33 @@ LIST_NAMES = ("layers", "params", "parameters", "modules", "network", "net", "mo
 SINGLE_NAMES = ("layer", "module", "param", "parameter", "l", "dense")
 # what the validator accepts, for messages
 EXPECTED = "update_params(layer), step(layers)/update(layers) or step()"
+
+
+# what hand-written code calls its forward and backward passes (the first one an object has is called),
+# for a layer object and a whole-network black box alike
+FORWARD_NAMES = (
+    "forward",
+    "feedforward",
+    "feed_forward",
+    "forward_propagation",
+    "forward_prop",
+    "forward_pass",
+    "forwardprop",
+    "fprop",
+    "call",
+)
+BACKWARD_NAMES = (
+    "backward",
+    "backprop",
+    "back_prop",
+    "backpropagation",
+    "back_propagation",
+    "backward_propagation",
+    "back_propogation",
+    "backward_prop",
+    "backward_pass",
+    "bprop",
+)
 
 
 def method_name(obj: Any, names: Sequence[str]) -> str | None:
