@@ -10,6 +10,7 @@ entry here.
 from __future__ import annotations
 
 import importlib
+import sys
 
 from ._isolation import own_modules
 from .base import Implementation
@@ -24,11 +25,20 @@ REFERENCE = "scratch"
 FRAMEWORKS = tuple(name for name in IMPLEMENTATIONS if name != REFERENCE)
 
 
+def _module_name(name: str) -> str:
+    return f"{__package__}.{name}_impl"
+
+
 def _module(name: str):
     if name not in IMPLEMENTATIONS:
         raise SpecError(f"unknown implementation {name!r}; choose one of: {', '.join(IMPLEMENTATIONS)}")
     with own_modules():  # a user's scratch.py beside their script must not replace ours
-        return importlib.import_module(f"{__package__}.{name}_impl")
+        return importlib.import_module(_module_name(name))
+
+
+def is_imported(name: str) -> bool:
+    """Whether ``name``'s adapter (and so its framework) is imported in this process already."""
+    return _module_name(name) in sys.modules
 
 
 def implementation_class(name: str) -> type[Implementation]:

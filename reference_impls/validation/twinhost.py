@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..base import NotExpressible
-from ..registry import IMPLEMENTATIONS
+from ..registry import IMPLEMENTATIONS, is_imported
 from ..spec import ModelSpec, Weights
 from .child import _die_with_parent, _picklable
 
@@ -153,11 +153,7 @@ def start(impls: list[str] | tuple[str, ...]) -> None:
     if not hasattr(os, "fork"):
         return
     for impl in impls:
-        if (
-            impl in IMPLEMENTATIONS
-            and impl not in _HOSTS
-            and f"{__package__.rpartition('.')[0]}.{impl}_impl" not in sys.modules
-        ):
+        if impl in IMPLEMENTATIONS and impl not in _HOSTS and not is_imported(impl):
             _HOSTS[impl] = Host(impl)
 
 
