@@ -39,14 +39,11 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from scratch.optimizers import DECAY_FORMS
+
 from .spec import ModelSpec
 
 Rate = float | Callable  # a constant learning rate, or a schedule of the step count
-#: lr_decay_form -> (lr, decay) -> schedule of the step count t (steps taken before this one)
-DECAY_FORMS: dict[str, Callable[[float, float], Callable]] = {
-    "divide": lambda lr, d: lambda t: lr / (1.0 + d * t),
-    "multiply": lambda lr, d: lambda t: lr * (1.0 / (1.0 + d * t)),
-}
 
 
 class InOrderState(NamedTuple):
@@ -145,7 +142,8 @@ FORMS: dict[tuple[str, str], Callable[[ModelSpec, Rate], list[optax.GradientTran
 def optimizer(spec: ModelSpec) -> optax.GradientTransformation:
     """The spec's optimizer, weight decay and learning-rate schedule as one optax chain."""
     lr = float(spec.lr)
-    rate = DECAY_FORMS[spec.lr_decay_form](lr, spec.lr_decay) if spec.lr_decay else lr
+    decayed, d = DECAY_FORMS[spec.lr_decay_form], float(spec.lr_decay)
+    rate = (lambda t: decayed(lr, d, t)) if d else lr  # a schedule of optax's step count t
     form = FORMS[(spec.optimizer, spec.convention)]
     decay = [optax.add_decayed_weights(spec.weight_decay)] if spec.weight_decay else []
     return optax.chain(*decay, *form(spec, rate))

@@ -38,7 +38,11 @@ import numpy as np
 from ._registry import lookup
 
 CONVENTIONS = ("pytorch", "keras")
-DECAY_FORMS = ("divide", "multiply")
+#: learning-rate decay form -> the rate after t steps, ``(lr, decay, t) -> lr_t`` (t a number or an array)
+DECAY_FORMS = {
+    "divide": lambda lr, d, t: lr / (1.0 + d * t),  # Keras
+    "multiply": lambda lr, d, t: lr * (1.0 / (1.0 + d * t)),  # the NNFS book, torch's LambdaLR
+}
 
 
 class Optimizer:
@@ -77,9 +81,7 @@ class Optimizer:
     @property
     def current_lr(self) -> float:
         """Learning rate for the next step: ``lr / (1 + decay * t)`` (or ``lr * (1 / ...)``)."""
-        if self.decay_form == "multiply":
-            return self.lr * (1.0 / (1.0 + self.decay * self.iterations))
-        return self.lr / (1.0 + self.decay * self.iterations)
+        return DECAY_FORMS[self.decay_form](self.lr, self.decay, self.iterations)
 
     def step(self, params: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Apply one update to every ``(p, g)`` pair, in place; pairs keep their order."""
