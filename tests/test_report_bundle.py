@@ -115,7 +115,8 @@ def test_benchmark_bars_keep_their_values_inside_a_phone_screen():
     )
     df["q1"], df["q3"] = df["median"] * 0.9, df["median"] * 1.1
     fig = bench_charts.benchmark_family(df, "step")
-    layout, patches = narrow.narrow_layout(fig), narrow.narrow_traces(fig, narrow.narrow_layout(fig))
+    layout = narrow.narrow_layout(fig)
+    patches = narrow.narrow_traces(fig, layout)
     values = next(i for i, t in enumerate(fig.data) if t.type == "scatter")
     assert "GFLOP/s" in fig.data[values].text[0] and patches[values]["text"][1] == "70 ms (603×)"
     wide, phone = fig.layout.xaxis.range, layout["xaxis"]["range"]
